@@ -1,0 +1,14 @@
+//! Schema migrations: one migration per capability, applied in order.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+pub mod util;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,7 @@
+//! Operator CLI for the schema: `up`, `down`, `status`, `fresh` ... (SeaORM's standard commands).
+use sea_orm_migration::prelude::*;
+
+#[tokio::main]
+async fn main() {
+    cli::run_cli(migration::Migrator).await;
+}
