@@ -1,1 +1,77 @@
-fn main(){}
+//! The `guanjia` binary: `serve` (default), `schema` (print the SDL), `--demo` to load the demo estate.
+use clap::{Parser, Subcommand};
+use guanjia::config::{self, Config};
+use secrecy::SecretString;
+
+#[derive(Parser)]
+#[command(name = "guanjia", about = "Guanjia (管家) property-management GraphQL API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Load the demo estate into an empty database and turn on GraphiQL (never for production).
+    #[arg(long, global = true)]
+    demo: bool,
+    /// Database URL: sqlite://FILE?mode=rwc or postgres://USER:PASS@HOST/DB.
+    #[arg(long, env = "GUANJIA_DATABASE_URL", default_value = config::DEFAULT_DATABASE_URL, global = true)]
+    database_url: String,
+    /// Address to listen on.
+    #[arg(long, env = "GUANJIA_BIND", default_value = config::DEFAULT_BIND, global = true)]
+    bind: std::net::SocketAddr,
+    /// HMAC secret for access tokens (required unless --demo).
+    #[arg(long, env = "GUANJIA_JWT_SECRET", hide_env_values = true, global = true)]
+    jwt_secret: Option<String>,
+    /// Serve GraphiQL and allow introspection in production (on by default with --demo).
+    #[arg(long, env = "GUANJIA_PLAYGROUND", global = true)]
+    playground: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Print the GraphQL schema (SDL) that the server serves.
+    Schema,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Schema) = cli.command {
+        print!("{}", guanjia::graphql::sdl());
+        return std::process::ExitCode::SUCCESS;
+    }
+    guanjia::app::init_tracing();
+    let jwt_secret = match (cli.jwt_secret, cli.demo) {
+        (Some(s), _) if s.len() >= 32 => s,
+        (Some(_), false) => {
+            eprintln!("GUANJIA_JWT_SECRET must be at least 32 characters");
+            return std::process::ExitCode::FAILURE;
+        }
+        (_, true) => config::random_secret(),
+        (None, false) => {
+            eprintln!("refusing to start: set GUANJIA_JWT_SECRET (or run with --demo for a trial)");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let mut cfg = Config::for_database(cli.database_url);
+    cfg.bind = cli.bind;
+    cfg.jwt_secret = SecretString::from(jwt_secret);
+    cfg.demo = cli.demo;
+    cfg.playground = cli.demo || cli.playground;
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        match guanjia::app::Application::build(cfg).await {
+            Ok(app) => {
+                tracing::info!(address = %app.local_addr(), "guanjia listening");
+                if let Err(e) = app.run_until_stopped().await {
+                    tracing::error!(error = %e, "server stopped with an error");
+                    return std::process::ExitCode::FAILURE;
+                }
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "failed to start");
+                std::process::ExitCode::FAILURE
+            }
+        }
+    })
+}

@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub community_id: Option<i64>,
+    /// The house the event concerns, if any: drives who may see it.
+    pub house_id: Option<i64>,
     /// "user:<id>", "apikey:<id>" or "system".
     pub actor: String,
     pub action: String,

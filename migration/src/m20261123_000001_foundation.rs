@@ -33,7 +33,7 @@ enum RefreshTokens { Table, Id, SessionId, TokenHash, CreatedAt, ExpiresAt, Used
 #[derive(DeriveIden, Clone, Copy)]
 enum LoginThrottles { Table, Key, Failures, WindowStart, LockedUntil }
 #[derive(DeriveIden, Clone, Copy)]
-enum Events { Table, Id, CommunityId, Actor, Action, SubjectType, SubjectId, FromState, ToState, Reason, At }
+enum Events { Table, Id, CommunityId, HouseId, Actor, Action, SubjectType, SubjectId, FromState, ToState, Reason, At }
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -203,6 +203,7 @@ impl MigrationTrait for Migration {
             Table::create().table(Events::Table)
                 .col(id_col(Events::Id))
                 .col(big_integer_null(Events::CommunityId))
+                .col(big_integer_null(Events::HouseId))
                 .col(string(Events::Actor))
                 .col(string(Events::Action))
                 .col(string_len(Events::SubjectType, 32))

@@ -1,0 +1,77 @@
+//! Application wiring: database, migrations, schema, router; `build` then `run_until_stopped`.
+use crate::auth::jwt::JwtKeys;
+use crate::config::Config;
+use crate::graphql::{build_schema, GuanjiaSchema};
+use crate::service::{events::EventBus, Core};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use secrecy::ExposeSecret;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Arc<Core>,
+    pub schema: GuanjiaSchema,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("GUANJIA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+/// Connects and brings the schema up to date.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(if url.starts_with("sqlite") { 8 } else { 20 })
+        .connect_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(opts).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers work while one writer commits; wait rather than fail on a busy lock.
+        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;").await?;
+    }
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let db = connect(&config.database_url).await?;
+        let demo_err = |e: crate::error::AppError| format!("loading the demo estate failed: {e:?}");
+        if config.demo && crate::demo::is_empty(&db).await.map_err(demo_err)? {
+            crate::demo::load(&db).await.map_err(demo_err)?;
+            tracing::info!("demo estate loaded; see README for the demo logins");
+        }
+        let schema = build_schema(&config.limits, config.playground);
+        let jwt = JwtKeys::new(config.jwt_secret.expose_secret().as_bytes());
+        let listener = TcpListener::bind(config.bind).await?;
+        let core = Arc::new(Core { db, config: Arc::new(config), jwt, bus: EventBus::default() });
+        Ok(Self { listener, state: AppState { core, schema } })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener")
+    }
+
+    pub fn db(&self) -> DatabaseConnection {
+        self.state.core.db.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let app = crate::http::router(self.state);
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+    }
+}

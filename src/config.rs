@@ -1,0 +1,96 @@
+//! Settings from flags and environment; secrets are wrapped so they never reach a log line.
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Caps on what one GraphQL request may ask for. The real screens (owner home, staff house
+/// browser) need depth 5 and a few hundred complexity points; the caps leave room above that.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Deepest selection nesting (graphql-armor's default is 6).
+    pub max_depth: usize,
+    /// Complexity budget; list fields cost `first × child`.
+    pub max_complexity: usize,
+    /// Aliases in one document (graphql-armor's default is 15).
+    pub max_aliases: usize,
+    /// Operations in one batched POST.
+    pub max_batch: usize,
+    /// Bytes of the `query` string.
+    pub max_document_bytes: usize,
+    /// Bytes of a request body.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 8,
+            max_complexity: 2000,
+            max_aliases: 15,
+            max_batch: 10,
+            max_document_bytes: 16 * 1024,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Failed-sign-in throttling, kept in the database so several app servers share it.
+#[derive(Clone, Debug)]
+pub struct ThrottleConfig {
+    pub window: Duration,
+    pub max_failures_per_phone: i32,
+    pub max_failures_per_address: i32,
+    pub lockout: Duration,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(15 * 60),
+            max_failures_per_phone: 5,
+            max_failures_per_address: 30,
+            lockout: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub jwt_secret: SecretString,
+    /// GraphiQL and introspection; on in demo mode, off in production unless asked.
+    pub playground: bool,
+    pub demo: bool,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub limits: Limits,
+    pub throttle: ThrottleConfig,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://guanjia.db?mode=rwc";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
+
+impl Config {
+    /// A configuration for tests and tools: given database, random secret, playground on.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            bind: "127.0.0.1:0".parse().expect("valid address"),
+            jwt_secret: SecretString::from(random_secret()),
+            playground: true,
+            demo: false,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            limits: Limits::default(),
+            throttle: ThrottleConfig::default(),
+        }
+    }
+}
+
+pub fn random_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}

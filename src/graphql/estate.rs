@@ -1,0 +1,309 @@
+//! The estate as the apps browse it: community → building → unit → house, and public areas.
+use super::connection::{connection, page_args};
+use super::loaders::load_one;
+use super::members::{HouseMember, HouseMemberConnection};
+use super::staff::{ApiKey, ApiKeyConnection, StaffMember, StaffMemberConnection};
+use super::{cx, loaders};
+use crate::domain::{AreaM2, GlobalId, NodeKind};
+use crate::service::{api_keys, estate, members, staff};
+use async_graphql::{Context, Object, Result, ID};
+use entity::enums::{HouseRelation, HouseStatus, PublicAreaKind, StaffRole};
+use entity::{building, community, house, public_area, unit};
+
+fn opt_id(field: &str, raw: Option<ID>, kind: NodeKind) -> Result<Option<i64>> {
+    Ok(raw.map(|r| GlobalId::decode_as(field, &r, kind)).transpose()?)
+}
+
+#[derive(Default)]
+pub struct EstateQuery;
+
+#[Object]
+impl EstateQuery {
+    /// Communities (小区) the caller may see: staff their own, owners those of their houses,
+    /// admins all.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn communities(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<CommunityConnection> {
+        let page = estate::communities(cx(ctx), &page_args(after, before, first, last)?).await?;
+        Ok(connection(page, |m| m.id, Community))
+    }
+}
+
+pub struct Community(pub community::Model);
+
+/// A community (小区/项目), the unit of management: each staff member works in one.
+#[Object]
+impl Community {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::Community, self.0.id)
+    }
+    /// Name, e.g. 翠湖花园.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Short code used on receipts and reports.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// IANA time zone for business rules such as working hours and "same day".
+    async fn timezone(&self) -> &str {
+        &self.0.timezone
+    }
+    /// Buildings (楼栋) the caller may see; a butler sees their assigned buildings.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn buildings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<BuildingConnection> {
+        let page = estate::buildings(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
+        Ok(connection(page, |m| m.id, Building))
+    }
+    /// Houses the caller may see, optionally narrowed to a building, a unit or a status.
+    /// Technicians and security guards are refused: they reach houses through their work.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[allow(clippy::too_many_arguments)]
+    async fn houses(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only houses of this building.")] building_id: Option<ID>,
+        #[graphql(desc = "Only houses of this unit.")] unit_id: Option<ID>,
+        #[graphql(desc = "Only houses in this status.")] status: Option<HouseStatus>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<HouseConnection> {
+        let filter = estate::HouseFilter {
+            community_id: self.0.id,
+            building_id: opt_id("buildingId", building_id, NodeKind::Building)?,
+            unit_id: opt_id("unitId", unit_id, NodeKind::Unit)?,
+            status,
+        };
+        let page = estate::houses(cx(ctx), &filter, &page_args(after, before, first, last)?).await?;
+        Ok(connection(page, |m| m.id, House))
+    }
+    /// Public areas (公共区域): lobbies, lifts, car parks, gardens.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn public_areas(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<PublicAreaConnection> {
+        let page = estate::public_areas(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
+        Ok(connection(page, |m| m.id, PublicArea))
+    }
+    /// The community's staff (managers and admins only), optionally one role.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn staff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only staff with this role.")] role: Option<StaffRole>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<StaffMemberConnection> {
+        let page = staff::of_community(cx(ctx), self.0.id, role, &page_args(after, before, first, last)?).await?;
+        Ok(connection(page, |m| m.id, StaffMember))
+    }
+    /// Integrator API keys issued for this community (admins only).
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn api_keys(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<ApiKeyConnection> {
+        let page = api_keys::of_community(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
+        Ok(connection(page, |m| m.id, ApiKey))
+    }
+}
+
+pub struct Building(pub building::Model);
+
+/// A building (楼栋) of a community.
+#[Object]
+impl Building {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::Building, self.0.id)
+    }
+    /// Name, e.g. 1栋.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The community the building belongs to.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Community> {
+        Ok(Community(load_one(&loaders(ctx).community, self.0.community_id).await?))
+    }
+    /// Units (单元) of the building.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<UnitConnection> {
+        let page = estate::units(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
+        Ok(connection(page, |m| m.id, Unit))
+    }
+}
+
+pub struct Unit(pub unit::Model);
+
+/// A unit (单元, a stairwell entrance) of a building.
+#[Object]
+impl Unit {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::Unit, self.0.id)
+    }
+    /// Name, e.g. 1单元.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The building the unit belongs to.
+    async fn building(&self, ctx: &Context<'_>) -> Result<Building> {
+        Ok(Building(load_one(&loaders(ctx).building, self.0.building_id).await?))
+    }
+    /// Houses of this unit the caller may see.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn houses(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only houses in this status.")] status: Option<HouseStatus>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<HouseConnection> {
+        let filter = estate::HouseFilter { community_id: self.0.community_id, building_id: None, unit_id: Some(self.0.id), status };
+        let page = estate::houses(cx(ctx), &filter, &page_args(after, before, first, last)?).await?;
+        Ok(connection(page, |m| m.id, House))
+    }
+}
+
+pub struct House(pub house::Model);
+
+/// A house (房屋): a flat in a unit, with its area and whether it is lived in.
+#[Object]
+impl House {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::House, self.0.id)
+    }
+    /// Door number, e.g. 1201.
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+    /// Floor number.
+    async fn floor(&self) -> i32 {
+        self.0.floor
+    }
+    /// Gross floor area in m², exact to two decimals, as a string (e.g. "89.50").
+    async fn area_m2(&self) -> String {
+        AreaM2(self.0.area_centi_m2).to_string()
+    }
+    /// Gross floor area in hundredths of a m² (8950 = 89.50 m²), for exact arithmetic.
+    async fn area_centi_m2(&self) -> i64 {
+        self.0.area_centi_m2
+    }
+    /// Vacant, occupied or renovating.
+    async fn status(&self) -> HouseStatus {
+        self.0.status
+    }
+    /// Full address for display: 小区 楼栋 单元 门牌.
+    async fn address(&self, ctx: &Context<'_>) -> Result<String> {
+        let l = loaders(ctx);
+        let (c, b, u) = futures_util::try_join!(
+            load_one(&l.community, self.0.community_id),
+            load_one(&l.building, self.0.building_id),
+            load_one(&l.unit, self.0.unit_id)
+        )?;
+        Ok(format!("{} {} {} {}", c.name, b.name, u.name, self.0.number))
+    }
+    /// The community of the house.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Community> {
+        Ok(Community(load_one(&loaders(ctx).community, self.0.community_id).await?))
+    }
+    /// The building of the house.
+    async fn building(&self, ctx: &Context<'_>) -> Result<Building> {
+        Ok(Building(load_one(&loaders(ctx).building, self.0.building_id).await?))
+    }
+    /// The unit of the house.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<Unit> {
+        Ok(Unit(load_one(&loaders(ctx).unit, self.0.unit_id).await?))
+    }
+    /// How the caller is bound to this house (OWNER, FAMILY, TENANT), or null.
+    async fn my_relation(&self, ctx: &Context<'_>) -> Result<Option<HouseRelation>> {
+        Ok(cx(ctx).reach().await?.binding(self.0.id).map(|b| b.relation))
+    }
+    /// People bound to the house (owner, family, tenants). Housemates see each other's phone
+    /// masked; the owner and serving staff see it in full.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<HouseMemberConnection> {
+        let page = members::of_house(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
+        Ok(connection(page, |m| m.id, HouseMember))
+    }
+}
+
+pub struct PublicArea(pub public_area::Model);
+
+/// A public area (公共区域) maintained by the property company.
+#[Object]
+impl PublicArea {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::PublicArea, self.0.id)
+    }
+    /// Name, e.g. 1栋大堂.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// What kind of area it is.
+    async fn kind(&self) -> PublicAreaKind {
+        self.0.kind
+    }
+    /// The building it belongs to; null for community-wide areas such as the garden.
+    async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {
+        match self.0.building_id {
+            Some(id) => Ok(Some(Building(load_one(&loaders(ctx).building, id).await?))),
+            None => Ok(None),
+        }
+    }
+    /// The community of the area.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Community> {
+        Ok(Community(load_one(&loaders(ctx).community, self.0.community_id).await?))
+    }
+}
+
+crate::connection_type!(CommunityConnection, CommunityEdge, Community, "communities");
+crate::connection_type!(BuildingConnection, BuildingEdge, Building, "buildings");
+crate::connection_type!(UnitConnection, UnitEdge, Unit, "units");
+crate::connection_type!(HouseConnection, HouseEdge, House, "houses");
+crate::connection_type!(PublicAreaConnection, PublicAreaEdge, PublicArea, "public areas");

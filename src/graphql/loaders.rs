@@ -1,0 +1,71 @@
+//! Per-request DataLoaders: every "load the related row" field batches into one query per type.
+//! They are only reached from rows the caller was already allowed to see, so they do not scope.
+use crate::error::AppError;
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter, Value};
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+pub struct ById<E> {
+    db: DatabaseConnection,
+    _entity: PhantomData<fn() -> E>,
+}
+
+impl<E> Loader<i64> for ById<E>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    type Value = E::Model;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, Self::Error> {
+        let col = E::PrimaryKey::iter().next().expect("entity has a primary key").into_column();
+        let rows = E::find().filter(col.is_in(keys.iter().copied())).all(&self.db).await.map_err(|e| Arc::new(AppError::from(e)))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|m| match sea_orm::ModelTrait::get(&m, col) {
+                Value::BigInt(Some(id)) => Some((id, m)),
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+pub type ByIdLoader<E> = DataLoader<ById<E>>;
+
+fn loader<E>(db: &DatabaseConnection) -> ByIdLoader<E>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    DataLoader::new(ById { db: db.clone(), _entity: PhantomData }, tokio::spawn)
+}
+
+/// The loaders of one request.
+pub struct Loaders {
+    pub community: ByIdLoader<entity::community::Entity>,
+    pub building: ByIdLoader<entity::building::Entity>,
+    pub unit: ByIdLoader<entity::unit::Entity>,
+    pub house: ByIdLoader<entity::house::Entity>,
+    pub user: ByIdLoader<entity::user::Entity>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Self { community: loader(db), building: loader(db), unit: loader(db), house: loader(db), user: loader(db) }
+    }
+}
+
+/// Loads one related row that must exist (a foreign key points at it).
+pub async fn load_one<E>(l: &ByIdLoader<E>, id: i64) -> async_graphql::Result<E::Model>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    l.load_one(id)
+        .await
+        .map_err(|_| async_graphql::Error::from(AppError::Internal))?
+        .ok_or_else(|| AppError::internal("loader", format!("dangling reference {id}")).into())
+}

@@ -1,0 +1,56 @@
+//! The GraphQL schema: `build_schema()` merges one query/mutation object per domain.
+pub mod auth;
+pub mod connection;
+pub mod estate;
+pub mod events;
+pub mod extension;
+pub mod guard;
+pub mod loaders;
+pub mod members;
+pub mod node;
+pub mod staff;
+
+use crate::config::Limits;
+use crate::service::Cx;
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
+use std::sync::Arc;
+
+/// Read the estate, its people and your own profile. Start with `me`.
+#[derive(MergedObject, Default)]
+pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery);
+
+/// Sign in, manage house members, staff and API keys.
+#[derive(MergedObject, Default)]
+pub struct Mutation(auth::AuthMutation, members::MemberMutation, staff::StaffMutation);
+
+/// Live feeds over `/graphql/ws` (graphql-transport-ws; authenticate in `connection_init`).
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(events::ActivitySubscription);
+
+pub type GuanjiaSchema = Schema<Query, Mutation, Subscription>;
+
+pub fn build_schema(limits: &Limits, introspection: bool) -> GuanjiaSchema {
+    let mut b = Schema::build(Query::default(), Mutation::default(), Subscription::default())
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_directives(10)
+        .extension(extension::RequestPolicy { max_aliases: limits.max_aliases });
+    if !introspection {
+        b = b.disable_introspection();
+    }
+    b.finish()
+}
+
+/// The SDL the server serves (what `schema.graphql` must equal).
+pub fn sdl() -> String {
+    build_schema(&Limits::default(), true).sdl()
+}
+
+/// The request context every resolver hands to the services.
+pub fn cx<'a>(ctx: &Context<'a>) -> &'a Cx {
+    ctx.data_unchecked::<Arc<Cx>>()
+}
+
+pub fn loaders<'a>(ctx: &Context<'a>) -> &'a loaders::Loaders {
+    ctx.data_unchecked::<loaders::Loaders>()
+}

@@ -1,0 +1,57 @@
+//! Relay global object identification: `node(id:)` for every type, scoped like everything else.
+use super::cx;
+use super::estate::{Building, Community, House, PublicArea, Unit};
+use super::loaders::load_one;
+use super::members::{HouseMember, User};
+use super::staff::{ApiKey, StaffMember};
+use crate::domain::{GlobalId, NodeKind};
+use crate::error::AppError;
+use crate::service::{api_keys, estate, members, staff};
+use async_graphql::{Context, Interface, Object, Result, ID};
+
+/// Anything with a global id that `node(id:)` can fetch again.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Opaque global id."))]
+pub enum Node {
+    Community(Community),
+    Building(Building),
+    Unit(Unit),
+    House(House),
+    PublicArea(PublicArea),
+    User(User),
+    HouseMember(HouseMember),
+    StaffMember(StaffMember),
+    ApiKey(ApiKey),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetch any object by its global id. An id the caller may not see is NOT_FOUND,
+    /// exactly like one that does not exist.
+    async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "A global id from any `id` field.")] id: ID) -> Result<Option<Node>> {
+        let cx = cx(ctx);
+        let gid = GlobalId::decode("id", &id)?;
+        let node = match gid.kind {
+            NodeKind::Community => Node::Community(Community(estate::community(cx, gid.id).await?)),
+            NodeKind::Building => Node::Building(Building(estate::building(cx, gid.id).await?)),
+            NodeKind::Unit => Node::Unit(Unit(estate::unit(cx, gid.id).await?)),
+            NodeKind::House => Node::House(House(estate::house(cx, gid.id).await?)),
+            NodeKind::PublicArea => Node::PublicArea(PublicArea(estate::public_area(cx, gid.id).await?)),
+            NodeKind::HouseMember => Node::HouseMember(HouseMember(members::member(cx, gid.id).await?)),
+            NodeKind::StaffMember => Node::StaffMember(StaffMember(staff::member(cx, gid.id).await?)),
+            NodeKind::ApiKey => Node::ApiKey(ApiKey(api_keys::key(cx, gid.id).await?)),
+            NodeKind::User => {
+                // People are visible as themselves only; others appear through memberships.
+                let me = cx.actor.user()?;
+                if me.user_id != gid.id && !cx.actor.is_admin() {
+                    return Err(AppError::NotFound.into());
+                }
+                Node::User(User(load_one(&super::loaders(ctx).user, gid.id).await.map_err(|_| AppError::NotFound)?))
+            }
+        };
+        Ok(Some(node))
+    }
+}

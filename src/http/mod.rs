@@ -1,0 +1,32 @@
+//! HTTP adapter: `/graphql` (POST, GET, GraphiQL), `/graphql/ws`, `/healthz`, `/readyz`.
+mod graphql;
+mod health;
+mod identity;
+mod ws;
+
+use crate::app::AppState;
+use axum::routing::get;
+use axum::Router;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub fn router(state: AppState) -> Router {
+    let max_body = state.core.config.limits.max_body_bytes;
+    let x_request_id = http::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/graphql", get(graphql::get_handler).post(graphql::post_handler))
+        .route("/graphql/ws", get(ws::handler))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        // Every log line of a request carries its id (set here, or taken from the caller).
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<axum::body::Body>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        }).on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(tower_http::LatencyUnit::Millis)))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .with_state(state)
+}
