@@ -21,7 +21,7 @@ pub struct EstateQuery;
 impl EstateQuery {
     /// Communities (小区) the caller may see: staff their own, owners those of their houses,
     /// admins all.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn communities(
         &self,
         ctx: &Context<'_>,
@@ -57,7 +57,7 @@ impl Community {
         &self.0.timezone
     }
     /// Buildings (楼栋) the caller may see; a butler sees their assigned buildings.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn buildings(
         &self,
         ctx: &Context<'_>,
@@ -71,7 +71,7 @@ impl Community {
     }
     /// Houses the caller may see, optionally narrowed to a building, a unit or a status.
     /// Technicians and security guards are refused: they reach houses through their work.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     #[allow(clippy::too_many_arguments)]
     async fn houses(
         &self,
@@ -94,7 +94,7 @@ impl Community {
         Ok(connection(page, |m| m.id, House))
     }
     /// Public areas (公共区域): lobbies, lifts, car parks, gardens.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn public_areas(
         &self,
         ctx: &Context<'_>,
@@ -107,7 +107,7 @@ impl Community {
         Ok(connection(page, |m| m.id, PublicArea))
     }
     /// The community's staff (managers and admins only), optionally one role.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn staff(
         &self,
         ctx: &Context<'_>,
@@ -121,7 +121,7 @@ impl Community {
         Ok(connection(page, |m| m.id, StaffMember))
     }
     /// Integrator API keys issued for this community (admins only).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn api_keys(
         &self,
         ctx: &Context<'_>,
@@ -153,7 +153,7 @@ impl Building {
         Ok(Community(load_one(&loaders(ctx).community, self.0.community_id).await?))
     }
     /// Units (单元) of the building.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn units(
         &self,
         ctx: &Context<'_>,
@@ -185,7 +185,7 @@ impl Unit {
         Ok(Building(load_one(&loaders(ctx).building, self.0.building_id).await?))
     }
     /// Houses of this unit the caller may see.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn houses(
         &self,
         ctx: &Context<'_>,
@@ -258,7 +258,7 @@ impl House {
     }
     /// People bound to the house (owner, family, tenants). Housemates see each other's phone
     /// masked; the owner and serving staff see it in full.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn members(
         &self,
         ctx: &Context<'_>,

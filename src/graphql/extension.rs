@@ -30,11 +30,9 @@ struct PolicyExtension {
 #[async_trait::async_trait]
 impl Extension for PolicyExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        // Messages are localized by the HTTP layer, which knows the caller's language before
+        // the request's own data exists.
         let mut resp = next.run(ctx).await;
-        let locale = ctx.data_opt::<Locale>().copied().unwrap_or_default();
-        for e in &mut resp.errors {
-            localize(e, locale);
-        }
         if !resp.errors.is_empty() && !self.executed.load(Ordering::SeqCst) {
             resp.http_headers.insert(REQUEST_ERROR_HEADER, http::HeaderValue::from_static("1"));
         }

@@ -108,7 +108,7 @@ impl User {
         }
     }
     /// The houses this person is bound to, as bindings (relation, tenancy, house).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 1")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn houses(
         &self,
         ctx: &Context<'_>,
@@ -202,7 +202,7 @@ pub struct MemberMutation;
 #[Object]
 impl MemberMutation {
     /// Bind a family member or tenant to a house. CONFLICT if the phone is already bound to it.
-    async fn invite_house_member(&self, ctx: &Context<'_>, input: InviteHouseMemberInput) -> Result<HouseMember> {
+    async fn invite_house_member(&self, ctx: &Context<'_>, #[graphql(desc = "Who to invite, to which house, as what.")] input: InviteHouseMemberInput) -> Result<HouseMember> {
         let m = members::invite(cx(ctx), members::Invite {
             house_id: GlobalId::decode_as("houseId", &input.house_id, NodeKind::House)?,
             phone: input.phone,

@@ -121,7 +121,7 @@ pub struct StaffMutation;
 impl StaffMutation {
     /// Add a staff member (managers: their community; admins: any).
     #[graphql(guard = "StaffGuard(MANAGERS)")]
-    async fn add_staff_member(&self, ctx: &Context<'_>, input: AddStaffMemberInput) -> Result<StaffMember> {
+    async fn add_staff_member(&self, ctx: &Context<'_>, #[graphql(desc = "Who, where and in which role.")] input: AddStaffMemberInput) -> Result<StaffMember> {
         let community_id = input.community_id.map(|c| GlobalId::decode_as("communityId", &c, NodeKind::Community)).transpose()?;
         let m = staff::add(cx(ctx), staff::NewStaff {
             community_id,

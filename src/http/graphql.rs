@@ -125,7 +125,10 @@ async fn execute(state: &AppState, headers: &HeaderMap, caller: &Caller, reqs: V
     let mut all_request_errors = true;
     for mut req in reqs {
         req.data = request_data(&state.core, actor.clone(), caller.locale, caller.client.clone());
-        let resp = state.schema.execute(req).await;
+        let mut resp = state.schema.execute(req).await;
+        for e in &mut resp.errors {
+            localize(e, caller.locale);
+        }
         let request_err = resp.http_headers.contains_key(REQUEST_ERROR_HEADER);
         all_request_errors &= request_err;
         let body = if request_err {

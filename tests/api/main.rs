@@ -1,1 +1,11 @@
-
+//! The one integration-test binary: real server on port 0, fresh database per test, real HTTP
+//! and websockets. SQLite by default; PostgreSQL when TEST_DATABASE_URL is set.
+mod auth;
+mod authz;
+mod estate;
+mod helpers;
+mod http;
+mod members;
+mod schema;
+mod staff;
+mod ws;

@@ -1,0 +1,128 @@
+//! The authorization matrix: every query and mutation, as every role, on own and on someone
+//! else's data. Grows with every feature. Each cell is "OK" or the expected `extensions.code`.
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+const ROLES: [&str; 14] = [
+    "anon", "owner1", "owner2", "family", "tenant", "butler", "reception", "technician", "security", "manager", "finance", "admin",
+    "manager2", "integrator",
+];
+
+const U: &str = "UNAUTHENTICATED";
+const F: &str = "FORBIDDEN";
+const N: &str = "NOT_FOUND";
+const OK: &str = "OK";
+
+struct Op {
+    name: &'static str,
+    query: &'static str,
+    vars: Box<dyn Fn(usize) -> Value>,
+    /// Expected outcome per role, in ROLES order.
+    expect: [&'static str; 14],
+}
+
+#[tokio::test]
+async fn every_role_gets_exactly_what_it_may() {
+    let app = spawn_app().await;
+    let admin = app.login(ADMIN).await;
+    let c1 = app.community_id("CUIHU").await;
+    let house_a = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let house_d = app.house_id("CUIHU", "3栋", "1单元", "101").await;
+    let house_b = app.house_id("CUIHU", "1栋", "1单元", "201").await;
+    let key = app
+        .gql(Some(&admin), "mutation($c: ID!) { createApiKey(communityId: $c, name: \"ERP\", scopes: [ESTATE_READ]) { secret } }", json!({ "c": c1 }))
+        .await["data"]["createApiKey"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let owner2 = app.login(OWNER2).await;
+    let tenant_member = app
+        .gql(Some(&owner2), "query($h: ID!) { node(id: $h) { ... on House { members { edges { node { id relation } } } } } }", json!({ "h": house_b }))
+        .await["data"]["node"]["members"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["relation"] == "TENANT")
+        .unwrap()["node"]["id"]
+        .clone();
+    let technician_staff = app
+        .gql(Some(&admin), "query($c: ID!) { node(id: $c) { ... on Community { staff(role: TECHNICIAN) { edges { node { id } } } } } }", json!({ "c": c1 }))
+        .await["data"]["node"]["staff"]["edges"][0]["node"]["id"]
+        .clone();
+
+    let mut tokens: Vec<Option<String>> = vec![];
+    for role in ROLES {
+        let phone = match role {
+            "owner1" => OWNER1,
+            "owner2" => OWNER2,
+            "family" => FAMILY,
+            "tenant" => TENANT,
+            "butler" => BUTLER,
+            "reception" => RECEPTION,
+            "technician" => TECHNICIAN,
+            "security" => SECURITY,
+            "manager" => MANAGER,
+            "finance" => FINANCE,
+            "admin" => ADMIN,
+            "manager2" => MANAGER_C2,
+            _ => "",
+        };
+        tokens.push(if phone.is_empty() { None } else { Some(app.login(phone).await) });
+    }
+
+    let (a, d, b, c) = (house_a.clone(), house_d.clone(), house_b.clone(), c1.clone());
+    let (c_staff, c_keys, c_add, c_key) = (c1.clone(), c1.clone(), c1.clone(), c1.clone());
+    let a_invite = house_a.clone();
+    let ops = vec![
+        Op { name: "me", query: "{ me { id } }", vars: Box::new(|_| json!({})),
+             expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
+        Op { name: "node(own house A)", query: "query($id: ID!) { node(id: $id) { id } }", vars: Box::new(move |_| json!({ "id": a })),
+             expect: [U, OK, N, OK, N, OK, OK, N, N, OK, OK, OK, N, OK] },
+        Op { name: "node(house D, 3栋)", query: "query($id: ID!) { node(id: $id) { id } }", vars: Box::new(move |_| json!({ "id": d })),
+             expect: [U, N, N, N, N, N, OK, N, N, OK, OK, OK, N, OK] },
+        Op { name: "House.members(B)", query: "query($id: ID!) { node(id: $id) { ... on House { members { edges { node { phone } } } } } }", vars: Box::new(move |_| json!({ "id": b })),
+             expect: [U, N, OK, N, OK, OK, OK, N, N, OK, OK, OK, N, F] },
+        Op { name: "Community.houses", query: "query($id: ID!) { node(id: $id) { ... on Community { houses(first: 3) { edges { node { id } } } } } }", vars: Box::new(move |_| json!({ "id": c })),
+             expect: [U, OK, OK, OK, OK, OK, OK, F, F, OK, OK, OK, N, OK] },
+        Op { name: "Community.staff", query: "query($id: ID!) { node(id: $id) { ... on Community { staff { edges { node { id } } } } } }", vars: Box::new(move |_| json!({ "id": c_staff })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "Community.apiKeys", query: "query($id: ID!) { node(id: $id) { ... on Community { apiKeys { edges { node { id } } } } } }", vars: Box::new(move |_| json!({ "id": c_keys })),
+             expect: [U, F, F, F, F, F, F, F, F, F, F, OK, N, F] },
+        Op { name: "inviteHouseMember(A)", query: "mutation($i: InviteHouseMemberInput!) { inviteHouseMember(input: $i) { id } }",
+             vars: Box::new(move |i| json!({ "i": { "houseId": a_invite, "phone": format!("1360000{:04}", i), "displayName": "访客", "relation": "FAMILY" } })),
+             expect: [U, OK, N, F, N, OK, OK, N, N, OK, F, OK, N, F] },
+        Op { name: "addStaffMember(C1)", query: "mutation($i: AddStaffMemberInput!) { addStaffMember(input: $i) { id } }",
+             vars: Box::new(move |i| json!({ "i": { "communityId": c_add, "phone": format!("1350000{:04}", i), "displayName": "新人", "role": "SECURITY" } })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "createApiKey(C1)", query: "mutation($c: ID!) { createApiKey(communityId: $c, name: \"x\", scopes: [CARDS_READ]) { secret } }",
+             vars: Box::new(move |_| json!({ "c": c_key })),
+             expect: [U, F, F, F, F, F, F, F, F, F, F, OK, F, F] },
+        Op { name: "setTenantBillAccess(B's tenant)", query: "mutation($m: ID!) { setTenantBillAccess(memberId: $m, allowed: true) { id } }",
+             vars: Box::new(move |_| json!({ "m": tenant_member })),
+             expect: [U, N, OK, N, F, F, F, N, N, F, F, F, N, N] },
+        Op { name: "changeStaffRole(technician)", query: "mutation($s: ID!) { changeStaffRole(staffId: $s, role: TECHNICIAN) { id } }",
+             vars: Box::new(move |_| json!({ "s": technician_staff })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "logout", query: "mutation { logout }", vars: Box::new(|_| json!({})),
+             expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
+    ];
+
+    let mut wrong = vec![];
+    let mut cells = 0;
+    for op in &ops {
+        for (i, role) in ROLES.iter().enumerate() {
+            let vars = (op.vars)(i);
+            let body = if *role == "integrator" {
+                app.gql_key(&key, op.query, vars).await
+            } else {
+                app.gql(tokens[i].as_deref(), op.query, vars).await
+            };
+            let got = outcome(&body);
+            cells += 1;
+            if got != op.expect[i] {
+                wrong.push(format!("{:<32} as {:<10} expected {:<16} got {got}: {body}", op.name, role, op.expect[i]));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {cells} cells wrong:\n{}", wrong.len(), wrong.join("\n"));
+}

@@ -1,0 +1,154 @@
+//! spawn_app, sign-in and GraphQL helpers shared by every test.
+use guanjia::app::Application;
+use guanjia::config::Config;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+
+pub const PASSWORD: &str = guanjia::demo::DEMO_PASSWORD;
+pub const OWNER1: &str = "13800000001";
+pub const OWNER2: &str = "13800000002";
+pub const TENANT: &str = "13800000003";
+pub const FAMILY: &str = "13800000004";
+pub const ADMIN: &str = "13900000000";
+pub const BUTLER: &str = "13900000001";
+pub const RECEPTION: &str = "13900000002";
+pub const TECHNICIAN: &str = "13900000003";
+pub const SECURITY: &str = "13900000004";
+pub const MANAGER: &str = "13900000005";
+pub const FINANCE: &str = "13900000006";
+pub const MANAGER_C2: &str = "13900000015";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+}
+
+/// A fresh database for one test: a new SQLite file, or a new PostgreSQL database.
+async fn fresh_database_url() -> String {
+    let name = format!("gj_test_{}", uuid::Uuid::new_v4().simple());
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => {
+            let admin = Database::connect(&base).await.expect("connect to TEST_DATABASE_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            admin.close().await.ok();
+            let (prefix, _) = base.rsplit_once('/').expect("URL has a database path");
+            format!("{prefix}/{name}")
+        }
+        _ => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            format!("sqlite://{}?mode=rwc", path.display())
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the real server with the demo estate; `tweak` adjusts the configuration first.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let mut cfg = Config::for_database(fresh_database_url().await);
+    cfg.demo = true;
+    tweak(&mut cfg);
+    let app = Application::build(cfg).await.expect("application builds");
+    let addr = app.local_addr();
+    let db = app.db();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { addr, client: reqwest::Client::new(), db }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// POSTs a GraphQL request with an optional bearer token; returns the JSON body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request sent");
+        assert!(resp.status().is_success(), "status {}", resp.status());
+        resp.json().await.expect("JSON body")
+    }
+
+    pub async fn gql_key(&self, api_key: &str, query: &str, variables: Value) -> Value {
+        self.client
+            .post(self.url("/graphql"))
+            .header("x-api-key", api_key)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON body")
+    }
+
+    pub async fn login_tokens(&self, phone: &str) -> Value {
+        let body = self
+            .gql(
+                None,
+                "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken refreshToken user { id } } }",
+                json!({ "p": phone, "w": PASSWORD }),
+            )
+            .await;
+        assert!(body.get("errors").is_none(), "login {phone} failed: {body}");
+        body["data"]["login"].clone()
+    }
+
+    /// An access token for a demo phone.
+    pub async fn login(&self, phone: &str) -> String {
+        self.login_tokens(phone).await["accessToken"].as_str().expect("token").to_owned()
+    }
+
+    /// The global id of a demo house by community code, building, unit and number.
+    pub async fn house_id(&self, community: &str, building: &str, unit: &str, number: &str) -> String {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!(
+                    "SELECT h.id FROM houses h JOIN communities c ON c.id = h.community_id JOIN buildings b ON b.id = h.building_id \
+                     JOIN units u ON u.id = h.unit_id WHERE c.code = '{community}' AND b.name = '{building}' AND u.name = '{unit}' AND h.number = '{number}'"
+                ),
+            ))
+            .await
+            .expect("query")
+            .expect("house exists");
+        let id: i64 = row.try_get("", "id").expect("id");
+        guanjia::domain::GlobalId::encode(guanjia::domain::NodeKind::House, id).0
+    }
+
+    pub async fn community_id(&self, code: &str) -> String {
+        let id = self.scalar(&format!("SELECT id FROM communities WHERE code = '{code}'")).await;
+        guanjia::domain::GlobalId::encode(guanjia::domain::NodeKind::Community, id).0
+    }
+
+    /// One integer from a SQL query (row counts, ids) to check what was stored.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(self.db.get_database_backend(), sql.to_owned()))
+            .await
+            .expect("query")
+            .expect("a row");
+        let v: i64 = row.try_get_by_index(0).expect("integer");
+        v
+    }
+}
+
+/// The `extensions.code` of the first error, or "OK" when there is none.
+pub fn outcome(body: &Value) -> String {
+    match body.get("errors").and_then(|e| e.get(0)) {
+        Some(e) => e["extensions"]["code"].as_str().unwrap_or("NO_CODE").to_owned(),
+        None => "OK".to_owned(),
+    }
+}
+
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error, got {body}"))
+}
