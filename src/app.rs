@@ -24,7 +24,8 @@ pub struct Application {
 
 pub fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("GUANJIA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let filter = EnvFilter::try_from_env("GUANJIA_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
@@ -37,7 +38,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
     let db = Database::connect(opts).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers work while one writer commits; wait rather than fail on a busy lock.
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;").await?;
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
+        )
+        .await?;
     }
     Migrator::up(&db, None).await?;
     Ok(db)
@@ -54,8 +58,16 @@ impl Application {
         let schema = build_schema(&config.limits, config.playground);
         let jwt = JwtKeys::new(config.jwt_secret.expose_secret().as_bytes());
         let listener = TcpListener::bind(config.bind).await?;
-        let core = Arc::new(Core { db, config: Arc::new(config), jwt, bus: EventBus::default() });
-        Ok(Self { listener, state: AppState { core, schema } })
+        let core = Arc::new(Core {
+            db,
+            config: Arc::new(config),
+            jwt,
+            bus: EventBus::default(),
+        });
+        Ok(Self {
+            listener,
+            state: AppState { core, schema },
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -68,10 +80,13 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let app = crate::http::router(self.state);
-        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
     }
 }

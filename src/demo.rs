@@ -3,8 +3,13 @@
 use crate::auth::password;
 use crate::error::AppError;
 use entity::enums::{HouseRelation, HouseStatus, PublicAreaKind, StaffRole};
-use entity::{building, butler_building, community, house, house_member, public_area, staff_member, unit, user};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait};
+use entity::{
+    building, butler_building, community, house, house_member, public_area, staff_member, unit,
+    user,
+};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait,
+};
 
 pub const DEMO_PASSWORD: &str = "guanjia2026";
 
@@ -21,7 +26,9 @@ struct Estate {
 }
 
 pub async fn load(db: &DatabaseConnection) -> Result<(), AppError> {
-    let hash = tokio::task::spawn_blocking(|| password::hash_blocking(DEMO_PASSWORD)).await.map_err(|e| AppError::internal("demo", e))??;
+    let hash = tokio::task::spawn_blocking(|| password::hash_blocking(DEMO_PASSWORD))
+        .await
+        .map_err(|e| AppError::internal("demo", e))??;
     let txn = db.begin().await?;
     let now = crate::service::now();
     let cuihu = estate(&txn, "翠湖花园", "CUIHU", now).await?;
@@ -35,18 +42,21 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), AppError> {
         created_at: Set(now),
         ..Default::default()
     };
-    let bind = |c: i64, h: &house::Model, u: i64, rel: HouseRelation, ends: Option<chrono::NaiveDate>| house_member::ActiveModel {
-        community_id: Set(c),
-        house_id: Set(h.id),
-        user_id: Set(u),
-        relation: Set(rel),
-        tenancy_ends_on: Set(ends),
-        tenant_may_see_bills: Set(false),
-        invited_by: Set(None),
-        created_at: Set(now),
-        ended_at: Set(None),
-        ..Default::default()
-    };
+    let bind =
+        |c: i64, h: &house::Model, u: i64, rel: HouseRelation, ends: Option<chrono::NaiveDate>| {
+            house_member::ActiveModel {
+                community_id: Set(c),
+                house_id: Set(h.id),
+                user_id: Set(u),
+                relation: Set(rel),
+                tenancy_ends_on: Set(ends),
+                tenant_may_see_bills: Set(false),
+                invited_by: Set(None),
+                created_at: Set(now),
+                ended_at: Set(None),
+                ..Default::default()
+            }
+        };
 
     // People in 翠湖花园 1栋: two owners on different floors of the same building, a family
     // member of the first and a tenant of the second; one owner in 云栖苑.
@@ -58,32 +68,127 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), AppError> {
     let family = mk_user("13800000004", "王小明").insert(&txn).await?;
     let owner3 = mk_user("13800000011", "陈静").insert(&txn).await?;
     let year_ahead = crate::service::today_in_community() + chrono::Duration::days(365);
-    bind(cuihu.community_id, &h101, owner1.id, HouseRelation::Owner, None).insert(&txn).await?;
-    bind(cuihu.community_id, &h101, family.id, HouseRelation::Family, None).insert(&txn).await?;
-    bind(cuihu.community_id, &h201, owner2.id, HouseRelation::Owner, None).insert(&txn).await?;
-    bind(cuihu.community_id, &h201, tenant.id, HouseRelation::Tenant, Some(year_ahead)).insert(&txn).await?;
-    bind(yunqi.community_id, &yunqi.houses[0], owner3.id, HouseRelation::Owner, None).insert(&txn).await?;
+    bind(
+        cuihu.community_id,
+        &h101,
+        owner1.id,
+        HouseRelation::Owner,
+        None,
+    )
+    .insert(&txn)
+    .await?;
+    bind(
+        cuihu.community_id,
+        &h101,
+        family.id,
+        HouseRelation::Family,
+        None,
+    )
+    .insert(&txn)
+    .await?;
+    bind(
+        cuihu.community_id,
+        &h201,
+        owner2.id,
+        HouseRelation::Owner,
+        None,
+    )
+    .insert(&txn)
+    .await?;
+    bind(
+        cuihu.community_id,
+        &h201,
+        tenant.id,
+        HouseRelation::Tenant,
+        Some(year_ahead),
+    )
+    .insert(&txn)
+    .await?;
+    bind(
+        yunqi.community_id,
+        &yunqi.houses[0],
+        owner3.id,
+        HouseRelation::Owner,
+        None,
+    )
+    .insert(&txn)
+    .await?;
     let mut occupied = vec![h101.id, h201.id, yunqi.houses[0].id];
     // More owners so lists look like a real estate: every third house.
-    for (i, h) in cuihu.houses.iter().chain(yunqi.houses.iter()).enumerate().filter(|(i, _)| i % 3 == 2) {
+    for (i, h) in cuihu
+        .houses
+        .iter()
+        .chain(yunqi.houses.iter())
+        .enumerate()
+        .filter(|(i, _)| i % 3 == 2)
+    {
         let phone = format!("1380001{:04}", i);
-        let u = user::ActiveModel { phone: Set(phone), display_name: Set(format!("业主{:02}", i)), ..mk_user("", "") }.insert(&txn).await?;
-        bind(h.community_id, h, u.id, HouseRelation::Owner, None).insert(&txn).await?;
+        let u = user::ActiveModel {
+            phone: Set(phone),
+            display_name: Set(format!("业主{:02}", i)),
+            ..mk_user("", "")
+        }
+        .insert(&txn)
+        .await?;
+        bind(h.community_id, h, u.id, HouseRelation::Owner, None)
+            .insert(&txn)
+            .await?;
         occupied.push(h.id);
     }
     for id in occupied {
-        house::ActiveModel { id: Set(id), status: Set(HouseStatus::Occupied), ..Default::default() }.update(&txn).await?;
+        house::ActiveModel {
+            id: Set(id),
+            status: Set(HouseStatus::Occupied),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
     }
 
     let staff = [
         ("13900000000", "赵管理员", StaffRole::Admin, None),
-        ("13900000001", "刘管家", StaffRole::Butler, Some(cuihu.community_id)),
-        ("13900000002", "孙前台", StaffRole::Reception, Some(cuihu.community_id)),
-        ("13900000003", "周师傅", StaffRole::Technician, Some(cuihu.community_id)),
-        ("13900000004", "吴保安", StaffRole::Security, Some(cuihu.community_id)),
-        ("13900000005", "郑主任", StaffRole::Manager, Some(cuihu.community_id)),
-        ("13900000006", "钱会计", StaffRole::Finance, Some(cuihu.community_id)),
-        ("13900000015", "冯主任", StaffRole::Manager, Some(yunqi.community_id)),
+        (
+            "13900000001",
+            "刘管家",
+            StaffRole::Butler,
+            Some(cuihu.community_id),
+        ),
+        (
+            "13900000002",
+            "孙前台",
+            StaffRole::Reception,
+            Some(cuihu.community_id),
+        ),
+        (
+            "13900000003",
+            "周师傅",
+            StaffRole::Technician,
+            Some(cuihu.community_id),
+        ),
+        (
+            "13900000004",
+            "吴保安",
+            StaffRole::Security,
+            Some(cuihu.community_id),
+        ),
+        (
+            "13900000005",
+            "郑主任",
+            StaffRole::Manager,
+            Some(cuihu.community_id),
+        ),
+        (
+            "13900000006",
+            "钱会计",
+            StaffRole::Finance,
+            Some(cuihu.community_id),
+        ),
+        (
+            "13900000015",
+            "冯主任",
+            StaffRole::Manager,
+            Some(yunqi.community_id),
+        ),
     ];
     for (phone, name, role, community_id) in staff {
         let u = mk_user(phone, name).insert(&txn).await?;
@@ -116,7 +221,12 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), AppError> {
 }
 
 /// Three buildings × two units × seven floors, lobbies and lifts, a garden and a car park.
-async fn estate(txn: &sea_orm::DatabaseTransaction, name: &str, code: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Estate, AppError> {
+async fn estate(
+    txn: &sea_orm::DatabaseTransaction,
+    name: &str,
+    code: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Estate, AppError> {
     let c = community::ActiveModel {
         name: Set(name.into()),
         code: Set(code.into()),
@@ -129,15 +239,38 @@ async fn estate(txn: &sea_orm::DatabaseTransaction, name: &str, code: &str, now:
     let mut buildings = vec![];
     let mut houses = vec![];
     for b in 1..=3 {
-        let bm = building::ActiveModel { community_id: Set(c.id), name: Set(format!("{b}栋")), created_at: Set(now), ..Default::default() }.insert(txn).await?;
+        let bm = building::ActiveModel {
+            community_id: Set(c.id),
+            name: Set(format!("{b}栋")),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
         buildings.push(bm.id);
-        for (kind, label) in [(PublicAreaKind::Lobby, "大堂"), (PublicAreaKind::Lift, "电梯")] {
-            public_area::ActiveModel { community_id: Set(c.id), building_id: Set(Some(bm.id)), name: Set(format!("{b}栋{label}")), kind: Set(kind), ..Default::default() }
-                .insert(txn)
-                .await?;
+        for (kind, label) in [
+            (PublicAreaKind::Lobby, "大堂"),
+            (PublicAreaKind::Lift, "电梯"),
+        ] {
+            public_area::ActiveModel {
+                community_id: Set(c.id),
+                building_id: Set(Some(bm.id)),
+                name: Set(format!("{b}栋{label}")),
+                kind: Set(kind),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
         }
         for u in 1..=2 {
-            let um = unit::ActiveModel { community_id: Set(c.id), building_id: Set(bm.id), name: Set(format!("{u}单元")), ..Default::default() }.insert(txn).await?;
+            let um = unit::ActiveModel {
+                community_id: Set(c.id),
+                building_id: Set(bm.id),
+                name: Set(format!("{u}单元")),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
             for floor in 1..=7 {
                 let h = house::ActiveModel {
                     community_id: Set(c.id),
@@ -157,8 +290,23 @@ async fn estate(txn: &sea_orm::DatabaseTransaction, name: &str, code: &str, now:
             }
         }
     }
-    for (kind, label) in [(PublicAreaKind::Garden, "中心花园"), (PublicAreaKind::CarPark, "地下停车场")] {
-        public_area::ActiveModel { community_id: Set(c.id), building_id: Set(None), name: Set(label.into()), kind: Set(kind), ..Default::default() }.insert(txn).await?;
+    for (kind, label) in [
+        (PublicAreaKind::Garden, "中心花园"),
+        (PublicAreaKind::CarPark, "地下停车场"),
+    ] {
+        public_area::ActiveModel {
+            community_id: Set(c.id),
+            building_id: Set(None),
+            name: Set(label.into()),
+            kind: Set(kind),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
     }
-    Ok(Estate { community_id: c.id, buildings, houses })
+    Ok(Estate {
+        community_id: c.id,
+        buildings,
+        houses,
+    })
 }

@@ -28,7 +28,10 @@ pub struct Msg {
 
 impl Msg {
     pub fn new(zh: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> Self {
-        Self { zh: zh.into(), en: en.into() }
+        Self {
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
     pub fn get(&self, locale: Locale) -> &str {
         match locale {
@@ -71,11 +74,25 @@ impl std::fmt::Display for AuthProblem {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn bad_input(field: impl Into<String>, zh: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> Self {
-        AppError::BadUserInput { field: field.into(), msg: Msg::new(zh, en) }
+    pub fn bad_input(
+        field: impl Into<String>,
+        zh: impl Into<Cow<'static, str>>,
+        en: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        AppError::BadUserInput {
+            field: field.into(),
+            msg: Msg::new(zh, en),
+        }
     }
-    pub fn conflict(field: impl Into<String>, zh: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> Self {
-        AppError::Conflict { field: field.into(), msg: Msg::new(zh, en) }
+    pub fn conflict(
+        field: impl Into<String>,
+        zh: impl Into<Cow<'static, str>>,
+        en: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        AppError::Conflict {
+            field: field.into(),
+            msg: Msg::new(zh, en),
+        }
     }
     /// Log an unexpected failure in full and return the bare INTERNAL error.
     pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
@@ -103,28 +120,56 @@ impl AppError {
                 (AuthProblem::Missing, true) => "请先登录".into(),
                 (AuthProblem::Missing, false) => "Please sign in".into(),
                 (AuthProblem::Expired, true) => "登录已过期，请刷新令牌或重新登录".into(),
-                (AuthProblem::Expired, false) => "Your session token has expired; refresh it or sign in again".into(),
+                (AuthProblem::Expired, false) => {
+                    "Your session token has expired; refresh it or sign in again".into()
+                }
                 (AuthProblem::Invalid, true) => "身份令牌无效".into(),
                 (AuthProblem::Invalid, false) => "The token is not valid".into(),
                 (AuthProblem::Revoked, true) => "登录已失效，请重新登录".into(),
-                (AuthProblem::Revoked, false) => "This session has been revoked; please sign in again".into(),
+                (AuthProblem::Revoked, false) => {
+                    "This session has been revoked; please sign in again".into()
+                }
                 (AuthProblem::BadCredentials, true) => "手机号或密码不正确".into(),
                 (AuthProblem::BadCredentials, false) => "Wrong phone number or password".into(),
             },
-            AppError::Forbidden => if zh { "无权进行此操作".into() } else { "You are not allowed to do this".into() },
-            AppError::NotFound => if zh { "找不到该记录".into() } else { "Not found".into() },
-            AppError::BadUserInput { msg, .. } | AppError::Conflict { msg, .. } => msg.get(locale).to_owned(),
-            AppError::InvalidStateTransition { current, action } => if zh {
-                format!("当前状态为 {current}，不能执行 {action}")
-            } else {
-                format!("Cannot {action} while the current state is {current}")
-            },
-            AppError::RateLimited { retry_after_secs } => if zh {
-                format!("尝试次数过多，请在 {retry_after_secs} 秒后重试")
-            } else {
-                format!("Too many attempts; try again in {retry_after_secs} seconds")
-            },
-            AppError::Internal => if zh { "服务器内部错误".into() } else { "Internal server error".into() },
+            AppError::Forbidden => {
+                if zh {
+                    "无权进行此操作".into()
+                } else {
+                    "You are not allowed to do this".into()
+                }
+            }
+            AppError::NotFound => {
+                if zh {
+                    "找不到该记录".into()
+                } else {
+                    "Not found".into()
+                }
+            }
+            AppError::BadUserInput { msg, .. } | AppError::Conflict { msg, .. } => {
+                msg.get(locale).to_owned()
+            }
+            AppError::InvalidStateTransition { current, action } => {
+                if zh {
+                    format!("当前状态为 {current}，不能执行 {action}")
+                } else {
+                    format!("Cannot {action} while the current state is {current}")
+                }
+            }
+            AppError::RateLimited { retry_after_secs } => {
+                if zh {
+                    format!("尝试次数过多，请在 {retry_after_secs} 秒后重试")
+                } else {
+                    format!("Too many attempts; try again in {retry_after_secs} seconds")
+                }
+            }
+            AppError::Internal => {
+                if zh {
+                    "服务器内部错误".into()
+                } else {
+                    "Internal server error".into()
+                }
+            }
         }
     }
 
@@ -132,10 +177,18 @@ impl AppError {
     pub fn extra_extensions(&self) -> Vec<(&'static str, async_graphql::Value)> {
         use async_graphql::Value;
         match self {
-            AppError::BadUserInput { field, .. } | AppError::Conflict { field, .. } => vec![("field", Value::from(field.clone()))],
-            AppError::InvalidStateTransition { current, .. } => vec![("currentState", Value::from(current.clone()))],
-            AppError::RateLimited { retry_after_secs } => vec![("retryAfterSeconds", Value::from(*retry_after_secs))],
-            AppError::Unauthenticated(p) => vec![("reason", Value::from(format!("{p:?}").to_uppercase()))],
+            AppError::BadUserInput { field, .. } | AppError::Conflict { field, .. } => {
+                vec![("field", Value::from(field.clone()))]
+            }
+            AppError::InvalidStateTransition { current, .. } => {
+                vec![("currentState", Value::from(current.clone()))]
+            }
+            AppError::RateLimited { retry_after_secs } => {
+                vec![("retryAfterSeconds", Value::from(*retry_after_secs))]
+            }
+            AppError::Unauthenticated(p) => {
+                vec![("reason", Value::from(format!("{p:?}").to_uppercase()))]
+            }
             _ => vec![],
         }
     }

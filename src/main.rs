@@ -4,7 +4,10 @@ use guanjia::config::{self, Config};
 use secrecy::SecretString;
 
 #[derive(Parser)]
-#[command(name = "guanjia", about = "Guanjia (管家) property-management GraphQL API")]
+#[command(
+    name = "guanjia",
+    about = "Guanjia (管家) property-management GraphQL API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -18,7 +21,12 @@ struct Cli {
     #[arg(long, env = "GUANJIA_BIND", default_value = config::DEFAULT_BIND, global = true)]
     bind: std::net::SocketAddr,
     /// HMAC secret for access tokens (required unless --demo).
-    #[arg(long, env = "GUANJIA_JWT_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "GUANJIA_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     jwt_secret: Option<String>,
     /// Serve GraphiQL and allow introspection in production (on by default with --demo).
     #[arg(long, env = "GUANJIA_PLAYGROUND", global = true)]

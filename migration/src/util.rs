@@ -34,10 +34,15 @@ where
 }
 
 /// A plain (optionally unique) index named `idx_<table>_<cols>`.
-pub fn index<T: IntoIden + Clone + 'static>(table: T, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
+pub fn index<T: IntoIden + Clone + 'static>(
+    table: T,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let t = table.clone().into_iden().to_string();
     let mut stmt = Index::create();
-    stmt.name(format!("idx_{t}_{}", cols.join("_"))).table(table);
+    stmt.name(format!("idx_{t}_{}", cols.join("_")))
+        .table(table);
     for c in cols {
         stmt.col(Alias::new(*c));
     }

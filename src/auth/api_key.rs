@@ -33,5 +33,9 @@ pub fn sha256_hex(s: &str) -> String {
 
 /// Constant-time comparison of two hex digests.
 pub fn digests_match(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }

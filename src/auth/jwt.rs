@@ -24,14 +24,30 @@ pub struct JwtKeys {
 
 impl JwtKeys {
     pub fn new(secret: &[u8]) -> Self {
-        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
     }
 
-    pub fn issue(&self, user_id: i64, session_id: &str, ttl: std::time::Duration) -> Result<(String, chrono::DateTime<chrono::Utc>), AppError> {
+    pub fn issue(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        ttl: std::time::Duration,
+    ) -> Result<(String, chrono::DateTime<chrono::Utc>), AppError> {
         let now = chrono::Utc::now();
-        let exp = now + chrono::Duration::from_std(ttl).map_err(|e| AppError::internal("ttl", e))?;
-        let claims = Claims { sub: user_id.to_string(), sid: session_id.to_owned(), iat: now.timestamp(), exp: exp.timestamp(), typ: "access".into() };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| AppError::internal("jwt encode", e))?;
+        let exp =
+            now + chrono::Duration::from_std(ttl).map_err(|e| AppError::internal("ttl", e))?;
+        let claims = Claims {
+            sub: user_id.to_string(),
+            sid: session_id.to_owned(),
+            iat: now.timestamp(),
+            exp: exp.timestamp(),
+            typ: "access".into(),
+        };
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| AppError::internal("jwt encode", e))?;
         Ok((token, exp))
     }
 
@@ -39,10 +55,11 @@ impl JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        let data = decode::<Claims>(token, &self.decoding, &validation).map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthProblem::Expired,
-            _ => AuthProblem::Invalid,
-        })?;
+        let data =
+            decode::<Claims>(token, &self.decoding, &validation).map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthProblem::Expired,
+                _ => AuthProblem::Invalid,
+            })?;
         if data.claims.typ != "access" {
             return Err(AuthProblem::Invalid);
         }

@@ -1,6 +1,8 @@
 //! argon2id password hashing, run on the blocking pool so a login never stalls the reactor.
 use crate::error::AppError;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use std::sync::OnceLock;
 
@@ -27,7 +29,9 @@ pub async fn verify(stored: Option<String>, password: String) -> Result<bool, Ap
         let real = stored.is_some();
         let phc = stored.unwrap_or_else(|| dummy_hash().to_owned());
         let parsed = PasswordHash::new(&phc).map_err(|e| AppError::internal("stored hash", e))?;
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(real && ok)
     })
     .await
@@ -41,7 +45,11 @@ fn dummy_hash() -> &'static str {
 
 pub fn check_strength(field: &str, password: &str) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(AppError::bad_input(field, "密码至少 8 位", "Password must be at least 8 characters"));
+        return Err(AppError::bad_input(
+            field,
+            "密码至少 8 位",
+            "Password must be at least 8 characters",
+        ));
     }
     Ok(())
 }

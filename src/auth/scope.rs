@@ -15,7 +15,12 @@ pub enum ApiScope {
 }
 
 impl ApiScope {
-    pub const ALL: [ApiScope; 4] = [ApiScope::EstateRead, ApiScope::BillsRead, ApiScope::PaymentsWrite, ApiScope::CardsRead];
+    pub const ALL: [ApiScope; 4] = [
+        ApiScope::EstateRead,
+        ApiScope::BillsRead,
+        ApiScope::PaymentsWrite,
+        ApiScope::CardsRead,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             ApiScope::EstateRead => "estate:read",
@@ -29,7 +34,11 @@ impl ApiScope {
     }
     /// Stored form: space-separated.
     pub fn join(scopes: &[ApiScope]) -> String {
-        scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+        scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
     pub fn split(stored: &str) -> Vec<ApiScope> {
         stored.split_whitespace().filter_map(Self::parse).collect()

@@ -18,8 +18,15 @@ pub enum NodeKind {
 
 impl NodeKind {
     const ALL: [NodeKind; 9] = [
-        NodeKind::Community, NodeKind::Building, NodeKind::Unit, NodeKind::House, NodeKind::PublicArea,
-        NodeKind::User, NodeKind::HouseMember, NodeKind::StaffMember, NodeKind::ApiKey,
+        NodeKind::Community,
+        NodeKind::Building,
+        NodeKind::Unit,
+        NodeKind::House,
+        NodeKind::PublicArea,
+        NodeKind::User,
+        NodeKind::HouseMember,
+        NodeKind::StaffMember,
+        NodeKind::ApiKey,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -55,7 +62,10 @@ impl GlobalId {
         let bytes = URL_SAFE_NO_PAD.decode(raw.as_bytes()).map_err(|_| bad())?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
         let (name, id) = text.split_once(':').ok_or_else(bad)?;
-        let kind = NodeKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(bad)?;
+        let kind = NodeKind::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(bad)?;
         let id = id.parse::<i64>().map_err(|_| bad())?;
         Ok(Self { kind, id })
     }

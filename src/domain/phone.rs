@@ -8,11 +8,21 @@ impl Phone {
     /// Accepts spaces, dashes and a +86 / 86 prefix; stores the bare 11 digits.
     pub fn parse(field: &str, raw: &str) -> Result<Self, AppError> {
         let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-        let digits = digits.strip_prefix("+86").or_else(|| digits.strip_prefix("86").filter(|d| d.len() == 11)).unwrap_or(&digits);
-        if digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = digits
+            .strip_prefix("+86")
+            .or_else(|| digits.strip_prefix("86").filter(|d| d.len() == 11))
+            .unwrap_or(&digits);
+        if digits.len() == 11
+            && digits.starts_with('1')
+            && digits.bytes().all(|b| b.is_ascii_digit())
+        {
             Ok(Phone(digits.to_owned()))
         } else {
-            Err(AppError::bad_input(field, "手机号格式不正确（应为 11 位手机号）", "Phone must be an 11-digit mobile number"))
+            Err(AppError::bad_input(
+                field,
+                "手机号格式不正确（应为 11 位手机号）",
+                "Phone must be an 11-digit mobile number",
+            ))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -33,7 +43,10 @@ mod tests {
     use super::*;
     #[test]
     fn parses_and_masks() {
-        assert_eq!(Phone::parse("p", "+86 138-0000-0001").unwrap().as_str(), "13800000001");
+        assert_eq!(
+            Phone::parse("p", "+86 138-0000-0001").unwrap().as_str(),
+            "13800000001"
+        );
         assert!(Phone::parse("p", "1380000000").is_err());
         assert!(Phone::parse("p", "23800000001").is_err());
         assert_eq!(Phone::masked("13800000003"), "138****0003");

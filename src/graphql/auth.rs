@@ -49,12 +49,21 @@ impl AuthMutation {
         #[graphql(desc = "11-digit mobile number.")] phone: String,
         #[graphql(desc = "Password.", secret)] password: String,
     ) -> Result<AuthPayload> {
-        let addr = ctx.data_opt::<ClientAddr>().map(|a| a.0.clone()).unwrap_or_default();
-        Ok(auth::login(&cx(ctx).core, &phone, password, &addr).await?.into())
+        let addr = ctx
+            .data_opt::<ClientAddr>()
+            .map(|a| a.0.clone())
+            .unwrap_or_default();
+        Ok(auth::login(&cx(ctx).core, &phone, password, &addr)
+            .await?
+            .into())
     }
     /// Rotate a refresh token: returns a new pair. Presenting a used token again revokes the
     /// whole session (both apps must sign in again).
-    async fn refresh_token(&self, ctx: &Context<'_>, #[graphql(desc = "The current refresh token.", secret)] refresh_token: String) -> Result<AuthPayload> {
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The current refresh token.", secret)] refresh_token: String,
+    ) -> Result<AuthPayload> {
         Ok(auth::refresh(&cx(ctx).core, &refresh_token).await?.into())
     }
     /// Sign out: the current session's access and refresh tokens stop working at once.

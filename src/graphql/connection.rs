@@ -20,7 +20,12 @@ fn decode_cursor(field: &str, raw: &str) -> Result<i64, AppError> {
 }
 
 /// Parses `first/after/last/before` as every connection field takes them.
-pub fn page_args(after: Option<String>, before: Option<String>, first: Option<i32>, last: Option<i32>) -> Result<PageArgs, AppError> {
+pub fn page_args(
+    after: Option<String>,
+    before: Option<String>,
+    first: Option<i32>,
+    last: Option<i32>,
+) -> Result<PageArgs, AppError> {
     let after = after.map(|a| decode_cursor("after", &a)).transpose()?;
     let before = before.map(|b| decode_cursor("before", &b)).transpose()?;
     PageArgs::new(after, before, first, last)
@@ -32,8 +37,16 @@ pub trait ConnectionOf<T> {
 }
 
 /// Wraps a page of rows into a connection of GraphQL nodes.
-pub fn connection<M, T, C: ConnectionOf<T>>(page: Page<M>, id_of: impl Fn(&M) -> i64, wrap: impl Fn(M) -> T) -> C {
-    let edges: Vec<(String, T)> = page.items.into_iter().map(|m| (encode_cursor(id_of(&m)), wrap(m))).collect();
+pub fn connection<M, T, C: ConnectionOf<T>>(
+    page: Page<M>,
+    id_of: impl Fn(&M) -> i64,
+    wrap: impl Fn(M) -> T,
+) -> C {
+    let edges: Vec<(String, T)> = page
+        .items
+        .into_iter()
+        .map(|m| (encode_cursor(id_of(&m)), wrap(m)))
+        .collect();
     let page_info = PageInfo {
         has_previous_page: page.has_previous,
         has_next_page: page.has_next,
@@ -66,8 +79,17 @@ macro_rules! connection_type {
         }
 
         impl $crate::graphql::connection::ConnectionOf<$node> for $conn {
-            fn from_parts(edges: Vec<(String, $node)>, page_info: $crate::graphql::connection::PageInfo) -> Self {
-                Self { edges: edges.into_iter().map(|(cursor, node)| $edge { cursor, node }).collect(), page_info }
+            fn from_parts(
+                edges: Vec<(String, $node)>,
+                page_info: $crate::graphql::connection::PageInfo,
+            ) -> Self {
+                Self {
+                    edges: edges
+                        .into_iter()
+                        .map(|(cursor, node)| $edge { cursor, node })
+                        .collect(),
+                    page_info,
+                }
             }
         }
     };

@@ -11,7 +11,9 @@ use entity::enums::{HouseRelation, HouseStatus, PublicAreaKind, StaffRole};
 use entity::{building, community, house, public_area, unit};
 
 fn opt_id(field: &str, raw: Option<ID>, kind: NodeKind) -> Result<Option<i64>> {
-    Ok(raw.map(|r| GlobalId::decode_as(field, &r, kind)).transpose()?)
+    Ok(raw
+        .map(|r| GlobalId::decode_as(field, &r, kind))
+        .transpose()?)
 }
 
 #[derive(Default)]
@@ -21,7 +23,9 @@ pub struct EstateQuery;
 impl EstateQuery {
     /// Communities (小区) the caller may see: staff their own, owners those of their houses,
     /// admins all.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn communities(
         &self,
         ctx: &Context<'_>,
@@ -57,7 +61,9 @@ impl Community {
         &self.0.timezone
     }
     /// Buildings (楼栋) the caller may see; a butler sees their assigned buildings.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn buildings(
         &self,
         ctx: &Context<'_>,
@@ -66,12 +72,15 @@ impl Community {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<BuildingConnection> {
-        let page = estate::buildings(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
+        let page =
+            estate::buildings(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Building))
     }
     /// Houses the caller may see, optionally narrowed to a building, a unit or a status.
     /// Technicians and security guards are refused: they reach houses through their work.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn houses(
         &self,
@@ -90,11 +99,14 @@ impl Community {
             unit_id: opt_id("unitId", unit_id, NodeKind::Unit)?,
             status,
         };
-        let page = estate::houses(cx(ctx), &filter, &page_args(after, before, first, last)?).await?;
+        let page =
+            estate::houses(cx(ctx), &filter, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, House))
     }
     /// Public areas (公共区域): lobbies, lifts, car parks, gardens.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn public_areas(
         &self,
         ctx: &Context<'_>,
@@ -103,11 +115,15 @@ impl Community {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<PublicAreaConnection> {
-        let page = estate::public_areas(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
+        let page =
+            estate::public_areas(cx(ctx), self.0.id, &page_args(after, before, first, last)?)
+                .await?;
         Ok(connection(page, |m| m.id, PublicArea))
     }
     /// The community's staff (managers and admins only), optionally one role.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn staff(
         &self,
         ctx: &Context<'_>,
@@ -117,11 +133,19 @@ impl Community {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<StaffMemberConnection> {
-        let page = staff::of_community(cx(ctx), self.0.id, role, &page_args(after, before, first, last)?).await?;
+        let page = staff::of_community(
+            cx(ctx),
+            self.0.id,
+            role,
+            &page_args(after, before, first, last)?,
+        )
+        .await?;
         Ok(connection(page, |m| m.id, StaffMember))
     }
     /// Integrator API keys issued for this community (admins only).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn api_keys(
         &self,
         ctx: &Context<'_>,
@@ -130,7 +154,9 @@ impl Community {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<ApiKeyConnection> {
-        let page = api_keys::of_community(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
+        let page =
+            api_keys::of_community(cx(ctx), self.0.id, &page_args(after, before, first, last)?)
+                .await?;
         Ok(connection(page, |m| m.id, ApiKey))
     }
 }
@@ -150,10 +176,14 @@ impl Building {
     }
     /// The community the building belongs to.
     async fn community(&self, ctx: &Context<'_>) -> Result<Community> {
-        Ok(Community(load_one(&loaders(ctx).community, self.0.community_id).await?))
+        Ok(Community(
+            load_one(&loaders(ctx).community, self.0.community_id).await?,
+        ))
     }
     /// Units (单元) of the building.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn units(
         &self,
         ctx: &Context<'_>,
@@ -162,7 +192,8 @@ impl Building {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<UnitConnection> {
-        let page = estate::units(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
+        let page =
+            estate::units(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Unit))
     }
 }
@@ -182,10 +213,14 @@ impl Unit {
     }
     /// The building the unit belongs to.
     async fn building(&self, ctx: &Context<'_>) -> Result<Building> {
-        Ok(Building(load_one(&loaders(ctx).building, self.0.building_id).await?))
+        Ok(Building(
+            load_one(&loaders(ctx).building, self.0.building_id).await?,
+        ))
     }
     /// Houses of this unit the caller may see.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn houses(
         &self,
         ctx: &Context<'_>,
@@ -195,8 +230,14 @@ impl Unit {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<HouseConnection> {
-        let filter = estate::HouseFilter { community_id: self.0.community_id, building_id: None, unit_id: Some(self.0.id), status };
-        let page = estate::houses(cx(ctx), &filter, &page_args(after, before, first, last)?).await?;
+        let filter = estate::HouseFilter {
+            community_id: self.0.community_id,
+            building_id: None,
+            unit_id: Some(self.0.id),
+            status,
+        };
+        let page =
+            estate::houses(cx(ctx), &filter, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, House))
     }
 }
@@ -238,15 +279,22 @@ impl House {
             load_one(&l.building, self.0.building_id),
             load_one(&l.unit, self.0.unit_id)
         )?;
-        Ok(format!("{} {} {} {}", c.name, b.name, u.name, self.0.number))
+        Ok(format!(
+            "{} {} {} {}",
+            c.name, b.name, u.name, self.0.number
+        ))
     }
     /// The community of the house.
     async fn community(&self, ctx: &Context<'_>) -> Result<Community> {
-        Ok(Community(load_one(&loaders(ctx).community, self.0.community_id).await?))
+        Ok(Community(
+            load_one(&loaders(ctx).community, self.0.community_id).await?,
+        ))
     }
     /// The building of the house.
     async fn building(&self, ctx: &Context<'_>) -> Result<Building> {
-        Ok(Building(load_one(&loaders(ctx).building, self.0.building_id).await?))
+        Ok(Building(
+            load_one(&loaders(ctx).building, self.0.building_id).await?,
+        ))
     }
     /// The unit of the house.
     async fn unit(&self, ctx: &Context<'_>) -> Result<Unit> {
@@ -254,11 +302,17 @@ impl House {
     }
     /// How the caller is bound to this house (OWNER, FAMILY, TENANT), or null.
     async fn my_relation(&self, ctx: &Context<'_>) -> Result<Option<HouseRelation>> {
-        Ok(cx(ctx).reach().await?.binding(self.0.id).map(|b| b.relation))
+        Ok(cx(ctx)
+            .reach()
+            .await?
+            .binding(self.0.id)
+            .map(|b| b.relation))
     }
     /// People bound to the house (owner, family, tenants). Housemates see each other's phone
     /// masked; the owner and serving staff see it in full.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -267,7 +321,8 @@ impl House {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<HouseMemberConnection> {
-        let page = members::of_house(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
+        let page =
+            members::of_house(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, HouseMember))
     }
 }
@@ -298,7 +353,9 @@ impl PublicArea {
     }
     /// The community of the area.
     async fn community(&self, ctx: &Context<'_>) -> Result<Community> {
-        Ok(Community(load_one(&loaders(ctx).community, self.0.community_id).await?))
+        Ok(Community(
+            load_one(&loaders(ctx).community, self.0.community_id).await?,
+        ))
     }
 }
 
@@ -306,4 +363,9 @@ crate::connection_type!(CommunityConnection, CommunityEdge, Community, "communit
 crate::connection_type!(BuildingConnection, BuildingEdge, Building, "buildings");
 crate::connection_type!(UnitConnection, UnitEdge, Unit, "units");
 crate::connection_type!(HouseConnection, HouseEdge, House, "houses");
-crate::connection_type!(PublicAreaConnection, PublicAreaEdge, PublicArea, "public areas");
+crate::connection_type!(
+    PublicAreaConnection,
+    PublicAreaEdge,
+    PublicArea,
+    "public areas"
+);

@@ -22,9 +22,14 @@ impl Event {
     }
     /// Global id of the record changed.
     async fn subject_id(&self) -> Option<ID> {
-        let kind = [NodeKind::HouseMember, NodeKind::StaffMember, NodeKind::ApiKey, NodeKind::House]
-            .into_iter()
-            .find(|k| k.name() == self.0.event.subject_type)?;
+        let kind = [
+            NodeKind::HouseMember,
+            NodeKind::StaffMember,
+            NodeKind::ApiKey,
+            NodeKind::House,
+        ]
+        .into_iter()
+        .find(|k| k.name() == self.0.event.subject_type)?;
         Some(GlobalId::encode(kind, self.0.event.subject_id))
     }
     /// State before, if the record has states.

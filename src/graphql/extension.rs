@@ -2,7 +2,10 @@
 //! and a message in the caller's language, and (3) tells the HTTP layer whether the request
 //! failed before execution (a "request error": 400 under application/graphql-response+json).
 use crate::error::{AppError, ErrorSource, Locale};
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest, NextSubscribe};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+    NextSubscribe,
+};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Response, ServerError, ServerResult, Variables};
 use futures_util::stream::{BoxStream, StreamExt};
@@ -18,7 +21,10 @@ pub struct RequestPolicy {
 
 impl ExtensionFactory for RequestPolicy {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PolicyExtension { max_aliases: self.max_aliases, executed: AtomicBool::new(false) })
+        Arc::new(PolicyExtension {
+            max_aliases: self.max_aliases,
+            executed: AtomicBool::new(false),
+        })
     }
 }
 
@@ -34,12 +40,18 @@ impl Extension for PolicyExtension {
         // the request's own data exists.
         let mut resp = next.run(ctx).await;
         if !resp.errors.is_empty() && !self.executed.load(Ordering::SeqCst) {
-            resp.http_headers.insert(REQUEST_ERROR_HEADER, http::HeaderValue::from_static("1"));
+            resp.http_headers
+                .insert(REQUEST_ERROR_HEADER, http::HeaderValue::from_static("1"));
         }
         resp
     }
 
-    fn subscribe<'s>(&self, ctx: &ExtensionContext<'_>, stream: BoxStream<'s, Response>, next: NextSubscribe<'_>) -> BoxStream<'s, Response> {
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
         let locale = ctx.data_opt::<Locale>().copied().unwrap_or_default();
         next.run(ctx, stream)
             .map(move |mut resp| {
@@ -51,21 +63,35 @@ impl Extension for PolicyExtension {
             .boxed()
     }
 
-    async fn parse_query(&self, ctx: &ExtensionContext<'_>, query: &str, variables: &Variables, next: NextParseQuery<'_>) -> ServerResult<ExecutableDocument> {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
         let aliases = count_aliases(&doc);
         if aliases > self.max_aliases {
             let err = AppError::bad_input(
                 "query",
                 format!("别名数量 {aliases} 超过上限 {}", self.max_aliases),
-                format!("The query uses {aliases} aliases; the limit is {}", self.max_aliases),
+                format!(
+                    "The query uses {aliases} aliases; the limit is {}",
+                    self.max_aliases
+                ),
             );
             return Err(async_graphql::Error::from(err).into_server_error(Default::default()));
         }
         Ok(doc)
     }
 
-    async fn execute(&self, ctx: &ExtensionContext<'_>, operation_name: Option<&str>, next: NextExecute<'_>) -> Response {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
         self.executed.store(true, Ordering::SeqCst);
         next.run(ctx, operation_name).await
     }
@@ -76,14 +102,23 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
         set.items
             .iter()
             .map(|s| match &s.node {
-                Selection::Field(f) => usize::from(f.node.alias.is_some()) + walk(&f.node.selection_set.node),
+                Selection::Field(f) => {
+                    usize::from(f.node.alias.is_some()) + walk(&f.node.selection_set.node)
+                }
                 Selection::InlineFragment(f) => walk(&f.node.selection_set.node),
                 Selection::FragmentSpread(_) => 0,
             })
             .sum()
     }
-    doc.operations.iter().map(|(_, op)| walk(&op.node.selection_set.node)).sum::<usize>()
-        + doc.fragments.values().map(|f| walk(&f.node.selection_set.node)).sum::<usize>()
+    doc.operations
+        .iter()
+        .map(|(_, op)| walk(&op.node.selection_set.node))
+        .sum::<usize>()
+        + doc
+            .fragments
+            .values()
+            .map(|f| walk(&f.node.selection_set.node))
+            .sum::<usize>()
 }
 
 /// Our own errors carry an `AppError` source: render it in the caller's language. Errors from
@@ -94,7 +129,10 @@ pub fn localize(e: &mut ServerError, locale: Locale) {
         e.message = src.0.message(locale);
         return;
     }
-    let has_code = e.extensions.as_ref().is_some_and(|x| x.get("code").is_some());
+    let has_code = e
+        .extensions
+        .as_ref()
+        .is_some_and(|x| x.get("code").is_some());
     if !has_code {
         let mut ext = e.extensions.take().unwrap_or_default();
         ext.set("code", "BAD_USER_INPUT");

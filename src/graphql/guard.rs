@@ -10,10 +10,12 @@ pub struct StaffGuard(pub &'static [StaffRole]);
 impl Guard for StaffGuard {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
         let cx = ctx.data_unchecked::<Arc<Cx>>();
-        cx.actor.require_staff(self.0).map(|_| ()).map_err(async_graphql::Error::from)
+        cx.actor
+            .require_staff(self.0)
+            .map(|_| ())
+            .map_err(async_graphql::Error::from)
     }
 }
 
 pub const MANAGERS: &[StaffRole] = &[StaffRole::Manager];
 pub const ADMINS: &[StaffRole] = &[];
-

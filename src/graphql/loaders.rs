@@ -2,7 +2,9 @@
 //! They are only reached from rows the caller was already allowed to see, so they do not scope.
 use crate::error::AppError;
 use async_graphql::dataloader::{DataLoader, Loader};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter, Value};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter, Value,
+};
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -21,8 +23,15 @@ where
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, Self::Error> {
-        let col = E::PrimaryKey::iter().next().expect("entity has a primary key").into_column();
-        let rows = E::find().filter(col.is_in(keys.iter().copied())).all(&self.db).await.map_err(|e| Arc::new(AppError::from(e)))?;
+        let col = E::PrimaryKey::iter()
+            .next()
+            .expect("entity has a primary key")
+            .into_column();
+        let rows = E::find()
+            .filter(col.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(|e| Arc::new(AppError::from(e)))?;
         Ok(rows
             .into_iter()
             .filter_map(|m| match sea_orm::ModelTrait::get(&m, col) {
@@ -40,7 +49,13 @@ where
     E: EntityTrait + Send + Sync + 'static,
     E::Model: Clone + Send + Sync + 'static,
 {
-    DataLoader::new(ById { db: db.clone(), _entity: PhantomData }, tokio::spawn)
+    DataLoader::new(
+        ById {
+            db: db.clone(),
+            _entity: PhantomData,
+        },
+        tokio::spawn,
+    )
 }
 
 /// The loaders of one request.
@@ -54,7 +69,13 @@ pub struct Loaders {
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
-        Self { community: loader(db), building: loader(db), unit: loader(db), house: loader(db), user: loader(db) }
+        Self {
+            community: loader(db),
+            building: loader(db),
+            unit: loader(db),
+            house: loader(db),
+            user: loader(db),
+        }
     }
 }
 

@@ -108,7 +108,9 @@ impl User {
         }
     }
     /// The houses this person is bound to, as bindings (relation, tenancy, house).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn houses(
         &self,
         ctx: &Context<'_>,
@@ -137,24 +139,38 @@ impl HouseMember {
     }
     /// The person's name.
     async fn display_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.user_id).await?.display_name)
+        Ok(load_one(&loaders(ctx).user, self.0.user_id)
+            .await?
+            .display_name)
     }
     /// The person's mobile number: in full for the owner, serving staff and the person
     /// themselves; masked (138****0003) for other housemates.
     async fn phone(&self, ctx: &Context<'_>) -> Result<String> {
         let cx = cx(ctx);
         let person = load_one(&loaders(ctx).user, self.0.user_id).await?;
-        let is_self = cx.actor.user().ok().is_some_and(|u| u.user_id == self.0.user_id);
+        let is_self = cx
+            .actor
+            .user()
+            .ok()
+            .is_some_and(|u| u.user_id == self.0.user_id);
         let reach = cx.reach().await?;
         let full = is_self || reach.owns(self.0.house_id) || {
             let h = load_one(&loaders(ctx).house, self.0.house_id).await?;
             reach.staff_sees_people_of(&h)
         };
-        Ok(if full { person.phone } else { Phone::masked(&person.phone) })
+        Ok(if full {
+            person.phone
+        } else {
+            Phone::masked(&person.phone)
+        })
     }
     /// Whether this binding is the caller's own.
     async fn is_me(&self, ctx: &Context<'_>) -> bool {
-        cx(ctx).actor.user().ok().is_some_and(|u| u.user_id == self.0.user_id)
+        cx(ctx)
+            .actor
+            .user()
+            .ok()
+            .is_some_and(|u| u.user_id == self.0.user_id)
     }
     /// Last day of a tenancy (tenants only).
     async fn tenancy_ends_on(&self) -> Option<NaiveDate> {
@@ -202,15 +218,22 @@ pub struct MemberMutation;
 #[Object]
 impl MemberMutation {
     /// Bind a family member or tenant to a house. CONFLICT if the phone is already bound to it.
-    async fn invite_house_member(&self, ctx: &Context<'_>, #[graphql(desc = "Who to invite, to which house, as what.")] input: InviteHouseMemberInput) -> Result<HouseMember> {
-        let m = members::invite(cx(ctx), members::Invite {
-            house_id: GlobalId::decode_as("houseId", &input.house_id, NodeKind::House)?,
-            phone: input.phone,
-            display_name: input.display_name,
-            relation: input.relation,
-            tenancy_ends_on: input.tenancy_ends_on,
-            tenant_may_see_bills: input.tenant_may_see_bills,
-        })
+    async fn invite_house_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Who to invite, to which house, as what.")] input: InviteHouseMemberInput,
+    ) -> Result<HouseMember> {
+        let m = members::invite(
+            cx(ctx),
+            members::Invite {
+                house_id: GlobalId::decode_as("houseId", &input.house_id, NodeKind::House)?,
+                phone: input.phone,
+                display_name: input.display_name,
+                relation: input.relation,
+                tenancy_ends_on: input.tenancy_ends_on,
+                tenant_may_see_bills: input.tenant_may_see_bills,
+            },
+        )
         .await?;
         Ok(HouseMember(m))
     }
@@ -232,8 +255,15 @@ impl MemberMutation {
         #[graphql(desc = "true to let the tenant see bills.")] allowed: bool,
     ) -> Result<HouseMember> {
         let id = GlobalId::decode_as("memberId", &member_id, NodeKind::HouseMember)?;
-        Ok(HouseMember(members::set_tenant_bill_access(cx(ctx), id, allowed).await?))
+        Ok(HouseMember(
+            members::set_tenant_bill_access(cx(ctx), id, allowed).await?,
+        ))
     }
 }
 
-crate::connection_type!(HouseMemberConnection, HouseMemberEdge, HouseMember, "house members");
+crate::connection_type!(
+    HouseMemberConnection,
+    HouseMemberEdge,
+    HouseMember,
+    "house members"
+);

@@ -21,7 +21,11 @@ pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery);
 
 /// Sign in, manage house members, staff and API keys.
 #[derive(MergedObject, Default)]
-pub struct Mutation(auth::AuthMutation, members::MemberMutation, staff::StaffMutation);
+pub struct Mutation(
+    auth::AuthMutation,
+    members::MemberMutation,
+    staff::StaffMutation,
+);
 
 /// Live feeds over `/graphql/ws` (graphql-transport-ws; authenticate in `connection_init`).
 #[derive(MergedSubscription, Default)]
@@ -30,11 +34,17 @@ pub struct Subscription(events::ActivitySubscription);
 pub type GuanjiaSchema = Schema<Query, Mutation, Subscription>;
 
 pub fn build_schema(limits: &Limits, introspection: bool) -> GuanjiaSchema {
-    let mut b = Schema::build(Query::default(), Mutation::default(), Subscription::default())
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .limit_directives(10)
-        .extension(extension::RequestPolicy { max_aliases: limits.max_aliases });
+    let mut b = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_directives(10)
+    .extension(extension::RequestPolicy {
+        max_aliases: limits.max_aliases,
+    });
     if !introspection {
         b = b.disable_introspection();
     }

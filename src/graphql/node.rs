@@ -31,7 +31,11 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Fetch any object by its global id. An id the caller may not see is NOT_FOUND,
     /// exactly like one that does not exist.
-    async fn node(&self, ctx: &Context<'_>, #[graphql(desc = "A global id from any `id` field.")] id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id from any `id` field.")] id: ID,
+    ) -> Result<Option<Node>> {
         let cx = cx(ctx);
         let gid = GlobalId::decode("id", &id)?;
         let node = match gid.kind {
@@ -39,9 +43,15 @@ impl NodeQuery {
             NodeKind::Building => Node::Building(Building(estate::building(cx, gid.id).await?)),
             NodeKind::Unit => Node::Unit(Unit(estate::unit(cx, gid.id).await?)),
             NodeKind::House => Node::House(House(estate::house(cx, gid.id).await?)),
-            NodeKind::PublicArea => Node::PublicArea(PublicArea(estate::public_area(cx, gid.id).await?)),
-            NodeKind::HouseMember => Node::HouseMember(HouseMember(members::member(cx, gid.id).await?)),
-            NodeKind::StaffMember => Node::StaffMember(StaffMember(staff::member(cx, gid.id).await?)),
+            NodeKind::PublicArea => {
+                Node::PublicArea(PublicArea(estate::public_area(cx, gid.id).await?))
+            }
+            NodeKind::HouseMember => {
+                Node::HouseMember(HouseMember(members::member(cx, gid.id).await?))
+            }
+            NodeKind::StaffMember => {
+                Node::StaffMember(StaffMember(staff::member(cx, gid.id).await?))
+            }
             NodeKind::ApiKey => Node::ApiKey(ApiKey(api_keys::key(cx, gid.id).await?)),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.
@@ -49,7 +59,11 @@ impl NodeQuery {
                 if me.user_id != gid.id && !cx.actor.is_admin() {
                     return Err(AppError::NotFound.into());
                 }
-                Node::User(User(load_one(&super::loaders(ctx).user, gid.id).await.map_err(|_| AppError::NotFound)?))
+                Node::User(User(
+                    load_one(&super::loaders(ctx).user, gid.id)
+                        .await
+                        .map_err(|_| AppError::NotFound)?,
+                ))
             }
         };
         Ok(Some(node))

@@ -26,7 +26,9 @@ impl StaffMember {
     }
     /// The person's name.
     async fn display_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.user_id).await?.display_name)
+        Ok(load_one(&loaders(ctx).user, self.0.user_id)
+            .await?
+            .display_name)
     }
     /// The person's work mobile number.
     async fn phone(&self, ctx: &Context<'_>) -> Result<String> {
@@ -35,15 +37,25 @@ impl StaffMember {
     /// The community; null for ADMIN.
     async fn community(&self, ctx: &Context<'_>) -> Result<Option<Community>> {
         match self.0.community_id {
-            Some(id) => Ok(Some(Community(load_one(&loaders(ctx).community, id).await?))),
+            Some(id) => Ok(Some(Community(
+                load_one(&loaders(ctx).community, id).await?,
+            ))),
             None => Ok(None),
         }
     }
     /// A butler's assigned buildings (a handful at most, so a plain list).
     async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<Building>> {
         let ids = staff::buildings_of(cx(ctx), &self.0).await?;
-        let map = loaders(ctx).building.load_many(ids.iter().copied()).await.map_err(|_| crate::error::AppError::Internal)?;
-        Ok(ids.iter().filter_map(|id| map.get(id).cloned()).map(Building).collect())
+        let map = loaders(ctx)
+            .building
+            .load_many(ids.iter().copied())
+            .await
+            .map_err(|_| crate::error::AppError::Internal)?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| map.get(id).cloned())
+            .map(Building)
+            .collect())
     }
     /// When the membership started.
     async fn since(&self) -> DateTime<Utc> {
@@ -78,7 +90,9 @@ impl ApiKey {
     }
     /// The one community the key works in.
     async fn community(&self, ctx: &Context<'_>) -> Result<Community> {
-        Ok(Community(load_one(&loaders(ctx).community, self.0.community_id).await?))
+        Ok(Community(
+            load_one(&loaders(ctx).community, self.0.community_id).await?,
+        ))
     }
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -121,15 +135,25 @@ pub struct StaffMutation;
 impl StaffMutation {
     /// Add a staff member (managers: their community; admins: any).
     #[graphql(guard = "StaffGuard(MANAGERS)")]
-    async fn add_staff_member(&self, ctx: &Context<'_>, #[graphql(desc = "Who, where and in which role.")] input: AddStaffMemberInput) -> Result<StaffMember> {
-        let community_id = input.community_id.map(|c| GlobalId::decode_as("communityId", &c, NodeKind::Community)).transpose()?;
-        let m = staff::add(cx(ctx), staff::NewStaff {
-            community_id,
-            phone: input.phone,
-            display_name: input.display_name,
-            role: input.role,
-            initial_password: input.initial_password,
-        })
+    async fn add_staff_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Who, where and in which role.")] input: AddStaffMemberInput,
+    ) -> Result<StaffMember> {
+        let community_id = input
+            .community_id
+            .map(|c| GlobalId::decode_as("communityId", &c, NodeKind::Community))
+            .transpose()?;
+        let m = staff::add(
+            cx(ctx),
+            staff::NewStaff {
+                community_id,
+                phone: input.phone,
+                display_name: input.display_name,
+                role: input.role,
+                initial_password: input.initial_password,
+            },
+        )
         .await?;
         Ok(StaffMember(m))
     }
@@ -157,7 +181,9 @@ impl StaffMutation {
             .iter()
             .map(|b| GlobalId::decode_as("buildingIds", b, NodeKind::Building))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(StaffMember(staff::assign_buildings(cx(ctx), id, buildings).await?))
+        Ok(StaffMember(
+            staff::assign_buildings(cx(ctx), id, buildings).await?,
+        ))
     }
     /// End a staff membership; the person's staff access stops at once.
     #[graphql(guard = "StaffGuard(MANAGERS)")]
@@ -181,15 +207,27 @@ impl StaffMutation {
     ) -> Result<CreateApiKeyPayload> {
         let community_id = GlobalId::decode_as("communityId", &community_id, NodeKind::Community)?;
         let (row, secret) = api_keys::create(cx(ctx), community_id, name, scopes).await?;
-        Ok(CreateApiKeyPayload { api_key: ApiKey(row), secret })
+        Ok(CreateApiKeyPayload {
+            api_key: ApiKey(row),
+            secret,
+        })
     }
     /// Revoke an API key; calls with it fail from now on (admins only).
     #[graphql(guard = "StaffGuard(ADMINS)")]
-    async fn revoke_api_key(&self, ctx: &Context<'_>, #[graphql(desc = "The key to revoke.")] id: ID) -> Result<ApiKey> {
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The key to revoke.")] id: ID,
+    ) -> Result<ApiKey> {
         let id = GlobalId::decode_as("id", &id, NodeKind::ApiKey)?;
         Ok(ApiKey(api_keys::revoke(cx(ctx), id).await?))
     }
 }
 
-crate::connection_type!(StaffMemberConnection, StaffMemberEdge, StaffMember, "staff members");
+crate::connection_type!(
+    StaffMemberConnection,
+    StaffMemberEdge,
+    StaffMember,
+    "staff members"
+);
 crate::connection_type!(ApiKeyConnection, ApiKeyEdge, ApiKey, "API keys");

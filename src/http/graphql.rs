@@ -42,7 +42,11 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
         let mut bits = part.split(';');
         let mime = bits.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = bits
-            .filter_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+            .filter_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|v| v.parse::<f32>().ok())
+            })
             .next()
             .unwrap_or(1.0);
         let media = match mime.as_str() {
@@ -58,54 +62,114 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
 }
 
 fn locale_of(headers: &HeaderMap) -> Locale {
-    Locale::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+    Locale::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 fn server_error(err: AppError, locale: Locale) -> ServerError {
     let gql: async_graphql::Error = err.into();
-    let mut e = ServerError { message: gql.message, source: gql.source, locations: vec![], path: vec![], extensions: gql.extensions };
+    let mut e = ServerError {
+        message: gql.message,
+        source: gql.source,
+        locations: vec![],
+        path: vec![],
+        extensions: gql.extensions,
+    };
     localize(&mut e, locale);
     e
 }
 
-/// A failure before execution: no `data` entry; 400 under graphql-response+json.
-fn request_error(media: Media, status_json: StatusCode, err: AppError, locale: Locale) -> Response {
-    let status = match (&err, media) {
-        (AppError::Internal, _) => StatusCode::INTERNAL_SERVER_ERROR,
-        (_, Media::GraphqlResponse) => StatusCode::BAD_REQUEST,
-        (_, Media::Json) => status_json,
+/// A request the server could not even read as GraphQL (bad JSON, bad parameters, wrong method
+/// or media type): no `data` entry, a 4xx status whatever the Accept header (the current
+/// GraphQL-over-HTTP draft). Documents that parse but fail validation are answered by `execute`.
+fn request_error(media: Media, status: StatusCode, err: AppError, locale: Locale) -> Response {
+    let status = if matches!(err, AppError::Internal) {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        status
     };
     let body = json!({ "errors": [server_error(err, locale)] });
-    (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, media.content_type())],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn not_acceptable() -> Response {
-    (StatusCode::NOT_ACCEPTABLE, "Accept application/graphql-response+json or application/json").into_response()
+    (
+        StatusCode::NOT_ACCEPTABLE,
+        "Accept application/graphql-response+json or application/json",
+    )
+        .into_response()
 }
 
 /// Checks the shape of one GraphQL-over-HTTP request object and turns it into a request.
 fn to_request(v: Value, max_document: usize) -> Result<async_graphql::Request, AppError> {
     let Value::Object(obj) = v else {
-        return Err(AppError::bad_input("body", "请求体须为 JSON 对象", "The request body must be a JSON object"));
+        return Err(AppError::bad_input(
+            "body",
+            "请求体须为 JSON 对象",
+            "The request body must be a JSON object",
+        ));
     };
     match obj.get("query") {
         Some(Value::String(q)) if q.len() > max_document => {
-            return Err(AppError::bad_input("query", format!("查询文本超过 {max_document} 字节"), format!("The query document exceeds {max_document} bytes")));
+            return Err(AppError::bad_input(
+                "query",
+                format!("查询文本超过 {max_document} 字节"),
+                format!("The query document exceeds {max_document} bytes"),
+            ));
         }
         Some(Value::String(_)) => {}
-        Some(_) => return Err(AppError::bad_input("query", "query 须为字符串", "query must be a string")),
-        None => return Err(AppError::bad_input("query", "缺少 query 参数", "The query parameter is missing")),
+        Some(_) => {
+            return Err(AppError::bad_input(
+                "query",
+                "query 须为字符串",
+                "query must be a string",
+            ))
+        }
+        None => {
+            return Err(AppError::bad_input(
+                "query",
+                "缺少 query 参数",
+                "The query parameter is missing",
+            ))
+        }
     }
-    let optional = |name: &'static str, ok: fn(&Value) -> bool, zh: &'static str, en: &'static str| match obj.get(name) {
+    let optional = |name: &'static str,
+                    ok: fn(&Value) -> bool,
+                    zh: &'static str,
+                    en: &'static str| match obj.get(name) {
         None | Some(Value::Null) => Ok(()),
         Some(v) if ok(v) => Ok(()),
         Some(_) => Err(AppError::bad_input(name, zh, en)),
     };
-    optional("operationName", Value::is_string, "operationName 须为字符串", "operationName must be a string")?;
-    optional("variables", Value::is_object, "variables 须为对象", "variables must be an object")?;
-    optional("extensions", Value::is_object, "extensions 须为对象", "extensions must be an object")?;
+    optional(
+        "operationName",
+        Value::is_string,
+        "operationName 须为字符串",
+        "operationName must be a string",
+    )?;
+    optional(
+        "variables",
+        Value::is_object,
+        "variables 须为对象",
+        "variables must be an object",
+    )?;
+    optional(
+        "extensions",
+        Value::is_object,
+        "extensions 须为对象",
+        "extensions must be an object",
+    )?;
     let cleaned: Map<String, Value> = obj.into_iter().filter(|(_, v)| !v.is_null()).collect();
-    serde_json::from_value(Value::Object(cleaned)).map_err(|_| AppError::bad_input("body", "请求参数无效", "Invalid request parameters"))
+    serde_json::from_value(Value::Object(cleaned))
+        .map_err(|_| AppError::bad_input("body", "请求参数无效", "Invalid request parameters"))
 }
 
 struct Caller {
@@ -114,17 +178,37 @@ struct Caller {
     client: String,
 }
 
-async fn execute(state: &AppState, headers: &HeaderMap, caller: &Caller, reqs: Vec<async_graphql::Request>, batch: bool) -> Response {
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller,
+    reqs: Vec<async_graphql::Request>,
+    batch: bool,
+) -> Response {
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
     let actor = match resolve_actor(&state.core, auth, key).await {
         Ok(a) => a,
-        Err(e) => return request_error(caller.media, StatusCode::OK, e, caller.locale),
+        Err(e) => {
+            return request_error(
+                caller.media,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                e,
+                caller.locale,
+            )
+        }
     };
     let mut bodies = Vec::with_capacity(reqs.len());
     let mut all_request_errors = true;
     for mut req in reqs {
-        req.data = request_data(&state.core, actor.clone(), caller.locale, caller.client.clone());
+        req.data = request_data(
+            &state.core,
+            actor.clone(),
+            caller.locale,
+            caller.client.clone(),
+        );
         let mut resp = state.schema.execute(req).await;
         for e in &mut resp.errors {
             localize(e, caller.locale);
@@ -138,19 +222,61 @@ async fn execute(state: &AppState, headers: &HeaderMap, caller: &Caller, reqs: V
         };
         bodies.push(body);
     }
-    let status = if caller.media == Media::GraphqlResponse && all_request_errors { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let body = if batch { Value::Array(bodies) } else { bodies.pop().unwrap_or(Value::Null) };
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(caller.media.content_type()))], body.to_string()).into_response()
+    let status = if caller.media == Media::GraphqlResponse && all_request_errors {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = if batch {
+        Value::Array(bodies)
+    } else {
+        bodies.pop().unwrap_or(Value::Null)
+    };
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(caller.media.content_type()),
+        )],
+        body.to_string(),
+    )
+        .into_response()
 }
 
-pub async fn post_handler(State(state): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(media) = negotiate(&headers) else { return not_acceptable() };
-    let caller = Caller { media, locale: locale_of(&headers), client: addr.ip().to_string() };
+pub async fn post_handler(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let caller = Caller {
+        media,
+        locale: locale_of(&headers),
+        client: addr.ip().to_string(),
+    };
     let limits = &state.core.config.limits;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !content_type.to_ascii_lowercase().starts_with("application/json") {
-        let err = AppError::bad_input("Content-Type", "请使用 application/json 提交", "POST bodies must be application/json");
-        return request_error(media, StatusCode::UNSUPPORTED_MEDIA_TYPE, err, caller.locale).into_response_with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        let err = AppError::bad_input(
+            "Content-Type",
+            "请使用 application/json 提交",
+            "POST bodies must be application/json",
+        );
+        return request_error(
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            err,
+            caller.locale,
+        );
     }
     if body.is_empty() {
         let err = AppError::bad_input("body", "请求体为空", "The request body is empty");
@@ -159,8 +285,12 @@ pub async fn post_handler(State(state): State<AppState>, ConnectInfo(addr): Conn
     let parsed: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(_) => {
-            let err = AppError::bad_input("body", "请求体不是合法的 JSON", "The request body is not valid JSON");
-            return request_error(media, StatusCode::OK, err, caller.locale);
+            let err = AppError::bad_input(
+                "body",
+                "请求体不是合法的 JSON",
+                "The request body is not valid JSON",
+            );
+            return request_error(media, StatusCode::BAD_REQUEST, err, caller.locale);
         }
     };
     let (items, batch) = match parsed {
@@ -171,7 +301,7 @@ pub async fn post_handler(State(state): State<AppState>, ConnectInfo(addr): Conn
                     format!("批量请求须包含 1 到 {} 个操作", limits.max_batch),
                     format!("A batch must hold 1 to {} operations", limits.max_batch),
                 );
-                return request_error(media, StatusCode::OK, err, caller.locale);
+                return request_error(media, StatusCode::BAD_REQUEST, err, caller.locale);
             }
             (items, true)
         }
@@ -181,24 +311,46 @@ pub async fn post_handler(State(state): State<AppState>, ConnectInfo(addr): Conn
     for item in items {
         match to_request(item, limits.max_document_bytes) {
             Ok(r) => reqs.push(r),
-            Err(e) => return request_error(media, StatusCode::OK, e, caller.locale),
+            Err(e) => return request_error(media, StatusCode::BAD_REQUEST, e, caller.locale),
         }
     }
     execute(&state, &headers, &caller, reqs, batch).await
 }
 
-pub async fn get_handler(State(state): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
+pub async fn get_handler(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
     if get("query").is_none() && wants_html {
         if state.core.config.playground {
-            return Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("Guanjia 管家 GraphQL").finish()).into_response();
+            return Html(
+                async_graphql::http::GraphiQLSource::build()
+                    .endpoint("/graphql")
+                    .subscription_endpoint("/graphql/ws")
+                    .title("Guanjia 管家 GraphQL")
+                    .finish(),
+            )
+            .into_response();
         }
         return (StatusCode::NOT_FOUND, "GraphiQL is disabled on this server").into_response();
     }
-    let Some(media) = negotiate(&headers) else { return not_acceptable() };
-    let caller = Caller { media, locale: locale_of(&headers), client: addr.ip().to_string() };
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let caller = Caller {
+        media,
+        locale: locale_of(&headers),
+        client: addr.ip().to_string(),
+    };
     let mut obj = Map::new();
     for name in ["query", "operationName"] {
         if let Some(v) = get(name) {
@@ -212,20 +364,32 @@ pub async fn get_handler(State(state): State<AppState>, ConnectInfo(addr): Conne
                     obj.insert(name.into(), parsed);
                 }
                 Err(_) => {
-                    let err = AppError::bad_input(name, format!("{name} 不是合法的 JSON"), format!("{name} is not valid JSON"));
-                    return request_error(media, StatusCode::OK, err, caller.locale);
+                    let err = AppError::bad_input(
+                        name,
+                        format!("{name} 不是合法的 JSON"),
+                        format!("{name} is not valid JSON"),
+                    );
+                    return request_error(media, StatusCode::BAD_REQUEST, err, caller.locale);
                 }
             }
         }
     }
-    let req = match to_request(Value::Object(obj), state.core.config.limits.max_document_bytes) {
+    let req = match to_request(
+        Value::Object(obj),
+        state.core.config.limits.max_document_bytes,
+    ) {
         Ok(r) => r,
-        Err(e) => return request_error(media, StatusCode::OK, e, caller.locale),
+        Err(e) => return request_error(media, StatusCode::BAD_REQUEST, e, caller.locale),
     };
     if is_mutation(&req) {
-        let err = AppError::bad_input("query", "GET 请求只能执行查询，变更请用 POST", "GET requests may only run queries; send mutations with POST");
-        let mut resp = request_error(media, StatusCode::METHOD_NOT_ALLOWED, err, caller.locale).into_response_with_status(StatusCode::METHOD_NOT_ALLOWED);
-        resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        let err = AppError::bad_input(
+            "query",
+            "GET 请求只能执行查询，变更请用 POST",
+            "GET requests may only run queries; send mutations with POST",
+        );
+        let mut resp = request_error(media, StatusCode::METHOD_NOT_ALLOWED, err, caller.locale);
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return resp;
     }
     execute(&state, &headers, &caller, vec![req], false).await
@@ -233,21 +397,16 @@ pub async fn get_handler(State(state): State<AppState>, ConnectInfo(addr): Conne
 
 /// Whether the operation a GET would run is a mutation (or subscription): those need POST/ws.
 fn is_mutation(req: &async_graphql::Request) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else { return false };
+    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
+        return false;
+    };
     let op = match req.operation_name.as_deref() {
-        Some(name) => doc.operations.iter().find(|(n, _)| n.map(|n| n.as_str()) == Some(name)).map(|(_, o)| o),
+        Some(name) => doc
+            .operations
+            .iter()
+            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name))
+            .map(|(_, o)| o),
         None => doc.operations.iter().next().map(|(_, o)| o),
     };
     op.is_some_and(|o| o.node.ty != OperationType::Query)
-}
-
-trait WithStatus {
-    fn into_response_with_status(self, status: StatusCode) -> Response;
-}
-
-impl WithStatus for Response {
-    fn into_response_with_status(mut self, status: StatusCode) -> Response {
-        *self.status_mut() = status;
-        self
-    }
 }

@@ -8,13 +8,21 @@ use async_graphql::Data;
 use std::sync::Arc;
 
 /// Resolve `Authorization: Bearer …` or an API key; anything else is anonymous.
-pub async fn resolve_actor(core: &Core, authorization: Option<&str>, api_key: Option<&str>) -> AppResult<Actor> {
+pub async fn resolve_actor(
+    core: &Core,
+    authorization: Option<&str>,
+    api_key: Option<&str>,
+) -> AppResult<Actor> {
     if let Some(key) = api_key {
         return auth::actor_from_api_key(core, key.trim()).await;
     }
     match authorization {
         None => Ok(Actor::Anonymous(AuthProblem::Missing)),
-        Some(h) => match h.trim().strip_prefix("Bearer ").or_else(|| h.trim().strip_prefix("bearer ")) {
+        Some(h) => match h
+            .trim()
+            .strip_prefix("Bearer ")
+            .or_else(|| h.trim().strip_prefix("bearer "))
+        {
             Some(token) => auth::actor_from_bearer(core, token.trim()).await,
             None => Ok(Actor::Anonymous(AuthProblem::Invalid)),
         },

@@ -17,15 +17,19 @@ pub async fn handler(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let locale = Locale::from_accept_language(headers.get("accept-language").and_then(|v| v.to_str().ok()));
+    let locale =
+        Locale::from_accept_language(headers.get("accept-language").and_then(|v| v.to_str().ok()));
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
             let core = state.core.clone();
             GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
                 .on_connection_init(move |payload| async move {
-                    let field = |k: &str| payload.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-                    let auth = field("Authorization").or_else(|| field("authorization")).or_else(|| field("token").map(|t| format!("Bearer {t}")));
+                    let field =
+                        |k: &str| payload.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+                    let auth = field("Authorization")
+                        .or_else(|| field("authorization"))
+                        .or_else(|| field("token").map(|t| format!("Bearer {t}")));
                     let key = field("X-Api-Key").or_else(|| field("apiKey"));
                     let actor = resolve_actor(&core, auth.as_deref(), key.as_deref()).await?;
                     if let Actor::Anonymous(problem) = actor {

@@ -89,7 +89,9 @@ impl Reach {
         self.all || self.communities.contains(&id)
     }
     pub fn sees_building(&self, b: &building::Model) -> bool {
-        self.all || self.building_communities.contains(&b.community_id) || self.buildings.contains(&b.id)
+        self.all
+            || self.building_communities.contains(&b.community_id)
+            || self.buildings.contains(&b.id)
     }
     pub fn sees_house(&self, h: &house::Model) -> bool {
         self.all
@@ -113,13 +115,16 @@ impl Reach {
     }
     /// Staff (not a housemate) view of house `h`: full phone numbers.
     pub fn staff_sees_people_of(&self, h: &house::Model) -> bool {
-        self.all || self.people_communities.contains(&h.community_id) || self.people_buildings.contains(&h.building_id)
+        self.all
+            || self.people_communities.contains(&h.community_id)
+            || self.people_buildings.contains(&h.building_id)
     }
     pub fn binding(&self, house_id: i64) -> Option<&OwnHouse> {
         self.own.iter().find(|o| o.house_id == house_id)
     }
     pub fn owns(&self, house_id: i64) -> bool {
-        self.binding(house_id).is_some_and(|o| o.relation == HouseRelation::Owner)
+        self.binding(house_id)
+            .is_some_and(|o| o.relation == HouseRelation::Owner)
     }
 
     pub fn community_condition(&self) -> Condition {
@@ -155,7 +160,10 @@ async fn own_houses(db: &DatabaseConnection, user_id: i64) -> AppResult<Vec<OwnH
         .filter(house_member::Column::EndedAt.is_null())
         .all(db)
         .await?;
-    let bindings: Vec<_> = bindings.into_iter().filter(|b| b.tenancy_ends_on.is_none_or(|end| end >= today)).collect();
+    let bindings: Vec<_> = bindings
+        .into_iter()
+        .filter(|b| b.tenancy_ends_on.is_none_or(|end| end >= today))
+        .collect();
     if bindings.is_empty() {
         return Ok(vec![]);
     }
@@ -180,7 +188,11 @@ async fn own_houses(db: &DatabaseConnection, user_id: i64) -> AppResult<Vec<OwnH
 }
 
 /// Whether a committed event belongs in a caller's live feed.
-pub fn may_see_event(reach: &Reach, staff: Option<&crate::auth::StaffGrant>, p: &super::events::Published) -> bool {
+pub fn may_see_event(
+    reach: &Reach,
+    staff: Option<&crate::auth::StaffGrant>,
+    p: &super::events::Published,
+) -> bool {
     if reach.all {
         return true;
     }

@@ -6,10 +6,15 @@ use crate::auth::{api_key, password, Actor, ApiScope, IntegratorActor, StaffGran
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult, AuthProblem};
 use chrono::{DateTime, Utc};
-use entity::{api_key as api_key_entity, auth_session, butler_building, refresh_token, staff_member, user};
+use entity::{
+    api_key as api_key_entity, auth_session, butler_building, refresh_token, staff_member, user,
+};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 
 pub struct Tokens {
     pub access_token: String,
@@ -22,14 +27,21 @@ pub struct Tokens {
 pub async fn login(core: &Core, phone: &str, pass: String, client_addr: &str) -> AppResult<Tokens> {
     let phone = Phone::parse("phone", phone)?;
     let now = super::now();
-    let keys = [throttle::phone_key(phone.as_str()), throttle::address_key(client_addr)];
+    let keys = [
+        throttle::phone_key(phone.as_str()),
+        throttle::address_key(client_addr),
+    ];
     throttle::check(&core.db, &keys, now).await?;
-    let found = user::Entity::find().filter(user::Column::Phone.eq(phone.as_str())).one(&core.db).await?;
+    let found = user::Entity::find()
+        .filter(user::Column::Phone.eq(phone.as_str()))
+        .one(&core.db)
+        .await?;
     let ok = password::verify(found.as_ref().and_then(|u| u.password_hash.clone()), pass).await?;
     let Some(user) = found.filter(|_| ok) else {
         let cfg = &core.config.throttle;
         throttle::record_failure(&core.db, cfg, &keys[0], cfg.max_failures_per_phone, now).await?;
-        throttle::record_failure(&core.db, cfg, &keys[1], cfg.max_failures_per_address, now).await?;
+        throttle::record_failure(&core.db, cfg, &keys[1], cfg.max_failures_per_address, now)
+            .await?;
         return Err(AppError::Unauthenticated(AuthProblem::BadCredentials));
     };
     throttle::clear(&core.db, &keys[0]).await?;
@@ -46,9 +58,17 @@ pub async fn login(core: &Core, phone: &str, pass: String, client_addr: &str) ->
     .await?;
     let (refresh, refresh_expires_at) = new_refresh_token(&txn, core, &session_id, now).await?;
     txn.commit().await?;
-    let (access_token, access_expires_at) = core.jwt.issue(user.id, &session_id, core.config.access_token_ttl)?;
+    let (access_token, access_expires_at) =
+        core.jwt
+            .issue(user.id, &session_id, core.config.access_token_ttl)?;
     tracing::info!(user_id = user.id, "signed in");
-    Ok(Tokens { access_token, access_expires_at, refresh_token: refresh, refresh_expires_at, user })
+    Ok(Tokens {
+        access_token,
+        access_expires_at,
+        refresh_token: refresh,
+        refresh_expires_at,
+        user,
+    })
 }
 
 async fn new_refresh_token(
@@ -60,7 +80,9 @@ async fn new_refresh_token(
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = format!("gjr_{}", hex::encode(bytes));
-    let expires = now + chrono::Duration::from_std(core.config.refresh_token_ttl).map_err(|e| AppError::internal("ttl", e))?;
+    let expires = now
+        + chrono::Duration::from_std(core.config.refresh_token_ttl)
+            .map_err(|e| AppError::internal("ttl", e))?;
     refresh_token::ActiveModel {
         session_id: Set(session_id.to_owned()),
         token_hash: Set(api_key::sha256_hex(&token)),
@@ -113,9 +135,20 @@ pub async fn refresh(core: &Core, presented: &str) -> AppResult<Tokens> {
     }
     let (refresh, refresh_expires_at) = new_refresh_token(&txn, core, &session.id, now).await?;
     txn.commit().await?;
-    let user = user::Entity::find_by_id(session.user_id).one(&core.db).await?.ok_or(AppError::Unauthenticated(AuthProblem::Invalid))?;
-    let (access_token, access_expires_at) = core.jwt.issue(user.id, &session.id, core.config.access_token_ttl)?;
-    Ok(Tokens { access_token, access_expires_at, refresh_token: refresh, refresh_expires_at, user })
+    let user = user::Entity::find_by_id(session.user_id)
+        .one(&core.db)
+        .await?
+        .ok_or(AppError::Unauthenticated(AuthProblem::Invalid))?;
+    let (access_token, access_expires_at) =
+        core.jwt
+            .issue(user.id, &session.id, core.config.access_token_ttl)?;
+    Ok(Tokens {
+        access_token,
+        access_expires_at,
+        refresh_token: refresh,
+        refresh_expires_at,
+        user,
+    })
 }
 
 /// Ends the caller's session: its access tokens stop working at once, its refresh tokens too.
@@ -143,7 +176,9 @@ pub async fn actor_from_bearer(core: &Core, token: &str) -> AppResult<Actor> {
         Ok(v) => v,
         Err(problem) => return Ok(Actor::Anonymous(problem)),
     };
-    let session = auth_session::Entity::find_by_id(session_id.clone()).one(&core.db).await?;
+    let session = auth_session::Entity::find_by_id(session_id.clone())
+        .one(&core.db)
+        .await?;
     match session {
         Some(s) if s.revoked_at.is_none() && s.user_id == user_id => {}
         Some(_) => return Ok(Actor::Anonymous(AuthProblem::Revoked)),
@@ -167,11 +202,20 @@ pub async fn actor_from_bearer(core: &Core, token: &str) -> AppResult<Actor> {
             } else {
                 vec![]
             };
-            Some(StaffGrant { member_id: m.id, role: m.role, community_id: m.community_id, building_ids })
+            Some(StaffGrant {
+                member_id: m.id,
+                role: m.role,
+                community_id: m.community_id,
+                building_ids,
+            })
         }
         None => None,
     };
-    Ok(Actor::User(UserActor { user_id, session_id, staff }))
+    Ok(Actor::User(UserActor {
+        user_id,
+        session_id,
+        staff,
+    }))
 }
 
 /// The actor behind `X-Api-Key: gj_<prefix>_<secret>`.
@@ -179,13 +223,20 @@ pub async fn actor_from_api_key(core: &Core, presented: &str) -> AppResult<Actor
     let Some(prefix) = api_key::prefix_of(presented) else {
         return Ok(Actor::Anonymous(AuthProblem::Invalid));
     };
-    let row = api_key_entity::Entity::find().filter(api_key_entity::Column::KeyPrefix.eq(prefix)).one(&core.db).await?;
+    let row = api_key_entity::Entity::find()
+        .filter(api_key_entity::Column::KeyPrefix.eq(prefix))
+        .one(&core.db)
+        .await?;
     match row {
         Some(k) if api_key::digests_match(&k.key_hash, &api_key::sha256_hex(presented)) => {
             if k.revoked_at.is_some() {
                 return Ok(Actor::Anonymous(AuthProblem::Revoked));
             }
-            Ok(Actor::Integrator(IntegratorActor { key_id: k.id, community_id: k.community_id, scopes: ApiScope::split(&k.scopes) }))
+            Ok(Actor::Integrator(IntegratorActor {
+                key_id: k.id,
+                community_id: k.community_id,
+                scopes: ApiScope::split(&k.scopes),
+            }))
         }
         _ => Ok(Actor::Anonymous(AuthProblem::Invalid)),
     }

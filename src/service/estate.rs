@@ -21,10 +21,17 @@ pub async fn community(cx: &Cx, id: i64) -> AppResult<community::Model> {
     if !reach.sees_community(id) {
         return Err(AppError::NotFound);
     }
-    community::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)
+    community::Entity::find_by_id(id)
+        .one(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
-pub async fn buildings(cx: &Cx, community_id: i64, args: &PageArgs) -> AppResult<Page<building::Model>> {
+pub async fn buildings(
+    cx: &Cx,
+    community_id: i64,
+    args: &PageArgs,
+) -> AppResult<Page<building::Model>> {
     community(cx, community_id).await?;
     let reach = cx.reach().await?;
     let q = building::Entity::find()
@@ -35,7 +42,10 @@ pub async fn buildings(cx: &Cx, community_id: i64, args: &PageArgs) -> AppResult
 
 pub async fn building(cx: &Cx, id: i64) -> AppResult<building::Model> {
     cx.actor.require_signed_in()?;
-    let b = building::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let b = building::Entity::find_by_id(id)
+        .one(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !cx.reach().await?.sees_building(&b) {
         return Err(AppError::NotFound);
     }
@@ -50,7 +60,10 @@ pub async fn units(cx: &Cx, building_id: i64, args: &PageArgs) -> AppResult<Page
 
 pub async fn unit(cx: &Cx, id: i64) -> AppResult<unit::Model> {
     cx.actor.require_signed_in()?;
-    let u = unit::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let u = unit::Entity::find_by_id(id)
+        .one(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     building(cx, u.building_id).await?;
     Ok(u)
 }
@@ -89,14 +102,21 @@ pub async fn houses(cx: &Cx, f: &HouseFilter, args: &PageArgs) -> AppResult<Page
 
 pub async fn house(cx: &Cx, id: i64) -> AppResult<house::Model> {
     cx.actor.require_signed_in()?;
-    let h = house::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(id)
+        .one(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !cx.reach().await?.sees_house(&h) {
         return Err(AppError::NotFound);
     }
     Ok(h)
 }
 
-pub async fn public_areas(cx: &Cx, community_id: i64, args: &PageArgs) -> AppResult<Page<public_area::Model>> {
+pub async fn public_areas(
+    cx: &Cx,
+    community_id: i64,
+    args: &PageArgs,
+) -> AppResult<Page<public_area::Model>> {
     community(cx, community_id).await?;
     let q = public_area::Entity::find().filter(public_area::Column::CommunityId.eq(community_id));
     paginate(cx.db(), q, public_area::Column::Id, args).await
@@ -104,7 +124,10 @@ pub async fn public_areas(cx: &Cx, community_id: i64, args: &PageArgs) -> AppRes
 
 pub async fn public_area(cx: &Cx, id: i64) -> AppResult<public_area::Model> {
     cx.actor.require_signed_in()?;
-    let a = public_area::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let a = public_area::Entity::find_by_id(id)
+        .one(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     community(cx, a.community_id).await?;
     Ok(a)
 }

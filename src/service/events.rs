@@ -49,7 +49,11 @@ impl EventBus {
 }
 
 /// Appends one event inside the caller's transaction; publish the result after commit.
-pub async fn record(conn: &impl ConnectionTrait, actor: &Actor, e: NewEvent) -> AppResult<Published> {
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    e: NewEvent,
+) -> AppResult<Published> {
     let row = event::ActiveModel {
         community_id: Set(e.community_id),
         house_id: Set(e.house_id),
@@ -65,5 +69,8 @@ pub async fn record(conn: &impl ConnectionTrait, actor: &Actor, e: NewEvent) -> 
     }
     .insert(conn)
     .await?;
-    Ok(Published { event: row, building_id: e.building_id })
+    Ok(Published {
+        event: row,
+        building_id: e.building_id,
+    })
 }

@@ -7,13 +7,20 @@ use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
 use entity::enums::{HouseRelation, StaffRole};
 use entity::{house, house_member, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 
 /// Staff roles that may register or end a binding on an owner's behalf.
-const STAFF_WHO_MANAGE_MEMBERS: [StaffRole; 3] = [StaffRole::Manager, StaffRole::Reception, StaffRole::Butler];
+const STAFF_WHO_MANAGE_MEMBERS: [StaffRole; 3] =
+    [StaffRole::Manager, StaffRole::Reception, StaffRole::Butler];
 
 /// The live members of a house, for those who may see its people.
-pub async fn of_house(cx: &Cx, house_id: i64, args: &PageArgs) -> AppResult<Page<house_member::Model>> {
+pub async fn of_house(
+    cx: &Cx,
+    house_id: i64,
+    args: &PageArgs,
+) -> AppResult<Page<house_member::Model>> {
     let h = estate::house(cx, house_id).await?;
     if !cx.reach().await?.sees_people_of(&h) {
         return Err(AppError::Forbidden);
@@ -36,7 +43,10 @@ pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<house_member::Mode
 /// One binding, if the caller may see the people of its house.
 pub async fn member(cx: &Cx, id: i64) -> AppResult<house_member::Model> {
     cx.actor.require_signed_in()?;
-    let m = house_member::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let m = house_member::Entity::find_by_id(id)
+        .one(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let h = estate::house(cx, m.house_id).await?;
     let own = cx.actor.user().ok().is_some_and(|u| u.user_id == m.user_id);
     if !own && !cx.reach().await?.sees_people_of(&h) {
@@ -51,7 +61,10 @@ async fn require_manager_of(cx: &Cx, h: &house::Model) -> AppResult<()> {
     if reach.owns(h.id) {
         return Ok(());
     }
-    let staff_ok = cx.actor.staff().is_some_and(|s| s.role == StaffRole::Admin || STAFF_WHO_MANAGE_MEMBERS.contains(&s.role));
+    let staff_ok = cx
+        .actor
+        .staff()
+        .is_some_and(|s| s.role == StaffRole::Admin || STAFF_WHO_MANAGE_MEMBERS.contains(&s.role));
     if staff_ok && reach.staff_sees_people_of(h) {
         return Ok(());
     }
@@ -73,66 +86,106 @@ pub async fn invite(cx: &Cx, input: Invite) -> AppResult<house_member::Model> {
     let phone = Phone::parse("phone", &input.phone)?;
     match input.relation {
         HouseRelation::Owner => {
-            return Err(AppError::bad_input("relation", "业主须在入伙时由前台办理", "Owners are bound at handover, not by invitation"));
+            return Err(AppError::bad_input(
+                "relation",
+                "业主须在入伙时由前台办理",
+                "Owners are bound at handover, not by invitation",
+            ));
         }
         HouseRelation::Tenant => match input.tenancy_ends_on {
-            None => return Err(AppError::bad_input("tenancyEndsOn", "租户须填写租期结束日期", "A tenant needs a tenancy end date")),
+            None => {
+                return Err(AppError::bad_input(
+                    "tenancyEndsOn",
+                    "租户须填写租期结束日期",
+                    "A tenant needs a tenancy end date",
+                ))
+            }
             Some(d) if d < super::today_in_community() => {
-                return Err(AppError::bad_input("tenancyEndsOn", "租期结束日期不能早于今天", "The tenancy end date is in the past"));
+                return Err(AppError::bad_input(
+                    "tenancyEndsOn",
+                    "租期结束日期不能早于今天",
+                    "The tenancy end date is in the past",
+                ));
             }
             _ => {}
         },
         HouseRelation::Family => {
             if input.tenancy_ends_on.is_some() {
-                return Err(AppError::bad_input("tenancyEndsOn", "仅租户有租期", "Only tenants have a tenancy end date"));
+                return Err(AppError::bad_input(
+                    "tenancyEndsOn",
+                    "仅租户有租期",
+                    "Only tenants have a tenancy end date",
+                ));
             }
         }
     }
-    let display_name = input.display_name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
-    if display_name.as_ref().is_some_and(|n| n.chars().count() > 40) {
-        return Err(AppError::bad_input("displayName", "姓名过长（最多 40 字）", "Name is too long (at most 40 characters)"));
+    let display_name = input
+        .display_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if display_name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 40)
+    {
+        return Err(AppError::bad_input(
+            "displayName",
+            "姓名过长（最多 40 字）",
+            "Name is too long (at most 40 characters)",
+        ));
     }
     let actor = cx.actor.clone();
     let inviter = cx.actor.user().ok().map(|u| u.user_id);
     let txn = cx.db().begin().await?;
     let (member, published) = {
-                let person = find_or_create_user(&txn, &phone, display_name).await?;
-                let live = house_member::Entity::find()
-                    .filter(house_member::Column::HouseId.eq(h.id))
-                    .filter(house_member::Column::UserId.eq(person.id))
-                    .filter(house_member::Column::EndedAt.is_null())
-                    .one(&txn)
-                    .await?;
-                if live.is_some() {
-                    return Err(AppError::conflict("phone", "该手机号已绑定此房屋", "This phone is already bound to the house"));
-                }
-                let member = house_member::ActiveModel {
-                    community_id: Set(h.community_id),
-                    house_id: Set(h.id),
-                    user_id: Set(person.id),
-                    relation: Set(input.relation),
-                    tenancy_ends_on: Set(input.tenancy_ends_on),
-                    tenant_may_see_bills: Set(input.relation == HouseRelation::Tenant && input.tenant_may_see_bills),
-                    invited_by: Set(inviter),
-                    created_at: Set(super::now()),
-                    ended_at: Set(None),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await
-                .map_err(conflict_on_phone)?;
-                let ev = events::record(&txn, &actor, NewEvent {
-                    community_id: Some(h.community_id),
-                    house_id: Some(h.id),
-                    building_id: Some(h.building_id),
-                    action: "house_member.invited",
-                    subject_type: "HouseMember",
-                    subject_id: member.id,
-                    from_state: None,
-                    to_state: Some(relation_name(input.relation).into()),
-                    reason: None,
-                })
-                .await?;
+        let person = find_or_create_user(&txn, &phone, display_name).await?;
+        let live = house_member::Entity::find()
+            .filter(house_member::Column::HouseId.eq(h.id))
+            .filter(house_member::Column::UserId.eq(person.id))
+            .filter(house_member::Column::EndedAt.is_null())
+            .one(&txn)
+            .await?;
+        if live.is_some() {
+            return Err(AppError::conflict(
+                "phone",
+                "该手机号已绑定此房屋",
+                "This phone is already bound to the house",
+            ));
+        }
+        let member = house_member::ActiveModel {
+            community_id: Set(h.community_id),
+            house_id: Set(h.id),
+            user_id: Set(person.id),
+            relation: Set(input.relation),
+            tenancy_ends_on: Set(input.tenancy_ends_on),
+            tenant_may_see_bills: Set(
+                input.relation == HouseRelation::Tenant && input.tenant_may_see_bills
+            ),
+            invited_by: Set(inviter),
+            created_at: Set(super::now()),
+            ended_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(conflict_on_phone)?;
+        let ev = events::record(
+            &txn,
+            &actor,
+            NewEvent {
+                community_id: Some(h.community_id),
+                house_id: Some(h.id),
+                building_id: Some(h.building_id),
+                action: "house_member.invited",
+                subject_type: "HouseMember",
+                subject_id: member.id,
+                from_state: None,
+                to_state: Some(relation_name(input.relation).into()),
+                reason: None,
+            },
+        )
+        .await?;
         (member, ev)
     };
     txn.commit().await?;
@@ -143,45 +196,70 @@ pub async fn invite(cx: &Cx, input: Invite) -> AppResult<house_member::Model> {
 /// A concurrent invite of the same person loses on the partial unique index: still a CONFLICT.
 fn conflict_on_phone(e: sea_orm::DbErr) -> AppError {
     match AppError::from(e) {
-        AppError::Conflict { .. } => AppError::conflict("phone", "该手机号已绑定此房屋", "This phone is already bound to the house"),
+        AppError::Conflict { .. } => AppError::conflict(
+            "phone",
+            "该手机号已绑定此房屋",
+            "This phone is already bound to the house",
+        ),
         other => other,
     }
 }
 
-pub async fn remove(cx: &Cx, member_id: i64, reason: Option<String>) -> AppResult<house_member::Model> {
+pub async fn remove(
+    cx: &Cx,
+    member_id: i64,
+    reason: Option<String>,
+) -> AppResult<house_member::Model> {
     let m = member(cx, member_id).await?;
     let h = estate::house(cx, m.house_id).await?;
     require_manager_of(cx, &h).await?;
     if m.relation == HouseRelation::Owner {
-        return Err(AppError::bad_input("memberId", "不能移除业主（过户须由前台办理）", "An owner cannot be removed here; ownership changes at the counter"));
+        return Err(AppError::bad_input(
+            "memberId",
+            "不能移除业主（过户须由前台办理）",
+            "An owner cannot be removed here; ownership changes at the counter",
+        ));
     }
     let actor = cx.actor.clone();
     let txn = cx.db().begin().await?;
     let (ended, published) = {
-                let now = super::now();
-                // Conditional update: a concurrent removal finds nothing left to end.
-                let res = house_member::Entity::update_many()
-                    .col_expr(house_member::Column::EndedAt, sea_orm::sea_query::Expr::value(now))
-                    .filter(house_member::Column::Id.eq(m.id))
-                    .filter(house_member::Column::EndedAt.is_null())
-                    .exec(&txn)
-                    .await?;
-                if res.rows_affected == 0 {
-                    return Err(AppError::NotFound);
-                }
-                let ev = events::record(&txn, &actor, NewEvent {
-                    community_id: Some(h.community_id),
-                    house_id: Some(h.id),
-                    building_id: Some(h.building_id),
-                    action: "house_member.removed",
-                    subject_type: "HouseMember",
-                    subject_id: m.id,
-                    from_state: Some(relation_name(m.relation).into()),
-                    to_state: Some("ENDED".into()),
-                    reason,
-                })
-                .await?;
-        (house_member::Model { ended_at: Some(now), ..m }, ev)
+        let now = super::now();
+        // Conditional update: a concurrent removal finds nothing left to end.
+        let res = house_member::Entity::update_many()
+            .col_expr(
+                house_member::Column::EndedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(house_member::Column::Id.eq(m.id))
+            .filter(house_member::Column::EndedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(AppError::NotFound);
+        }
+        let ev = events::record(
+            &txn,
+            &actor,
+            NewEvent {
+                community_id: Some(h.community_id),
+                house_id: Some(h.id),
+                building_id: Some(h.building_id),
+                action: "house_member.removed",
+                subject_type: "HouseMember",
+                subject_id: m.id,
+                from_state: Some(relation_name(m.relation).into()),
+                to_state: Some("ENDED".into()),
+                reason,
+            },
+        )
+        .await?;
+        (
+            house_member::Model {
+                ended_at: Some(now),
+                ..m
+            },
+            ev,
+        )
     };
     txn.commit().await?;
     cx.core.bus.publish([published]);
@@ -189,34 +267,46 @@ pub async fn remove(cx: &Cx, member_id: i64, reason: Option<String>) -> AppResul
 }
 
 /// The owner decides whether a tenant sees the house's bills.
-pub async fn set_tenant_bill_access(cx: &Cx, member_id: i64, allowed: bool) -> AppResult<house_member::Model> {
+pub async fn set_tenant_bill_access(
+    cx: &Cx,
+    member_id: i64,
+    allowed: bool,
+) -> AppResult<house_member::Model> {
     let m = member(cx, member_id).await?;
     if !cx.reach().await?.owns(m.house_id) {
         return Err(AppError::Forbidden);
     }
     if m.relation != HouseRelation::Tenant {
-        return Err(AppError::bad_input("memberId", "只有租户需要设置账单可见性", "Only tenants have a bill-visibility setting"));
+        return Err(AppError::bad_input(
+            "memberId",
+            "只有租户需要设置账单可见性",
+            "Only tenants have a bill-visibility setting",
+        ));
     }
     let h = estate::house(cx, m.house_id).await?;
     let actor = cx.actor.clone();
     let txn = cx.db().begin().await?;
     let (updated, published) = {
-                let before = m.tenant_may_see_bills;
-                let mut am: house_member::ActiveModel = m.into();
-                am.tenant_may_see_bills = Set(allowed);
-                let updated = am.update(&txn).await?;
-                let ev = events::record(&txn, &actor, NewEvent {
-                    community_id: Some(h.community_id),
-                    house_id: Some(h.id),
-                    building_id: Some(h.building_id),
-                    action: "house_member.bill_access_changed",
-                    subject_type: "HouseMember",
-                    subject_id: updated.id,
-                    from_state: Some(before.to_string()),
-                    to_state: Some(allowed.to_string()),
-                    reason: None,
-                })
-                .await?;
+        let before = m.tenant_may_see_bills;
+        let mut am: house_member::ActiveModel = m.into();
+        am.tenant_may_see_bills = Set(allowed);
+        let updated = am.update(&txn).await?;
+        let ev = events::record(
+            &txn,
+            &actor,
+            NewEvent {
+                community_id: Some(h.community_id),
+                house_id: Some(h.id),
+                building_id: Some(h.building_id),
+                action: "house_member.bill_access_changed",
+                subject_type: "HouseMember",
+                subject_id: updated.id,
+                from_state: Some(before.to_string()),
+                to_state: Some(allowed.to_string()),
+                reason: None,
+            },
+        )
+        .await?;
         (updated, ev)
     };
     txn.commit().await?;
@@ -234,12 +324,24 @@ pub fn relation_name(r: HouseRelation) -> &'static str {
 
 /// The user with this phone, created without a password if new (they set one on first sign-in
 /// through the SMS flow of the app). A new person needs a name.
-pub async fn find_or_create_user(conn: &impl ConnectionTrait, phone: &Phone, display_name: Option<String>) -> AppResult<user::Model> {
-    if let Some(u) = user::Entity::find().filter(user::Column::Phone.eq(phone.as_str())).one(conn).await? {
+pub async fn find_or_create_user(
+    conn: &impl ConnectionTrait,
+    phone: &Phone,
+    display_name: Option<String>,
+) -> AppResult<user::Model> {
+    if let Some(u) = user::Entity::find()
+        .filter(user::Column::Phone.eq(phone.as_str()))
+        .one(conn)
+        .await?
+    {
         return Ok(u);
     }
     let Some(name) = display_name else {
-        return Err(AppError::bad_input("displayName", "新用户须填写姓名", "A name is required for a new person"));
+        return Err(AppError::bad_input(
+            "displayName",
+            "新用户须填写姓名",
+            "A name is required for a new person",
+        ));
     };
     Ok(user::ActiveModel {
         phone: Set(phone.as_str().to_owned()),

@@ -34,13 +34,19 @@ pub struct Cx {
 
 impl Cx {
     pub fn new(core: Arc<Core>, actor: Actor) -> Self {
-        Self { core, actor, reach: tokio::sync::OnceCell::new() }
+        Self {
+            core,
+            actor,
+            reach: tokio::sync::OnceCell::new(),
+        }
     }
     pub fn db(&self) -> &DatabaseConnection {
         &self.core.db
     }
     pub async fn reach(&self) -> crate::error::AppResult<&access::Reach> {
-        self.reach.get_or_try_init(|| access::Reach::load(&self.core.db, &self.actor)).await
+        self.reach
+            .get_or_try_init(|| access::Reach::load(&self.core.db, &self.actor))
+            .await
     }
 }
 

@@ -1,6 +1,8 @@
 //! Keyset pagination by id for every Relay connection: stable under inserts, no OFFSET scans.
 use crate::error::{AppError, AppResult};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 
 pub const DEFAULT_PAGE: u64 = 20;
 pub const MAX_PAGE: u64 = 100;
@@ -16,20 +18,38 @@ pub struct PageArgs {
 
 impl PageArgs {
     /// Validates the raw arguments: sizes within 0..=100, not both `first` and `last`.
-    pub fn new(after: Option<i64>, before: Option<i64>, first: Option<i32>, last: Option<i32>) -> AppResult<Self> {
+    pub fn new(
+        after: Option<i64>,
+        before: Option<i64>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> AppResult<Self> {
         let size = |field: &'static str, v: Option<i32>| -> AppResult<Option<u64>> {
             match v {
                 None => Ok(None),
                 Some(n) if (0..=MAX_PAGE as i32).contains(&n) => Ok(Some(n as u64)),
-                Some(_) => Err(AppError::bad_input(field, "每页条数应在 0 到 100 之间", "Page size must be between 0 and 100")),
+                Some(_) => Err(AppError::bad_input(
+                    field,
+                    "每页条数应在 0 到 100 之间",
+                    "Page size must be between 0 and 100",
+                )),
             }
         };
         let first = size("first", first)?;
         let last = size("last", last)?;
         if first.is_some() && last.is_some() {
-            return Err(AppError::bad_input("last", "first 与 last 不能同时使用", "Use either first or last, not both"));
+            return Err(AppError::bad_input(
+                "last",
+                "first 与 last 不能同时使用",
+                "Use either first or last, not both",
+            ));
         }
-        Ok(Self { after, before, first, last })
+        Ok(Self {
+            after,
+            before,
+            first,
+            last,
+        })
     }
 }
 
@@ -41,12 +61,21 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), has_previous: self.has_previous, has_next: self.has_next }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_previous: self.has_previous,
+            has_next: self.has_next,
+        }
     }
 }
 
 /// One page of `select`, ordered by `id_col`.
-pub async fn paginate<E, C>(db: &impl ConnectionTrait, select: Select<E>, id_col: C, args: &PageArgs) -> AppResult<Page<E::Model>>
+pub async fn paginate<E, C>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    id_col: C,
+    args: &PageArgs,
+) -> AppResult<Page<E::Model>>
 where
     E: EntityTrait,
     C: ColumnTrait,
@@ -60,14 +89,26 @@ where
     if let Some(b) = args.before {
         q = q.filter(id_col.lt(b));
     }
-    q = if backward { q.order_by_desc(id_col) } else { q.order_by_asc(id_col) };
+    q = if backward {
+        q.order_by_desc(id_col)
+    } else {
+        q.order_by_asc(id_col)
+    };
     let mut rows = q.limit(limit + 1).all(db).await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     if backward {
         rows.reverse();
-        Ok(Page { items: rows, has_previous: more, has_next: args.before.is_some() })
+        Ok(Page {
+            items: rows,
+            has_previous: more,
+            has_next: args.before.is_some(),
+        })
     } else {
-        Ok(Page { items: rows, has_previous: args.after.is_some(), has_next: more })
+        Ok(Page {
+            items: rows,
+            has_previous: args.after.is_some(),
+            has_next: more,
+        })
     }
 }

@@ -26,7 +26,12 @@ fn require_may_manage(cx: &Cx, community_id: Option<i64>, role: StaffRole) -> Ap
     Ok(())
 }
 
-pub async fn of_community(cx: &Cx, community_id: i64, role: Option<StaffRole>, args: &PageArgs) -> AppResult<Page<staff_member::Model>> {
+pub async fn of_community(
+    cx: &Cx,
+    community_id: i64,
+    role: Option<StaffRole>,
+    args: &PageArgs,
+) -> AppResult<Page<staff_member::Model>> {
     let grant = cx.actor.require_staff(&[StaffRole::Manager])?;
     if !crate::auth::Actor::staff_covers_community(grant, community_id) {
         return Err(AppError::Forbidden);
@@ -43,12 +48,22 @@ pub async fn of_community(cx: &Cx, community_id: i64, role: Option<StaffRole>, a
 /// A membership the caller may see: their own, their community's (managers), any (admins).
 pub async fn member(cx: &Cx, id: i64) -> AppResult<staff_member::Model> {
     cx.actor.require_signed_in()?;
-    let m = staff_member::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let m = staff_member::Entity::find_by_id(id)
+        .one(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let own = cx.actor.user().ok().is_some_and(|u| u.user_id == m.user_id);
     let manages = cx.actor.staff().is_some_and(|g| {
-        g.role == StaffRole::Admin || (g.role == StaffRole::Manager && g.community_id.is_some() && g.community_id == m.community_id)
+        g.role == StaffRole::Admin
+            || (g.role == StaffRole::Manager
+                && g.community_id.is_some()
+                && g.community_id == m.community_id)
     });
-    if own || manages { Ok(m) } else { Err(AppError::NotFound) }
+    if own || manages {
+        Ok(m)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 pub async fn buildings_of(cx: &Cx, member: &staff_member::Model) -> AppResult<Vec<i64>> {
@@ -73,7 +88,13 @@ pub async fn add(cx: &Cx, input: NewStaff) -> AppResult<staff_member::Model> {
     let community_id = match (input.role, input.community_id) {
         (StaffRole::Admin, _) => None,
         (_, Some(c)) => Some(c),
-        (_, None) => return Err(AppError::bad_input("communityId", "请选择所属小区", "A community is required for this role")),
+        (_, None) => {
+            return Err(AppError::bad_input(
+                "communityId",
+                "请选择所属小区",
+                "A community is required for this role",
+            ))
+        }
     };
     require_may_manage(cx, community_id.or(input.community_id), input.role)?;
     if let Some(c) = community_id {
@@ -102,7 +123,11 @@ pub async fn add(cx: &Cx, input: NewStaff) -> AppResult<staff_member::Model> {
         .one(&txn)
         .await?;
     if existing.is_some() {
-        return Err(AppError::conflict("phone", "此人已是在职员工", "This person already has a staff role"));
+        return Err(AppError::conflict(
+            "phone",
+            "此人已是在职员工",
+            "This person already has a staff role",
+        ));
     }
     let m = staff_member::ActiveModel {
         user_id: Set(person.id),
@@ -115,10 +140,23 @@ pub async fn add(cx: &Cx, input: NewStaff) -> AppResult<staff_member::Model> {
     .insert(&txn)
     .await
     .map_err(|e| match AppError::from(e) {
-        AppError::Conflict { .. } => AppError::conflict("phone", "此人已是在职员工", "This person already has a staff role"),
+        AppError::Conflict { .. } => AppError::conflict(
+            "phone",
+            "此人已是在职员工",
+            "This person already has a staff role",
+        ),
         other => other,
     })?;
-    let ev = record(&txn, cx, &m, "staff.added", None, Some(role_name(m.role)), None).await?;
+    let ev = record(
+        &txn,
+        cx,
+        &m,
+        "staff.added",
+        None,
+        Some(role_name(m.role)),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(m)
@@ -129,10 +167,17 @@ pub async fn change_role(cx: &Cx, id: i64, role: StaffRole) -> AppResult<staff_m
     require_may_manage(cx, m.community_id, m.role)?;
     require_may_manage(cx, m.community_id, role)?;
     if m.ended_at.is_some() {
-        return Err(AppError::InvalidStateTransition { current: "ENDED".into(), action: "changeStaffRole".into() });
+        return Err(AppError::InvalidStateTransition {
+            current: "ENDED".into(),
+            action: "changeStaffRole".into(),
+        });
     }
     if (role == StaffRole::Admin) != (m.role == StaffRole::Admin) {
-        return Err(AppError::bad_input("role", "管理员与小区员工不能互转", "Admin and community roles cannot be swapped"));
+        return Err(AppError::bad_input(
+            "role",
+            "管理员与小区员工不能互转",
+            "Admin and community roles cannot be swapped",
+        ));
     }
     let txn = cx.db().begin().await?;
     let from = m.role;
@@ -140,20 +185,40 @@ pub async fn change_role(cx: &Cx, id: i64, role: StaffRole) -> AppResult<staff_m
     am.role = Set(role);
     let m = am.update(&txn).await?;
     if from == StaffRole::Butler && role != StaffRole::Butler {
-        butler_building::Entity::delete_many().filter(butler_building::Column::StaffMemberId.eq(m.id)).exec(&txn).await?;
+        butler_building::Entity::delete_many()
+            .filter(butler_building::Column::StaffMemberId.eq(m.id))
+            .exec(&txn)
+            .await?;
     }
-    let ev = record(&txn, cx, &m, "staff.role_changed", Some(role_name(from)), Some(role_name(role)), None).await?;
+    let ev = record(
+        &txn,
+        cx,
+        &m,
+        "staff.role_changed",
+        Some(role_name(from)),
+        Some(role_name(role)),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(m)
 }
 
 /// Replaces a butler's buildings; all must lie in the butler's community.
-pub async fn assign_buildings(cx: &Cx, id: i64, building_ids: Vec<i64>) -> AppResult<staff_member::Model> {
+pub async fn assign_buildings(
+    cx: &Cx,
+    id: i64,
+    building_ids: Vec<i64>,
+) -> AppResult<staff_member::Model> {
     let m = member(cx, id).await?;
     require_may_manage(cx, m.community_id, m.role)?;
     if m.role != StaffRole::Butler {
-        return Err(AppError::bad_input("staffId", "只有管家可以分配楼栋", "Only butlers are assigned buildings"));
+        return Err(AppError::bad_input(
+            "staffId",
+            "只有管家可以分配楼栋",
+            "Only butlers are assigned buildings",
+        ));
     }
     let community_id = m.community_id.ok_or(AppError::Internal)?;
     let mut wanted = building_ids;
@@ -165,10 +230,17 @@ pub async fn assign_buildings(cx: &Cx, id: i64, building_ids: Vec<i64>) -> AppRe
         .all(cx.db())
         .await?;
     if found.len() != wanted.len() {
-        return Err(AppError::bad_input("buildingIds", "楼栋不属于该管家所在小区", "Every building must belong to the butler's community"));
+        return Err(AppError::bad_input(
+            "buildingIds",
+            "楼栋不属于该管家所在小区",
+            "Every building must belong to the butler's community",
+        ));
     }
     let txn = cx.db().begin().await?;
-    butler_building::Entity::delete_many().filter(butler_building::Column::StaffMemberId.eq(m.id)).exec(&txn).await?;
+    butler_building::Entity::delete_many()
+        .filter(butler_building::Column::StaffMemberId.eq(m.id))
+        .exec(&txn)
+        .await?;
     for b in &wanted {
         butler_building::ActiveModel {
             community_id: Set(community_id),
@@ -179,8 +251,21 @@ pub async fn assign_buildings(cx: &Cx, id: i64, building_ids: Vec<i64>) -> AppRe
         .insert(&txn)
         .await?;
     }
-    let list = wanted.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let ev = record(&txn, cx, &m, "staff.buildings_assigned", None, Some(list), None).await?;
+    let list = wanted
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let ev = record(
+        &txn,
+        cx,
+        &m,
+        "staff.buildings_assigned",
+        None,
+        Some(list),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(m)
@@ -190,12 +275,19 @@ pub async fn remove(cx: &Cx, id: i64, reason: Option<String>) -> AppResult<staff
     let m = member(cx, id).await?;
     require_may_manage(cx, m.community_id, m.role)?;
     if cx.actor.user().ok().is_some_and(|u| u.user_id == m.user_id) {
-        return Err(AppError::bad_input("staffId", "不能移除自己", "You cannot remove yourself"));
+        return Err(AppError::bad_input(
+            "staffId",
+            "不能移除自己",
+            "You cannot remove yourself",
+        ));
     }
     let txn = cx.db().begin().await?;
     let now = super::now();
     let res = staff_member::Entity::update_many()
-        .col_expr(staff_member::Column::EndedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            staff_member::Column::EndedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(staff_member::Column::Id.eq(m.id))
         .filter(staff_member::Column::EndedAt.is_null())
         .exec(&txn)
@@ -203,10 +295,22 @@ pub async fn remove(cx: &Cx, id: i64, reason: Option<String>) -> AppResult<staff
     if res.rows_affected == 0 {
         return Err(AppError::NotFound);
     }
-    let ev = record(&txn, cx, &m, "staff.removed", Some(role_name(m.role)), Some("ENDED"), reason).await?;
+    let ev = record(
+        &txn,
+        cx,
+        &m,
+        "staff.removed",
+        Some(role_name(m.role)),
+        Some("ENDED"),
+        reason,
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
-    Ok(staff_member::Model { ended_at: Some(now), ..m })
+    Ok(staff_member::Model {
+        ended_at: Some(now),
+        ..m
+    })
 }
 
 async fn record(
@@ -218,17 +322,21 @@ async fn record(
     to: Option<impl Into<String>>,
     reason: Option<String>,
 ) -> AppResult<events::Published> {
-    events::record(txn, &cx.actor, NewEvent {
-        community_id: m.community_id,
-        house_id: None,
-        building_id: None,
-        action,
-        subject_type: "StaffMember",
-        subject_id: m.id,
-        from_state: from.map(str::to_owned),
-        to_state: to.map(Into::into),
-        reason,
-    })
+    events::record(
+        txn,
+        &cx.actor,
+        NewEvent {
+            community_id: m.community_id,
+            house_id: None,
+            building_id: None,
+            action,
+            subject_type: "StaffMember",
+            subject_id: m.id,
+            from_state: from.map(str::to_owned),
+            to_state: to.map(Into::into),
+            reason,
+        },
+    )
     .await
 }
 

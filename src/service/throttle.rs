@@ -16,20 +16,38 @@ pub fn address_key(addr: &str) -> String {
 
 /// RATE_LIMITED (with seconds to wait) if any key is locked.
 pub async fn check(db: &DatabaseConnection, keys: &[String], now: DateTime<Utc>) -> AppResult<()> {
-    let rows = login_throttle::Entity::find().filter(login_throttle::Column::Key.is_in(keys.to_vec())).all(db).await?;
-    let wait = rows.iter().filter_map(|r| r.locked_until).filter(|until| *until > now).max();
+    let rows = login_throttle::Entity::find()
+        .filter(login_throttle::Column::Key.is_in(keys.to_vec()))
+        .all(db)
+        .await?;
+    let wait = rows
+        .iter()
+        .filter_map(|r| r.locked_until)
+        .filter(|until| *until > now)
+        .max();
     match wait {
-        Some(until) => Err(AppError::RateLimited { retry_after_secs: std::cmp::max((until - now).num_seconds(), 1) as u64 }),
+        Some(until) => Err(AppError::RateLimited {
+            retry_after_secs: std::cmp::max((until - now).num_seconds(), 1) as u64,
+        }),
         None => Ok(()),
     }
 }
 
 /// Counts one failure for `key`, locking it once the limit is reached inside the window.
-pub async fn record_failure(db: &DatabaseConnection, cfg: &ThrottleConfig, key: &str, limit: i32, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn record_failure(
+    db: &DatabaseConnection,
+    cfg: &ThrottleConfig,
+    key: &str,
+    limit: i32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let window_start = now - chrono::Duration::from_std(cfg.window).unwrap_or_default();
     // Increment atomically inside the current window ...
     let bumped = login_throttle::Entity::update_many()
-        .col_expr(login_throttle::Column::Failures, Expr::col(login_throttle::Column::Failures).add(1))
+        .col_expr(
+            login_throttle::Column::Failures,
+            Expr::col(login_throttle::Column::Failures).add(1),
+        )
         .filter(login_throttle::Column::Key.eq(key))
         .filter(login_throttle::Column::WindowStart.gt(window_start))
         .exec(db)
@@ -45,7 +63,11 @@ pub async fn record_failure(db: &DatabaseConnection, cfg: &ThrottleConfig, key: 
         login_throttle::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(login_throttle::Column::Key)
-                    .update_columns([login_throttle::Column::Failures, login_throttle::Column::WindowStart, login_throttle::Column::LockedUntil])
+                    .update_columns([
+                        login_throttle::Column::Failures,
+                        login_throttle::Column::WindowStart,
+                        login_throttle::Column::LockedUntil,
+                    ])
                     .to_owned(),
             )
             .exec_without_returning(db)
@@ -68,6 +90,9 @@ pub async fn record_failure(db: &DatabaseConnection, cfg: &ThrottleConfig, key: 
 
 /// A successful sign-in clears the phone's counter (the address keeps its own).
 pub async fn clear(db: &DatabaseConnection, key: &str) -> AppResult<()> {
-    login_throttle::Entity::delete_many().filter(login_throttle::Column::Key.eq(key)).exec(db).await?;
+    login_throttle::Entity::delete_many()
+        .filter(login_throttle::Column::Key.eq(key))
+        .exec(db)
+        .await?;
     Ok(())
 }

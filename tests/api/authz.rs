@@ -4,8 +4,20 @@ use crate::helpers::*;
 use serde_json::{json, Value};
 
 const ROLES: [&str; 14] = [
-    "anon", "owner1", "owner2", "family", "tenant", "butler", "reception", "technician", "security", "manager", "finance", "admin",
-    "manager2", "integrator",
+    "anon",
+    "owner1",
+    "owner2",
+    "family",
+    "tenant",
+    "butler",
+    "reception",
+    "technician",
+    "security",
+    "manager",
+    "finance",
+    "admin",
+    "manager2",
+    "integrator",
 ];
 
 const U: &str = "UNAUTHENTICATED";
@@ -67,10 +79,19 @@ async fn every_role_gets_exactly_what_it_may() {
             "manager2" => MANAGER_C2,
             _ => "",
         };
-        tokens.push(if phone.is_empty() { None } else { Some(app.login(phone).await) });
+        tokens.push(if phone.is_empty() {
+            None
+        } else {
+            Some(app.login(phone).await)
+        });
     }
 
-    let (a, d, b, c) = (house_a.clone(), house_d.clone(), house_b.clone(), c1.clone());
+    let (a, d, b, c) = (
+        house_a.clone(),
+        house_d.clone(),
+        house_b.clone(),
+        c1.clone(),
+    );
     let (c_staff, c_keys, c_add, c_key) = (c1.clone(), c1.clone(), c1.clone(), c1.clone());
     let a_invite = house_a.clone();
     let ops = vec![
@@ -120,9 +141,17 @@ async fn every_role_gets_exactly_what_it_may() {
             let got = outcome(&body);
             cells += 1;
             if got != op.expect[i] {
-                wrong.push(format!("{:<32} as {:<10} expected {:<16} got {got}: {body}", op.name, role, op.expect[i]));
+                wrong.push(format!(
+                    "{:<32} as {:<10} expected {:<16} got {got}: {body}",
+                    op.name, role, op.expect[i]
+                ));
             }
         }
     }
-    assert!(wrong.is_empty(), "{} of {cells} cells wrong:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {cells} cells wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }

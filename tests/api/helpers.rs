@@ -30,8 +30,13 @@ async fn fresh_database_url() -> String {
     let name = format!("gj_test_{}", uuid::Uuid::new_v4().simple());
     match std::env::var("TEST_DATABASE_URL") {
         Ok(base) if !base.is_empty() => {
-            let admin = Database::connect(&base).await.expect("connect to TEST_DATABASE_URL");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            let admin = Database::connect(&base)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
             admin.close().await.ok();
             let (prefix, _) = base.rsplit_once('/').expect("URL has a database path");
             format!("{prefix}/{name}")
@@ -56,7 +61,11 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let addr = app.local_addr();
     let db = app.db();
     tokio::spawn(app.run_until_stopped());
-    TestApp { addr, client: reqwest::Client::new(), db }
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        db,
+    }
 }
 
 impl TestApp {
@@ -66,7 +75,10 @@ impl TestApp {
 
     /// POSTs a GraphQL request with an optional bearer token; returns the JSON body.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut req = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -102,11 +114,20 @@ impl TestApp {
 
     /// An access token for a demo phone.
     pub async fn login(&self, phone: &str) -> String {
-        self.login_tokens(phone).await["accessToken"].as_str().expect("token").to_owned()
+        self.login_tokens(phone).await["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned()
     }
 
     /// The global id of a demo house by community code, building, unit and number.
-    pub async fn house_id(&self, community: &str, building: &str, unit: &str, number: &str) -> String {
+    pub async fn house_id(
+        &self,
+        community: &str,
+        building: &str,
+        unit: &str,
+        number: &str,
+    ) -> String {
         let row = self
             .db
             .query_one_raw(sea_orm::Statement::from_string(
@@ -124,7 +145,9 @@ impl TestApp {
     }
 
     pub async fn community_id(&self, code: &str) -> String {
-        let id = self.scalar(&format!("SELECT id FROM communities WHERE code = '{code}'")).await;
+        let id = self
+            .scalar(&format!("SELECT id FROM communities WHERE code = '{code}'"))
+            .await;
         guanjia::domain::GlobalId::encode(guanjia::domain::NodeKind::Community, id).0
     }
 
@@ -132,7 +155,10 @@ impl TestApp {
     pub async fn scalar(&self, sql: &str) -> i64 {
         let row = self
             .db
-            .query_one_raw(sea_orm::Statement::from_string(self.db.get_database_backend(), sql.to_owned()))
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
             .await
             .expect("query")
             .expect("a row");
@@ -144,11 +170,16 @@ impl TestApp {
 /// The `extensions.code` of the first error, or "OK" when there is none.
 pub fn outcome(body: &Value) -> String {
     match body.get("errors").and_then(|e| e.get(0)) {
-        Some(e) => e["extensions"]["code"].as_str().unwrap_or("NO_CODE").to_owned(),
+        Some(e) => e["extensions"]["code"]
+            .as_str()
+            .unwrap_or("NO_CODE")
+            .to_owned(),
         None => "OK".to_owned(),
     }
 }
 
 pub fn error_code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error, got {body}"))
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error, got {body}"))
 }

@@ -15,7 +15,11 @@ async fn post(app: &TestApp, accept: &str, body: &str) -> (u16, String, Value) {
         .await
         .unwrap();
     let status = resp.status().as_u16();
-    let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
     let body = resp.json().await.unwrap_or(Value::Null);
     (status, ct, body)
 }
@@ -25,7 +29,10 @@ async fn content_negotiation_answers_in_the_type_asked_for() {
     let app = spawn_app().await;
     let q = r#"{"query":"{ __typename }"}"#;
     let (s, ct, body) = post(&app, GRJ, q).await;
-    assert_eq!((s, body["data"]["__typename"].as_str()), (200, Some("Query")));
+    assert_eq!(
+        (s, body["data"]["__typename"].as_str()),
+        (200, Some("Query"))
+    );
     assert!(ct.starts_with(GRJ), "{ct}");
     let (s, ct, _) = post(&app, "application/json", q).await;
     assert_eq!(s, 200);
@@ -37,9 +44,24 @@ async fn content_negotiation_answers_in_the_type_asked_for() {
 }
 
 #[tokio::test]
-async fn request_errors_are_400_under_graphql_response_json_and_200_under_json() {
+async fn request_errors_are_400_and_document_errors_depend_on_accept() {
     let app = spawn_app().await;
-    for body in [r#"{ "not a JSON"#, r#"{"qeury":"{ __typename }"}"#, r#"{"query":"{"}"#, r#"{"query":"{ nope }"}"#, r#"{"query":"{ __typename }","variables":"x"}"#] {
+    // Not GraphQL at all: 400 whatever the caller accepts.
+    for body in [
+        r#"{ "not a JSON"#,
+        r#"{"qeury":"{ __typename }"}"#,
+        r#"{"query":"{ __typename }","variables":"x"}"#,
+        r#"{"query":1}"#,
+    ] {
+        for accept in [GRJ, "application/json"] {
+            let (s, _, b) = post(&app, accept, body).await;
+            assert_eq!(s, 400, "{body}");
+            assert!(b.get("data").is_none(), "no data entry: {b}");
+            assert_eq!(error_code(&b), "BAD_USER_INPUT");
+        }
+    }
+    // A document that does not parse or validate: 400 under graphql-response+json, 200 under json.
+    for body in [r#"{"query":"{"}"#, r#"{"query":"{ nope }"}"#] {
         let (s, _, b) = post(&app, GRJ, body).await;
         assert_eq!(s, 400, "{body}");
         assert!(b.get("data").is_none(), "no data entry: {b}");
@@ -49,32 +71,67 @@ async fn request_errors_are_400_under_graphql_response_json_and_200_under_json()
         assert!(b["errors"].is_array());
     }
     // No content type at all.
-    let resp = app.client.post(app.url("/graphql")).body("{}").send().await.unwrap();
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 415);
 }
 
 #[tokio::test]
 async fn get_runs_queries_but_never_mutations() {
     let app = spawn_app().await;
-    let resp = app.client.get(app.url("/graphql?query=%7B__typename%7D")).send().await.unwrap();
+    let resp = app
+        .client
+        .get(app.url("/graphql?query=%7B__typename%7D"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["data"]["__typename"], "Query");
     let before = app.scalar("SELECT COUNT(*) FROM auth_sessions").await;
     let url = app.url("/graphql?query=mutation%7Blogin(phone%3A%2213800000001%22%2Cpassword%3A%22guanjia2026%22)%7BaccessToken%7D%7D");
-    let resp = app.client.get(url).header("accept", GRJ).send().await.unwrap();
+    let resp = app
+        .client
+        .get(url)
+        .header("accept", GRJ)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 405);
     assert_eq!(resp.headers()["allow"], "POST");
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM auth_sessions").await, before, "nothing happened");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM auth_sessions").await,
+        before,
+        "nothing happened"
+    );
     // A browser gets GraphiQL.
-    let page = app.client.get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap().text().await.unwrap();
+    let page = app
+        .client
+        .get(app.url("/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("graphiql"), "GraphiQL page");
 }
 
 #[tokio::test]
 async fn unknown_operation_and_wrong_variable_types_are_bad_input() {
     let app = spawn_app().await;
-    let (_, _, b) = post(&app, "application/json", r#"{"query":"query A { __typename }","operationName":"B"}"#).await;
+    let (_, _, b) = post(
+        &app,
+        "application/json",
+        r#"{"query":"query A { __typename }","operationName":"B"}"#,
+    )
+    .await;
     assert_eq!(error_code(&b), "BAD_USER_INPUT");
     let (_, _, b) = post(&app, "application/json", r#"{"query":"query($n: Int) { communities(first: $n) { edges { cursor } } }","variables":{"n":"ten"}}"#).await;
     assert_eq!(error_code(&b), "BAD_USER_INPUT");
@@ -88,15 +145,30 @@ async fn abusive_documents_hit_clear_caps() {
     for _ in 0..50 {
         deep = format!("me {{ houses {{ edges {{ node {{ house {{ members {{ edges {{ node {{ {deep} }} }} }} }} }} }} }} }}");
     }
-    let (_, _, b) = post(&app, "application/json", &json!({ "query": format!("{{ {deep} }}") }).to_string()).await;
+    let (_, _, b) = post(
+        &app,
+        "application/json",
+        &json!({ "query": format!("{{ {deep} }}") }).to_string(),
+    )
+    .await;
     assert_eq!(error_code(&b), "BAD_USER_INPUT");
     // 1,000 aliases.
     let aliases: String = (0..1000).map(|i| format!("a{i}:__typename ")).collect();
-    let (_, _, b) = post(&app, "application/json", &json!({ "query": format!("{{ {aliases} }}") }).to_string()).await;
+    let (_, _, b) = post(
+        &app,
+        "application/json",
+        &json!({ "query": format!("{{ {aliases} }}") }).to_string(),
+    )
+    .await;
     assert_eq!(error_code(&b), "BAD_USER_INPUT");
-    assert!(b["errors"][0]["message"].as_str().unwrap().contains("别名"), "{b}");
+    assert!(
+        b["errors"][0]["message"].as_str().unwrap().contains("别名"),
+        "{b}"
+    );
     // A 100-operation batch.
-    let batch: Vec<Value> = (0..100).map(|_| json!({ "query": "{ __typename }" })).collect();
+    let batch: Vec<Value> = (0..100)
+        .map(|_| json!({ "query": "{ __typename }" }))
+        .collect();
     let (_, _, b) = post(&app, "application/json", &Value::Array(batch).to_string()).await;
     assert_eq!(error_code(&b), "BAD_USER_INPUT");
     // A small batch is fine.
@@ -105,14 +177,28 @@ async fn abusive_documents_hit_clear_caps() {
     assert_eq!(b.as_array().map(Vec::len), Some(2));
     // An oversized body is refused before parsing.
     let huge = "x".repeat(2 * 1024 * 1024);
-    let (s, _, _) = post(&app, "application/json", &json!({ "query": huge }).to_string()).await;
+    let (s, _, _) = post(
+        &app,
+        "application/json",
+        &json!({ "query": huge }).to_string(),
+    )
+    .await;
     assert_eq!(s, 413);
 }
 
 #[tokio::test]
 async fn messages_are_chinese_by_default_and_english_on_request() {
     let app = spawn_app().await;
-    let zh: Value = app.client.post(app.url("/graphql")).json(&json!({ "query": "{ me { id } }" })).send().await.unwrap().json().await.unwrap();
+    let zh: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(zh["errors"][0]["message"], "请先登录");
     let en: Value = app
         .client
@@ -137,6 +223,12 @@ async fn health_and_readiness_and_request_ids() {
     assert!(r.headers().contains_key("x-request-id"));
     let r = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let r = app.client.get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["x-request-id"], "abc-123");
 }

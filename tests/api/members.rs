@@ -12,7 +12,12 @@ fn next_year() -> String {
 async fn members(app: &TestApp, token: &str, house: &str) -> Vec<Value> {
     let out = app.gql(Some(token), MEMBERS, json!({ "h": house })).await;
     assert_eq!(outcome(&out), "OK", "{out}");
-    out["data"]["node"]["members"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect()
+    out["data"]["node"]["members"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
 }
 
 #[tokio::test]
@@ -25,13 +30,19 @@ async fn owner_invites_a_tenant_once_and_a_second_time_conflicts() {
     assert_eq!(outcome(&out), "OK", "{out}");
     assert_eq!(out["data"]["inviteHouseMember"]["relation"], "TENANT");
     let before = app.scalar("SELECT COUNT(*) FROM house_members").await;
-    let events = app.scalar("SELECT COUNT(*) FROM events WHERE action = 'house_member.invited'").await;
+    let events = app
+        .scalar("SELECT COUNT(*) FROM events WHERE action = 'house_member.invited'")
+        .await;
     assert_eq!(events, 1);
 
     let again = app.gql(Some(&owner), INVITE, json!({ "i": input })).await;
     assert_eq!(error_code(&again), "CONFLICT");
     assert_eq!(again["errors"][0]["extensions"]["field"], "phone");
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM house_members").await, before, "nothing changed");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM house_members").await,
+        before,
+        "nothing changed"
+    );
     assert_eq!(members(&app, &owner, &house).await.len(), 3);
 }
 
@@ -42,20 +53,45 @@ async fn bad_invitations_are_refused_and_change_nothing() {
     let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
     let before = app.scalar("SELECT COUNT(*) FROM house_members").await;
     let cases = [
-        (json!({ "houseId": house, "phone": "13600000002", "displayName": "租客", "relation": "TENANT" }), "tenancyEndsOn"),
-        (json!({ "houseId": house, "phone": "13600000002", "displayName": "租客", "relation": "TENANT", "tenancyEndsOn": "2001-01-01" }), "tenancyEndsOn"),
-        (json!({ "houseId": house, "phone": "136", "displayName": "某人", "relation": "FAMILY" }), "phone"),
-        (json!({ "houseId": house, "phone": "13600000002", "relation": "FAMILY" }), "displayName"),
-        (json!({ "houseId": house, "phone": "13600000002", "displayName": "某人", "relation": "OWNER" }), "relation"),
-        (json!({ "houseId": "bm90LWFuLWlk", "phone": "13600000002", "displayName": "某人", "relation": "FAMILY" }), "houseId"),
+        (
+            json!({ "houseId": house, "phone": "13600000002", "displayName": "租客", "relation": "TENANT" }),
+            "tenancyEndsOn",
+        ),
+        (
+            json!({ "houseId": house, "phone": "13600000002", "displayName": "租客", "relation": "TENANT", "tenancyEndsOn": "2001-01-01" }),
+            "tenancyEndsOn",
+        ),
+        (
+            json!({ "houseId": house, "phone": "136", "displayName": "某人", "relation": "FAMILY" }),
+            "phone",
+        ),
+        (
+            json!({ "houseId": house, "phone": "13600000002", "relation": "FAMILY" }),
+            "displayName",
+        ),
+        (
+            json!({ "houseId": house, "phone": "13600000002", "displayName": "某人", "relation": "OWNER" }),
+            "relation",
+        ),
+        (
+            json!({ "houseId": "bm90LWFuLWlk", "phone": "13600000002", "displayName": "某人", "relation": "FAMILY" }),
+            "houseId",
+        ),
     ];
     for (input, field) in cases {
         let out = app.gql(Some(&owner), INVITE, json!({ "i": input })).await;
         assert_eq!(error_code(&out), "BAD_USER_INPUT", "{input}: {out}");
         assert_eq!(out["errors"][0]["extensions"]["field"], field, "{out}");
     }
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM house_members").await, before);
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM users WHERE phone = '13600000002'").await, 0);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM house_members").await,
+        before
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users WHERE phone = '13600000002'")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -65,18 +101,40 @@ async fn removed_member_loses_the_house_at_once() {
     let family = app.login(FAMILY).await;
     let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
     let q = "query($h: ID!) { node(id: $h) { id } }";
-    assert_eq!(outcome(&app.gql(Some(&family), q, json!({ "h": house })).await), "OK");
-    let family_member = members(&app, &owner, &house).await.into_iter().find(|m| m["relation"] == "FAMILY").unwrap();
+    assert_eq!(
+        outcome(&app.gql(Some(&family), q, json!({ "h": house })).await),
+        "OK"
+    );
+    let family_member = members(&app, &owner, &house)
+        .await
+        .into_iter()
+        .find(|m| m["relation"] == "FAMILY")
+        .unwrap();
     let out = app
-        .gql(Some(&owner), "mutation($m: ID!) { removeHouseMember(memberId: $m, reason: \"搬走了\") { endedAt } }", json!({ "m": family_member["id"] }))
+        .gql(
+            Some(&owner),
+            "mutation($m: ID!) { removeHouseMember(memberId: $m, reason: \"搬走了\") { endedAt } }",
+            json!({ "m": family_member["id"] }),
+        )
         .await;
     assert_eq!(outcome(&out), "OK", "{out}");
     assert!(out["data"]["removeHouseMember"]["endedAt"].is_string());
     // Same token, next request: the house is gone from their view.
-    assert_eq!(error_code(&app.gql(Some(&family), q, json!({ "h": house })).await), "NOT_FOUND");
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM events WHERE action = 'house_member.removed'").await, 1);
+    assert_eq!(
+        error_code(&app.gql(Some(&family), q, json!({ "h": house })).await),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM events WHERE action = 'house_member.removed'")
+            .await,
+        1
+    );
     // Rows are never deleted.
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM house_members WHERE ended_at IS NOT NULL").await, 1);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM house_members WHERE ended_at IS NOT NULL")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -85,7 +143,10 @@ async fn housemates_see_masked_phones_the_owner_sees_them_in_full() {
     let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
     let family = app.login(FAMILY).await;
     let seen_by_family = members(&app, &family, &house).await;
-    let owner_row = seen_by_family.iter().find(|m| m["relation"] == "OWNER").unwrap();
+    let owner_row = seen_by_family
+        .iter()
+        .find(|m| m["relation"] == "OWNER")
+        .unwrap();
     assert_eq!(owner_row["phone"], "138****0001");
     let me_row = seen_by_family.iter().find(|m| m["isMe"] == true).unwrap();
     assert_eq!(me_row["phone"], FAMILY);
@@ -99,11 +160,30 @@ async fn owner_decides_whether_the_tenant_sees_bills() {
     let app = spawn_app().await;
     let house = app.house_id("CUIHU", "1栋", "1单元", "201").await;
     let owner2 = app.login(OWNER2).await;
-    let tenant_row = members(&app, &owner2, &house).await.into_iter().find(|m| m["relation"] == "TENANT").unwrap();
+    let tenant_row = members(&app, &owner2, &house)
+        .await
+        .into_iter()
+        .find(|m| m["relation"] == "TENANT")
+        .unwrap();
     let m = "mutation($m: ID!, $a: Boolean!) { setTenantBillAccess(memberId: $m, allowed: $a) { tenantMaySeeBills } }";
-    let out = app.gql(Some(&owner2), m, json!({ "m": tenant_row["id"], "a": true })).await;
-    assert_eq!(out["data"]["setTenantBillAccess"]["tenantMaySeeBills"], true);
+    let out = app
+        .gql(
+            Some(&owner2),
+            m,
+            json!({ "m": tenant_row["id"], "a": true }),
+        )
+        .await;
+    assert_eq!(
+        out["data"]["setTenantBillAccess"]["tenantMaySeeBills"],
+        true
+    );
     let tenant = app.login(TENANT).await;
-    let out = app.gql(Some(&tenant), m, json!({ "m": tenant_row["id"], "a": true })).await;
+    let out = app
+        .gql(
+            Some(&tenant),
+            m,
+            json!({ "m": tenant_row["id"], "a": true }),
+        )
+        .await;
     assert_eq!(error_code(&out), "FORBIDDEN");
 }

@@ -4,9 +4,13 @@ use serde_json::json;
 
 #[test]
 fn committed_schema_matches_the_served_one() {
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).expect("schema.graphql");
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
+        .expect("schema.graphql");
     let served = guanjia::graphql::sdl();
-    assert!(committed == served, "schema.graphql is stale: run `cargo run -- schema > schema.graphql`");
+    assert!(
+        committed == served,
+        "schema.graphql is stale: run `cargo run -- schema > schema.graphql`"
+    );
 }
 
 #[tokio::test]
@@ -24,7 +28,12 @@ async fn every_type_field_argument_and_enum_value_has_a_description() {
         if empty(&t["description"]) {
             missing.push(name.to_owned());
         }
-        for f in t["fields"].as_array().into_iter().flatten().chain(t["inputFields"].as_array().into_iter().flatten()) {
+        for f in t["fields"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(t["inputFields"].as_array().into_iter().flatten())
+        {
             if empty(&f["description"]) {
                 missing.push(format!("{name}.{}", f["name"]));
             }

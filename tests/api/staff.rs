@@ -14,15 +14,34 @@ async fn manager_hires_a_technician_who_can_sign_in_and_is_scoped() {
     assert_eq!(outcome(&out), "OK", "{out}");
     assert_eq!(out["data"]["addStaffMember"]["community"]["code"], "CUIHU");
     let login = app
-        .gql(None, "mutation { login(phone: \"13500000001\", password: \"s3cret-pass\") { accessToken } }", json!({}))
+        .gql(
+            None,
+            "mutation { login(phone: \"13500000001\", password: \"s3cret-pass\") { accessToken } }",
+            json!({}),
+        )
         .await;
-    let token = login["data"]["login"]["accessToken"].as_str().unwrap().to_owned();
-    let me = app.gql(Some(&token), "{ me { roles staffMembership { role } } }", json!({})).await;
+    let token = login["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = app
+        .gql(
+            Some(&token),
+            "{ me { roles staffMembership { role } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(me["data"]["me"]["roles"], json!(["TECHNICIAN"]));
     // Hiring the same person twice is a conflict; a manager cannot create managers.
-    assert_eq!(error_code(&app.gql(Some(&manager), ADD, json!({ "i": input })).await), "CONFLICT");
+    assert_eq!(
+        error_code(&app.gql(Some(&manager), ADD, json!({ "i": input })).await),
+        "CONFLICT"
+    );
     let mgr = json!({ "communityId": c1, "phone": "13500000002", "displayName": "副主任", "role": "MANAGER" });
-    assert_eq!(error_code(&app.gql(Some(&manager), ADD, json!({ "i": mgr })).await), "FORBIDDEN");
+    assert_eq!(
+        error_code(&app.gql(Some(&manager), ADD, json!({ "i": mgr })).await),
+        "FORBIDDEN"
+    );
     let weak = json!({ "communityId": c1, "phone": "13500000003", "displayName": "某", "role": "SECURITY", "initialPassword": "123" });
     let out = app.gql(Some(&manager), ADD, json!({ "i": weak })).await;
     assert_eq!(out["errors"][0]["extensions"]["field"], "initialPassword");
@@ -37,10 +56,22 @@ async fn a_removed_staff_member_loses_access_at_once() {
     let list = app.gql(Some(&manager), "query($c: ID!) { node(id: $c) { ... on Community { staff(role: RECEPTION) { edges { node { id } } } } } }", json!({ "c": c1 })).await;
     let id = list["data"]["node"]["staff"]["edges"][0]["node"]["id"].clone();
     let houses = "query($c: ID!) { node(id: $c) { ... on Community { houses(first: 1) { edges { node { id } } } } } }";
-    assert_eq!(outcome(&app.gql(Some(&reception), houses, json!({ "c": c1 })).await), "OK");
-    let out = app.gql(Some(&manager), "mutation($s: ID!) { removeStaffMember(staffId: $s, reason: \"离职\") { endedAt } }", json!({ "s": id })).await;
+    assert_eq!(
+        outcome(&app.gql(Some(&reception), houses, json!({ "c": c1 })).await),
+        "OK"
+    );
+    let out = app
+        .gql(
+            Some(&manager),
+            "mutation($s: ID!) { removeStaffMember(staffId: $s, reason: \"离职\") { endedAt } }",
+            json!({ "s": id }),
+        )
+        .await;
     assert_eq!(outcome(&out), "OK", "{out}");
-    assert_eq!(error_code(&app.gql(Some(&reception), houses, json!({ "c": c1 })).await), "NOT_FOUND");
+    assert_eq!(
+        error_code(&app.gql(Some(&reception), houses, json!({ "c": c1 })).await),
+        "NOT_FOUND"
+    );
 }
 
 #[tokio::test]
@@ -54,17 +85,38 @@ async fn butler_buildings_define_what_the_butler_sees() {
     assert_eq!(butler["buildings"].as_array().unwrap().len(), 2);
     let third = out["data"]["node"]["buildings"]["edges"][2]["node"]["id"].clone();
     let m = "mutation($s: ID!, $b: [ID!]!) { assignButlerBuildings(staffId: $s, buildingIds: $b) { buildings { name } } }";
-    let out = app.gql(Some(&manager), m, json!({ "s": butler["id"], "b": [third] })).await;
-    assert_eq!(out["data"]["assignButlerBuildings"]["buildings"], json!([{ "name": "3栋" }]));
+    let out = app
+        .gql(
+            Some(&manager),
+            m,
+            json!({ "s": butler["id"], "b": [third] }),
+        )
+        .await;
+    assert_eq!(
+        out["data"]["assignButlerBuildings"]["buildings"],
+        json!([{ "name": "3栋" }])
+    );
     let token = app.login(BUTLER).await;
     let houses = app.gql(Some(&token), "query($c: ID!) { node(id: $c) { ... on Community { houses(first: 100) { edges { node { id } } } } } }", json!({ "c": c1 })).await;
-    assert_eq!(houses["data"]["node"]["houses"]["edges"].as_array().unwrap().len(), 14);
+    assert_eq!(
+        houses["data"]["node"]["houses"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        14
+    );
     // A building of the other community is refused.
     let c2 = app.community_id("YUNQI").await;
     let admin = app.login(ADMIN).await;
     let other = app.gql(Some(&admin), "query($c: ID!) { node(id: $c) { ... on Community { buildings(first: 1) { edges { node { id } } } } } }", json!({ "c": c2 })).await;
     let foreign = other["data"]["node"]["buildings"]["edges"][0]["node"]["id"].clone();
-    let out = app.gql(Some(&manager), m, json!({ "s": butler["id"], "b": [foreign] })).await;
+    let out = app
+        .gql(
+            Some(&manager),
+            m,
+            json!({ "s": butler["id"], "b": [foreign] }),
+        )
+        .await;
     assert_eq!(out["errors"][0]["extensions"]["field"], "buildingIds");
 }
 
@@ -78,22 +130,61 @@ async fn integrator_keys_carry_only_their_scopes_in_their_community() {
         .gql(Some(&admin), "mutation($c: ID!) { createApiKey(communityId: $c, name: \"门禁系统\", scopes: [ESTATE_READ]) { secret apiKey { id scopes prefix } } }", json!({ "c": c1 }))
         .await;
     assert_eq!(outcome(&out), "OK", "{out}");
-    let secret = out["data"]["createApiKey"]["secret"].as_str().unwrap().to_owned();
+    let secret = out["data"]["createApiKey"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let key_id = out["data"]["createApiKey"]["apiKey"]["id"].clone();
-    assert!(secret.starts_with(out["data"]["createApiKey"]["apiKey"]["prefix"].as_str().unwrap()));
-    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM api_keys WHERE key_hash = '{secret}'")).await, 0, "stored hashed");
+    assert!(secret.starts_with(
+        out["data"]["createApiKey"]["apiKey"]["prefix"]
+            .as_str()
+            .unwrap()
+    ));
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM api_keys WHERE key_hash = '{secret}'"
+        ))
+        .await,
+        0,
+        "stored hashed"
+    );
 
     let houses = "query($c: ID!) { node(id: $c) { ... on Community { houses(first: 3) { edges { node { id members { edges { node { phone } } } } } } } } }";
     let out = app.gql_key(&secret, houses, json!({ "c": c1 })).await;
-    assert_eq!(error_code(&out), "FORBIDDEN", "houses yes, people no: {out}");
+    assert_eq!(
+        error_code(&out),
+        "FORBIDDEN",
+        "houses yes, people no: {out}"
+    );
     let out = app.gql_key(&secret, "query($c: ID!) { node(id: $c) { ... on Community { houses(first: 3) { edges { node { id } } } } } }", json!({ "c": c1 })).await;
     assert_eq!(outcome(&out), "OK");
-    let out = app.gql_key(&secret, "query($c: ID!) { node(id: $c) { id } }", json!({ "c": c2 })).await;
+    let out = app
+        .gql_key(
+            &secret,
+            "query($c: ID!) { node(id: $c) { id } }",
+            json!({ "c": c2 }),
+        )
+        .await;
     assert_eq!(error_code(&out), "NOT_FOUND");
-    assert_eq!(error_code(&app.gql_key(&secret, "{ me { id } }", json!({})).await), "FORBIDDEN");
+    assert_eq!(
+        error_code(&app.gql_key(&secret, "{ me { id } }", json!({})).await),
+        "FORBIDDEN"
+    );
 
-    let out = app.gql(Some(&admin), "mutation($k: ID!) { revokeApiKey(id: $k) { revokedAt } }", json!({ "k": key_id })).await;
+    let out = app
+        .gql(
+            Some(&admin),
+            "mutation($k: ID!) { revokeApiKey(id: $k) { revokedAt } }",
+            json!({ "k": key_id }),
+        )
+        .await;
     assert_eq!(outcome(&out), "OK");
-    let out = app.gql_key(&secret, "query($c: ID!) { node(id: $c) { id } }", json!({ "c": c1 })).await;
+    let out = app
+        .gql_key(
+            &secret,
+            "query($c: ID!) { node(id: $c) { id } }",
+            json!({ "c": c1 }),
+        )
+        .await;
     assert_eq!(error_code(&out), "UNAUTHENTICATED");
 }

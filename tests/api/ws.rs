@@ -5,11 +5,23 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-async fn connect(app: &TestApp) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let mut req = format!("ws://{}/graphql/ws", app.addr).into_client_request().unwrap();
-    req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
-    let (ws, resp) = tokio_tungstenite::connect_async(req).await.expect("websocket connects");
-    assert_eq!(resp.headers()["sec-websocket-protocol"], "graphql-transport-ws");
+async fn connect(
+    app: &TestApp,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut req = format!("ws://{}/graphql/ws", app.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (ws, resp) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("websocket connects");
+    assert_eq!(
+        resp.headers()["sec-websocket-protocol"],
+        "graphql-transport-ws"
+    );
     ws
 }
 
@@ -18,7 +30,9 @@ where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
     loop {
-        let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await.expect("message in time")?;
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("message in time")?;
         match msg.ok()? {
             Message::Text(t) => return Some(serde_json::from_str(&t).unwrap()),
             Message::Close(_) => return None,
@@ -48,7 +62,10 @@ async fn the_butler_sees_an_invitation_live() {
     assert_eq!(outcome(&out), "OK");
     let msg = next_json(&mut ws).await.unwrap();
     assert_eq!(msg["type"], "next", "{msg}");
-    assert_eq!(msg["payload"]["data"]["activity"]["action"], "house_member.invited");
+    assert_eq!(
+        msg["payload"]["data"]["activity"]["action"],
+        "house_member.invited"
+    );
     assert_eq!(msg["payload"]["data"]["activity"]["toState"], "FAMILY");
 }
 
@@ -58,5 +75,8 @@ async fn a_bad_token_in_connection_init_closes_the_socket() {
     let mut ws = connect(&app).await;
     ws.send(Message::Text(json!({ "type": "connection_init", "payload": { "Authorization": "Bearer forged.token.here" } }).to_string().into())).await.unwrap();
     let next = next_json(&mut ws).await;
-    assert!(next.is_none() || next.as_ref().unwrap()["type"] != "connection_ack", "{next:?}");
+    assert!(
+        next.is_none() || next.as_ref().unwrap()["type"] != "connection_ack",
+        "{next:?}"
+    );
 }
