@@ -79,3 +79,132 @@ pub enum PublicAreaKind {
     #[sea_orm(string_value = "OTHER")]
     Other,
 }
+
+/// What a fee item charges for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum FeeKind {
+    /// 物业管理费.
+    #[sea_orm(string_value = "MANAGEMENT")]
+    Management,
+    /// 水费.
+    #[sea_orm(string_value = "WATER")]
+    Water,
+    /// 电费.
+    #[sea_orm(string_value = "ELECTRICITY")]
+    Electricity,
+    /// 停车费.
+    #[sea_orm(string_value = "PARKING")]
+    Parking,
+    /// 有偿服务 (paid repairs and services).
+    #[sea_orm(string_value = "PAID_SERVICE")]
+    PaidService,
+    /// 补卡费.
+    #[sea_orm(string_value = "CARD_REPLACEMENT")]
+    CardReplacement,
+    /// 装修押金 (refundable).
+    #[sea_orm(string_value = "RENOVATION_DEPOSIT")]
+    RenovationDeposit,
+    /// 装修管理费.
+    #[sea_orm(string_value = "RENOVATION_FEE")]
+    RenovationFee,
+    /// Anything else.
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// How a fee item's amount is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum FeeFormula {
+    /// Unit price per m² per month × the house's gross area × months in the cycle.
+    #[sea_orm(string_value = "BY_AREA")]
+    ByArea,
+    /// Unit price per unit × (this reading − last reading).
+    #[sea_orm(string_value = "BY_METER")]
+    ByMeter,
+    /// The unit price itself, per month of the cycle (or once, for one-off items).
+    #[sea_orm(string_value = "FIXED")]
+    Fixed,
+}
+
+/// How often a fee item is billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum BillingCycle {
+    /// Every month.
+    #[sea_orm(string_value = "MONTHLY")]
+    Monthly,
+    /// January, April, July and October, for three months.
+    #[sea_orm(string_value = "QUARTERLY")]
+    Quarterly,
+    /// January, for twelve months.
+    #[sea_orm(string_value = "YEARLY")]
+    Yearly,
+    /// Never by period: raised as a one-off charge.
+    #[sea_orm(string_value = "ONE_OFF")]
+    OneOff,
+}
+
+/// Where a bill came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum BillKind {
+    /// The monthly bill of a house (one per house and period).
+    #[sea_orm(string_value = "PERIODIC")]
+    Periodic,
+    /// A one-off charge: paid service, card replacement, renovation deposit ...
+    #[sea_orm(string_value = "ONE_OFF")]
+    OneOff,
+}
+
+/// A payment, or the reversal of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum PaymentKind {
+    /// Money received.
+    #[sea_orm(string_value = "PAYMENT")]
+    Payment,
+    /// Cancels a mistaken payment (negative amount, linked to it).
+    #[sea_orm(string_value = "REVERSAL")]
+    Reversal,
+}
+
+/// How money was paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum PaymentMethod {
+    /// Cash at the counter.
+    #[sea_orm(string_value = "CASH")]
+    Cash,
+    /// Bank card at the counter.
+    #[sea_orm(string_value = "BANK_CARD")]
+    BankCard,
+    /// Bank transfer.
+    #[sea_orm(string_value = "TRANSFER")]
+    Transfer,
+    /// Online, confirmed by a payment gateway.
+    #[sea_orm(string_value = "ONLINE")]
+    Online,
+}
+
+/// What came of a call chasing arrears (催缴).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CallOutcome {
+    /// Promised to pay (by `promisedOn`).
+    #[sea_orm(string_value = "PROMISED")]
+    Promised,
+    /// Refused to pay; say why in the note.
+    #[sea_orm(string_value = "REFUSED")]
+    Refused,
+    /// Nobody answered.
+    #[sea_orm(string_value = "NO_ANSWER")]
+    NoAnswer,
+    /// The number is wrong.
+    #[sea_orm(string_value = "WRONG_NUMBER")]
+    WrongNumber,
+    /// Says they have already paid.
+    #[sea_orm(string_value = "PAID")]
+    Paid,
+}

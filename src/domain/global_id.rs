@@ -14,10 +14,13 @@ pub enum NodeKind {
     HouseMember,
     StaffMember,
     ApiKey,
+    FeeItem,
+    Bill,
+    Payment,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 9] = [
+    const ALL: [NodeKind; 12] = [
         NodeKind::Community,
         NodeKind::Building,
         NodeKind::Unit,
@@ -27,6 +30,9 @@ impl NodeKind {
         NodeKind::HouseMember,
         NodeKind::StaffMember,
         NodeKind::ApiKey,
+        NodeKind::FeeItem,
+        NodeKind::Bill,
+        NodeKind::Payment,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -39,6 +45,9 @@ impl NodeKind {
             NodeKind::HouseMember => "HouseMember",
             NodeKind::StaffMember => "StaffMember",
             NodeKind::ApiKey => "ApiKey",
+            NodeKind::FeeItem => "FeeItem",
+            NodeKind::Bill => "Bill",
+            NodeKind::Payment => "Payment",
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Parse-don't-validate newtypes shared by services and the GraphQL layer.
 mod area;
 mod global_id;
+pub mod money;
 mod phone;
 
 pub use area::AreaM2;
 pub use global_id::{GlobalId, NodeKind};
+pub use money::Fen;
 pub use phone::Phone;

@@ -1,11 +1,13 @@
 //! The estate as the apps browse it: community → building → unit → house, and public areas.
 use super::connection::{connection, page_args};
 use super::loaders::load_one;
+use super::fees::{BillConnection, FeeItemConnection, Owed, PaymentConnection};
 use super::members::{HouseMember, HouseMemberConnection};
 use super::staff::{ApiKey, ApiKeyConnection, StaffMember, StaffMemberConnection};
 use super::{cx, loaders};
 use crate::domain::{AreaM2, GlobalId, NodeKind};
-use crate::service::{api_keys, estate, members, staff};
+use crate::error::AppError;
+use crate::service::{api_keys, estate, fees, members, staff};
 use async_graphql::{Context, Object, Result, ID};
 use entity::enums::{HouseRelation, HouseStatus, PublicAreaKind, StaffRole};
 use entity::{building, community, house, public_area, unit};
@@ -102,6 +104,33 @@ impl Community {
         let page =
             estate::houses(cx(ctx), &filter, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, House))
+    }
+    /// The price list (收费标准).
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn fee_items(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<FeeItemConnection> {
+        super::fees::community_fee_items(ctx, self.0.id, page_args(after, before, first, last)?).await
+    }
+    /// Bills of the community for staff (a butler: their buildings), optionally one period or building.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn bills(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this period, YYYY-MM.")] period: Option<String>,
+        #[graphql(desc = "Only this building.")] building_id: Option<ID>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<BillConnection> {
+        let b = opt_id("buildingId", building_id, NodeKind::Building)?;
+        super::fees::community_bills(ctx, self.0.id, period, b, page_args(after, before, first, last)?).await
     }
     /// Public areas (公共区域): lobbies, lifts, car parks, gardens.
     #[graphql(
@@ -307,6 +336,39 @@ impl House {
             .await?
             .binding(self.0.id)
             .map(|b| b.relation))
+    }
+    /// What the house owes today: due, overdue and late fees. Tenants only with the owner's leave.
+    async fn owed(&self, ctx: &Context<'_>) -> Result<Owed> {
+        if !fees::sees_bills_of(cx(ctx), &self.0).await? {
+            return Err(AppError::Forbidden.into());
+        }
+        let owed = loaders(ctx).owed.load_one(self.0.id).await.map_err(|e| AppError::internal("owed", format!("{e:?}")))?;
+        Ok(Owed(owed.unwrap_or_default()))
+    }
+    /// The house's bills, newest last; `openOnly` for what is still to pay.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn bills(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only bills still to pay.", default = false)] open_only: bool,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<BillConnection> {
+        super::fees::house_bills(ctx, self.0.id, open_only, page_args(after, before, first, last)?).await
+    }
+    /// Payments and reversals on the house's bills, with receipts.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn payments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<PaymentConnection> {
+        super::fees::house_payments(ctx, self.0.id, page_args(after, before, first, last)?).await
     }
     /// People bound to the house (owner, family, tenants). Housemates see each other's phone
     /// masked; the owner and serving staff see it in full.

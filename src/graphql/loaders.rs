@@ -58,8 +58,23 @@ where
     )
 }
 
+/// What each house owes today: two statements for any number of houses.
+pub struct OwedByHouse {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for OwedByHouse {
+    type Value = crate::service::fees::billing::Owed;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        crate::service::fees::billing::owed_by_houses(&self.db, keys).await.map_err(Arc::new)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
+    pub owed: DataLoader<OwedByHouse>,
     pub community: ByIdLoader<entity::community::Entity>,
     pub building: ByIdLoader<entity::building::Entity>,
     pub unit: ByIdLoader<entity::unit::Entity>,
@@ -70,6 +85,7 @@ pub struct Loaders {
 impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
         Self {
+            owed: DataLoader::new(OwedByHouse { db: db.clone() }, tokio::spawn),
             community: loader(db),
             building: loader(db),
             unit: loader(db),

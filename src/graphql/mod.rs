@@ -4,6 +4,7 @@ pub mod connection;
 pub mod estate;
 pub mod events;
 pub mod extension;
+pub mod fees;
 pub mod guard;
 pub mod loaders;
 pub mod members;
@@ -17,14 +18,15 @@ use std::sync::Arc;
 
 /// Read the estate, its people and your own profile. Start with `me`.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery);
+pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery);
 
-/// Sign in, manage house members, staff and API keys.
+/// Sign in, manage house members, staff and API keys, fees and payments.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     auth::AuthMutation,
     members::MemberMutation,
     staff::StaffMutation,
+    fees::FeeMutation,
 );
 
 /// Live feeds over `/graphql/ws` (graphql-transport-ws; authenticate in `connection_init`).

@@ -6,7 +6,8 @@ use super::members::{HouseMember, User};
 use super::staff::{ApiKey, StaffMember};
 use crate::domain::{GlobalId, NodeKind};
 use crate::error::AppError;
-use crate::service::{api_keys, estate, members, staff};
+use crate::service::{api_keys, estate, fees, members, staff};
+use super::fees::{Bill, FeeItem, Payment};
 use async_graphql::{Context, Interface, Object, Result, ID};
 
 /// Anything with a global id that `node(id:)` can fetch again.
@@ -22,6 +23,9 @@ pub enum Node {
     HouseMember(HouseMember),
     StaffMember(StaffMember),
     ApiKey(ApiKey),
+    FeeItem(FeeItem),
+    Bill(Bill),
+    Payment(Payment),
 }
 
 #[derive(Default)]
@@ -53,6 +57,9 @@ impl NodeQuery {
                 Node::StaffMember(StaffMember(staff::member(cx, gid.id).await?))
             }
             NodeKind::ApiKey => Node::ApiKey(ApiKey(api_keys::key(cx, gid.id).await?)),
+            NodeKind::FeeItem => Node::FeeItem(FeeItem(fees::items::get(cx, gid.id).await?)),
+            NodeKind::Bill => Node::Bill(Bill(fees::billing::get(cx, gid.id).await?)),
+            NodeKind::Payment => Node::Payment(Payment(fees::payments::get(cx, gid.id).await?)),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.
                 let me = cx.actor.user()?;

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod estate;
 pub mod events;
+pub mod fees;
 pub mod members;
 pub mod page;
 pub mod staff;

@@ -3,6 +3,7 @@
 mod auth;
 mod authz;
 mod estate;
+mod fees;
 mod helpers;
 mod http;
 mod members;
