@@ -20,6 +20,7 @@ pub struct AppState {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    statements: StatementCounter,
 }
 
 pub fn init_tracing() {
@@ -29,13 +30,24 @@ pub fn init_tracing() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
+/// Counts SQL statements sent by one connection pool (benchmarks and N+1 tests read it).
+pub type StatementCounter = Arc<std::sync::atomic::AtomicU64>;
+
 /// Connects and brings the schema up to date.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    connect_counted(url, StatementCounter::default()).await
+}
+
+/// Like `connect`, counting every statement the pool executes into `counter`.
+pub async fn connect_counted(url: &str, counter: StatementCounter) -> Result<DatabaseConnection, sea_orm::DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(if url.starts_with("sqlite") { 8 } else { 20 })
         .connect_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    let db = Database::connect(opts).await?;
+    let mut db = Database::connect(opts).await?;
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers work while one writer commits; wait rather than fail on a busy lock.
         db.execute_unprepared(
@@ -49,7 +61,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let db = connect(&config.database_url).await?;
+        let statements = StatementCounter::default();
+        let db = connect_counted(&config.database_url, statements.clone()).await?;
         let demo_err = |e: crate::error::AppError| format!("loading the demo estate failed: {e:?}");
         if config.demo && crate::demo::is_empty(&db).await.map_err(demo_err)? {
             crate::demo::load(&db).await.map_err(demo_err)?;
@@ -72,6 +85,11 @@ impl Application {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("bound listener")
+    }
+
+    /// Statements executed so far by this application's pool.
+    pub fn statement_counter(&self) -> StatementCounter {
+        self.statements.clone()
     }
 
     pub fn db(&self) -> DatabaseConnection {
