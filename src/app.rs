@@ -80,6 +80,7 @@ impl Application {
         Ok(Self {
             listener,
             state: AppState { core, schema },
+            statements,
         })
     }
 
