@@ -25,7 +25,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_depth: 8,
-            max_complexity: 2000,
+            max_complexity: 5000,
             max_aliases: 15,
             max_batch: 10,
             max_document_bytes: 16 * 1024,

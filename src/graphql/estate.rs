@@ -383,9 +383,15 @@ impl House {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<HouseMemberConnection> {
-        let page =
-            members::of_house(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
-        Ok(connection(page, |m| m.id, HouseMember))
+        let args = page_args(after, before, first, last)?;
+        members::require_people_of(cx(ctx), &self.0).await?;
+        let rows = loaders(ctx)
+            .members
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| AppError::internal("members", format!("{e:?}")))?
+            .unwrap_or_default();
+        Ok(connection(crate::service::page::paginate_vec(rows, |m| m.id, &args), |m| m.id, HouseMember))
     }
 }
 

@@ -72,8 +72,23 @@ impl Loader<i64> for OwedByHouse {
     }
 }
 
+/// Live members of each house: one statement for a whole list of houses.
+pub struct MembersByHouse {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for MembersByHouse {
+    type Value = Vec<entity::house_member::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        crate::service::members::live_by_houses(&self.db, keys).await.map_err(Arc::new)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
+    pub members: DataLoader<MembersByHouse>,
     pub owed: DataLoader<OwedByHouse>,
     pub community: ByIdLoader<entity::community::Entity>,
     pub building: ByIdLoader<entity::building::Entity>,
@@ -86,6 +101,7 @@ impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
         Self {
             owed: DataLoader::new(OwedByHouse { db: db.clone() }, tokio::spawn),
+            members: DataLoader::new(MembersByHouse { db: db.clone() }, tokio::spawn),
             community: loader(db),
             building: loader(db),
             unit: loader(db),

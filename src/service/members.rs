@@ -2,6 +2,7 @@
 //! every invitation and removal.
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
+
 use super::{estate, Cx};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
@@ -15,20 +16,30 @@ use sea_orm::{
 const STAFF_WHO_MANAGE_MEMBERS: [StaffRole; 3] =
     [StaffRole::Manager, StaffRole::Reception, StaffRole::Butler];
 
-/// The live members of a house, for those who may see its people.
-pub async fn of_house(
-    cx: &Cx,
-    house_id: i64,
-    args: &PageArgs,
-) -> AppResult<Page<house_member::Model>> {
-    let h = estate::house(cx, house_id).await?;
-    if !cx.reach().await?.sees_people_of(&h) {
+/// Whether the caller may list the people of a house they can already see.
+pub async fn require_people_of(cx: &Cx, h: &house::Model) -> AppResult<()> {
+    if !cx.reach().await?.sees_people_of(h) {
         return Err(AppError::Forbidden);
     }
-    let q = house_member::Entity::find()
-        .filter(house_member::Column::HouseId.eq(house_id))
-        .filter(house_member::Column::EndedAt.is_null());
-    paginate(cx.db(), q, house_member::Column::Id, args).await
+    Ok(())
+}
+
+/// The live members of many houses in one statement (a house has a handful), for the house
+/// lists that show who lives where. Callers check `require_people_of` per house.
+pub async fn live_by_houses(
+    conn: &impl ConnectionTrait,
+    house_ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, Vec<house_member::Model>>> {
+    let mut out: std::collections::HashMap<i64, Vec<house_member::Model>> = std::collections::HashMap::new();
+    for m in house_member::Entity::find()
+        .filter(house_member::Column::HouseId.is_in(house_ids.iter().copied()))
+        .filter(house_member::Column::EndedAt.is_null())
+        .all(conn)
+        .await?
+    {
+        out.entry(m.house_id).or_default().push(m);
+    }
+    Ok(out)
 }
 
 /// The caller's own live bindings ("my houses").

@@ -112,3 +112,20 @@ where
         })
     }
 }
+
+/// One page of rows already in memory (a parent's few children loaded in a batch), with the
+/// same keyset semantics as `paginate`.
+pub fn paginate_vec<T>(mut rows: Vec<T>, id_of: impl Fn(&T) -> i64, args: &PageArgs) -> Page<T> {
+    rows.sort_by_key(&id_of);
+    rows.retain(|r| args.after.is_none_or(|a| id_of(r) > a) && args.before.is_none_or(|b| id_of(r) < b));
+    let limit = args.first.or(args.last).unwrap_or(DEFAULT_PAGE) as usize;
+    let total = rows.len();
+    if args.last.is_some() {
+        let skip = total.saturating_sub(limit);
+        let items: Vec<T> = rows.into_iter().skip(skip).collect();
+        Page { items, has_previous: skip > 0, has_next: args.before.is_some() }
+    } else {
+        rows.truncate(limit);
+        Page { items: rows, has_previous: args.after.is_some(), has_next: total > limit }
+    }
+}

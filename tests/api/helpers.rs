@@ -20,6 +20,8 @@ pub const FINANCE: &str = "13900000006";
 pub const MANAGER_C2: &str = "13900000015";
 
 pub struct TestApp {
+    /// SQL statements the server has executed so far.
+    pub statements: guanjia::app::StatementCounter,
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
@@ -60,8 +62,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(cfg).await.expect("application builds");
     let addr = app.local_addr();
     let db = app.db();
+    let statements = app.statement_counter();
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        statements,
         addr,
         client: reqwest::Client::new(),
         db,
@@ -164,6 +168,16 @@ impl TestApp {
             .expect("a row");
         let v: i64 = row.try_get_by_index(0).expect("integer");
         v
+    }
+}
+
+impl TestApp {
+    /// Runs one request and returns (body, SQL statements it cost). Requests must not overlap.
+    pub async fn counted(&self, token: Option<&str>, query: &str, variables: Value) -> (Value, u64) {
+        use std::sync::atomic::Ordering;
+        let before = self.statements.load(Ordering::SeqCst);
+        let body = self.gql(token, query, variables).await;
+        (body, self.statements.load(Ordering::SeqCst) - before)
     }
 }
 

@@ -8,5 +8,6 @@ mod helpers;
 mod http;
 mod members;
 mod schema;
+mod screens;
 mod staff;
 mod ws;

@@ -1,0 +1,40 @@
+//! The main screens cost a fixed number of SQL statements, however long their lists are
+//! (DataLoaders, no N+1).
+use crate::fees::{bill_community, period};
+use crate::helpers::*;
+use serde_json::json;
+
+const HOUSE_LIST: &str = "query($c: ID!, $n: Int!) { node(id: $c) { ... on Community { houses(first: $n) { edges { node { number address status building { name } unit { name } owed { totalFen } members(first: 5) { edges { node { displayName phone relation } } } } } } } } }";
+const OWNER_HOME: &str = "{ me { displayName houses { edges { node { relation house { address owed { dueFen overdueFen lateFeeFen totalFen openBills { amountFen status } } } } } } } }";
+
+#[tokio::test]
+async fn the_staff_house_list_does_not_grow_with_its_length() {
+    let app = spawn_app().await;
+    bill_community(&app, &[period(0)]).await;
+    let manager = app.login(MANAGER).await;
+    let c1 = app.community_id("CUIHU").await;
+    let (small, few) = app.counted(Some(&manager), HOUSE_LIST, json!({ "c": c1, "n": 3 })).await;
+    let (big, many) = app.counted(Some(&manager), HOUSE_LIST, json!({ "c": c1, "n": 40 })).await;
+    assert_eq!(outcome(&small), "OK", "{small}");
+    assert_eq!(big["data"]["node"]["houses"]["edges"].as_array().unwrap().len(), 40);
+    // A DataLoader batches what arrives within its window, so a long list may take one extra
+    // batch; a statement per row would add dozens.
+    assert!(many <= few + 2, "3 houses cost {few} statements, 40 cost {many}");
+}
+
+#[tokio::test]
+async fn what_do_i_owe_does_not_grow_with_the_number_of_bills() {
+    let app = spawn_app().await;
+    let finance = bill_community(&app, &[period(0)]).await;
+    let owner = app.login(OWNER1).await;
+    let (one, with_one) = app.counted(Some(&owner), OWNER_HOME, json!({})).await;
+    assert_eq!(one["data"]["me"]["houses"]["edges"][0]["node"]["house"]["owed"]["openBills"].as_array().unwrap().len(), 1);
+    let c1 = app.community_id("CUIHU").await;
+    for p in [period(1), period(2), period(3), period(4)] {
+        let out = app.gql(Some(&finance), "mutation($c: ID!, $p: String!) { generateBills(communityId: $c, period: $p) { created } }", json!({ "c": c1, "p": p })).await;
+        assert_eq!(outcome(&out), "OK", "{out}");
+    }
+    let (five, with_five) = app.counted(Some(&owner), OWNER_HOME, json!({})).await;
+    assert_eq!(five["data"]["me"]["houses"]["edges"][0]["node"]["house"]["owed"]["openBills"].as_array().unwrap().len(), 5);
+    assert!(with_five <= with_one + 1, "1 bill cost {with_one} statements, 5 bills cost {with_five}");
+}
