@@ -62,6 +62,13 @@ async fn every_role_gets_exactly_what_it_may() {
         .await["data"]["node"]["staff"]["edges"][0]["node"]["id"]
         .clone();
 
+    // Fees: a management fee and this month's bills, so money rows exist to be guarded.
+    let item = json!({ "communityId": c1, "name": "物业费", "kind": "MANAGEMENT", "formula": "BY_AREA", "cycle": "MONTHLY", "unitPriceFen": 280 });
+    app.gql(Some(&admin), "mutation($i: CreateFeeItemInput!) { createFeeItem(input: $i) { id } }", json!({ "i": item })).await;
+    let gen = app.gql(Some(&admin), "mutation($c: ID!, $p: String!) { generateBills(communityId: $c, period: $p) { created } }", json!({ "c": c1, "p": crate::fees::period(0) })).await;
+    assert_eq!(outcome(&gen), "OK", "{gen}");
+    let bill_a = app.gql(Some(&admin), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house_a })).await["data"]["owed"]["openBills"][0]["id"].clone();
+
     let mut tokens: Vec<Option<String>> = vec![];
     for role in ROLES {
         let phone = match role {
@@ -94,6 +101,8 @@ async fn every_role_gets_exactly_what_it_may() {
     );
     let (c_staff, c_keys, c_add, c_key) = (c1.clone(), c1.clone(), c1.clone(), c1.clone());
     let a_invite = house_a.clone();
+    let (a_owed, c_fee, c_gen, c_day, c_coll, c_arr) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone());
+    let (bill_pay, bill_intent) = (bill_a.clone(), bill_a.clone());
     let ops = vec![
         Op { name: "me", query: "{ me { id } }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
@@ -121,6 +130,27 @@ async fn every_role_gets_exactly_what_it_may() {
         Op { name: "setTenantBillAccess(B's tenant)", query: "mutation($m: ID!) { setTenantBillAccess(memberId: $m, allowed: true) { id } }",
              vars: Box::new(move |_| json!({ "m": tenant_member })),
              expect: [U, N, OK, N, F, F, F, N, N, F, F, F, N, N] },
+        Op { name: "owed(A)", query: "query($h: ID!) { owed(houseId: $h) { totalFen } }", vars: Box::new(move |_| json!({ "h": a_owed })),
+             expect: [U, OK, N, OK, N, OK, OK, N, N, OK, OK, OK, N, F] },
+        Op { name: "createFeeItem(C1)", query: "mutation($i: CreateFeeItemInput!) { createFeeItem(input: $i) { id } }",
+             vars: Box::new(move |i| json!({ "i": { "communityId": c_fee, "name": format!("停车费{i}"), "kind": "PARKING", "formula": "FIXED", "cycle": "MONTHLY", "unitPriceFen": 15000 } })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, OK, OK, N, F] },
+        Op { name: "generateBills(C1)", query: "mutation($c: ID!, $p: String!) { generateBills(communityId: $c, period: $p) { created } }",
+             vars: Box::new(move |i| json!({ "c": c_gen, "p": crate::fees::period(i as i64 + 1) })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, OK, OK, N, F] },
+        Op { name: "dayClose(C1)", query: "query($c: ID!) { dayClose(communityId: $c) { totalFen } }", vars: Box::new(move |_| json!({ "c": c_day })),
+             expect: [U, F, F, F, F, F, OK, F, F, OK, OK, OK, N, F] },
+        Op { name: "collectionReport(C1)", query: "query($c: ID!, $p: String!) { collectionReport(communityId: $c, period: $p) { total { rateBps } } }",
+             vars: Box::new(move |_| json!({ "c": c_coll, "p": crate::fees::period(0) })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, OK, OK, N, F] },
+        Op { name: "arrears(C1)", query: "query($c: ID!) { arrears(communityId: $c) { overdueFen } }", vars: Box::new(move |_| json!({ "c": c_arr })),
+             expect: [U, F, F, F, F, OK, OK, F, F, OK, OK, OK, N, F] },
+        Op { name: "recordPayment(bill of A)", query: "mutation($k: String!, $b: ID!) { recordPayment(clientKey: $k, method: CASH, allocations: [{ billId: $b, amountFen: 1 }]) { id } }",
+             vars: Box::new(move |i| json!({ "k": format!("authz-{i}"), "b": bill_pay })),
+             expect: [U, F, F, F, F, F, OK, F, F, OK, OK, OK, N, F] },
+        Op { name: "createPaymentIntent(bill of A)", query: "mutation($k: String!, $b: ID!) { createPaymentIntent(clientKey: $k, billIds: [$b]) { id } }",
+             vars: Box::new(move |i| json!({ "k": format!("intent-{i}"), "b": bill_intent })),
+             expect: [U, OK, N, OK, N, N, N, N, N, N, N, N, N, F] },
         Op { name: "changeStaffRole(technician)", query: "mutation($s: ID!) { changeStaffRole(staffId: $s, role: TECHNICIAN) { id } }",
              vars: Box::new(move |_| json!({ "s": technician_staff })),
              expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
