@@ -55,6 +55,10 @@ async fn checked_bills(txn: &DatabaseTransaction, allocations: &[Allocation]) ->
         if b.cancelled_at.is_some() {
             return Err(AppError::InvalidStateTransition { current: "CANCELLED".into(), action: "pay".into() });
         }
+        if b.paid_fen >= b.amount_fen {
+            // Someone paid it in full first: the same race as a lost update, so the same answer.
+            return Err(AppError::conflict("allocations", "该账单已付清", "This bill is already paid in full"));
+        }
         if a.amount.0 > b.amount_fen - b.paid_fen {
             return Err(AppError::bad_input(
                 "allocations.amountFen",
