@@ -20,6 +20,35 @@ pub struct NewEvent {
     pub reason: Option<String>,
 }
 
+impl NewEvent {
+    /// An event about a record that belongs to house `h` (its community, house and building).
+    pub fn about_house(h: &entity::house::Model, action: &'static str, subject_type: &'static str, subject_id: i64) -> Self {
+        Self {
+            community_id: Some(h.community_id),
+            house_id: Some(h.id),
+            building_id: Some(h.building_id),
+            action,
+            subject_type,
+            subject_id,
+            from_state: None,
+            to_state: None,
+            reason: None,
+        }
+    }
+    pub fn from(mut self, state: impl Into<String>) -> Self {
+        self.from_state = Some(state.into());
+        self
+    }
+    pub fn to(mut self, state: impl Into<String>) -> Self {
+        self.to_state = Some(state.into());
+        self
+    }
+    pub fn because(mut self, reason: Option<String>) -> Self {
+        self.reason = reason;
+        self
+    }
+}
+
 /// A committed event as subscribers receive it.
 #[derive(Clone, Debug)]
 pub struct Published {

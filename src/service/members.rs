@@ -8,7 +8,7 @@ use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
 use entity::enums::{HouseRelation, StaffRole};
 use entity::{house, house_member, user};
-use sea_orm::{
+use sea_orm::{ActiveEnum, 
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 
@@ -184,17 +184,7 @@ pub async fn invite(cx: &Cx, input: Invite) -> AppResult<house_member::Model> {
         let ev = events::record(
             &txn,
             &actor,
-            NewEvent {
-                community_id: Some(h.community_id),
-                house_id: Some(h.id),
-                building_id: Some(h.building_id),
-                action: "house_member.invited",
-                subject_type: "HouseMember",
-                subject_id: member.id,
-                from_state: None,
-                to_state: Some(relation_name(input.relation).into()),
-                reason: None,
-            },
+            NewEvent::about_house(&h, "house_member.invited", "HouseMember", member.id).to(input.relation.to_value()),
         )
         .await?;
         (member, ev)
@@ -251,17 +241,7 @@ pub async fn remove(
         let ev = events::record(
             &txn,
             &actor,
-            NewEvent {
-                community_id: Some(h.community_id),
-                house_id: Some(h.id),
-                building_id: Some(h.building_id),
-                action: "house_member.removed",
-                subject_type: "HouseMember",
-                subject_id: m.id,
-                from_state: Some(relation_name(m.relation).into()),
-                to_state: Some("ENDED".into()),
-                reason,
-            },
+            NewEvent::about_house(&h, "house_member.removed", "HouseMember", m.id).from(m.relation.to_value()).to("ENDED").because(reason),
         )
         .await?;
         (
@@ -305,17 +285,7 @@ pub async fn set_tenant_bill_access(
         let ev = events::record(
             &txn,
             &actor,
-            NewEvent {
-                community_id: Some(h.community_id),
-                house_id: Some(h.id),
-                building_id: Some(h.building_id),
-                action: "house_member.bill_access_changed",
-                subject_type: "HouseMember",
-                subject_id: updated.id,
-                from_state: Some(before.to_string()),
-                to_state: Some(allowed.to_string()),
-                reason: None,
-            },
+            NewEvent::about_house(&h, "house_member.bill_access_changed", "HouseMember", updated.id).from(before.to_string()).to(allowed.to_string()),
         )
         .await?;
         (updated, ev)
@@ -325,13 +295,6 @@ pub async fn set_tenant_bill_access(
     Ok(updated)
 }
 
-pub fn relation_name(r: HouseRelation) -> &'static str {
-    match r {
-        HouseRelation::Owner => "OWNER",
-        HouseRelation::Family => "FAMILY",
-        HouseRelation::Tenant => "TENANT",
-    }
-}
 
 /// The user with this phone, created without a password if new (they set one on first sign-in
 /// through the SMS flow of the app). A new person needs a name.

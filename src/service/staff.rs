@@ -8,7 +8,7 @@ use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
 use entity::enums::StaffRole;
 use entity::{building, butler_building, staff_member, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 /// May the caller hire into / change / remove `role` in `community`?
 fn require_may_manage(cx: &Cx, community_id: Option<i64>, role: StaffRole) -> AppResult<()> {
@@ -153,7 +153,7 @@ pub async fn add(cx: &Cx, input: NewStaff) -> AppResult<staff_member::Model> {
         &m,
         "staff.added",
         None,
-        Some(role_name(m.role)),
+        Some(m.role.to_value()),
         None,
     )
     .await?;
@@ -195,8 +195,8 @@ pub async fn change_role(cx: &Cx, id: i64, role: StaffRole) -> AppResult<staff_m
         cx,
         &m,
         "staff.role_changed",
-        Some(role_name(from)),
-        Some(role_name(role)),
+        Some(from.to_value()),
+        Some(role.to_value()),
         None,
     )
     .await?;
@@ -300,7 +300,7 @@ pub async fn remove(cx: &Cx, id: i64, reason: Option<String>) -> AppResult<staff
         cx,
         &m,
         "staff.removed",
-        Some(role_name(m.role)),
+        Some(m.role.to_value()),
         Some("ENDED"),
         reason,
     )
@@ -318,7 +318,7 @@ async fn record(
     cx: &Cx,
     m: &staff_member::Model,
     action: &'static str,
-    from: Option<&str>,
+    from: Option<String>,
     to: Option<impl Into<String>>,
     reason: Option<String>,
 ) -> AppResult<events::Published> {
@@ -332,7 +332,7 @@ async fn record(
             action,
             subject_type: "StaffMember",
             subject_id: m.id,
-            from_state: from.map(str::to_owned),
+            from_state: from,
             to_state: to.map(Into::into),
             reason,
         },
@@ -340,14 +340,3 @@ async fn record(
     .await
 }
 
-pub fn role_name(r: StaffRole) -> &'static str {
-    match r {
-        StaffRole::Butler => "BUTLER",
-        StaffRole::Reception => "RECEPTION",
-        StaffRole::Technician => "TECHNICIAN",
-        StaffRole::Security => "SECURITY",
-        StaffRole::Manager => "MANAGER",
-        StaffRole::Finance => "FINANCE",
-        StaffRole::Admin => "ADMIN",
-    }
-}
