@@ -102,7 +102,7 @@ async fn every_role_gets_exactly_what_it_may() {
     let (c_staff, c_keys, c_add, c_key) = (c1.clone(), c1.clone(), c1.clone(), c1.clone());
     let a_invite = house_a.clone();
     let (a_owed, c_fee, c_gen, c_day, c_coll, c_arr) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone());
-    let (bill_pay, bill_intent) = (bill_a.clone(), bill_a.clone());
+    let (bill_pay, bill_intent, bill_node) = (bill_a.clone(), bill_a.clone(), bill_a.clone());
     let ops = vec![
         Op { name: "me", query: "{ me { id } }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
@@ -132,6 +132,8 @@ async fn every_role_gets_exactly_what_it_may() {
              expect: [U, N, OK, N, F, F, F, N, N, F, F, F, N, N] },
         Op { name: "owed(A)", query: "query($h: ID!) { owed(houseId: $h) { totalFen } }", vars: Box::new(move |_| json!({ "h": a_owed })),
              expect: [U, OK, N, OK, N, OK, OK, N, N, OK, OK, OK, N, F] },
+        Op { name: "node(bill of A)", query: "query($b: ID!) { node(id: $b) { ... on Bill { amountFen lines { description } } } }", vars: Box::new(move |_| json!({ "b": bill_node })),
+             expect: [U, OK, N, OK, N, OK, OK, N, N, OK, OK, OK, N, N] },
         Op { name: "createFeeItem(C1)", query: "mutation($i: CreateFeeItemInput!) { createFeeItem(input: $i) { id } }",
              vars: Box::new(move |i| json!({ "i": { "communityId": c_fee, "name": format!("停车费{i}"), "kind": "PARKING", "formula": "FIXED", "cycle": "MONTHLY", "unitPriceFen": 15000 } })),
              expect: [U, F, F, F, F, F, F, F, F, OK, OK, OK, N, F] },
