@@ -1,6 +1,7 @@
 //! Guanjia (管家): the GraphQL API of a butler-style property-management service.
 pub mod app;
 pub mod auth;
+pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod domain;

@@ -1,5 +1,7 @@
-//! The `guanjia` binary: `serve` (default), `schema` (print the SDL), `--demo` to load the demo estate.
-use clap::{Parser, Subcommand};
+//! The `guanjia` binary: `serve` (default), `schema` (print the SDL), `bench-fees` (measure the
+//! fees screens), `--demo` to load the demo estate.
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use guanjia::config::{self, Config};
 use secrecy::SecretString;
 
@@ -39,13 +41,35 @@ enum Command {
     Serve,
     /// Print the GraphQL schema (SDL) that the server serves.
     Schema,
+    /// Generate a large community with months of bills and report latency and SQL statements
+    /// of "what do I owe" and the collection report (a fresh SQLite file unless --database-url).
+    BenchFees(guanjia::bench::Args),
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if let Some(Command::Schema) = cli.command {
         print!("{}", guanjia::graphql::sdl());
         return std::process::ExitCode::SUCCESS;
+    }
+    if let Some(Command::BenchFees(args)) = cli.command {
+        // The serve default (guanjia.db) must never receive benchmark data: only a URL given
+        // on purpose (flag or environment) replaces the temporary SQLite file.
+        let url = (matches.value_source("database_url") != Some(ValueSource::DefaultValue))
+            .then_some(cli.database_url);
+        // Per-request log lines would bury the report; GUANJIA_LOG turns them on when wanted.
+        if std::env::var_os("GUANJIA_LOG").is_some() {
+            guanjia::app::init_tracing();
+        }
+        let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+        return match runtime.block_on(guanjia::bench::run(url, args)) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bench-fees failed: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
     }
     guanjia::app::init_tracing();
     let jwt_secret = match (cli.jwt_secret, cli.demo) {
