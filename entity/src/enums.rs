@@ -208,3 +208,93 @@ pub enum CallOutcome {
     #[sea_orm(string_value = "PAID")]
     Paid,
 }
+
+/// What needs repairing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum RepairCategory {
+    /// 水 (pipes, taps, leaks).
+    #[sea_orm(string_value = "WATER")]
+    Water,
+    /// 电 (sockets, switches, lights).
+    #[sea_orm(string_value = "ELECTRICITY")]
+    Electricity,
+    /// 门窗.
+    #[sea_orm(string_value = "DOORS_WINDOWS")]
+    DoorsWindows,
+    /// 墙面.
+    #[sea_orm(string_value = "WALLS")]
+    Walls,
+    /// 电梯.
+    #[sea_orm(string_value = "LIFT")]
+    Lift,
+    /// 燃气.
+    #[sea_orm(string_value = "GAS")]
+    Gas,
+    /// Anything else.
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// How hard a repair is: general problems are solved the same day, hard ones within days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum RepairDifficulty {
+    /// 一般问题: solved the same day.
+    #[sea_orm(string_value = "GENERAL")]
+    General,
+    /// 疑难问题: solved within the community's limit (7 days by default).
+    #[sea_orm(string_value = "HARD")]
+    Hard,
+}
+
+/// How a repair request reached the property company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum RepairChannel {
+    /// The owner app.
+    #[sea_orm(string_value = "APP")]
+    App,
+    /// A phone call registered by staff.
+    #[sea_orm(string_value = "PHONE")]
+    Phone,
+    /// A visit to the service centre registered by staff.
+    #[sea_orm(string_value = "VISIT")]
+    Visit,
+    /// Found on a patrol.
+    #[sea_orm(string_value = "PATROL")]
+    Patrol,
+    /// Raised by staff for a public area.
+    #[sea_orm(string_value = "STAFF")]
+    Staff,
+}
+
+/// Where a repair order stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum RepairState {
+    /// Booked, waiting for dispatch.
+    #[sea_orm(string_value = "SUBMITTED")]
+    Submitted,
+    /// Assigned to a technician with an appointment.
+    #[sea_orm(string_value = "DISPATCHED")]
+    Dispatched,
+    /// Work has started.
+    #[sea_orm(string_value = "IN_PROGRESS")]
+    InProgress,
+    /// Waiting (for parts ...); the clocks stop.
+    #[sea_orm(string_value = "PAUSED")]
+    Paused,
+    /// Work done; the repair ticket is closed, the follow-up call is due.
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    /// Followed up by the butler; the order is finished.
+    #[sea_orm(string_value = "FOLLOWED_UP")]
+    FollowedUp,
+    /// Cancelled by the owner before work started.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    /// The owner was not satisfied at the follow-up: back to dispatch.
+    #[sea_orm(string_value = "REOPENED")]
+    Reopened,
+}

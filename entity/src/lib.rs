@@ -24,3 +24,8 @@ pub mod payment;
 pub mod payment_allocation;
 pub mod payment_intent;
 pub mod receipt_counter;
+pub mod repair_charge;
+pub mod repair_order;
+pub mod repair_photo;
+pub mod repair_setting;
+pub mod service_price;

@@ -17,10 +17,11 @@ pub enum NodeKind {
     FeeItem,
     Bill,
     Payment,
+    RepairOrder,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 12] = [
+    const ALL: [NodeKind; 13] = [
         NodeKind::Community,
         NodeKind::Building,
         NodeKind::Unit,
@@ -33,6 +34,7 @@ impl NodeKind {
         NodeKind::FeeItem,
         NodeKind::Bill,
         NodeKind::Payment,
+        NodeKind::RepairOrder,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -48,6 +50,7 @@ impl NodeKind {
             NodeKind::FeeItem => "FeeItem",
             NodeKind::Bill => "Bill",
             NodeKind::Payment => "Payment",
+            NodeKind::RepairOrder => "RepairOrder",
         }
     }
 }

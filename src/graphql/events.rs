@@ -62,12 +62,13 @@ impl ActivitySubscription {
         cx.actor.require_signed_in()?;
         let reach = cx.reach().await?.clone();
         let staff = cx.actor.staff().cloned();
+        let user_id = cx.actor.user().ok().map(|u| u.user_id);
         let mut rx = cx.core.bus.subscribe();
         Ok(async_stream::stream! {
             loop {
                 match rx.recv().await {
                     Ok(p) => {
-                        if crate::service::access::may_see_event(&reach, staff.as_ref(), &p) {
+                        if crate::service::access::may_see_event(&reach, user_id, staff.as_ref(), &p) {
                             yield Event(p);
                         }
                     }

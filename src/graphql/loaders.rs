@@ -86,8 +86,57 @@ impl Loader<i64> for MembersByHouse {
     }
 }
 
+/// Recorded events of repair orders (their timelines).
+pub struct RepairTimeline {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for RepairTimeline {
+    type Value = Vec<entity::event::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        crate::service::events::timelines(&self.db, "RepairOrder", keys).await.map_err(Arc::new)
+    }
+}
+
+/// Each community's repair clocks.
+pub struct RepairSettings {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for RepairSettings {
+    type Value = crate::service::repairs::clock::Settings;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for k in keys {
+            out.insert(*k, crate::service::repairs::settings(&self.db, *k).await.map_err(Arc::new)?);
+        }
+        Ok(out)
+    }
+}
+
+/// Photos of repair orders.
+pub struct RepairPhotos {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for RepairPhotos {
+    type Value = Vec<entity::repair_photo::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        crate::service::repairs::photos::of_orders(&self.db, keys).await.map_err(Arc::new)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
+    pub timeline: DataLoader<RepairTimeline>,
+    pub repair_settings: DataLoader<RepairSettings>,
+    pub photos: DataLoader<RepairPhotos>,
     pub members: DataLoader<MembersByHouse>,
     pub owed: DataLoader<OwedByHouse>,
     pub community: ByIdLoader<entity::community::Entity>,
@@ -101,6 +150,9 @@ impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
         Self {
             owed: DataLoader::new(OwedByHouse { db: db.clone() }, tokio::spawn),
+            timeline: DataLoader::new(RepairTimeline { db: db.clone() }, tokio::spawn),
+            repair_settings: DataLoader::new(RepairSettings { db: db.clone() }, tokio::spawn),
+            photos: DataLoader::new(RepairPhotos { db: db.clone() }, tokio::spawn),
             members: DataLoader::new(MembersByHouse { db: db.clone() }, tokio::spawn),
             community: loader(db),
             building: loader(db),

@@ -9,6 +9,7 @@ pub mod guard;
 pub mod loaders;
 pub mod members;
 pub mod node;
+pub mod repairs;
 pub mod staff;
 
 use crate::config::Limits;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 
 /// Read the estate, its people and your own profile. Start with `me`.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery);
+pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery, repairs::RepairQuery);
 
 /// Sign in, manage house members, staff and API keys, fees and payments.
 #[derive(MergedObject, Default)]
@@ -27,6 +28,7 @@ pub struct Mutation(
     members::MemberMutation,
     staff::StaffMutation,
     fees::FeeMutation,
+    repairs::RepairMutation,
 );
 
 /// Live feeds over `/graphql/ws` (graphql-transport-ws; authenticate in `connection_init`).

@@ -26,6 +26,7 @@ pub enum Node {
     FeeItem(FeeItem),
     Bill(Bill),
     Payment(Payment),
+    RepairOrder(super::repairs::RepairOrder),
 }
 
 #[derive(Default)]
@@ -60,6 +61,7 @@ impl NodeQuery {
             NodeKind::FeeItem => Node::FeeItem(FeeItem(fees::items::get(cx, gid.id).await?)),
             NodeKind::Bill => Node::Bill(Bill(fees::billing::get(cx, gid.id).await?)),
             NodeKind::Payment => Node::Payment(Payment(fees::payments::get(cx, gid.id).await?)),
+            NodeKind::RepairOrder => Node::RepairOrder(super::repairs::RepairOrder(crate::service::repairs::get(cx, gid.id).await?)),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.
                 let me = cx.actor.user()?;

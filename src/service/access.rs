@@ -190,10 +190,11 @@ async fn own_houses(db: &DatabaseConnection, user_id: i64) -> AppResult<Vec<OwnH
 /// Whether a committed event belongs in a caller's live feed.
 pub fn may_see_event(
     reach: &Reach,
+    user_id: Option<i64>,
     staff: Option<&crate::auth::StaffGrant>,
     p: &super::events::Published,
 ) -> bool {
-    if reach.all {
+    if reach.all || user_id.is_some_and(|u| p.audience.contains(&u)) {
         return true;
     }
     let e = &p.event;

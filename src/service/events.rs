@@ -54,6 +54,8 @@ impl NewEvent {
 pub struct Published {
     pub event: event::Model,
     pub building_id: Option<i64>,
+    /// Users who get this event whatever their role (a technician assigned to the order ...).
+    pub audience: Vec<i64>,
 }
 
 #[derive(Clone)]
@@ -101,5 +103,22 @@ pub async fn record(
     Ok(Published {
         event: row,
         building_id: e.building_id,
+        audience: vec![],
     })
+}
+
+/// The recorded events of many subjects of one type, oldest first (one statement).
+pub async fn timelines(conn: &impl ConnectionTrait, subject_type: &str, ids: &[i64]) -> AppResult<std::collections::HashMap<i64, Vec<event::Model>>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let mut out: std::collections::HashMap<i64, Vec<event::Model>> = std::collections::HashMap::new();
+    for e in event::Entity::find()
+        .filter(event::Column::SubjectType.eq(subject_type))
+        .filter(event::Column::SubjectId.is_in(ids.iter().copied()))
+        .order_by_asc(event::Column::Id)
+        .all(conn)
+        .await?
+    {
+        out.entry(e.subject_id).or_default().push(e);
+    }
+    Ok(out)
 }

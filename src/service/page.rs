@@ -129,3 +129,19 @@ pub fn paginate_vec<T>(mut rows: Vec<T>, id_of: impl Fn(&T) -> i64, args: &PageA
         Page { items: rows, has_previous: args.after.is_some(), has_next: total > limit }
     }
 }
+
+/// One page of rows already in memory in a meaningful order (by appointment, say); `after` and
+/// `before` name the id of a row in that order.
+pub fn paginate_in_order<T>(rows: Vec<T>, id_of: impl Fn(&T) -> i64, args: &PageArgs) -> Page<T> {
+    let start = args.after.and_then(|a| rows.iter().position(|r| id_of(r) == a)).map_or(0, |p| p + 1);
+    let end = args.before.and_then(|b| rows.iter().position(|r| id_of(r) == b)).unwrap_or(rows.len()).max(start);
+    let limit = args.first.or(args.last).unwrap_or(DEFAULT_PAGE) as usize;
+    let window: Vec<T> = rows.into_iter().take(end).skip(start).collect();
+    let n = window.len();
+    if args.last.is_some() {
+        let skip = n.saturating_sub(limit);
+        Page { items: window.into_iter().skip(skip).collect(), has_previous: skip > 0 || start > 0, has_next: args.before.is_some() }
+    } else {
+        Page { has_next: n > limit, has_previous: start > 0, items: window.into_iter().take(limit).collect() }
+    }
+}
