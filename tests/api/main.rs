@@ -7,6 +7,7 @@ mod fees;
 mod helpers;
 mod http;
 mod members;
+mod repairs;
 mod schema;
 mod screens;
 mod staff;

@@ -1,0 +1,207 @@
+//! Repair booking: from an owner's tap to the follow-up call.
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+pub const BOOK: &str = "mutation($i: BookRepairInput!) { bookRepair(input: $i) { id state channel } }";
+const DISPATCH: &str = "mutation($o: ID!, $t: ID!, $at: DateTime!) { dispatchRepair(orderId: $o, technicianId: $t, appointmentAt: $at) { state technicianName appointmentAt } }";
+const STEP: &str = "mutation($o: ID!) { STEP(orderId: $o) { state } }";
+
+pub fn in_hours(h: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339()
+}
+
+pub async fn technician_staff_id(app: &TestApp) -> Value {
+    let manager = app.login(MANAGER).await;
+    let c1 = app.community_id("CUIHU").await;
+    let out = app.gql(Some(&manager), "query($c: ID!) { node(id: $c) { ... on Community { staff(role: TECHNICIAN) { edges { node { id } } } } } }", json!({ "c": c1 })).await;
+    out["data"]["node"]["staff"]["edges"][0]["node"]["id"].clone()
+}
+
+/// Owner 1 books a water repair for 1栋1单元101; returns (order id, owner token).
+pub async fn booked(app: &TestApp, key: &str) -> (Value, String) {
+    let owner = app.login(OWNER1).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let input = json!({ "houseId": house, "category": "WATER", "description": "厨房水龙头漏水", "preferredFrom": in_hours(2), "preferredTo": in_hours(4), "clientKey": key });
+    let out = app.gql(Some(&owner), BOOK, json!({ "i": input })).await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    (out["data"]["bookRepair"]["id"].clone(), owner)
+}
+
+async fn step(app: &TestApp, token: &str, name: &str, order: &Value) -> Value {
+    app.gql(Some(token), &STEP.replace("STEP", name), json!({ "o": order })).await
+}
+
+#[tokio::test]
+async fn an_order_goes_from_the_owners_tap_to_the_follow_up_call() {
+    let app = spawn_app().await;
+    let manager = app.login(MANAGER).await;
+    let c1 = app.community_id("CUIHU").await;
+    let price = app.gql(Some(&manager), "mutation($c: ID!) { createServicePrice(communityId: $c, name: \"更换水龙头\", unit: \"个\", priceFen: 5000) { id } }", json!({ "c": c1 })).await;
+    let price_id = price["data"]["createServicePrice"]["id"].clone();
+    let (order, owner) = booked(&app, "tap-1").await;
+    // A retried tap is the same order.
+    let (again, _) = booked(&app, "tap-1").await;
+    assert_eq!(again, order);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM repair_orders").await, 1);
+
+    let reception = app.login(RECEPTION).await;
+    let tech_staff = technician_staff_id(&app).await;
+    let out = app.gql(Some(&reception), DISPATCH, json!({ "o": order, "t": tech_staff, "at": in_hours(3) })).await;
+    assert_eq!(out["data"]["dispatchRepair"]["state"], "DISPATCHED", "{out}");
+    assert_eq!(out["data"]["dispatchRepair"]["technicianName"], "周师傅");
+
+    // The technician's queue: address and phone of their own order.
+    let tech = app.login(TECHNICIAN).await;
+    let tomorrow = (guanjia::service::fees::today() + chrono::Duration::days(1)).to_string();
+    let q = app.gql(Some(&tech), "query($d: NaiveDate) { myRepairQueue(date: $d) { edges { node { id address contactPhone state } } } }", json!({ "d": tomorrow })).await;
+    let item = &q["data"]["myRepairQueue"]["edges"][0]["node"];
+    assert_eq!(item["id"], order);
+    assert_eq!(item["address"], "翠湖花园 1栋 1单元 101");
+    assert_eq!(item["contactPhone"], OWNER1);
+
+    for (who, s, expect) in [(&tech, "acceptRepair", "DISPATCHED"), (&tech, "startRepair", "IN_PROGRESS")] {
+        let out = step(&app, who, s, &order).await;
+        assert_eq!(out["data"][s]["state"], expect, "{s}: {out}");
+    }
+    let out = app.gql(Some(&tech), "mutation($o: ID!) { pauseRepair(orderId: $o, reason: \"等配件\") { state } }", json!({ "o": order })).await;
+    assert_eq!(out["data"]["pauseRepair"]["state"], "PAUSED");
+    assert_eq!(step(&app, &tech, "resumeRepair", &order).await["data"]["resumeRepair"]["state"], "IN_PROGRESS");
+    let complete = "mutation($o: ID!, $p: ID!) { completeRepair(orderId: $o, workDone: \"更换了水龙头\", materials: \"水龙头 1 个\", charges: [{ servicePriceId: $p, quantity: 1 }]) { state chargeBill { amountFen lines { description } } followUpBy } }";
+    let out = app.gql(Some(&tech), complete, json!({ "o": order, "p": price_id })).await;
+    assert_eq!(out["data"]["completeRepair"]["state"], "COMPLETED", "{out}");
+    assert!(out["data"]["completeRepair"]["followUpBy"].is_string());
+    // The charge is a bill the owner sees with the order and in what they owe.
+    let mine = app.gql(Some(&owner), "{ myRepairOrders { edges { node { state chargeBill { amountFen } timeline { action toState } } } } }", json!({})).await;
+    let node = &mine["data"]["myRepairOrders"]["edges"][0]["node"];
+    assert_eq!(node["chargeBill"]["amountFen"], 5000, "{mine}");
+    let steps: Vec<&str> = node["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["repair.booked", "repair.dispatched", "repair.accepted", "repair.started", "repair.paused", "repair.resumed", "repair.completed"]);
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let owed = app.gql(Some(&owner), "query($h: ID!) { owed(houseId: $h) { dueFen } }", json!({ "h": house })).await;
+    assert_eq!(owed["data"]["owed"]["dueFen"], 5000);
+
+    let butler = app.login(BUTLER).await;
+    let out = app.gql(Some(&butler), "mutation($o: ID!) { followUpRepair(orderId: $o, satisfaction: 5, comment: \"满意\") { state satisfaction } }", json!({ "o": order })).await;
+    assert_eq!(out["data"]["followUpRepair"]["state"], "FOLLOWED_UP", "{out}");
+    let out = app.gql(Some(&owner), "mutation($o: ID!) { evaluateRepair(orderId: $o, rating: 5) { rating } }", json!({ "o": order })).await;
+    assert_eq!(out["data"]["evaluateRepair"]["rating"], 5);
+    let targets = app.gql(Some(&manager), "query($c: ID!, $p: String!) { repairTargets(communityId: $c, period: $p) { completed followUpRateBps averageSatisfactionX100 paidServiceSatisfactionBps } }", json!({ "c": c1, "p": crate::fees::period(0) })).await;
+    assert_eq!(targets["data"]["repairTargets"], json!({ "completed": 1, "followUpRateBps": 10000, "averageSatisfactionX100": 500, "paidServiceSatisfactionBps": 10000 }));
+}
+
+#[tokio::test]
+async fn illegal_steps_and_bad_input_are_clear_errors_that_change_nothing() {
+    let app = spawn_app().await;
+    let (order, owner) = booked(&app, "k1").await;
+    let reception = app.login(RECEPTION).await;
+    let tech = app.login(TECHNICIAN).await;
+    let tech_staff = technician_staff_id(&app).await;
+    // An appointment in the past.
+    let past = app.gql(Some(&reception), DISPATCH, json!({ "o": order, "t": tech_staff, "at": in_hours(-2) })).await;
+    assert_eq!(error_code(&past), "BAD_USER_INPUT");
+    app.gql(Some(&reception), DISPATCH, json!({ "o": order, "t": tech_staff, "at": in_hours(1) })).await;
+    // Completing an order that was never started.
+    let out = app.gql(Some(&tech), "mutation($o: ID!) { completeRepair(orderId: $o, workDone: \"x\") { state } }", json!({ "o": order })).await;
+    assert_eq!(error_code(&out), "INVALID_STATE_TRANSITION");
+    assert_eq!(out["errors"][0]["extensions"]["currentState"], "DISPATCHED");
+    step(&app, &tech, "startRepair", &order).await;
+    // A charge that is not on the price list.
+    let out = app.gql(Some(&tech), "mutation($o: ID!) { completeRepair(orderId: $o, workDone: \"x\", charges: [{ servicePriceId: \"999\", quantity: 1 }]) { state } }", json!({ "o": order })).await;
+    assert_eq!(error_code(&out), "BAD_USER_INPUT");
+    assert_eq!(out["errors"][0]["extensions"]["field"], "charges");
+    app.gql(Some(&tech), "mutation($o: ID!) { completeRepair(orderId: $o, workDone: \"修好了\") { state } }", json!({ "o": order })).await;
+    // A follow-up by the technician; a rating of 7.
+    let out = app.gql(Some(&tech), "mutation($o: ID!) { followUpRepair(orderId: $o, satisfaction: 5) { state } }", json!({ "o": order })).await;
+    assert_eq!(error_code(&out), "FORBIDDEN");
+    let out = app.gql(Some(&owner), "mutation($o: ID!) { evaluateRepair(orderId: $o, rating: 7) { rating } }", json!({ "o": order })).await;
+    assert_eq!(error_code(&out), "BAD_USER_INPUT");
+    // Cancelling after work started.
+    assert_eq!(error_code(&step(&app, &owner, "cancelRepair", &order).await), "INVALID_STATE_TRANSITION");
+    // A booking for someone else's house.
+    let theirs = app.house_id("CUIHU", "1栋", "1单元", "201").await;
+    let out = app.gql(Some(&owner), BOOK, json!({ "i": { "houseId": theirs, "category": "WALLS", "description": "墙裂了", "clientKey": "x" } })).await;
+    assert_eq!(error_code(&out), "NOT_FOUND");
+    // A slot in the past.
+    let mine = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let out = app.gql(Some(&owner), BOOK, json!({ "i": { "houseId": mine, "category": "WALLS", "description": "墙裂了", "preferredFrom": in_hours(-3), "clientKey": "y" } })).await;
+    assert_eq!(out["errors"][0]["extensions"]["field"], "preferredFrom");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM repair_orders").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM repair_orders WHERE satisfaction IS NULL").await, 1);
+}
+
+#[tokio::test]
+async fn an_unsatisfied_owner_sends_the_order_back_to_dispatch() {
+    let app = spawn_app().await;
+    let (order, _) = booked(&app, "k").await;
+    let reception = app.login(RECEPTION).await;
+    let tech = app.login(TECHNICIAN).await;
+    let tech_staff = technician_staff_id(&app).await;
+    app.gql(Some(&reception), DISPATCH, json!({ "o": order, "t": tech_staff, "at": in_hours(1) })).await;
+    step(&app, &tech, "startRepair", &order).await;
+    app.gql(Some(&tech), "mutation($o: ID!) { completeRepair(orderId: $o, workDone: \"修好了\") { state } }", json!({ "o": order })).await;
+    let manager = app.login(MANAGER).await;
+    let out = app.gql(Some(&manager), "mutation($o: ID!) { followUpRepair(orderId: $o, satisfaction: 1, comment: \"还在漏\") { state } }", json!({ "o": order })).await;
+    assert_eq!(out["data"]["followUpRepair"]["state"], "REOPENED");
+    let c1 = app.community_id("CUIHU").await;
+    let list = app.gql(Some(&reception), "query($c: ID!) { repairOrders(communityId: $c, view: UNASSIGNED) { edges { node { id } } } }", json!({ "c": c1 })).await;
+    assert_eq!(list["data"]["repairOrders"]["edges"][0]["node"]["id"], order);
+    let out = app.gql(Some(&reception), DISPATCH, json!({ "o": order, "t": tech_staff, "at": in_hours(2) })).await;
+    assert_eq!(out["data"]["dispatchRepair"]["state"], "DISPATCHED");
+}
+
+#[tokio::test]
+async fn racing_steps_have_exactly_one_winner() {
+    let app = spawn_app().await;
+    let reception = app.login(RECEPTION).await;
+    let manager = app.login(MANAGER).await;
+    let tech = app.login(TECHNICIAN).await;
+    let tech_staff = technician_staff_id(&app).await;
+    for round in 0..3 {
+        let (order, owner) = booked(&app, &format!("race-{round}")).await;
+        // Two dispatchers at once.
+        let (a, b) = tokio::join!(
+            app.gql(Some(&reception), DISPATCH, json!({ "o": order, "t": tech_staff, "at": in_hours(1) })),
+            app.gql(Some(&manager), DISPATCH, json!({ "o": order, "t": tech_staff, "at": in_hours(2) }))
+        );
+        let mut got = [outcome(&a), outcome(&b)];
+        got.sort();
+        assert!(got == ["CONFLICT", "OK"] || got == ["INVALID_STATE_TRANSITION", "OK"], "{a} {b}");
+        // The owner cancels while the technician starts.
+        let (c, s) = tokio::join!(step(&app, &owner, "cancelRepair", &order), step(&app, &tech, "startRepair", &order));
+        let mut got = [outcome(&c), outcome(&s)];
+        got.sort();
+        assert!(got == ["CONFLICT", "OK"] || got == ["INVALID_STATE_TRANSITION", "OK"], "{c} {s}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM events WHERE action = 'repair.dispatched'").await, 3);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM events WHERE action IN ('repair.cancelled', 'repair.started')").await, 3);
+}
+
+#[tokio::test]
+async fn the_repair_screens_cost_the_same_whatever_their_length() {
+    let app = spawn_app().await;
+    let reception = app.login(RECEPTION).await;
+    let tech_staff = technician_staff_id(&app).await;
+    let owner = app.login(OWNER1).await;
+    let tech = app.login(TECHNICIAN).await;
+    let c1 = app.community_id("CUIHU").await;
+    let owner_q = "{ myRepairOrders { edges { node { state address timeline { action at } photos { url } overdue dueSoon resolveBy technicianName } } } }";
+    let tech_q = "{ myRepairQueue { edges { node { address contactPhone contactName appointmentAt overdue } } } }";
+    let desk_q = "query($c: ID!, $v: OrderView!) { repairOrders(communityId: $c, view: $v) { edges { node { state address contactPhone overdue dispatchBy timeline { action } } } } }";
+    let mut counts = vec![];
+    for n in [1, 5] {
+        while app.scalar("SELECT COUNT(*) FROM repair_orders").await < n {
+            let i = app.scalar("SELECT COUNT(*) FROM repair_orders").await;
+            let (order, _) = booked(&app, &format!("s{i}")).await;
+            app.gql(Some(&reception), DISPATCH, json!({ "o": order, "t": tech_staff, "at": in_hours(1) })).await;
+        }
+        let (a, owner_n) = app.counted(Some(&owner), owner_q, json!({})).await;
+        assert_eq!(a["data"]["myRepairOrders"]["edges"].as_array().unwrap().len() as i64, n, "{a}");
+        let (_, tech_n) = app.counted(Some(&tech), tech_q, json!({})).await;
+        let (_, desk_n) = app.counted(Some(&reception), desk_q, json!({ "c": c1, "v": "ALL" })).await;
+        let (_, overdue_n) = app.counted(Some(&reception), desk_q, json!({ "c": c1, "v": "OVERDUE" })).await;
+        counts.push([owner_n, tech_n, desk_n, overdue_n]);
+    }
+    for (one, five) in counts[0].iter().zip(counts[1].iter()) {
+        assert!(five <= &(one + 1), "1 order vs 5 orders: {counts:?}");
+    }
+}
