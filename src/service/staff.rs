@@ -32,7 +32,13 @@ pub async fn of_community(
     role: Option<StaffRole>,
     args: &PageArgs,
 ) -> AppResult<Page<staff_member::Model>> {
-    let grant = cx.actor.require_staff(&[StaffRole::Manager])?;
+    // Managers see the whole team; dispatchers (reception, butler) see the technicians they
+    // dispatch to.
+    let grant = if role == Some(StaffRole::Technician) {
+        cx.actor.require_staff(&[StaffRole::Manager, StaffRole::Reception, StaffRole::Butler])?
+    } else {
+        cx.actor.require_staff(&[StaffRole::Manager])?
+    };
     if !crate::auth::Actor::staff_covers_community(grant, community_id) {
         return Err(AppError::Forbidden);
     }

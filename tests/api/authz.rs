@@ -24,6 +24,7 @@ const U: &str = "UNAUTHENTICATED";
 const F: &str = "FORBIDDEN";
 const N: &str = "NOT_FOUND";
 const OK: &str = "OK";
+const I: &str = "INVALID_STATE_TRANSITION";
 
 struct Op {
     name: &'static str,
@@ -69,6 +70,10 @@ async fn every_role_gets_exactly_what_it_may() {
     assert_eq!(outcome(&gen), "OK", "{gen}");
     let bill_a = app.gql(Some(&admin), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house_a })).await["data"]["owed"]["openBills"][0]["id"].clone();
 
+    // Repairs: an order of house A booked by its owner, and the technician to dispatch to.
+    let (order_a, _) = crate::repairs::booked(&app, "authz-setup").await;
+    let tech_staff = crate::repairs::technician_staff_id(&app).await;
+
     let mut tokens: Vec<Option<String>> = vec![];
     for role in ROLES {
         let phone = match role {
@@ -103,6 +108,8 @@ async fn every_role_gets_exactly_what_it_may() {
     let a_invite = house_a.clone();
     let (a_owed, c_fee, c_gen, c_day, c_coll, c_arr) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone());
     let (bill_pay, bill_intent, bill_node) = (bill_a.clone(), bill_a.clone(), bill_a.clone());
+    let (a_book, c_orders, c_targets, c_price, c_techs) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone());
+    let (order_node, order_dispatch) = (order_a.clone(), order_a.clone());
     let ops = vec![
         Op { name: "me", query: "{ me { id } }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
@@ -153,6 +160,30 @@ async fn every_role_gets_exactly_what_it_may() {
         Op { name: "createPaymentIntent(bill of A)", query: "mutation($k: String!, $b: ID!) { createPaymentIntent(clientKey: $k, billIds: [$b]) { id } }",
              vars: Box::new(move |i| json!({ "k": format!("intent-{i}"), "b": bill_intent })),
              expect: [U, OK, N, OK, N, N, N, N, N, N, N, N, N, F] },
+        Op { name: "bookRepair(A)", query: "mutation($i: BookRepairInput!) { bookRepair(input: $i) { id } }",
+             vars: Box::new(move |i| json!({ "i": { "houseId": a_book, "category": "WATER", "description": "漏水", "clientKey": format!("authz-book-{i}") } })),
+             expect: [U, OK, N, OK, N, F, F, N, N, F, F, F, N, F] },
+        Op { name: "myRepairOrders", query: "{ myRepairOrders { edges { node { id } } } }", vars: Box::new(|_| json!({})),
+             expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
+        Op { name: "myRepairQueue", query: "{ myRepairQueue { edges { node { id } } } }", vars: Box::new(|_| json!({})),
+             expect: [U, F, F, F, F, F, F, OK, F, F, F, OK, F, F] },
+        Op { name: "repairOrders(C1)", query: "query($c: ID!) { repairOrders(communityId: $c) { edges { node { id } } } }", vars: Box::new(move |_| json!({ "c": c_orders })),
+             expect: [U, F, F, F, F, OK, OK, F, F, OK, F, OK, N, F] },
+        Op { name: "Community.staff(TECHNICIAN)", query: "query($c: ID!) { node(id: $c) { ... on Community { staff(role: TECHNICIAN) { edges { node { id } } } } } }", vars: Box::new(move |_| json!({ "c": c_techs })),
+             expect: [U, F, F, F, F, OK, OK, F, F, OK, F, OK, N, F] },
+        Op { name: "repairTargets(C1)", query: "query($c: ID!, $p: String!) { repairTargets(communityId: $c, period: $p) { completed } }",
+             vars: Box::new(move |_| json!({ "c": c_targets, "p": crate::fees::period(0) })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "createServicePrice(C1)", query: "mutation($c: ID!) { createServicePrice(communityId: $c, name: \"疏通\", unit: \"次\", priceFen: 3000) { id } }",
+             vars: Box::new(move |_| json!({ "c": c_price })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "node(repair order of A)", query: "query($o: ID!) { node(id: $o) { id } }", vars: Box::new(move |_| json!({ "o": order_node })),
+             expect: [U, OK, N, OK, N, OK, OK, N, N, OK, N, OK, N, N] },
+        // The butler dispatches first; later dispatchers are told the state, the technician
+        // (now assigned) may not dispatch, and those who cannot see the order get NOT_FOUND.
+        Op { name: "dispatchRepair(order of A)", query: "mutation($o: ID!, $t: ID!, $at: DateTime!) { dispatchRepair(orderId: $o, technicianId: $t, appointmentAt: $at) { id } }",
+             vars: Box::new(move |_| json!({ "o": order_dispatch, "t": tech_staff, "at": crate::repairs::in_hours(2) })),
+             expect: [U, F, N, F, N, OK, I, F, N, I, N, I, N, N] },
         Op { name: "changeStaffRole(technician)", query: "mutation($s: ID!) { changeStaffRole(staffId: $s, role: TECHNICIAN) { id } }",
              vars: Box::new(move |_| json!({ "s": technician_staff })),
              expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },

@@ -80,3 +80,62 @@ async fn a_bad_token_in_connection_init_closes_the_socket() {
         "{next:?}"
     );
 }
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A socket subscribed to `activity` as the holder of `token`.
+async fn subscribed(app: &TestApp, token: &str) -> Ws {
+    let mut ws = connect(app).await;
+    ws.send(Message::Text(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }).to_string().into())).await.unwrap();
+    assert_eq!(next_json(&mut ws).await.unwrap()["type"], "connection_ack");
+    ws.send(Message::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { activity { action subjectType } }" } }).to_string().into()))
+        .await
+        .unwrap();
+    ws
+}
+
+/// Actions received within `ms` milliseconds of quiet.
+async fn drain(ws: &mut Ws, ms: u64) -> Vec<String> {
+    let mut out = vec![];
+    while let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(std::time::Duration::from_millis(ms), ws.next()).await {
+        let v: Value = serde_json::from_str(&t).unwrap();
+        if let Some(a) = v["payload"]["data"]["activity"]["action"].as_str() {
+            out.push(a.to_owned());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn repair_news_reaches_exactly_those_who_may_see_it() {
+    let app = spawn_app().await;
+    let tokens = [
+        app.login(RECEPTION).await,
+        app.login(TECHNICIAN).await,
+        app.login(OWNER1).await,
+        app.login(OWNER2).await,
+        app.login(MANAGER_C2).await,
+    ];
+    let mut sockets = vec![];
+    for t in &tokens {
+        sockets.push(subscribed(&app, t).await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (order, _) = crate::repairs::booked(&app, "live-1").await;
+    let tech_staff = crate::repairs::technician_staff_id(&app).await;
+    let out = app
+        .gql(Some(&tokens[0]), "mutation($o: ID!, $t: ID!, $at: DateTime!) { dispatchRepair(orderId: $o, technicianId: $t, appointmentAt: $at) { state } }",
+             json!({ "o": order, "t": tech_staff, "at": crate::repairs::in_hours(1) }))
+        .await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    let mut seen = vec![];
+    for ws in sockets.iter_mut() {
+        seen.push(drain(ws, 700).await);
+    }
+    let has = |i: usize, a: &str| seen[i].iter().any(|x| x == a);
+    assert!(has(0, "repair.booked"), "reception gets new bookings: {seen:?}");
+    assert!(has(1, "repair.dispatched") && !has(1, "repair.booked"), "the technician gets the assignment only: {seen:?}");
+    assert!(has(2, "repair.booked") && has(2, "repair.dispatched"), "the owner follows their order: {seen:?}");
+    assert!(seen[3].is_empty(), "another house's owner gets nothing: {seen:?}");
+    assert!(seen[4].is_empty(), "another community's manager gets nothing: {seen:?}");
+}
