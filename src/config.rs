@@ -17,8 +17,12 @@ pub struct Limits {
     pub max_batch: usize,
     /// Bytes of the `query` string.
     pub max_document_bytes: usize,
-    /// Bytes of a request body.
+    /// Bytes of a JSON request body.
     pub max_body_bytes: usize,
+    /// Bytes of one uploaded file.
+    pub max_upload_file_bytes: usize,
+    /// Bytes of a whole multipart (upload) request.
+    pub max_upload_request_bytes: usize,
 }
 
 impl Default for Limits {
@@ -30,6 +34,8 @@ impl Default for Limits {
             max_batch: 10,
             max_document_bytes: 16 * 1024,
             max_body_bytes: 1024 * 1024,
+            max_upload_file_bytes: 10 * 1024 * 1024,
+            max_upload_request_bytes: 40 * 1024 * 1024,
         }
     }
 }
@@ -66,6 +72,8 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub limits: Limits,
     pub throttle: ThrottleConfig,
+    /// Where uploaded photos are stored (served back only to people who may see them).
+    pub upload_dir: std::path::PathBuf,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://guanjia.db?mode=rwc";
@@ -84,6 +92,7 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             limits: Limits::default(),
             throttle: ThrottleConfig::default(),
+            upload_dir: std::path::PathBuf::from("uploads"),
         }
     }
 }

@@ -33,6 +33,9 @@ struct Cli {
     /// Serve GraphiQL and allow introspection in production (on by default with --demo).
     #[arg(long, env = "GUANJIA_PLAYGROUND", global = true)]
     playground: bool,
+    /// Directory for uploaded photos.
+    #[arg(long, env = "GUANJIA_UPLOAD_DIR", default_value = "uploads", global = true)]
+    upload_dir: std::path::PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -89,6 +92,7 @@ fn main() -> std::process::ExitCode {
     cfg.jwt_secret = SecretString::from(jwt_secret);
     cfg.demo = cli.demo;
     cfg.playground = cli.demo || cli.playground;
+    cfg.upload_dir = cli.upload_dir;
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {
         match guanjia::app::Application::build(cfg).await {

@@ -7,7 +7,7 @@ use crate::domain::{Fen, GlobalId, NodeKind};
 use crate::error::AppError;
 use crate::domain::repair_flow::RepairAction;
 use crate::service::repairs::{self, clock, flow, prices, targets, OrderView};
-use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject, Upload, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{RepairCategory, RepairChannel, RepairDifficulty, RepairState, StaffRole};
 use entity::{event, repair_order, repair_photo, service_price};
@@ -387,6 +387,17 @@ impl RepairQuery {
     }
 }
 
+/// The uploaded files of a request, as (name, bytes).
+fn read_uploads(ctx: &Context<'_>, uploads: Vec<Upload>) -> Result<Vec<(String, Vec<u8>)>> {
+    uploads
+        .into_iter()
+        .map(|u| {
+            let v = u.value(ctx).map_err(|_| AppError::bad_input("photos", "上传文件缺失", "An uploaded file is missing"))?;
+            Ok((v.filename.clone(), v.content.to_vec()))
+        })
+        .collect()
+}
+
 fn order_id(raw: &ID) -> Result<i64> {
     id_of("orderId", raw, NodeKind::RepairOrder)
 }
@@ -404,7 +415,13 @@ pub struct RepairMutation;
 impl RepairMutation {
     /// Book a repair (owner/resident for their house; staff on a household's behalf or for a
     /// public area). The client key makes a retried tap return the same order.
-    async fn book_repair(&self, ctx: &Context<'_>, #[graphql(desc = "The booking.")] input: BookRepairInput) -> Result<RepairOrder> {
+    async fn book_repair(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The booking.")] input: BookRepairInput,
+        #[graphql(desc = "Up to 9 photos (GraphQL multipart request; JPEG, PNG, HEIC or WebP, 10 MB each).", default)] photos: Vec<Upload>,
+    ) -> Result<RepairOrder> {
+        let files = read_uploads(ctx, photos)?;
         let b = repairs::Booking {
             house_id: input.house_id.map(|h| id_of("houseId", &h, NodeKind::House)).transpose()?,
             public_area_id: input.public_area_id.map(|a| id_of("publicAreaId", &a, NodeKind::PublicArea)).transpose()?,
@@ -415,7 +432,7 @@ impl RepairMutation {
             preferred_to: input.preferred_to,
             client_key: input.client_key,
         };
-        Ok(RepairOrder(repairs::book(cx(ctx), b).await?))
+        Ok(RepairOrder(repairs::book(cx(ctx), b, files).await?))
     }
     /// Dispatch a new or reopened order to a technician with an appointment (reception,
     /// butler, manager). A second dispatcher racing for the same order is told its state.
@@ -439,6 +456,17 @@ impl RepairMutation {
         #[graphql(desc = "General (same day) or hard.", default_with = "RepairDifficulty::General")] difficulty: RepairDifficulty,
     ) -> Result<RepairOrder> {
         assign(ctx, &order_id, RepairAction::Reassign, &technician_id, appointment_at, difficulty).await
+    }
+    /// Add photos to an order (its household, dispatchers, the technician); 9 per order at most.
+    async fn add_repair_photos(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order.")] order_id: ID,
+        #[graphql(desc = "JPEG, PNG, HEIC or WebP files (GraphQL multipart request), 10 MB each.")] photos: Vec<Upload>,
+    ) -> Result<Vec<RepairPhoto>> {
+        let files = read_uploads(ctx, photos)?;
+        let rows = repairs::photos::add(cx(ctx), self::order_id(&order_id)?, files).await?;
+        Ok(rows.into_iter().map(RepairPhoto).collect())
     }
     /// The technician accepts the job at the agreed time.
     async fn accept_repair(&self, ctx: &Context<'_>, #[graphql(desc = "The order.")] order_id: ID) -> Result<RepairOrder> {

@@ -247,10 +247,19 @@ pub async fn post_handler(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
+    };
+    let locale = locale_of(&headers);
+    let too_large = |limit: usize| {
+        let mb = limit / (1024 * 1024);
+        AppError::bad_input("body", format!("请求体超过 {mb} MB"), format!("The request body exceeds {mb} MB"))
+    };
+    let Ok(body) = body else {
+        let limit = state.core.config.limits.max_upload_request_bytes;
+        return request_error(media, StatusCode::PAYLOAD_TOO_LARGE, too_large(limit), locale);
     };
     let caller = Caller {
         media,
@@ -262,6 +271,12 @@ pub async fn post_handler(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        return multipart(&state, &headers, &caller, content_type, body).await;
+    }
+    if body.len() > limits.max_body_bytes {
+        return request_error(media, StatusCode::PAYLOAD_TOO_LARGE, too_large(limits.max_body_bytes), locale);
+    }
     if !content_type
         .to_ascii_lowercase()
         .starts_with("application/json")
@@ -409,4 +424,35 @@ fn is_mutation(req: &async_graphql::Request) -> bool {
         None => doc.operations.iter().next().map(|(_, o)| o),
     };
     op.is_some_and(|o| o.node.ty != OperationType::Query)
+}
+
+/// A GraphQL multipart request (uploads): the operations, the map and the files.
+async fn multipart(state: &AppState, headers: &HeaderMap, caller: &Caller, content_type: &str, body: Bytes) -> Response {
+    let limits = &state.core.config.limits;
+    let opts = async_graphql::http::MultipartOptions::default()
+        .max_file_size(limits.max_upload_file_bytes)
+        .max_num_files(crate::service::repairs::photos::MAX_PHOTOS);
+    let parsed = async_graphql::http::receive_batch_body(Some(content_type), futures_util::io::Cursor::new(body), opts).await;
+    let batch = match parsed {
+        Ok(b) => b,
+        Err(e) => {
+            let (zh, en) = match &e {
+                async_graphql::ParseRequestError::PayloadTooLarge => (
+                    format!("单个文件不能超过 {} MB", limits.max_upload_file_bytes / (1024 * 1024)),
+                    format!("A file may not exceed {} MB", limits.max_upload_file_bytes / (1024 * 1024)),
+                ),
+                other => ("上传请求格式不正确".to_owned(), format!("Malformed multipart request: {other}")),
+            };
+            return request_error(caller.media, StatusCode::BAD_REQUEST, AppError::bad_input("body", zh, en), caller.locale);
+        }
+    };
+    let (reqs, is_batch) = match batch {
+        async_graphql::BatchRequest::Single(r) => (vec![r], false),
+        async_graphql::BatchRequest::Batch(rs) => (rs, true),
+    };
+    if reqs.iter().any(|r| r.query.len() > limits.max_document_bytes) {
+        let err = AppError::bad_input("query", "查询文本过长", "The query document is too long");
+        return request_error(caller.media, StatusCode::BAD_REQUEST, err, caller.locale);
+    }
+    execute(state, headers, caller, reqs, is_batch).await
 }

@@ -1,4 +1,5 @@
 //! HTTP adapter: `/graphql` (POST, GET, GraphiQL), `/graphql/ws`, `/healthz`, `/readyz`.
+mod files;
 mod graphql;
 mod health;
 mod identity;
@@ -12,11 +13,13 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub fn router(state: AppState) -> Router {
-    let max_body = state.core.config.limits.max_body_bytes;
+    // Uploads need the larger cap; JSON bodies are held to theirs in the handler.
+    let max_body = state.core.config.limits.max_upload_request_bytes;
     let x_request_id = http::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(graphql::get_handler).post(graphql::post_handler))
         .route("/graphql/ws", get(ws::handler))
+        .route("/files/repair-photos/{id}", get(files::repair_photo))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))

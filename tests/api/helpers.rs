@@ -58,6 +58,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut cfg = Config::for_database(fresh_database_url().await);
     cfg.demo = true;
+    cfg.upload_dir = std::env::temp_dir().join(format!("gj_uploads_{}", uuid::Uuid::new_v4().simple()));
     tweak(&mut cfg);
     let app = Application::build(cfg).await.expect("application builds");
     let addr = app.local_addr();

@@ -7,6 +7,7 @@ mod fees;
 mod helpers;
 mod http;
 mod members;
+mod photos;
 mod repairs;
 mod schema;
 mod screens;

@@ -45,7 +45,7 @@ pub async fn settings(conn: &impl ConnectionTrait, community_id: i64) -> AppResu
 /// Books a repair. Owners and residents book for their own house from the app; staff register a
 /// household's call or visit (PHONE, VISIT) or raise a public-area order (PATROL, STAFF). The
 /// client key makes a retried tap return the first order.
-pub async fn book(cx: &Cx, b: Booking) -> AppResult<repair_order::Model> {
+pub async fn book(cx: &Cx, b: Booking, files: Vec<(String, Vec<u8>)>) -> AppResult<repair_order::Model> {
     let user = cx.actor.user()?.user_id;
     let key = super::fees::payments::check_client_key(&b.client_key)?.to_owned();
     if let Some(existing) = repair_order::Entity::find()
@@ -108,6 +108,7 @@ pub async fn book(cx: &Cx, b: Booking) -> AppResult<repair_order::Model> {
         }
         _ => return Err(AppError::bad_input("houseId", "请选择房屋或公共区域之一", "Give either a house or a public area")),
     };
+    let checked = photos::check(files, 0, cx.core.config.limits.max_upload_file_bytes)?;
     let txn = cx.db().begin().await?;
     let order = repair_order::ActiveModel {
         community_id: Set(community_id),
@@ -131,6 +132,7 @@ pub async fn book(cx: &Cx, b: Booking) -> AppResult<repair_order::Model> {
     }
     .insert(&txn)
     .await?;
+    photos::store(&txn, &cx.core.config.upload_dir, &order, user, checked).await?;
     let ev = events::record(&txn, &cx.actor, NewEvent {
         community_id: Some(community_id),
         house_id,

@@ -1,0 +1,31 @@
+//! Uploaded files, served only to callers who may see what they belong to.
+use super::identity::resolve_actor;
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::service::Cx;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+/// `GET /files/repair-photos/{id}` with the same bearer token as the API.
+pub async fn repair_photo(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let actor = match resolve_actor(&state.core, auth, None).await {
+        Ok(a) => a,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let cx = Cx::new(Arc::clone(&state.core), actor);
+    match crate::service::repairs::photos::open(&cx, id).await {
+        Ok((path, content_type)) => match tokio::fs::read(&path).await {
+            Ok(bytes) => ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, max-age=3600".into())], bytes).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, path = %path.display(), "photo file missing");
+                StatusCode::NOT_FOUND.into_response()
+            }
+        },
+        Err(AppError::Unauthenticated(_)) => StatusCode::UNAUTHORIZED.into_response(),
+        Err(AppError::Internal) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
