@@ -260,6 +260,17 @@ pub struct RepairTargets {
     pub paid_service_satisfaction_bps: Option<i64>,
 }
 
+/// A community's service clocks.
+#[derive(SimpleObject)]
+pub struct RepairClocks {
+    /// Minutes from booking to dispatch.
+    pub dispatch_minutes: i64,
+    /// Days to solve a hard problem (general ones: the same day).
+    pub hard_days: i64,
+    /// Hours from completion to the follow-up call.
+    pub follow_up_hours: i64,
+}
+
 /// Book a repair.
 #[derive(InputObject)]
 pub struct BookRepairInput {
@@ -544,6 +555,19 @@ impl RepairMutation {
     /// The owner cancels before work starts.
     async fn cancel_repair(&self, ctx: &Context<'_>, #[graphql(desc = "The order.")] order_id: ID, #[graphql(desc = "Why.")] reason: Option<String>) -> Result<RepairOrder> {
         Ok(RepairOrder(flow::cancel(cx(ctx), self::order_id(&order_id)?, reason).await?))
+    }
+    /// Set the community's service clocks (manager).
+    async fn set_repair_clocks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community.")] community_id: ID,
+        #[graphql(desc = "Minutes from booking to dispatch (default 30).")] dispatch_minutes: i32,
+        #[graphql(desc = "Days to solve a hard problem (default 7).")] hard_days: i32,
+        #[graphql(desc = "Hours from completion to the follow-up call (default 24).")] follow_up_hours: i32,
+    ) -> Result<RepairClocks> {
+        let c = id_of("communityId", &community_id, NodeKind::Community)?;
+        let s = repairs::set_clocks(cx(ctx), c, clock::Settings { dispatch_minutes: dispatch_minutes as i64, hard_days: hard_days as i64, follow_up_hours: follow_up_hours as i64 }).await?;
+        Ok(RepairClocks { dispatch_minutes: s.dispatch_minutes, hard_days: s.hard_days, follow_up_hours: s.follow_up_hours })
     }
     /// Add an item to the paid-service price list (manager).
     #[graphql(guard = "StaffGuard(&[StaffRole::Manager])")]

@@ -199,9 +199,40 @@ async fn the_repair_screens_cost_the_same_whatever_their_length() {
         let (_, tech_n) = app.counted(Some(&tech), tech_q, json!({})).await;
         let (_, desk_n) = app.counted(Some(&reception), desk_q, json!({ "c": c1, "v": "ALL" })).await;
         let (_, overdue_n) = app.counted(Some(&reception), desk_q, json!({ "c": c1, "v": "OVERDUE" })).await;
+        eprintln!("statements with {n} orders: owner {owner_n}, technician {tech_n}, desk {desk_n}, overdue {overdue_n}");
         counts.push([owner_n, tech_n, desk_n, overdue_n]);
     }
     for (one, five) in counts[0].iter().zip(counts[1].iter()) {
         assert!(five <= &(one + 1), "1 order vs 5 orders: {counts:?}");
     }
+}
+
+#[tokio::test]
+async fn the_owner_confirms_a_new_time_and_clocks_are_per_community() {
+    let app = spawn_app().await;
+    let (order, owner) = booked(&app, "t1").await;
+    let reception = app.login(RECEPTION).await;
+    let tech = app.login(TECHNICIAN).await;
+    let manager = app.login(MANAGER).await;
+    let tech_staff = technician_staff_id(&app).await;
+    let c1 = app.community_id("CUIHU").await;
+    let out = app.gql(Some(&manager), "mutation($c: ID!) { setRepairClocks(communityId: $c, dispatchMinutes: 15, hardDays: 5, followUpHours: 12) { dispatchMinutes } }", json!({ "c": c1 })).await;
+    assert_eq!(out["data"]["setRepairClocks"]["dispatchMinutes"], 15, "{out}");
+    let o = app.gql(Some(&owner), "query($o: ID!) { node(id: $o) { ... on RepairOrder { createdAt dispatchBy } } }", json!({ "o": order })).await;
+    let created = chrono::DateTime::parse_from_rfc3339(o["data"]["node"]["createdAt"].as_str().unwrap()).unwrap();
+    let due = chrono::DateTime::parse_from_rfc3339(o["data"]["node"]["dispatchBy"].as_str().unwrap()).unwrap();
+    assert_eq!((due - created).num_minutes(), 15);
+    app.gql(Some(&reception), DISPATCH, json!({ "o": order, "t": tech_staff, "at": in_hours(1) })).await;
+    let later = in_hours(5);
+    let out = app.gql(Some(&tech), "mutation($o: ID!, $at: DateTime!) { proposeRepairTime(orderId: $o, at: $at, reason: \"上午有别的单\") { proposedAt } }", json!({ "o": order, "at": later })).await;
+    assert!(out["data"]["proposeRepairTime"]["proposedAt"].is_string(), "{out}");
+    // Only the household confirms.
+    assert_eq!(error_code(&step(&app, &tech, "confirmRepairTime", &order).await), "FORBIDDEN");
+    let out = app.gql(Some(&owner), "mutation($o: ID!) { confirmRepairTime(orderId: $o) { appointmentAt proposedAt } }", json!({ "o": order })).await;
+    assert!(out["data"]["confirmRepairTime"]["proposedAt"].is_null(), "{out}");
+    let agreed = chrono::DateTime::parse_from_rfc3339(out["data"]["confirmRepairTime"]["appointmentAt"].as_str().unwrap()).unwrap();
+    assert_eq!(agreed.timestamp(), chrono::DateTime::parse_from_rfc3339(&later).unwrap().timestamp());
+    // The owner chases it; the count is recorded.
+    let out = app.gql(Some(&owner), "mutation($o: ID!) { urgeRepair(orderId: $o, note: \"快点\") { urgeCount } }", json!({ "o": order })).await;
+    assert_eq!(out["data"]["urgeRepair"]["urgeCount"], 1);
 }

@@ -75,3 +75,39 @@ pub fn is_overdue(d: &Deadlines, now: DateTime<Utc>) -> bool {
 pub fn is_due_soon(d: &Deadlines, now: DateTime<Utc>) -> bool {
     d.next_due.is_some_and(|due| now <= due && due - now <= Duration::minutes(DUE_SOON))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entity::enums::{RepairCategory, RepairChannel};
+
+    fn order(state: RepairState) -> repair_order::Model {
+        let t = DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z").unwrap().to_utc(); // 10:00 in Shanghai
+        repair_order::Model {
+            id: 1, community_id: 1, building_id: None, house_id: None, public_area_id: None, category: RepairCategory::Water,
+            difficulty: RepairDifficulty::General, description: String::new(), channel: RepairChannel::App, state, requested_by: 1,
+            client_key: String::new(), preferred_from: None, preferred_to: None, appointment_at: None, proposed_at: None,
+            assignee_user_id: None, accepted_at: None, created_at: t, dispatched_at: None, started_at: None, completed_at: None,
+            followed_up_at: None, paused_at: None, paused_seconds: 0, pause_reason: None, work_done: None, materials: None,
+            satisfaction: None, follow_up_comment: None, rating: None, rating_comment: None, urge_count: 0, charge_bill_id: None, version: 0,
+        }
+    }
+
+    #[test]
+    fn general_problems_are_due_by_the_end_of_the_local_day_and_pauses_stop_the_clock() {
+        let s = Settings::default();
+        let o = order(RepairState::InProgress);
+        let now = o.created_at + Duration::hours(1);
+        let d = deadlines(&o, &s, now);
+        // 23:59:59 in Shanghai is 15:59:59 UTC.
+        assert_eq!(d.resolve_by.unwrap().to_rfc3339(), "2026-11-23T15:59:59+00:00");
+        assert_eq!(d.dispatch_by.unwrap(), o.created_at + Duration::minutes(30));
+        let paused = repair_order::Model { paused_seconds: 3600, ..o.clone() };
+        assert_eq!(deadlines(&paused, &s, now).resolve_by.unwrap(), d.resolve_by.unwrap() + Duration::hours(1));
+        // While paused nothing is due, so nothing is overdue.
+        let on_hold = repair_order::Model { state: RepairState::Paused, paused_at: Some(now), ..o.clone() };
+        assert!(!is_overdue(&deadlines(&on_hold, &s, now + Duration::days(3)), now + Duration::days(3)));
+        assert!(is_overdue(&d, now + Duration::days(1)));
+        assert!(is_due_soon(&d, d.resolve_by.unwrap() - Duration::minutes(30)));
+    }
+}

@@ -283,3 +283,34 @@ pub async fn public_area_name(cx: &Cx, id: Option<i64>) -> AppResult<String> {
         None => Ok(String::new()),
     }
 }
+
+/// The manager sets the community's clocks.
+pub async fn set_clocks(cx: &Cx, community_id: i64, c: clock::Settings) -> AppResult<clock::Settings> {
+    estate::community(cx, community_id).await?;
+    super::fees::require_staff_in(cx, community_id, &[StaffRole::Manager])?;
+    if !(1..=1440).contains(&c.dispatch_minutes) {
+        return Err(AppError::bad_input("dispatchMinutes", "派工时限应在 1 到 1440 分钟之间", "Dispatch time must be 1–1440 minutes"));
+    }
+    if !(1..=60).contains(&c.hard_days) {
+        return Err(AppError::bad_input("hardDays", "疑难问题时限应在 1 到 60 天之间", "Hard problems must be 1–60 days"));
+    }
+    if !(1..=168).contains(&c.follow_up_hours) {
+        return Err(AppError::bad_input("followUpHours", "回访时限应在 1 到 168 小时之间", "Follow-up must be 1–168 hours"));
+    }
+    let row = repair_setting::ActiveModel {
+        community_id: Set(community_id),
+        dispatch_minutes: Set(c.dispatch_minutes as i32),
+        hard_days: Set(c.hard_days as i32),
+        follow_up_hours: Set(c.follow_up_hours as i32),
+        ..Default::default()
+    };
+    repair_setting::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(repair_setting::Column::CommunityId)
+                .update_columns([repair_setting::Column::DispatchMinutes, repair_setting::Column::HardDays, repair_setting::Column::FollowUpHours])
+                .to_owned(),
+        )
+        .exec_without_returning(cx.db())
+        .await?;
+    settings(cx.db(), community_id).await
+}
