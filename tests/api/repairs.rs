@@ -236,3 +236,28 @@ async fn the_owner_confirms_a_new_time_and_clocks_are_per_community() {
     let out = app.gql(Some(&owner), "mutation($o: ID!) { urgeRepair(orderId: $o, note: \"快点\") { urgeCount } }", json!({ "o": order })).await;
     assert_eq!(out["data"]["urgeRepair"]["urgeCount"], 1);
 }
+
+#[tokio::test]
+async fn staff_raise_public_area_orders_and_register_calls_for_households() {
+    let app = spawn_app().await;
+    let reception = app.login(RECEPTION).await;
+    let c1 = app.community_id("CUIHU").await;
+    let areas = app.gql(Some(&reception), "query($c: ID!) { node(id: $c) { ... on Community { publicAreas { edges { node { id name } } } } } }", json!({ "c": c1 })).await;
+    let lift = areas["data"]["node"]["publicAreas"]["edges"].as_array().unwrap().iter().find(|e| e["node"]["name"] == "1栋电梯").unwrap()["node"]["id"].clone();
+    let out = app.gql(Some(&reception), BOOK, json!({ "i": { "publicAreaId": lift, "category": "LIFT", "description": "电梯按钮失灵", "channel": "PATROL", "clientKey": "pa-1" } })).await;
+    assert_eq!(out["data"]["bookRepair"]["channel"], "PATROL", "{out}");
+    // An owner cannot raise public-area orders.
+    let owner = app.login(OWNER1).await;
+    let out = app.gql(Some(&owner), BOOK, json!({ "i": { "publicAreaId": lift, "category": "LIFT", "description": "x", "clientKey": "pa-2" } })).await;
+    assert_eq!(error_code(&out), "FORBIDDEN");
+    // Reception registers an owner's phone call; the owner sees it among their orders.
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let out = app.gql(Some(&reception), BOOK, json!({ "i": { "houseId": house, "category": "ELECTRICITY", "description": "客厅插座没电", "channel": "PHONE", "clientKey": "call-1" } })).await;
+    assert_eq!(out["data"]["bookRepair"]["channel"], "PHONE", "{out}");
+    let mine = app.gql(Some(&owner), "{ myRepairOrders { edges { node { channel address } } } }", json!({})).await;
+    assert_eq!(mine["data"]["myRepairOrders"]["edges"][0]["node"]["channel"], "PHONE");
+    // The technician cannot register calls for households.
+    let tech = app.login(TECHNICIAN).await;
+    let out = app.gql(Some(&tech), BOOK, json!({ "i": { "houseId": house, "category": "WATER", "description": "x", "channel": "PHONE", "clientKey": "t-1" } })).await;
+    assert_eq!(error_code(&out), "NOT_FOUND");
+}
