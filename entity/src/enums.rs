@@ -298,3 +298,30 @@ pub enum RepairState {
     #[sea_orm(string_value = "REOPENED")]
     Reopened,
 }
+
+/// Where a renovation application stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum RenovationState {
+    /// Being written by the owner; nobody else sees it.
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    /// Submitted, waiting for the butler's check.
+    #[sea_orm(string_value = "APPLIED")]
+    Applied,
+    /// Checked by the butler, waiting for the manager.
+    #[sea_orm(string_value = "REVIEWED")]
+    Reviewed,
+    /// Approved: the deposit and management fee are billed; the permit follows payment.
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    /// Refused, with a reason.
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    /// Withdrawn by the owner before approval.
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+    /// Permit issued, works under way, worker passes valid.
+    #[sea_orm(string_value = "IN_PROGRESS")]
+    InProgress,
+}

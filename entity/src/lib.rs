@@ -29,3 +29,6 @@ pub mod repair_order;
 pub mod repair_photo;
 pub mod repair_setting;
 pub mod service_price;
+pub mod renovation;
+pub mod renovation_rule;
+pub mod renovation_worker;

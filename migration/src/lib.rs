@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_000002_fees;
 mod m20261123_000003_repairs;
+mod m20261123_000004_renovation;
 pub mod util;
 
 pub struct Migrator;
@@ -12,6 +13,7 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![Box::new(m20261123_000001_foundation::Migration), Box::new(m20261123_000002_fees::Migration),
-            Box::new(m20261123_000003_repairs::Migration)]
+            Box::new(m20261123_000003_repairs::Migration),
+            Box::new(m20261123_000004_renovation::Migration)]
     }
 }

@@ -18,10 +18,11 @@ pub enum NodeKind {
     Bill,
     Payment,
     RepairOrder,
+    Renovation,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 13] = [
+    const ALL: [NodeKind; 14] = [
         NodeKind::Community,
         NodeKind::Building,
         NodeKind::Unit,
@@ -35,6 +36,7 @@ impl NodeKind {
         NodeKind::Bill,
         NodeKind::Payment,
         NodeKind::RepairOrder,
+        NodeKind::Renovation,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -51,6 +53,7 @@ impl NodeKind {
             NodeKind::Bill => "Bill",
             NodeKind::Payment => "Payment",
             NodeKind::RepairOrder => "RepairOrder",
+            NodeKind::Renovation => "Renovation",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod guard;
 pub mod loaders;
 pub mod members;
 pub mod node;
+pub mod renovation;
 pub mod repairs;
 pub mod staff;
 
@@ -19,7 +20,7 @@ use std::sync::Arc;
 
 /// Read the estate, its people and your own profile. Start with `me`.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery, repairs::RepairQuery);
+pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery, repairs::RepairQuery, renovation::RenovationQuery);
 
 /// Sign in, manage house members, staff and API keys, fees and payments.
 #[derive(MergedObject, Default)]
@@ -29,6 +30,7 @@ pub struct Mutation(
     staff::StaffMutation,
     fees::FeeMutation,
     repairs::RepairMutation,
+    renovation::RenovationMutation,
 );
 
 /// Live feeds over `/graphql/ws` (graphql-transport-ws; authenticate in `connection_init`).

@@ -27,6 +27,7 @@ pub enum Node {
     Bill(Bill),
     Payment(Payment),
     RepairOrder(super::repairs::RepairOrder),
+    Renovation(super::renovation::Renovation),
 }
 
 #[derive(Default)]
@@ -62,6 +63,7 @@ impl NodeQuery {
             NodeKind::Bill => Node::Bill(Bill(fees::billing::get(cx, gid.id).await?)),
             NodeKind::Payment => Node::Payment(Payment(fees::payments::get(cx, gid.id).await?)),
             NodeKind::RepairOrder => Node::RepairOrder(super::repairs::RepairOrder(crate::service::repairs::get(cx, gid.id).await?)),
+            NodeKind::Renovation => Node::Renovation(super::renovation::Renovation(crate::service::renovation::get(cx, gid.id).await?)),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.
                 let me = cx.actor.user()?;

@@ -8,6 +8,7 @@ pub mod events;
 pub mod fees;
 pub mod members;
 pub mod page;
+pub mod renovation;
 pub mod repairs;
 pub mod staff;
 pub mod throttle;

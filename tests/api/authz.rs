@@ -74,6 +74,10 @@ async fn every_role_gets_exactly_what_it_may() {
     let (order_a, _) = crate::repairs::booked(&app, "authz-setup").await;
     let tech_staff = crate::repairs::technician_staff_id(&app).await;
 
+    // Renovation: owner 1 applies for house A.
+    let ren_a = app.gql(Some(&app.login(OWNER1).await), "mutation($i: ApplyRenovationInput!) { applyRenovation(input: $i) { id } }",
+        json!({ "i": crate::renovation::application(&house_a, 1, 20) })).await["data"]["applyRenovation"]["id"].clone();
+
     let mut tokens: Vec<Option<String>> = vec![];
     for role in ROLES {
         let phone = match role {
@@ -110,6 +114,7 @@ async fn every_role_gets_exactly_what_it_may() {
     let (bill_pay, bill_intent, bill_node) = (bill_a.clone(), bill_a.clone(), bill_a.clone());
     let (a_book, c_orders, c_targets, c_price, c_techs) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone());
     let (order_node, order_dispatch) = (order_a.clone(), order_a.clone());
+    let (a_ren, c_ren, c_gate, ren_node, ren_fwd) = (house_a.clone(), c1.clone(), c1.clone(), ren_a.clone(), ren_a.clone());
     let ops = vec![
         Op { name: "me", query: "{ me { id } }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
@@ -184,6 +189,18 @@ async fn every_role_gets_exactly_what_it_may() {
         Op { name: "dispatchRepair(order of A)", query: "mutation($o: ID!, $t: ID!, $at: DateTime!) { dispatchRepair(orderId: $o, technicianId: $t, appointmentAt: $at) { id } }",
              vars: Box::new(move |_| json!({ "o": order_dispatch, "t": tech_staff, "at": crate::repairs::in_hours(2) })),
              expect: [U, F, N, F, N, OK, I, F, N, I, N, I, N, N] },
+        Op { name: "applyRenovation(A)", query: "mutation($i: ApplyRenovationInput!) { applyRenovation(input: $i) { id } }",
+             vars: Box::new(move |_| json!({ "i": crate::renovation::application(&a_ren, 2, 12) })),
+             expect: [U, OK, N, F, N, F, F, N, N, F, F, F, N, F] },
+        Op { name: "renovations(C1)", query: "query($c: ID!) { renovations(communityId: $c) { edges { node { id } } } }", vars: Box::new(move |_| json!({ "c": c_ren })),
+             expect: [U, F, F, F, F, OK, OK, F, F, OK, F, OK, N, F] },
+        Op { name: "checkWorkerPass(C1)", query: "query($c: ID!) { checkWorkerPass(communityId: $c, code: \"ABCDEFGH\") { verdict } }", vars: Box::new(move |_| json!({ "c": c_gate })),
+             expect: [U, F, F, F, F, F, OK, F, OK, OK, F, OK, N, F] },
+        Op { name: "node(renovation of A)", query: "query($r: ID!) { node(id: $r) { id } }", vars: Box::new(move |_| json!({ "r": ren_node })),
+             expect: [U, OK, N, OK, N, OK, OK, N, N, OK, N, OK, N, N] },
+        // The butler forwards first; the manager and admin then find it already REVIEWED.
+        Op { name: "forwardRenovation(A)", query: "mutation($r: ID!) { forwardRenovation(renovationId: $r) { state } }", vars: Box::new(move |_| json!({ "r": ren_fwd })),
+             expect: [U, F, N, F, N, OK, F, N, N, I, N, I, N, N] },
         Op { name: "changeStaffRole(technician)", query: "mutation($s: ID!) { changeStaffRole(staffId: $s, role: TECHNICIAN) { id } }",
              vars: Box::new(move |_| json!({ "s": technician_staff })),
              expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },

@@ -8,6 +8,7 @@ mod helpers;
 mod http;
 mod members;
 mod photos;
+mod renovation;
 mod repairs;
 mod schema;
 mod screens;

@@ -1,0 +1,71 @@
+//! The renovation workflow as one table: (state, action, who) → next state.
+use entity::enums::RenovationState as S;
+
+/// What someone does to a renovation application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenovationAction {
+    /// The owner submits a draft.
+    Submit,
+    /// The owner withdraws before approval.
+    Withdraw,
+    /// The butler has checked it and passes it to the manager.
+    Forward,
+    /// The manager approves: deposit and fee are billed.
+    Approve,
+    /// The manager refuses, with a reason.
+    Reject,
+    /// Staff issue the permit once deposit and fee are paid.
+    IssuePermit,
+}
+
+/// Who may take a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Party {
+    /// The owner of the house.
+    Owner,
+    /// The butler of the building (or the manager).
+    Butler,
+    /// The community's manager.
+    Manager,
+    /// Reception, the butler or the manager at the counter.
+    Desk,
+}
+
+use Party::*;
+use RenovationAction::*;
+
+pub const TRANSITIONS: &[(S, RenovationAction, Party, S)] = &[
+    (S::Draft, Submit, Owner, S::Applied),
+    (S::Applied, Withdraw, Owner, S::Withdrawn),
+    (S::Reviewed, Withdraw, Owner, S::Withdrawn),
+    (S::Applied, Forward, Butler, S::Reviewed),
+    (S::Reviewed, Approve, Manager, S::Approved),
+    (S::Applied, Reject, Manager, S::Rejected),
+    (S::Reviewed, Reject, Manager, S::Rejected),
+    (S::Approved, IssuePermit, Desk, S::InProgress),
+];
+
+pub fn next(state: S, action: RenovationAction, party: Party) -> Option<S> {
+    TRANSITIONS.iter().find(|t| t.0 == state && t.1 == action && t.2 == party).map(|t| t.3)
+}
+
+pub fn exists_from(state: S, action: RenovationAction) -> bool {
+    TRANSITIONS.iter().any(|t| t.0 == state && t.1 == action)
+}
+
+/// Whether `party` may ever take `action` (from some state).
+pub fn may_ever(action: RenovationAction, party: Party) -> bool {
+    TRANSITIONS.iter().any(|t| t.1 == action && t.2 == party)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn only_the_manager_approves_and_only_after_the_butler() {
+        assert_eq!(next(S::Reviewed, Approve, Manager), Some(S::Approved));
+        assert_eq!(next(S::Reviewed, Approve, Butler), None);
+        assert_eq!(next(S::Applied, Approve, Manager), None);
+        assert_eq!(next(S::Approved, Withdraw, Owner), None, "no withdrawal once approved");
+    }
+}

@@ -1,0 +1,340 @@
+//! Renovation permits as the owner app, the service desk and the gate see them.
+use super::connection::{connection, page_args};
+use super::estate::House;
+use super::fees::Bill;
+use super::loaders::load_one;
+use super::{cx, loaders};
+use crate::domain::{GlobalId, NodeKind};
+use crate::service::renovation::{self as svc, PassVerdict};
+use async_graphql::{Context, InputObject, Object, Result, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::RenovationState;
+use entity::{renovation, renovation_worker};
+
+fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
+    Ok(GlobalId::decode_as(field, raw, kind)?)
+}
+
+/// A renovation application and, once issued, its permit (装修许可证).
+pub struct Renovation(pub renovation::Model);
+
+/// A renovation: what, who, when, and where it stands.
+#[Object]
+impl Renovation {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::Renovation, self.0.id)
+    }
+    /// Where it stands.
+    async fn state(&self) -> RenovationState {
+        self.0.state
+    }
+    /// The scope of works.
+    async fn scope(&self) -> &str {
+        &self.0.scope
+    }
+    /// Whether non-structural walls are changed.
+    async fn touches_walls(&self) -> bool {
+        self.0.touches_walls
+    }
+    /// Whether plumbing is changed.
+    async fn touches_plumbing(&self) -> bool {
+        self.0.touches_plumbing
+    }
+    /// Whether electrics are changed.
+    async fn touches_electrics(&self) -> bool {
+        self.0.touches_electrics
+    }
+    /// Whether windows are changed.
+    async fn touches_windows(&self) -> bool {
+        self.0.touches_windows
+    }
+    /// Contractor company.
+    async fn contractor_company(&self) -> &str {
+        &self.0.contractor_company
+    }
+    /// Contractor's business licence number.
+    async fn contractor_licence(&self) -> &str {
+        &self.0.contractor_licence
+    }
+    /// Person in charge on site.
+    async fn contractor_person(&self) -> &str {
+        &self.0.contractor_person
+    }
+    /// Phone of the person in charge.
+    async fn contractor_phone(&self) -> &str {
+        &self.0.contractor_phone
+    }
+    /// First day of works.
+    async fn planned_start(&self) -> NaiveDate {
+        self.0.planned_start
+    }
+    /// Last day of works.
+    async fn planned_end(&self) -> NaiveDate {
+        self.0.planned_end
+    }
+    /// The permit number, once issued.
+    async fn permit_no(&self) -> Option<&str> {
+        self.0.permit_no.as_deref()
+    }
+    /// The reviewer's note, or why it was rejected.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// When it was submitted.
+    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.submitted_at
+    }
+    /// The house.
+    async fn house(&self, ctx: &Context<'_>) -> Result<House> {
+        Ok(House(load_one(&loaders(ctx).house, self.0.house_id).await?))
+    }
+    /// The renovation deposit bill (after approval).
+    async fn deposit_bill(&self, ctx: &Context<'_>) -> Result<Option<Bill>> {
+        match self.0.deposit_bill_id {
+            Some(b) => Ok(crate::service::fees::billing::get(cx(ctx), b).await.ok().map(Bill)),
+            None => Ok(None),
+        }
+    }
+    /// The renovation management fee bill (after approval).
+    async fn fee_bill(&self, ctx: &Context<'_>) -> Result<Option<Bill>> {
+        match self.0.fee_bill_id {
+            Some(b) => Ok(crate::service::fees::billing::get(cx(ctx), b).await.ok().map(Bill)),
+            None => Ok(None),
+        }
+    }
+    /// The workers and their pass codes (a handful, so a plain list).
+    async fn workers(&self, ctx: &Context<'_>) -> Result<Vec<Worker>> {
+        Ok(svc::workers_of(cx(ctx), &self.0).await?.into_iter().map(Worker).collect())
+    }
+}
+
+/// A worker on the permit.
+pub struct Worker(pub renovation_worker::Model);
+
+/// A worker and their gate pass.
+#[Object]
+impl Worker {
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// ID number, masked except the last four characters.
+    async fn id_number(&self) -> String {
+        format!("**************{}", &self.0.id_number[self.0.id_number.len().saturating_sub(4)..])
+    }
+    /// Phone.
+    async fn phone(&self) -> &str {
+        &self.0.phone
+    }
+    /// The code the guard checks at the gate (valid once the permit is issued).
+    async fn pass_code(&self) -> &str {
+        &self.0.pass_code
+    }
+}
+
+/// What the gate sees when a pass is checked: valid or not, why, and whose.
+pub struct PassCheck(pub svc::PassCheck);
+
+/// A pass check: only what the gate needs.
+#[Object]
+impl PassCheck {
+    /// Whether the gate may open.
+    async fn valid(&self) -> bool {
+        self.0.verdict == PassVerdict::Valid
+    }
+    /// Why (VALID, or the reason it is not).
+    async fn verdict(&self) -> PassVerdict {
+        self.0.verdict
+    }
+    /// The worker's name.
+    async fn worker_name(&self) -> Option<&str> {
+        self.0.worker_name.as_deref()
+    }
+    /// The house being renovated (building, unit, number).
+    async fn house_address(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(h) = self.0.house_id else { return Ok(None) };
+        let l = loaders(ctx);
+        let house = load_one(&l.house, h).await?;
+        let (b, u) = futures_util::try_join!(load_one(&l.building, house.building_id), load_one(&l.unit, house.unit_id))?;
+        Ok(Some(format!("{} {} {}", b.name, u.name, house.number)))
+    }
+    /// Last day of the permit.
+    async fn valid_until(&self) -> Option<NaiveDate> {
+        self.0.valid_until
+    }
+}
+
+/// A worker to register.
+#[derive(InputObject)]
+pub struct WorkerInput {
+    /// Name.
+    pub name: String,
+    /// 18-character resident ID number.
+    pub id_number: String,
+    /// Mobile number.
+    pub phone: String,
+}
+
+/// An application for a renovation permit.
+#[derive(InputObject)]
+pub struct ApplyRenovationInput {
+    /// The owner's house.
+    pub house_id: ID,
+    /// Scope of works.
+    pub scope: String,
+    /// Non-structural walls.
+    #[graphql(default)]
+    pub touches_walls: bool,
+    /// Plumbing.
+    #[graphql(default)]
+    pub touches_plumbing: bool,
+    /// Electrics.
+    #[graphql(default)]
+    pub touches_electrics: bool,
+    /// The facade (always refused).
+    #[graphql(default)]
+    pub touches_facade: bool,
+    /// Windows.
+    #[graphql(default)]
+    pub touches_windows: bool,
+    /// A load-bearing wall (always refused).
+    #[graphql(default)]
+    pub load_bearing: bool,
+    /// Contractor company.
+    pub contractor_company: String,
+    /// Contractor's business licence number.
+    pub contractor_licence: String,
+    /// Person in charge on site.
+    pub contractor_person: String,
+    /// Phone of the person in charge.
+    pub contractor_phone: String,
+    /// First day of works.
+    pub planned_start: NaiveDate,
+    /// Last day of works (the community's maximum applies, 90 days by default).
+    pub planned_end: NaiveDate,
+    /// The workers.
+    pub workers: Vec<WorkerInput>,
+    /// Submit now (true) or save a draft (false).
+    #[graphql(default = true)]
+    pub submit: bool,
+}
+
+crate::connection_type!(RenovationConnection, RenovationEdge, Renovation, "renovation applications");
+
+#[derive(Default)]
+pub struct RenovationQuery;
+
+#[Object]
+impl RenovationQuery {
+    /// The owner's applications and permits.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn my_renovations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<RenovationConnection> {
+        let page = svc::mine(cx(ctx), &page_args(after, before, first, last)?).await?;
+        Ok(connection(page, |m| m.id, Renovation))
+    }
+    /// The community's applications (reception, manager; a butler: their buildings).
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[allow(clippy::too_many_arguments)]
+    async fn renovations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community.")] community_id: ID,
+        #[graphql(desc = "Only this state (e.g. APPLIED for the butler's review, REVIEWED for the manager's).")] state: Option<RenovationState>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<RenovationConnection> {
+        let c = id_of("communityId", &community_id, NodeKind::Community)?;
+        let page = svc::of_community(cx(ctx), c, state, &page_args(after, before, first, last)?).await?;
+        Ok(connection(page, |m| m.id, Renovation))
+    }
+    /// The guard checks a worker's pass code now (security, reception, manager).
+    async fn check_worker_pass(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community of the gate.")] community_id: ID,
+        #[graphql(desc = "The code on the pass.")] code: String,
+    ) -> Result<PassCheck> {
+        let c = id_of("communityId", &community_id, NodeKind::Community)?;
+        Ok(PassCheck(svc::check_pass(cx(ctx), c, &code, crate::service::now()).await?))
+    }
+}
+
+fn ren_id(raw: &ID) -> Result<i64> {
+    id_of("renovationId", raw, NodeKind::Renovation)
+}
+
+#[derive(Default)]
+pub struct RenovationMutation;
+
+#[Object]
+impl RenovationMutation {
+    /// The owner applies for their house (or saves a draft).
+    async fn apply_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] input: ApplyRenovationInput) -> Result<Renovation> {
+        let a = svc::Application {
+            house_id: id_of("houseId", &input.house_id, NodeKind::House)?,
+            scope: input.scope,
+            touches_walls: input.touches_walls,
+            touches_plumbing: input.touches_plumbing,
+            touches_electrics: input.touches_electrics,
+            touches_facade: input.touches_facade,
+            touches_windows: input.touches_windows,
+            load_bearing: input.load_bearing,
+            contractor_company: input.contractor_company,
+            contractor_licence: input.contractor_licence,
+            contractor_person: input.contractor_person,
+            contractor_phone: input.contractor_phone,
+            planned_start: input.planned_start,
+            planned_end: input.planned_end,
+            workers: input.workers.into_iter().map(|w| svc::NewWorker { name: w.name, id_number: w.id_number, phone: w.phone }).collect(),
+            submit: input.submit,
+        };
+        Ok(Renovation(svc::apply(cx(ctx), a).await?))
+    }
+    /// Submit a draft.
+    async fn submit_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID) -> Result<Renovation> {
+        Ok(Renovation(svc::submit(cx(ctx), ren_id(&renovation_id)?).await?))
+    }
+    /// The owner withdraws a submitted application (until approved).
+    async fn withdraw_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID, #[graphql(desc = "Why.")] reason: Option<String>) -> Result<Renovation> {
+        Ok(Renovation(svc::withdraw(cx(ctx), ren_id(&renovation_id)?, reason).await?))
+    }
+    /// The butler has checked the application and forwards it to the manager.
+    async fn forward_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID, #[graphql(desc = "Notes for the manager.")] note: Option<String>) -> Result<Renovation> {
+        Ok(Renovation(svc::forward(cx(ctx), ren_id(&renovation_id)?, note).await?))
+    }
+    /// The manager approves: the deposit and management fee are billed to the house.
+    async fn approve_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID, #[graphql(desc = "Conditions or notes.")] note: Option<String>) -> Result<Renovation> {
+        Ok(Renovation(svc::approve(cx(ctx), ren_id(&renovation_id)?, note).await?))
+    }
+    /// The manager rejects, with a reason.
+    async fn reject_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID, #[graphql(desc = "Why.")] reason: String) -> Result<Renovation> {
+        Ok(Renovation(svc::reject(cx(ctx), ren_id(&renovation_id)?, reason).await?))
+    }
+    /// Set the community's renovation rules (manager): longest plan, working hours, holidays.
+    async fn set_renovation_rules(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community.")] community_id: ID,
+        #[graphql(desc = "Longest plan in days (default 90).")] max_days: i32,
+        #[graphql(desc = "Local working hours, e.g. \"08:00-12:00,14:00-18:00\".")] work_windows: String,
+        #[graphql(desc = "Days with no work.", default)] holidays: Vec<NaiveDate>,
+    ) -> Result<bool> {
+        let c = id_of("communityId", &community_id, NodeKind::Community)?;
+        svc::set_rules(cx(ctx), c, max_days, &work_windows, &holidays).await?;
+        Ok(true)
+    }
+    /// Issue the permit once deposit and fee are paid (reception, butler, manager).
+    async fn issue_renovation_permit(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID) -> Result<Renovation> {
+        Ok(Renovation(svc::issue_permit(cx(ctx), ren_id(&renovation_id)?).await?))
+    }
+}

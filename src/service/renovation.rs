@@ -1,0 +1,516 @@
+//! Renovation permits (装修管理程序): the owner applies, the butler checks, the manager approves
+//! against the deposit and management fee (billed through the fees service), the permit is
+//! issued once both are paid, and worker passes are checked at the gate.
+use super::events::{self, NewEvent};
+use super::fees::billing::{raise_charge_in, LineDraft};
+use super::page::{paginate, Page, PageArgs};
+use super::{estate, Cx};
+use crate::domain::renovation_flow::{self, Party, RenovationAction};
+use crate::domain::{Fen, Phone};
+use crate::error::{AppError, AppResult};
+use chrono::{NaiveDate, NaiveTime, Timelike};
+use entity::enums::{BillingCycle, FeeKind, HouseStatus, RenovationState, StaffRole};
+use entity::{bill, fee_item, house, renovation, renovation_rule, renovation_worker};
+use rand::Rng;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+
+/// A community's renovation rules (defaults when it has none).
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub max_days: i64,
+    /// Local working windows.
+    pub windows: Vec<(NaiveTime, NaiveTime)>,
+    pub holidays: Vec<NaiveDate>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self::parse(90, "08:00-12:00,14:00-18:00", "")
+    }
+}
+
+impl Rules {
+    fn parse(max_days: i64, windows: &str, holidays: &str) -> Self {
+        let windows = windows
+            .split(',')
+            .filter_map(|w| {
+                let (a, b) = w.trim().split_once('-')?;
+                Some((NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?, NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?))
+            })
+            .collect();
+        let holidays = holidays.split(',').filter_map(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok()).collect();
+        Self { max_days, windows, holidays }
+    }
+}
+
+pub async fn rules(cx: &Cx, community_id: i64) -> AppResult<Rules> {
+    Ok(renovation_rule::Entity::find()
+        .filter(renovation_rule::Column::CommunityId.eq(community_id))
+        .one(cx.db())
+        .await?
+        .map(|r| Rules::parse(r.max_days as i64, &r.work_windows, &r.holidays))
+        .unwrap_or_default())
+}
+
+/// The manager sets the community's renovation rules.
+pub async fn set_rules(cx: &Cx, community_id: i64, max_days: i32, windows: &str, holidays: &[NaiveDate]) -> AppResult<Rules> {
+    estate::community(cx, community_id).await?;
+    super::fees::require_staff_in(cx, community_id, &[StaffRole::Manager])?;
+    if !(1..=365).contains(&max_days) {
+        return Err(AppError::bad_input("maxDays", "最长工期应在 1 到 365 天之间", "The longest plan must be 1–365 days"));
+    }
+    let parsed = Rules::parse(max_days as i64, windows, "");
+    let parts = windows.split(',').filter(|w| !w.trim().is_empty()).count();
+    if parts == 0 || parsed.windows.len() != parts || parsed.windows.iter().any(|(a, b)| a >= b) {
+        return Err(AppError::bad_input("workWindows", "施工时段格式应为 08:00-12:00,14:00-18:00", "Working hours look like 08:00-12:00,14:00-18:00"));
+    }
+    let holidays_text = holidays.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",");
+    renovation_rule::Entity::insert(renovation_rule::ActiveModel {
+        community_id: Set(community_id),
+        max_days: Set(max_days),
+        work_windows: Set(windows.replace(' ', "")),
+        holidays: Set(holidays_text),
+        ..Default::default()
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(renovation_rule::Column::CommunityId)
+            .update_columns([renovation_rule::Column::MaxDays, renovation_rule::Column::WorkWindows, renovation_rule::Column::Holidays])
+            .to_owned(),
+    )
+    .exec_without_returning(cx.db())
+    .await?;
+    rules(cx, community_id).await
+}
+
+pub struct NewWorker {
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+}
+
+pub struct Application {
+    pub house_id: i64,
+    pub scope: String,
+    pub touches_walls: bool,
+    pub touches_plumbing: bool,
+    pub touches_electrics: bool,
+    pub touches_facade: bool,
+    pub touches_windows: bool,
+    pub load_bearing: bool,
+    pub contractor_company: String,
+    pub contractor_licence: String,
+    pub contractor_person: String,
+    pub contractor_phone: String,
+    pub planned_start: NaiveDate,
+    pub planned_end: NaiveDate,
+    pub workers: Vec<NewWorker>,
+    /// Submit now, or keep as a draft.
+    pub submit: bool,
+}
+
+fn required(field: &str, v: &str) -> AppResult<String> {
+    let v = v.trim();
+    if v.is_empty() || v.chars().count() > 100 {
+        return Err(AppError::bad_input(field, "此项必填（最多 100 字）", "This field is required (at most 100 characters)"));
+    }
+    Ok(v.to_owned())
+}
+
+/// A mainland resident ID number: 17 digits and a digit or X.
+fn id_number(v: &str) -> AppResult<String> {
+    let v = v.trim().to_ascii_uppercase();
+    let ok = v.len() == 18 && v[..17].bytes().all(|b| b.is_ascii_digit()) && matches!(v.as_bytes()[17], b'0'..=b'9' | b'X');
+    if !ok {
+        return Err(AppError::bad_input("workers.idNumber", "工人身份证号须为 18 位", "Each worker needs an 18-character ID number"));
+    }
+    Ok(v)
+}
+
+/// The owner applies for their house (as a draft, or submitted at once).
+pub async fn apply(cx: &Cx, a: Application) -> AppResult<renovation::Model> {
+    let h = estate::house(cx, a.house_id).await?;
+    if !cx.reach().await?.owns(h.id) {
+        return Err(AppError::Forbidden);
+    }
+    // Structural and facade changes are never allowed (装修管理规定).
+    if a.load_bearing {
+        return Err(AppError::bad_input("loadBearing", "不得改动承重墙", "Load-bearing walls may not be changed"));
+    }
+    if a.touches_facade {
+        return Err(AppError::bad_input("touchesFacade", "不得改变建筑外立面", "The facade may not be changed"));
+    }
+    let rules = rules(cx, h.community_id).await?;
+    if a.planned_end < a.planned_start {
+        return Err(AppError::bad_input("plannedEnd", "结束日期早于开始日期", "The end is before the start"));
+    }
+    if a.planned_start < super::today_in_community() {
+        return Err(AppError::bad_input("plannedStart", "开始日期不能早于今天", "The start is in the past"));
+    }
+    let days = (a.planned_end - a.planned_start).num_days() + 1;
+    if days > rules.max_days {
+        return Err(AppError::bad_input(
+            "plannedEnd",
+            format!("工期 {days} 天，超过本小区上限 {} 天", rules.max_days),
+            format!("{days} days exceeds this community's limit of {} days", rules.max_days),
+        ));
+    }
+    if a.workers.is_empty() {
+        return Err(AppError::bad_input("workers", "请登记施工人员", "List the workers"));
+    }
+    let mut workers = vec![];
+    for w in &a.workers {
+        workers.push((required("workers.name", &w.name)?, id_number(&w.id_number)?, Phone::parse("workers.phone", &w.phone)?));
+    }
+    let scope = required("scope", &a.scope)?;
+    let company = required("contractorCompany", &a.contractor_company)?;
+    let licence = required("contractorLicence", &a.contractor_licence)?;
+    let person = required("contractorPerson", &a.contractor_person)?;
+    let contractor_phone = Phone::parse("contractorPhone", &a.contractor_phone)?;
+    let user = cx.actor.user()?.user_id;
+    let now = super::now();
+    let txn = cx.db().begin().await?;
+    let row = renovation::ActiveModel {
+        community_id: Set(h.community_id),
+        building_id: Set(h.building_id),
+        house_id: Set(h.id),
+        applicant_user_id: Set(user),
+        state: Set(if a.submit { RenovationState::Applied } else { RenovationState::Draft }),
+        scope: Set(scope),
+        touches_walls: Set(a.touches_walls),
+        touches_plumbing: Set(a.touches_plumbing),
+        touches_electrics: Set(a.touches_electrics),
+        touches_facade: Set(false),
+        touches_windows: Set(a.touches_windows),
+        load_bearing: Set(false),
+        contractor_company: Set(company),
+        contractor_licence: Set(licence),
+        contractor_person: Set(person),
+        contractor_phone: Set(contractor_phone.as_str().to_owned()),
+        planned_start: Set(a.planned_start),
+        planned_end: Set(a.planned_end),
+        created_at: Set(now),
+        submitted_at: Set(a.submit.then_some(now)),
+        version: Set(0),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for (name, id, phone) in workers {
+        renovation_worker::ActiveModel {
+            community_id: Set(h.community_id),
+            renovation_id: Set(row.id),
+            name: Set(name),
+            id_number: Set(id),
+            phone: Set(phone.as_str().to_owned()),
+            pass_code: Set(new_pass_code()),
+            created_at: Set(now),
+            removed_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.applied", "Renovation", row.id).to(row.state.to_value())).await?;
+    txn.commit().await?;
+    cx.core.bus.publish([ev]);
+    Ok(row)
+}
+
+/// Eight characters a guard can type: no 0/O or 1/I.
+fn new_pass_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut rng = rand::thread_rng();
+    (0..8).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// Who may see an application: its owner (and household), the community's desk staff (a butler:
+/// their buildings), the manager, admins. Drafts only their owner.
+pub async fn get(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
+    cx.actor.require_signed_in()?;
+    let r = renovation::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let user = cx.actor.user().ok().map(|u| u.user_id);
+    if user == Some(r.applicant_user_id) {
+        return Ok(r);
+    }
+    if r.state == RenovationState::Draft {
+        return Err(AppError::NotFound);
+    }
+    let reach = cx.reach().await?;
+    let staff_ok = cx.actor.staff().is_some_and(|s| {
+        s.role == StaffRole::Admin
+            || (s.community_id == Some(r.community_id)
+                && match s.role {
+                    StaffRole::Manager | StaffRole::Reception => true,
+                    StaffRole::Butler => s.building_ids.contains(&r.building_id),
+                    _ => false,
+                })
+    });
+    if staff_ok || reach.binding(r.house_id).is_some() {
+        Ok(r)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn parties(cx: &Cx, r: &renovation::Model, owns: bool) -> Vec<Party> {
+    let mut out = vec![];
+    if owns {
+        out.push(Party::Owner);
+    }
+    if let Some(s) = cx.actor.staff() {
+        let here = s.role == StaffRole::Admin || s.community_id == Some(r.community_id);
+        let building = s.role != StaffRole::Butler || s.building_ids.contains(&r.building_id);
+        if here && building {
+            match s.role {
+                StaffRole::Butler => out.extend([Party::Butler, Party::Desk]),
+                StaffRole::Manager | StaffRole::Admin => out.extend([Party::Butler, Party::Manager, Party::Desk]),
+                StaffRole::Reception => out.push(Party::Desk),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Looks the step up in the table: the application and its next state, or why not.
+async fn step(cx: &Cx, id: i64, action: RenovationAction) -> AppResult<(renovation::Model, RenovationState)> {
+    let r = get(cx, id).await?;
+    let owns = cx.reach().await?.owns(r.house_id);
+    let mine = parties(cx, &r, owns);
+    let Some(next) = mine.iter().find_map(|p| renovation_flow::next(r.state, action, *p)) else {
+        // Not a step this caller can ever take (a butler approving), or not theirs here.
+        if !mine.iter().any(|p| renovation_flow::may_ever(action, *p)) || renovation_flow::exists_from(r.state, action) {
+            return Err(AppError::Forbidden);
+        }
+        return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: format!("{action:?}") });
+    };
+    Ok((r, next))
+}
+
+/// Applies a step with an optimistic lock and records its event.
+async fn commit_step(
+    cx: &Cx,
+    txn: &sea_orm::DatabaseTransaction,
+    r: &renovation::Model,
+    action: &'static str,
+    next: RenovationState,
+    note: Option<String>,
+    extra: Vec<(renovation::Column, sea_orm::Value)>,
+) -> AppResult<events::Published> {
+    let mut q = renovation::Entity::update_many()
+        .col_expr(renovation::Column::State, Expr::value(next.to_value()))
+        .col_expr(renovation::Column::Version, Expr::value(r.version + 1));
+    for (c, v) in extra {
+        q = q.col_expr(c, Expr::value(v));
+    }
+    if note.is_some() {
+        q = q.col_expr(renovation::Column::Note, Expr::value(note.clone()));
+    }
+    let res = q.filter(renovation::Column::Id.eq(r.id)).filter(renovation::Column::Version.eq(r.version)).exec(txn).await?;
+    if res.rows_affected == 0 {
+        return Err(AppError::conflict("renovationId", "申请刚被他人更新，请刷新后重试", "The application changed meanwhile; reload and retry"));
+    }
+    let h = house::Entity::find_by_id(r.house_id).one(txn).await?.ok_or(AppError::NotFound)?;
+    let mut ev = events::record(txn, &cx.actor, NewEvent::about_house(&h, action, "Renovation", r.id).from(r.state.to_value()).to(next.to_value()).because(note)).await?;
+    ev.audience.push(r.applicant_user_id);
+    Ok(ev)
+}
+
+async fn simple(cx: &Cx, id: i64, action: RenovationAction, name: &'static str, note: Option<String>, extra: Vec<(renovation::Column, sea_orm::Value)>) -> AppResult<renovation::Model> {
+    let (r, next) = step(cx, id, action).await?;
+    let txn = cx.db().begin().await?;
+    let ev = commit_step(cx, &txn, &r, name, next, note, extra).await?;
+    txn.commit().await?;
+    cx.core.bus.publish([ev]);
+    get(cx, id).await
+}
+
+pub async fn submit(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
+    simple(cx, id, RenovationAction::Submit, "renovation.submitted", None, vec![(renovation::Column::SubmittedAt, super::now().into())]).await
+}
+
+pub async fn withdraw(cx: &Cx, id: i64, reason: Option<String>) -> AppResult<renovation::Model> {
+    simple(cx, id, RenovationAction::Withdraw, "renovation.withdrawn", reason, vec![]).await
+}
+
+pub async fn forward(cx: &Cx, id: i64, note: Option<String>) -> AppResult<renovation::Model> {
+    simple(cx, id, RenovationAction::Forward, "renovation.forwarded", note, vec![]).await
+}
+
+pub async fn reject(cx: &Cx, id: i64, reason: String) -> AppResult<renovation::Model> {
+    let reason = required("reason", &reason)?;
+    simple(cx, id, RenovationAction::Reject, "renovation.rejected", Some(reason), vec![(renovation::Column::DecidedAt, super::now().into())]).await
+}
+
+/// The one-off fee item of `kind` that prices renovations in this community.
+async fn renovation_item(cx: &Cx, community_id: i64, kind: FeeKind) -> AppResult<fee_item::Model> {
+    fee_item::Entity::find()
+        .filter(fee_item::Column::CommunityId.eq(community_id))
+        .filter(fee_item::Column::Kind.eq(kind))
+        .filter(fee_item::Column::Cycle.eq(BillingCycle::OneOff))
+        .filter(fee_item::Column::Active.eq(true))
+        .one(cx.db())
+        .await?
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "renovationId",
+                "本小区尚未设置装修押金或装修管理费收费项目",
+                "This community has no renovation deposit or renovation fee item in its price list",
+            )
+        })
+}
+
+/// The manager approves: the deposit and the management fee become bills of the house.
+pub async fn approve(cx: &Cx, id: i64, note: Option<String>) -> AppResult<renovation::Model> {
+    let (r, next) = step(cx, id, RenovationAction::Approve).await?;
+    let deposit = renovation_item(cx, r.community_id, FeeKind::RenovationDeposit).await?;
+    let fee = renovation_item(cx, r.community_id, FeeKind::RenovationFee).await?;
+    let line = |item: &fee_item::Model| LineDraft {
+        fee_item_id: Some(item.id),
+        description: format!("{}：{}", item.name, Fen(item.unit_price_fen)),
+        amount_fen: item.unit_price_fen,
+        late_fee_bps_per_day: None,
+        late_fee_grace_days: 0,
+        late_fee_cap_bps: None,
+    };
+    let txn = cx.db().begin().await?;
+    let h = house::Entity::find_by_id(r.house_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let deposit_bill = raise_charge_in(&txn, &h, &format!("renovation:{}:deposit", r.id), vec![line(&deposit)]).await?;
+    let fee_bill = raise_charge_in(&txn, &h, &format!("renovation:{}:fee", r.id), vec![line(&fee)]).await?;
+    let ev = commit_step(cx, &txn, &r, "renovation.approved", next, note, vec![
+        (renovation::Column::DepositBillId, deposit_bill.id.into()),
+        (renovation::Column::FeeBillId, fee_bill.id.into()),
+        (renovation::Column::DecidedAt, super::now().into()),
+    ])
+    .await?;
+    txn.commit().await?;
+    cx.core.bus.publish([ev]);
+    get(cx, id).await
+}
+
+/// Issues the permit once the deposit and fee are paid: the house is marked renovating and the
+/// workers' passes start to work.
+pub async fn issue_permit(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
+    let (r, next) = step(cx, id, RenovationAction::IssuePermit).await?;
+    let bills = bill::Entity::find().filter(bill::Column::Id.is_in([r.deposit_bill_id.unwrap_or(-1), r.fee_bill_id.unwrap_or(-1)])).all(cx.db()).await?;
+    let unpaid: Vec<&bill::Model> = bills.iter().filter(|b| b.paid_fen < b.amount_fen || b.cancelled_at.is_some()).collect();
+    if bills.len() != 2 || !unpaid.is_empty() {
+        return Err(AppError::InvalidStateTransition { current: "APPROVED (押金或管理费未缴清 / deposit or fee unpaid)".into(), action: "issuePermit".into() });
+    }
+    let community = entity::community::Entity::find_by_id(r.community_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let permit_no = format!("ZX-{}-{}-{:05}", community.code, super::today_in_community().format("%Y"), r.id);
+    let txn = cx.db().begin().await?;
+    house::Entity::update_many()
+        .col_expr(house::Column::Status, Expr::value(HouseStatus::Renovating.to_value()))
+        .filter(house::Column::Id.eq(r.house_id))
+        .exec(&txn)
+        .await?;
+    let ev = commit_step(cx, &txn, &r, "renovation.permit_issued", next, None, vec![
+        (renovation::Column::PermitNo, permit_no.into()),
+        (renovation::Column::IssuedAt, super::now().into()),
+    ])
+    .await?;
+    txn.commit().await?;
+    cx.core.bus.publish([ev]);
+    get(cx, id).await
+}
+
+pub async fn workers_of(cx: &Cx, r: &renovation::Model) -> AppResult<Vec<renovation_worker::Model>> {
+    Ok(renovation_worker::Entity::find()
+        .filter(renovation_worker::Column::RenovationId.eq(r.id))
+        .filter(renovation_worker::Column::RemovedAt.is_null())
+        .all(cx.db())
+        .await?)
+}
+
+/// The owner's applications.
+pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<renovation::Model>> {
+    let user = cx.actor.user()?.user_id;
+    let houses: Vec<i64> = cx.reach().await?.own.iter().map(|o| o.house_id).collect();
+    let q = renovation::Entity::find().filter(
+        sea_orm::Condition::any()
+            .add(renovation::Column::ApplicantUserId.eq(user))
+            .add(sea_orm::Condition::all().add(renovation::Column::HouseId.is_in(houses)).add(renovation::Column::State.ne(RenovationState::Draft))),
+    );
+    paginate(cx.db(), q, renovation::Column::Id, args).await
+}
+
+/// Staff lists (reception, manager; a butler their buildings), optionally one state.
+pub async fn of_community(cx: &Cx, community_id: i64, state: Option<RenovationState>, args: &PageArgs) -> AppResult<Page<renovation::Model>> {
+    estate::community(cx, community_id).await?;
+    super::fees::require_staff_in(cx, community_id, &[StaffRole::Reception, StaffRole::Butler, StaffRole::Manager])?;
+    let mut q = renovation::Entity::find()
+        .filter(renovation::Column::CommunityId.eq(community_id))
+        .filter(renovation::Column::State.ne(RenovationState::Draft));
+    if let Some(s) = cx.actor.staff().filter(|s| s.role == StaffRole::Butler) {
+        q = q.filter(renovation::Column::BuildingId.is_in(s.building_ids.clone()));
+    }
+    if let Some(s) = state {
+        q = q.filter(renovation::Column::State.eq(s));
+    }
+    paginate(cx.db(), q, renovation::Column::Id, args).await
+}
+
+/// Why a pass does or does not open the gate now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
+pub enum PassVerdict {
+    /// Valid now.
+    Valid,
+    /// No such pass in this community.
+    UnknownCode,
+    /// The permit is not issued (yet, or any more).
+    NotIssued,
+    /// Before the permit's first day.
+    NotStarted,
+    /// After the permit's last day.
+    Ended,
+    /// Outside the community's working hours.
+    OutsideHours,
+    /// A holiday: no work.
+    Holiday,
+    /// The worker was removed from the permit.
+    Revoked,
+}
+
+/// What the gate needs to know, nothing more.
+pub struct PassCheck {
+    pub verdict: PassVerdict,
+    pub worker_name: Option<String>,
+    pub house_id: Option<i64>,
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// A guard checks a worker's pass code at `at` (now, normally).
+pub async fn check_pass(cx: &Cx, community_id: i64, code: &str, at: chrono::DateTime<chrono::Utc>) -> AppResult<PassCheck> {
+    super::fees::require_staff_in(cx, community_id, &[StaffRole::Security, StaffRole::Reception, StaffRole::Manager])?;
+    let none = |v| PassCheck { verdict: v, worker_name: None, house_id: None, valid_until: None };
+    let Some(w) = renovation_worker::Entity::find()
+        .filter(renovation_worker::Column::PassCode.eq(code.trim().to_ascii_uppercase()))
+        .filter(renovation_worker::Column::CommunityId.eq(community_id))
+        .one(cx.db())
+        .await?
+    else {
+        return Ok(none(PassVerdict::UnknownCode));
+    };
+    let r = renovation::Entity::find_by_id(w.renovation_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let rules = rules(cx, community_id).await?;
+    let local = at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"));
+    let (day, time) = (local.date_naive(), local.time().with_nanosecond(0).expect("valid"));
+    let verdict = if w.removed_at.is_some() {
+        PassVerdict::Revoked
+    } else if r.state != RenovationState::InProgress {
+        PassVerdict::NotIssued
+    } else if day < r.planned_start {
+        PassVerdict::NotStarted
+    } else if day > r.planned_end {
+        PassVerdict::Ended
+    } else if rules.holidays.contains(&day) {
+        PassVerdict::Holiday
+    } else if !rules.windows.iter().any(|(a, b)| time >= *a && time < *b) {
+        PassVerdict::OutsideHours
+    } else {
+        PassVerdict::Valid
+    };
+    Ok(PassCheck { verdict, worker_name: Some(w.name), house_id: Some(r.house_id), valid_until: Some(r.planned_end) })
+}

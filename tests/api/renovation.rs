@@ -1,0 +1,139 @@
+//! Renovation permits: apply, review, approve against paid deposit and fee, passes at the gate.
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+const APPLY: &str = "mutation($i: ApplyRenovationInput!) { applyRenovation(input: $i) { id state workers { name passCode idNumber } } }";
+const PAY: &str = "mutation($k: String!, $b: ID!, $a: Fen!) { recordPayment(clientKey: $k, method: CASH, allocations: [{ billId: $b, amountFen: $a }]) { id } }";
+const CHECK: &str = "query($c: ID!, $code: String!) { checkWorkerPass(communityId: $c, code: $code) { valid verdict workerName houseAddress } }";
+
+fn day(offset: i64) -> String {
+    (guanjia::service::fees::today() + chrono::Duration::days(offset)).to_string()
+}
+
+pub fn application(house: &str, start: i64, end: i64) -> Value {
+    json!({ "houseId": house, "scope": "厨卫翻新，铺地板", "touchesPlumbing": true, "contractorCompany": "安居装饰公司", "contractorLicence": "91310000MA1FL0000X",
+            "contractorPerson": "赵工", "contractorPhone": "13700001111", "plannedStart": day(start), "plannedEnd": day(end),
+            "workers": [{ "name": "钱师傅", "idNumber": "110101199001011234", "phone": "13700002222" }, { "name": "孙师傅", "idNumber": "11010119900101123X", "phone": "13700003333" }] })
+}
+
+async fn price_list(app: &TestApp) {
+    let finance = app.login(FINANCE).await;
+    let c1 = app.community_id("CUIHU").await;
+    for (name, kind, fen) in [("装修押金", "RENOVATION_DEPOSIT", 200_000), ("装修管理费", "RENOVATION_FEE", 50_000)] {
+        let item = json!({ "communityId": c1, "name": name, "kind": kind, "formula": "FIXED", "cycle": "ONE_OFF", "unitPriceFen": fen });
+        let out = app.gql(Some(&finance), "mutation($i: CreateFeeItemInput!) { createFeeItem(input: $i) { id } }", json!({ "i": item })).await;
+        assert_eq!(outcome(&out), "OK", "{out}");
+    }
+}
+
+#[tokio::test]
+async fn a_permit_is_issued_only_after_deposit_and_fee_are_paid_and_passes_work_at_the_gate() {
+    let app = spawn_app().await;
+    price_list(&app).await;
+    let owner = app.login(OWNER1).await;
+    let butler = app.login(BUTLER).await;
+    let manager = app.login(MANAGER).await;
+    let reception = app.login(RECEPTION).await;
+    let security = app.login(SECURITY).await;
+    let c1 = app.community_id("CUIHU").await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let out = app.gql(Some(&owner), APPLY, json!({ "i": application(&house, 0, 30) })).await;
+    assert_eq!(out["data"]["applyRenovation"]["state"], "APPLIED", "{out}");
+    let id = out["data"]["applyRenovation"]["id"].clone();
+    let code = out["data"]["applyRenovation"]["workers"][0]["passCode"].as_str().unwrap().to_owned();
+    assert_eq!(out["data"]["applyRenovation"]["workers"][0]["idNumber"], "**************1234");
+    let step = |name: &'static str| format!("mutation($r: ID!) {{ {name}(renovationId: $r) {{ state permitNo depositBill {{ id amountFen }} feeBill {{ id amountFen }} }} }}");
+
+    // Approval by a butler is refused; the butler forwards, the manager approves.
+    assert_eq!(error_code(&app.gql(Some(&butler), &step("approveRenovation"), json!({ "r": id })).await), "FORBIDDEN");
+    assert_eq!(app.gql(Some(&butler), &step("forwardRenovation"), json!({ "r": id })).await["data"]["forwardRenovation"]["state"], "REVIEWED");
+    let approved = app.gql(Some(&manager), &step("approveRenovation"), json!({ "r": id })).await;
+    let r = &approved["data"]["approveRenovation"];
+    assert_eq!(r["state"], "APPROVED", "{approved}");
+    assert_eq!(r["depositBill"]["amountFen"], 200_000);
+    // Not paid yet: no permit, the pass does not open the gate.
+    let early = app.gql(Some(&reception), &step("issueRenovationPermit"), json!({ "r": id })).await;
+    assert_eq!(error_code(&early), "INVALID_STATE_TRANSITION");
+    let chk = app.gql(Some(&security), CHECK, json!({ "c": c1, "code": code })).await;
+    assert_eq!(chk["data"]["checkWorkerPass"]["verdict"], "NOT_ISSUED", "{chk}");
+    for (k, bill, amount) in [("dep", &r["depositBill"]["id"], 200_000), ("fee", &r["feeBill"]["id"], 50_000)] {
+        assert_eq!(outcome(&app.gql(Some(&reception), PAY, json!({ "k": k, "b": bill, "a": amount })).await), "OK");
+    }
+    let issued = app.gql(Some(&reception), &step("issueRenovationPermit"), json!({ "r": id })).await;
+    assert_eq!(issued["data"]["issueRenovationPermit"]["state"], "IN_PROGRESS", "{issued}");
+    assert!(issued["data"]["issueRenovationPermit"]["permitNo"].as_str().unwrap().starts_with("ZX-CUIHU-"));
+    let status = app.gql(Some(&owner), "query($h: ID!) { node(id: $h) { ... on House { status } } }", json!({ "h": house })).await;
+    assert_eq!(status["data"]["node"]["status"], "RENOVATING");
+
+    // At the gate: the rules decide. Working all day → valid; a holiday → not; off hours → not.
+    let rules = "mutation($c: ID!, $w: String!, $h: [NaiveDate!]!) { setRenovationRules(communityId: $c, maxDays: 90, workWindows: $w, holidays: $h) }";
+    app.gql(Some(&manager), rules, json!({ "c": c1, "w": "00:00-23:59", "h": [] })).await;
+    let chk = app.gql(Some(&security), CHECK, json!({ "c": c1, "code": code.to_lowercase() })).await;
+    assert_eq!(chk["data"]["checkWorkerPass"], json!({ "valid": true, "verdict": "VALID", "workerName": "钱师傅", "houseAddress": "1栋 1单元 101" }), "{chk}");
+    app.gql(Some(&manager), rules, json!({ "c": c1, "w": "00:00-23:59", "h": [day(0)] })).await;
+    assert_eq!(app.gql(Some(&security), CHECK, json!({ "c": c1, "code": code })).await["data"]["checkWorkerPass"]["verdict"], "HOLIDAY");
+    let now = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    use chrono::Timelike;
+    let off = if now.hour() < 12 { "13:00-14:00" } else { "01:00-02:00" };
+    app.gql(Some(&manager), rules, json!({ "c": c1, "w": off, "h": [] })).await;
+    let chk = app.gql(Some(&security), CHECK, json!({ "c": c1, "code": code })).await;
+    assert_eq!(chk["data"]["checkWorkerPass"]["verdict"], "OUTSIDE_HOURS", "{chk}");
+    assert_eq!(chk["data"]["checkWorkerPass"]["valid"], false);
+    assert_eq!(app.gql(Some(&security), CHECK, json!({ "c": c1, "code": "NOPE2345" })).await["data"]["checkWorkerPass"]["verdict"], "UNKNOWN_CODE");
+    // The owner cannot check passes; the other community's manager cannot reach this gate.
+    assert_eq!(error_code(&app.gql(Some(&owner), CHECK, json!({ "c": c1, "code": code })).await), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn bad_applications_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let owner = app.login(OWNER1).await;
+    let mine = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let theirs = app.house_id("CUIHU", "1栋", "1单元", "201").await;
+    assert_eq!(error_code(&app.gql(Some(&owner), APPLY, json!({ "i": application(&theirs, 1, 10) })).await), "NOT_FOUND");
+    let family = app.login(FAMILY).await;
+    assert_eq!(error_code(&app.gql(Some(&family), APPLY, json!({ "i": application(&mine, 1, 10) })).await), "FORBIDDEN");
+    let cases: Vec<(Value, &str)> = vec![
+        (application(&mine, 10, 5), "plannedEnd"),
+        (application(&mine, 1, 200), "plannedEnd"),
+        ({ let mut a = application(&mine, 1, 10); a["workers"][0]["idNumber"] = json!(""); a }, "workers.idNumber"),
+        ({ let mut a = application(&mine, 1, 10); a["loadBearing"] = json!(true); a }, "loadBearing"),
+        ({ let mut a = application(&mine, 1, 10); a["touchesFacade"] = json!(true); a }, "touchesFacade"),
+        (application(&mine, -3, 10), "plannedStart"),
+    ];
+    for (input, field) in cases {
+        let out = app.gql(Some(&owner), APPLY, json!({ "i": input })).await;
+        assert_eq!(error_code(&out), "BAD_USER_INPUT", "{out}");
+        assert_eq!(out["errors"][0]["extensions"]["field"], field, "{out}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM renovations").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM renovation_workers").await, 0);
+}
+
+#[tokio::test]
+async fn drafts_are_private_and_an_application_can_be_withdrawn_until_approved() {
+    let app = spawn_app().await;
+    price_list(&app).await;
+    let owner = app.login(OWNER1).await;
+    let manager = app.login(MANAGER).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let mut draft = application(&house, 1, 10);
+    draft["submit"] = json!(false);
+    let out = app.gql(Some(&owner), APPLY, json!({ "i": draft })).await;
+    assert_eq!(out["data"]["applyRenovation"]["state"], "DRAFT");
+    let id = out["data"]["applyRenovation"]["id"].clone();
+    let node = "query($r: ID!) { node(id: $r) { id } }";
+    assert_eq!(error_code(&app.gql(Some(&manager), node, json!({ "r": id })).await), "NOT_FOUND", "drafts are the owner's");
+    let s = app.gql(Some(&owner), "mutation($r: ID!) { submitRenovation(renovationId: $r) { state } }", json!({ "r": id })).await;
+    assert_eq!(s["data"]["submitRenovation"]["state"], "APPLIED");
+    let w = app.gql(Some(&owner), "mutation($r: ID!) { withdrawRenovation(renovationId: $r, reason: \"改期\") { state } }", json!({ "r": id })).await;
+    assert_eq!(w["data"]["withdrawRenovation"]["state"], "WITHDRAWN");
+    // A second application, approved: no withdrawing any more.
+    let out = app.gql(Some(&owner), APPLY, json!({ "i": application(&house, 1, 10) })).await;
+    let id = out["data"]["applyRenovation"]["id"].clone();
+    app.gql(Some(&manager), "mutation($r: ID!) { forwardRenovation(renovationId: $r) { state } }", json!({ "r": id })).await;
+    app.gql(Some(&manager), "mutation($r: ID!) { approveRenovation(renovationId: $r) { state } }", json!({ "r": id })).await;
+    let w = app.gql(Some(&owner), "mutation($r: ID!) { withdrawRenovation(renovationId: $r) { state } }", json!({ "r": id })).await;
+    assert_eq!(error_code(&w), "INVALID_STATE_TRANSITION");
+    assert_eq!(w["errors"][0]["extensions"]["currentState"], "APPROVED");
+}
