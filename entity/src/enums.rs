@@ -324,4 +324,13 @@ pub enum RenovationState {
     /// Permit issued, works under way, worker passes valid.
     #[sea_orm(string_value = "IN_PROGRESS")]
     InProgress,
+    /// Works finished; the owner asked for the acceptance inspection (验收).
+    #[sea_orm(string_value = "ACCEPTANCE_REQUESTED")]
+    AcceptanceRequested,
+    /// Accepted; the deposit was refunded less fines.
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    /// The acceptance inspection found items to fix; works resume.
+    #[sea_orm(string_value = "RECTIFICATION_REQUIRED")]
+    RectificationRequired,
 }

@@ -32,3 +32,6 @@ pub mod service_price;
 pub mod renovation;
 pub mod renovation_rule;
 pub mod renovation_worker;
+pub mod deposit_refund;
+pub mod renovation_extension;
+pub mod renovation_inspection;

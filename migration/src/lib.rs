@@ -5,6 +5,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_fees;
 mod m20261123_000003_repairs;
 mod m20261123_000004_renovation;
+mod m20261123_000005_renovation_inspections;
 pub mod util;
 
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![Box::new(m20261123_000001_foundation::Migration), Box::new(m20261123_000002_fees::Migration),
             Box::new(m20261123_000003_repairs::Migration),
-            Box::new(m20261123_000004_renovation::Migration)]
+            Box::new(m20261123_000004_renovation::Migration),
+            Box::new(m20261123_000005_renovation_inspections::Migration)]
     }
 }

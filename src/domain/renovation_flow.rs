@@ -16,6 +16,12 @@ pub enum RenovationAction {
     Reject,
     /// Staff issue the permit once deposit and fee are paid.
     IssuePermit,
+    /// The owner asks for the acceptance inspection.
+    RequestAcceptance,
+    /// Staff accept the works: the deposit is refunded less fines.
+    Accept,
+    /// Staff find items to fix at acceptance.
+    RequireRectification,
 }
 
 /// Who may take a step.
@@ -43,6 +49,10 @@ pub const TRANSITIONS: &[(S, RenovationAction, Party, S)] = &[
     (S::Applied, Reject, Manager, S::Rejected),
     (S::Reviewed, Reject, Manager, S::Rejected),
     (S::Approved, IssuePermit, Desk, S::InProgress),
+    (S::InProgress, RequestAcceptance, Owner, S::AcceptanceRequested),
+    (S::RectificationRequired, RequestAcceptance, Owner, S::AcceptanceRequested),
+    (S::AcceptanceRequested, Accept, Butler, S::Accepted),
+    (S::AcceptanceRequested, RequireRectification, Butler, S::RectificationRequired),
 ];
 
 pub fn next(state: S, action: RenovationAction, party: Party) -> Option<S> {

@@ -103,9 +103,109 @@ impl Renovation {
             None => Ok(None),
         }
     }
+    /// Inspections (装修巡查) and the violations they found, oldest first.
+    async fn inspections(&self, ctx: &Context<'_>) -> Result<Vec<Inspection>> {
+        Ok(svc::inspections_of(cx(ctx), &self.0).await?.into_iter().map(Inspection).collect())
+    }
+    /// Extension requests.
+    async fn extensions(&self, ctx: &Context<'_>) -> Result<Vec<Extension>> {
+        Ok(svc::extensions_of(cx(ctx), &self.0).await?.into_iter().map(Extension).collect())
+    }
+    /// The deposit refund, once accepted: deposit, fines, refunded amount.
+    async fn deposit_refund(&self, ctx: &Context<'_>) -> Result<Option<DepositRefund>> {
+        Ok(svc::refund_of(cx(ctx), &self.0).await?.map(DepositRefund))
+    }
     /// The workers and their pass codes (a handful, so a plain list).
     async fn workers(&self, ctx: &Context<'_>) -> Result<Vec<Worker>> {
         Ok(svc::workers_of(cx(ctx), &self.0).await?.into_iter().map(Worker).collect())
+    }
+}
+
+/// An inspection of works under way.
+pub struct Inspection(pub entity::renovation_inspection::Model);
+
+/// What an inspector found; a violation has a deadline and maybe a fine.
+#[Object]
+impl Inspection {
+    /// Pass to `markRectified` / `confirmRectified`.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// What was found.
+    async fn note(&self) -> &str {
+        &self.0.note
+    }
+    /// Whether it is a violation of the rules.
+    async fn is_violation(&self) -> bool {
+        self.0.is_violation
+    }
+    /// Fix by this date.
+    async fn rectify_by(&self) -> Option<NaiveDate> {
+        self.0.rectify_by
+    }
+    /// Fine taken from the deposit, in fen.
+    async fn fine_fen(&self) -> crate::domain::Fen {
+        crate::domain::Fen(self.0.fine_fen)
+    }
+    /// When the owner reported it fixed.
+    async fn rectified_at(&self) -> Option<DateTime<Utc>> {
+        self.0.rectified_at
+    }
+    /// When staff confirmed the fix.
+    async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.confirmed_at
+    }
+    /// When it was recorded.
+    async fn inspected_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A request for more time.
+pub struct Extension(pub entity::renovation_extension::Model);
+
+/// An extension request and its decision.
+#[Object]
+impl Extension {
+    /// Pass to `decideRenovationExtension`.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The new last day asked for.
+    async fn requested_end(&self) -> NaiveDate {
+        self.0.requested_end
+    }
+    /// Why.
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    /// PENDING, APPROVED or REJECTED.
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+}
+
+/// The deposit returned at acceptance (a record of its own; the deposit bill is never edited).
+pub struct DepositRefund(pub entity::deposit_refund::Model);
+
+/// Deposit paid, fines kept, amount refunded.
+#[Object]
+impl DepositRefund {
+    /// Deposit paid, in fen.
+    async fn deposit_fen(&self) -> crate::domain::Fen {
+        crate::domain::Fen(self.0.deposit_fen)
+    }
+    /// Fines kept, in fen.
+    async fn fines_fen(&self) -> crate::domain::Fen {
+        crate::domain::Fen(self.0.fines_fen)
+    }
+    /// Refunded to the owner, in fen.
+    async fn refund_fen(&self) -> crate::domain::Fen {
+        crate::domain::Fen(self.0.refund_fen)
+    }
+    /// When.
+    async fn refunded_at(&self) -> DateTime<Utc> {
+        self.0.created_at
     }
 }
 
@@ -257,6 +357,11 @@ impl RenovationQuery {
         let page = svc::of_community(cx(ctx), c, state, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Renovation))
     }
+    /// Violations past their deadline, not yet confirmed fixed (butler: their buildings).
+    async fn overdue_rectifications(&self, ctx: &Context<'_>, #[graphql(desc = "The community.")] community_id: ID) -> Result<Vec<Inspection>> {
+        let c = id_of("communityId", &community_id, NodeKind::Community)?;
+        Ok(svc::overdue_rectifications(cx(ctx), c).await?.into_iter().map(Inspection).collect())
+    }
     /// The guard checks a worker's pass code now (security, reception, manager).
     async fn check_worker_pass(
         &self,
@@ -332,6 +437,66 @@ impl RenovationMutation {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
         svc::set_rules(cx(ctx), c, max_days, &work_windows, &holidays).await?;
         Ok(true)
+    }
+    /// Record an inspection (butler of the building, manager, security); a violation needs a
+    /// deadline and may be fined from what is left of the deposit.
+    async fn inspect_renovation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The renovation.")] renovation_id: ID,
+        #[graphql(desc = "What was found.")] note: String,
+        #[graphql(desc = "For a violation: fix by this date.")] rectify_by: Option<NaiveDate>,
+        #[graphql(desc = "For a violation: fine in fen taken from the deposit.", default)] fine_fen: crate::domain::Fen,
+    ) -> Result<Inspection> {
+        let v = rectify_by.map(|d| svc::Violation { rectify_by: d, fine: fine_fen });
+        Ok(Inspection(svc::inspect(cx(ctx), ren_id(&renovation_id)?, note, v).await?))
+    }
+    /// The owner reports a violation fixed.
+    async fn mark_rectified(&self, ctx: &Context<'_>, #[graphql(desc = "The inspection.")] inspection_id: ID) -> Result<Inspection> {
+        let id: i64 = inspection_id.parse().map_err(|_| crate::error::AppError::bad_input("inspectionId", "ID 格式不正确", "Malformed ID"))?;
+        Ok(Inspection(svc::mark_rectified(cx(ctx), id).await?))
+    }
+    /// Staff confirm the fix on site.
+    async fn confirm_rectified(&self, ctx: &Context<'_>, #[graphql(desc = "The inspection.")] inspection_id: ID) -> Result<Inspection> {
+        let id: i64 = inspection_id.parse().map_err(|_| crate::error::AppError::bad_input("inspectionId", "ID 格式不正确", "Malformed ID"))?;
+        Ok(Inspection(svc::confirm_rectified(cx(ctx), id).await?))
+    }
+    /// The owner asks for the acceptance inspection (验收).
+    async fn request_renovation_acceptance(&self, ctx: &Context<'_>, #[graphql(desc = "The renovation.")] renovation_id: ID) -> Result<Renovation> {
+        Ok(Renovation(svc::request_acceptance(cx(ctx), ren_id(&renovation_id)?).await?))
+    }
+    /// Staff accept the works: no open violations; the deposit is refunded less fines.
+    async fn accept_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The renovation.")] renovation_id: ID) -> Result<Renovation> {
+        Ok(Renovation(svc::accept(cx(ctx), ren_id(&renovation_id)?).await?.0))
+    }
+    /// Staff send the works back with the items to fix.
+    async fn require_renovation_rectification(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The renovation.")] renovation_id: ID,
+        #[graphql(desc = "What to fix.")] items: String,
+    ) -> Result<Renovation> {
+        Ok(Renovation(svc::require_rectification(cx(ctx), ren_id(&renovation_id)?, items).await?))
+    }
+    /// The owner asks for more time.
+    async fn request_renovation_extension(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The renovation.")] renovation_id: ID,
+        #[graphql(desc = "The new last day.")] planned_end: NaiveDate,
+        #[graphql(desc = "Why.")] reason: String,
+    ) -> Result<Extension> {
+        Ok(Extension(svc::request_extension(cx(ctx), ren_id(&renovation_id)?, planned_end, reason).await?))
+    }
+    /// The manager approves or refuses an extension.
+    async fn decide_renovation_extension(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The extension request.")] extension_id: ID,
+        #[graphql(desc = "true to approve.")] approve: bool,
+    ) -> Result<Renovation> {
+        let id: i64 = extension_id.parse().map_err(|_| crate::error::AppError::bad_input("extensionId", "ID 格式不正确", "Malformed ID"))?;
+        Ok(Renovation(svc::decide_extension(cx(ctx), id, approve).await?))
     }
     /// Issue the permit once deposit and fee are paid (reception, butler, manager).
     async fn issue_renovation_permit(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID) -> Result<Renovation> {

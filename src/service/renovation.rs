@@ -514,3 +514,258 @@ pub async fn check_pass(cx: &Cx, community_id: i64, code: &str, at: chrono::Date
     };
     Ok(PassCheck { verdict, worker_name: Some(w.name), house_id: Some(r.house_id), valid_until: Some(r.planned_end) })
 }
+
+// ---- inspections, acceptance and the deposit refund -------------------------------------
+
+use entity::{deposit_refund, renovation_extension, renovation_inspection};
+
+/// Staff who inspect works and accept them: the butler of the building, the manager.
+fn require_inspector(cx: &Cx, r: &renovation::Model) -> AppResult<()> {
+    let s = cx.actor.require_staff(&[StaffRole::Butler, StaffRole::Manager, StaffRole::Security])?;
+    let ok = s.role == StaffRole::Admin
+        || (s.community_id == Some(r.community_id) && (s.role != StaffRole::Butler || s.building_ids.contains(&r.building_id)));
+    if !ok {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// What is left of the paid deposit after the fines recorded so far.
+async fn deposit_left(cx: &Cx, r: &renovation::Model) -> AppResult<(i64, i64)> {
+    let paid = match r.deposit_bill_id {
+        Some(b) => bill::Entity::find_by_id(b).one(cx.db()).await?.map(|b| b.paid_fen).unwrap_or(0),
+        None => 0,
+    };
+    let fines: i64 = renovation_inspection::Entity::find()
+        .filter(renovation_inspection::Column::RenovationId.eq(r.id))
+        .all(cx.db())
+        .await?
+        .iter()
+        .map(|i| i.fine_fen)
+        .sum();
+    Ok((paid, fines))
+}
+
+/// A violation found on inspection: fix by a date, optionally fined from the deposit.
+pub struct Violation {
+    pub rectify_by: NaiveDate,
+    pub fine: Fen,
+}
+
+/// Records an inspection (装修巡查) of works under way.
+pub async fn inspect(cx: &Cx, id: i64, note: String, violation: Option<Violation>) -> AppResult<renovation_inspection::Model> {
+    let r = get(cx, id).await?;
+    require_inspector(cx, &r)?;
+    if !matches!(r.state, RenovationState::InProgress | RenovationState::AcceptanceRequested | RenovationState::RectificationRequired) {
+        return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: "inspect".into() });
+    }
+    let note = required("note", &note)?;
+    let (rectify_by, fine) = match &violation {
+        Some(v) => {
+            if v.rectify_by < super::today_in_community() {
+                return Err(AppError::bad_input("rectifyBy", "整改期限不能早于今天", "The rectification deadline is in the past"));
+            }
+            if v.fine.0 < 0 {
+                return Err(AppError::bad_input("fineFen", "罚款不能为负", "A fine cannot be negative"));
+            }
+            let (paid, fines) = deposit_left(cx, &r).await?;
+            if v.fine.0 > paid - fines {
+                return Err(AppError::bad_input(
+                    "fineFen",
+                    format!("罚款超过押金余额 {}", Fen(paid - fines)),
+                    format!("The fine exceeds what is left of the deposit ({})", Fen(paid - fines)),
+                ));
+            }
+            (Some(v.rectify_by), v.fine.0)
+        }
+        None => (None, 0),
+    };
+    let txn = cx.db().begin().await?;
+    let row = renovation_inspection::ActiveModel {
+        community_id: Set(r.community_id),
+        renovation_id: Set(r.id),
+        inspector_user_id: Set(cx.actor.user()?.user_id),
+        note: Set(note),
+        is_violation: Set(violation.is_some()),
+        rectify_by: Set(rectify_by),
+        fine_fen: Set(fine),
+        rectified_at: Set(None),
+        confirmed_at: Set(None),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let h = house::Entity::find_by_id(r.house_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let mut ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, if row.is_violation { "renovation.violation" } else { "renovation.inspected" }, "Renovation", r.id)).await?;
+    ev.audience.push(r.applicant_user_id);
+    txn.commit().await?;
+    cx.core.bus.publish([ev]);
+    Ok(row)
+}
+
+pub async fn inspections_of(cx: &Cx, r: &renovation::Model) -> AppResult<Vec<renovation_inspection::Model>> {
+    Ok(renovation_inspection::Entity::find().filter(renovation_inspection::Column::RenovationId.eq(r.id)).all(cx.db()).await?)
+}
+
+async fn inspection(cx: &Cx, id: i64) -> AppResult<(renovation_inspection::Model, renovation::Model)> {
+    let i = renovation_inspection::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let r = get(cx, i.renovation_id).await?;
+    Ok((i, r))
+}
+
+/// The owner reports a violation fixed.
+pub async fn mark_rectified(cx: &Cx, inspection_id: i64) -> AppResult<renovation_inspection::Model> {
+    let (i, r) = inspection(cx, inspection_id).await?;
+    if !cx.reach().await?.owns(r.house_id) {
+        return Err(AppError::Forbidden);
+    }
+    if !i.is_violation || i.rectified_at.is_some() {
+        return Err(AppError::InvalidStateTransition { current: if i.is_violation { "RECTIFIED".into() } else { "NO_VIOLATION".into() }, action: "markRectified".into() });
+    }
+    let mut am: renovation_inspection::ActiveModel = i.into();
+    am.rectified_at = Set(Some(super::now()));
+    Ok(am.update(cx.db()).await?)
+}
+
+/// Staff confirm a fix on site.
+pub async fn confirm_rectified(cx: &Cx, inspection_id: i64) -> AppResult<renovation_inspection::Model> {
+    let (i, r) = inspection(cx, inspection_id).await?;
+    require_inspector(cx, &r)?;
+    if i.rectified_at.is_none() || i.confirmed_at.is_some() {
+        return Err(AppError::InvalidStateTransition { current: if i.confirmed_at.is_some() { "CONFIRMED".into() } else { "OPEN".into() }, action: "confirmRectified".into() });
+    }
+    let mut am: renovation_inspection::ActiveModel = i.into();
+    am.confirmed_at = Set(Some(super::now()));
+    Ok(am.update(cx.db()).await?)
+}
+
+/// Violations past their deadline and not yet confirmed fixed (butler: their buildings).
+pub async fn overdue_rectifications(cx: &Cx, community_id: i64) -> AppResult<Vec<renovation_inspection::Model>> {
+    estate::community(cx, community_id).await?;
+    super::fees::require_staff_in(cx, community_id, &[StaffRole::Butler, StaffRole::Manager, StaffRole::Reception])?;
+    let mut rows = renovation_inspection::Entity::find()
+        .filter(renovation_inspection::Column::CommunityId.eq(community_id))
+        .filter(renovation_inspection::Column::IsViolation.eq(true))
+        .filter(renovation_inspection::Column::ConfirmedAt.is_null())
+        .filter(renovation_inspection::Column::RectifyBy.lt(super::today_in_community()))
+        .all(cx.db())
+        .await?;
+    if let Some(s) = cx.actor.staff().filter(|s| s.role == StaffRole::Butler) {
+        let mine: Vec<i64> = renovation::Entity::find()
+            .filter(renovation::Column::BuildingId.is_in(s.building_ids.clone()))
+            .all(cx.db())
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        rows.retain(|i| mine.contains(&i.renovation_id));
+    }
+    Ok(rows)
+}
+
+pub async fn request_acceptance(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
+    simple(cx, id, RenovationAction::RequestAcceptance, "renovation.acceptance_requested", None, vec![]).await
+}
+
+pub async fn require_rectification(cx: &Cx, id: i64, items: String) -> AppResult<renovation::Model> {
+    let items = required("items", &items)?;
+    simple(cx, id, RenovationAction::RequireRectification, "renovation.rectification_required", Some(items), vec![]).await
+}
+
+/// Accepts the works: no open violation may remain; the deposit is refunded less fines as a
+/// linked refund record (the deposit bill is never edited) and the house is lived in again.
+pub async fn accept(cx: &Cx, id: i64) -> AppResult<(renovation::Model, deposit_refund::Model)> {
+    let (r, next) = step(cx, id, RenovationAction::Accept).await?;
+    let open = inspections_of(cx, &r).await?.into_iter().filter(|i| i.is_violation && i.confirmed_at.is_none()).count();
+    if open > 0 {
+        return Err(AppError::conflict("renovationId", format!("仍有 {open} 项违规未整改确认"), format!("{open} violation(s) are not yet confirmed fixed")));
+    }
+    let (paid, fines) = deposit_left(cx, &r).await?;
+    let txn = cx.db().begin().await?;
+    let refund = deposit_refund::ActiveModel {
+        community_id: Set(r.community_id),
+        renovation_id: Set(r.id),
+        deposit_bill_id: Set(r.deposit_bill_id.unwrap_or_default()),
+        deposit_fen: Set(paid),
+        fines_fen: Set(fines),
+        refund_fen: Set(paid - fines),
+        recorded_by: Set(cx.actor.label()),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let lived_in = entity::house_member::Entity::find()
+        .filter(entity::house_member::Column::HouseId.eq(r.house_id))
+        .filter(entity::house_member::Column::EndedAt.is_null())
+        .one(&txn)
+        .await?
+        .is_some();
+    let status = if lived_in { HouseStatus::Occupied } else { HouseStatus::Vacant };
+    house::Entity::update_many().col_expr(house::Column::Status, Expr::value(status.to_value())).filter(house::Column::Id.eq(r.house_id)).exec(&txn).await?;
+    let ev = commit_step(cx, &txn, &r, "renovation.accepted", next, Some(format!("refund {}", Fen(paid - fines))), vec![]).await?;
+    txn.commit().await?;
+    cx.core.bus.publish([ev]);
+    Ok((get(cx, id).await?, refund))
+}
+
+pub async fn refund_of(cx: &Cx, r: &renovation::Model) -> AppResult<Option<deposit_refund::Model>> {
+    Ok(deposit_refund::Entity::find().filter(deposit_refund::Column::RenovationId.eq(r.id)).one(cx.db()).await?)
+}
+
+/// The owner asks for more time.
+pub async fn request_extension(cx: &Cx, id: i64, new_end: NaiveDate, reason: String) -> AppResult<renovation_extension::Model> {
+    let r = get(cx, id).await?;
+    if !cx.reach().await?.owns(r.house_id) {
+        return Err(AppError::Forbidden);
+    }
+    if r.state != RenovationState::InProgress {
+        return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: "requestExtension".into() });
+    }
+    if new_end <= r.planned_end {
+        return Err(AppError::bad_input("plannedEnd", "延期后的结束日期须晚于原结束日期", "The new end must be after the current one"));
+    }
+    let reason = required("reason", &reason)?;
+    Ok(renovation_extension::ActiveModel {
+        community_id: Set(r.community_id),
+        renovation_id: Set(r.id),
+        requested_end: Set(new_end),
+        reason: Set(reason),
+        status: Set("PENDING".into()),
+        decided_at: Set(None),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(cx.db())
+    .await?)
+}
+
+/// The manager decides an extension; approval moves the permit's end date (and the passes').
+pub async fn decide_extension(cx: &Cx, extension_id: i64, approve: bool) -> AppResult<renovation::Model> {
+    let e = renovation_extension::Entity::find_by_id(extension_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let r = get(cx, e.renovation_id).await?;
+    super::fees::require_staff_in(cx, r.community_id, &[StaffRole::Manager])?;
+    let res = renovation_extension::Entity::update_many()
+        .col_expr(renovation_extension::Column::Status, Expr::value(if approve { "APPROVED" } else { "REJECTED" }))
+        .col_expr(renovation_extension::Column::DecidedAt, Expr::value(super::now()))
+        .filter(renovation_extension::Column::Id.eq(e.id))
+        .filter(renovation_extension::Column::Status.eq("PENDING"))
+        .exec(cx.db())
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(AppError::InvalidStateTransition { current: e.status, action: "decideExtension".into() });
+    }
+    if approve {
+        renovation::Entity::update_many()
+            .col_expr(renovation::Column::PlannedEnd, Expr::value(e.requested_end))
+            .filter(renovation::Column::Id.eq(r.id))
+            .exec(cx.db())
+            .await?;
+    }
+    get(cx, r.id).await
+}
+
+pub async fn extensions_of(cx: &Cx, r: &renovation::Model) -> AppResult<Vec<renovation_extension::Model>> {
+    Ok(renovation_extension::Entity::find().filter(renovation_extension::Column::RenovationId.eq(r.id)).all(cx.db()).await?)
+}

@@ -137,3 +137,70 @@ async fn drafts_are_private_and_an_application_can_be_withdrawn_until_approved()
     assert_eq!(error_code(&w), "INVALID_STATE_TRANSITION");
     assert_eq!(w["errors"][0]["extensions"]["currentState"], "APPROVED");
 }
+
+/// An application of owner 1 for 1栋1单元101, approved, paid and issued; returns its id.
+async fn issued(app: &TestApp) -> Value {
+    price_list(app).await;
+    let owner = app.login(OWNER1).await;
+    let manager = app.login(MANAGER).await;
+    let reception = app.login(RECEPTION).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let id = app.gql(Some(&owner), APPLY, json!({ "i": application(&house, 0, 30) })).await["data"]["applyRenovation"]["id"].clone();
+    app.gql(Some(&manager), "mutation($r: ID!) { forwardRenovation(renovationId: $r) { state } }", json!({ "r": id })).await;
+    let r = app.gql(Some(&manager), "mutation($r: ID!) { approveRenovation(renovationId: $r) { depositBill { id } feeBill { id } } }", json!({ "r": id })).await;
+    let r = &r["data"]["approveRenovation"];
+    app.gql(Some(&reception), PAY, json!({ "k": "d", "b": r["depositBill"]["id"], "a": 200_000 })).await;
+    app.gql(Some(&reception), PAY, json!({ "k": "f", "b": r["feeBill"]["id"], "a": 50_000 })).await;
+    let out = app.gql(Some(&reception), "mutation($r: ID!) { issueRenovationPermit(renovationId: $r) { state } }", json!({ "r": id })).await;
+    assert_eq!(out["data"]["issueRenovationPermit"]["state"], "IN_PROGRESS", "{out}");
+    id
+}
+
+#[tokio::test]
+async fn violations_are_fined_from_the_deposit_and_acceptance_refunds_the_rest() {
+    let app = spawn_app().await;
+    let id = issued(&app).await;
+    let owner = app.login(OWNER1).await;
+    let butler = app.login(BUTLER).await;
+    let inspect = "mutation($r: ID!, $n: String!, $d: NaiveDate, $f: Fen!) { inspectRenovation(renovationId: $r, note: $n, rectifyBy: $d, fineFen: $f) { id isViolation fineFen } }";
+    // A fine larger than the deposit is refused.
+    let out = app.gql(Some(&butler), inspect, json!({ "r": id, "n": "噪音扰民", "d": day(3), "f": 200_001 })).await;
+    assert_eq!(out["errors"][0]["extensions"]["field"], "fineFen", "{out}");
+    let v = app.gql(Some(&butler), inspect, json!({ "r": id, "n": "中午施工噪音扰民", "d": day(3), "f": 50_000 })).await;
+    let violation = v["data"]["inspectRenovation"]["id"].clone();
+    assert_eq!(v["data"]["inspectRenovation"]["fineFen"], 50_000, "{v}");
+    app.gql(Some(&butler), inspect, json!({ "r": id, "n": "现场整洁", "f": 0 })).await;
+    // Acceptance with the violation still open is refused.
+    let req = app.gql(Some(&owner), "mutation($r: ID!) { requestRenovationAcceptance(renovationId: $r) { state } }", json!({ "r": id })).await;
+    assert_eq!(req["data"]["requestRenovationAcceptance"]["state"], "ACCEPTANCE_REQUESTED");
+    let accept = "mutation($r: ID!) { acceptRenovation(renovationId: $r) { state depositRefund { depositFen finesFen refundFen } house { status } } }";
+    assert_eq!(error_code(&app.gql(Some(&butler), accept, json!({ "r": id })).await), "CONFLICT");
+    // The owner fixes it, the butler confirms, and the works are accepted.
+    assert!(app.gql(Some(&owner), "mutation($i: ID!) { markRectified(inspectionId: $i) { rectifiedAt } }", json!({ "i": violation })).await["data"]["markRectified"]["rectifiedAt"].is_string());
+    assert!(app.gql(Some(&butler), "mutation($i: ID!) { confirmRectified(inspectionId: $i) { confirmedAt } }", json!({ "i": violation })).await["data"]["confirmRectified"]["confirmedAt"].is_string());
+    let out = app.gql(Some(&butler), accept, json!({ "r": id })).await;
+    let r = &out["data"]["acceptRenovation"];
+    assert_eq!(r["state"], "ACCEPTED", "{out}");
+    assert_eq!(r["depositRefund"], json!({ "depositFen": 200_000, "finesFen": 50_000, "refundFen": 150_000 }));
+    assert_eq!(r["house"]["status"], "OCCUPIED");
+    // The deposit bill itself is untouched: money rows are never edited.
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM payments").await, 2);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM deposit_refunds").await, 1);
+}
+
+#[tokio::test]
+async fn an_extension_approved_by_the_manager_moves_the_end_date() {
+    let app = spawn_app().await;
+    let id = issued(&app).await;
+    let owner = app.login(OWNER1).await;
+    let manager = app.login(MANAGER).await;
+    let ext = app.gql(Some(&owner), "mutation($r: ID!, $d: NaiveDate!) { requestRenovationExtension(renovationId: $r, plannedEnd: $d, reason: \"瓷砖到货晚\") { id status } }", json!({ "r": id, "d": day(45) })).await;
+    assert_eq!(ext["data"]["requestRenovationExtension"]["status"], "PENDING", "{ext}");
+    let ext_id = ext["data"]["requestRenovationExtension"]["id"].clone();
+    let butler = app.login(BUTLER).await;
+    let decide = "mutation($e: ID!) { decideRenovationExtension(extensionId: $e, approve: true) { plannedEnd } }";
+    assert_eq!(error_code(&app.gql(Some(&butler), decide, json!({ "e": ext_id })).await), "FORBIDDEN");
+    let out = app.gql(Some(&manager), decide, json!({ "e": ext_id })).await;
+    assert_eq!(out["data"]["decideRenovationExtension"]["plannedEnd"], day(45).as_str(), "{out}");
+    assert_eq!(error_code(&app.gql(Some(&manager), decide, json!({ "e": ext_id })).await), "INVALID_STATE_TRANSITION");
+}
