@@ -209,12 +209,43 @@ impl DepositRefund {
     }
 }
 
+/// A pass the gate should expect today.
+pub struct GatePass(pub svc::GatePass);
+
+/// Who may come in today and for which house.
+#[Object]
+impl GatePass {
+    /// The worker's name.
+    async fn worker_name(&self) -> &str {
+        &self.0.worker.name
+    }
+    /// The pass code.
+    async fn pass_code(&self) -> &str {
+        &self.0.worker.pass_code
+    }
+    /// The house (building, unit, number).
+    async fn house_address(&self, ctx: &Context<'_>) -> Result<String> {
+        let l = loaders(ctx);
+        let house = load_one(&l.house, self.0.house_id).await?;
+        let (b, u) = futures_util::try_join!(load_one(&l.building, house.building_id), load_one(&l.unit, house.unit_id))?;
+        Ok(format!("{} {} {}", b.name, u.name, house.number))
+    }
+    /// Last day of the permit.
+    async fn valid_until(&self) -> NaiveDate {
+        self.0.valid_until
+    }
+}
+
 /// A worker on the permit.
 pub struct Worker(pub renovation_worker::Model);
 
 /// A worker and their gate pass.
 #[Object]
 impl Worker {
+    /// Pass to `removeRenovationWorker`.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
     /// Name.
     async fn name(&self) -> &str {
         &self.0.name
@@ -357,6 +388,11 @@ impl RenovationQuery {
         let page = svc::of_community(cx(ctx), c, state, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Renovation))
     }
+    /// Today's valid worker passes, for the gate (security, reception, manager).
+    async fn todays_worker_passes(&self, ctx: &Context<'_>, #[graphql(desc = "The community.")] community_id: ID) -> Result<Vec<GatePass>> {
+        let c = id_of("communityId", &community_id, NodeKind::Community)?;
+        Ok(svc::todays_passes(cx(ctx), c).await?.into_iter().map(GatePass).collect())
+    }
     /// Violations past their deadline, not yet confirmed fixed (butler: their buildings).
     async fn overdue_rectifications(&self, ctx: &Context<'_>, #[graphql(desc = "The community.")] community_id: ID) -> Result<Vec<Inspection>> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
@@ -437,6 +473,26 @@ impl RenovationMutation {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
         svc::set_rules(cx(ctx), c, max_days, &work_windows, &holidays).await?;
         Ok(true)
+    }
+    /// Add a worker during the works (the butler of the building, or the manager).
+    async fn add_renovation_worker(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The renovation.")] renovation_id: ID,
+        #[graphql(desc = "The worker.")] worker: WorkerInput,
+    ) -> Result<Worker> {
+        let w = svc::NewWorker { name: worker.name, id_number: worker.id_number, phone: worker.phone };
+        Ok(Worker(svc::add_worker(cx(ctx), ren_id(&renovation_id)?, w).await?))
+    }
+    /// Remove a worker; their pass stops working at once.
+    async fn remove_renovation_worker(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The worker.")] worker_id: ID,
+        #[graphql(desc = "Why.")] reason: Option<String>,
+    ) -> Result<Worker> {
+        let id: i64 = worker_id.parse().map_err(|_| crate::error::AppError::bad_input("workerId", "ID 格式不正确", "Malformed ID"))?;
+        Ok(Worker(svc::remove_worker(cx(ctx), id, reason).await?))
     }
     /// Record an inspection (butler of the building, manager, security); a violation needs a
     /// deadline and may be fined from what is left of the deposit.

@@ -769,3 +769,105 @@ pub async fn decide_extension(cx: &Cx, extension_id: i64, approve: bool) -> AppR
 pub async fn extensions_of(cx: &Cx, r: &renovation::Model) -> AppResult<Vec<renovation_extension::Model>> {
     Ok(renovation_extension::Entity::find().filter(renovation_extension::Column::RenovationId.eq(r.id)).all(cx.db()).await?)
 }
+
+// ---- workers during the works, and the gate's list ----------------------------------------
+
+/// The butler (or manager) adds a worker to a permit during the works; the new pass works at once.
+pub async fn add_worker(cx: &Cx, id: i64, w: NewWorker) -> AppResult<renovation_worker::Model> {
+    let r = get(cx, id).await?;
+    require_butler_of(cx, &r)?;
+    if !matches!(r.state, RenovationState::Applied | RenovationState::Reviewed | RenovationState::Approved | RenovationState::InProgress | RenovationState::RectificationRequired) {
+        return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: "addRenovationWorker".into() });
+    }
+    let name = required("name", &w.name)?;
+    let id_no = id_number(&w.id_number)?;
+    let phone = Phone::parse("phone", &w.phone)?;
+    let txn = cx.db().begin().await?;
+    let row = renovation_worker::ActiveModel {
+        community_id: Set(r.community_id),
+        renovation_id: Set(r.id),
+        name: Set(name),
+        id_number: Set(id_no),
+        phone: Set(phone.as_str().to_owned()),
+        pass_code: Set(new_pass_code()),
+        created_at: Set(super::now()),
+        removed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let h = house::Entity::find_by_id(r.house_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.worker_added", "Renovation", r.id).to(row.name.clone())).await?;
+    txn.commit().await?;
+    cx.core.bus.publish([ev]);
+    Ok(row)
+}
+
+/// The butler (or manager) removes a worker; their pass stops working at once (REVOKED).
+pub async fn remove_worker(cx: &Cx, worker_id: i64, reason: Option<String>) -> AppResult<renovation_worker::Model> {
+    let w = renovation_worker::Entity::find_by_id(worker_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let r = get(cx, w.renovation_id).await?;
+    require_butler_of(cx, &r)?;
+    let now = super::now();
+    let txn = cx.db().begin().await?;
+    let res = renovation_worker::Entity::update_many()
+        .col_expr(renovation_worker::Column::RemovedAt, Expr::value(now))
+        .filter(renovation_worker::Column::Id.eq(w.id))
+        .filter(renovation_worker::Column::RemovedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(AppError::InvalidStateTransition { current: "REMOVED".into(), action: "removeRenovationWorker".into() });
+    }
+    let h = house::Entity::find_by_id(r.house_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.worker_removed", "Renovation", r.id).from(w.name.clone()).because(reason)).await?;
+    txn.commit().await?;
+    cx.core.bus.publish([ev]);
+    Ok(renovation_worker::Model { removed_at: Some(now), ..w })
+}
+
+/// Worker changes go through the butler of the building (or the manager).
+fn require_butler_of(cx: &Cx, r: &renovation::Model) -> AppResult<()> {
+    let s = cx.actor.require_staff(&[StaffRole::Butler, StaffRole::Manager])?;
+    let ok = s.role == StaffRole::Admin || (s.community_id == Some(r.community_id) && (s.role != StaffRole::Butler || s.building_ids.contains(&r.building_id)));
+    if !ok {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// A pass valid today at the gate, with its worker and house.
+pub struct GatePass {
+    pub worker: renovation_worker::Model,
+    pub house_id: i64,
+    pub valid_until: NaiveDate,
+}
+
+/// The passes the gate should expect today: workers of issued permits covering today (not on a
+/// holiday). Two statements whatever the number of permits.
+pub async fn todays_passes(cx: &Cx, community_id: i64) -> AppResult<Vec<GatePass>> {
+    super::fees::require_staff_in(cx, community_id, &[StaffRole::Security, StaffRole::Reception, StaffRole::Manager])?;
+    let today = super::today_in_community();
+    if rules(cx, community_id).await?.holidays.contains(&today) {
+        return Ok(vec![]);
+    }
+    let permits = renovation::Entity::find()
+        .filter(renovation::Column::CommunityId.eq(community_id))
+        .filter(renovation::Column::State.is_in([RenovationState::InProgress, RenovationState::RectificationRequired]))
+        .filter(renovation::Column::PlannedStart.lte(today))
+        .filter(renovation::Column::PlannedEnd.gte(today))
+        .all(cx.db())
+        .await?;
+    let workers = renovation_worker::Entity::find()
+        .filter(renovation_worker::Column::RenovationId.is_in(permits.iter().map(|p| p.id)))
+        .filter(renovation_worker::Column::RemovedAt.is_null())
+        .all(cx.db())
+        .await?;
+    Ok(workers
+        .into_iter()
+        .filter_map(|w| {
+            let p = permits.iter().find(|p| p.id == w.renovation_id)?;
+            Some(GatePass { house_id: p.house_id, valid_until: p.planned_end, worker: w })
+        })
+        .collect())
+}

@@ -115,6 +115,7 @@ async fn every_role_gets_exactly_what_it_may() {
     let (a_book, c_orders, c_targets, c_price, c_techs) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone());
     let (order_node, order_dispatch) = (order_a.clone(), order_a.clone());
     let (a_ren, c_ren, c_gate, ren_node, ren_fwd) = (house_a.clone(), c1.clone(), c1.clone(), ren_a.clone(), ren_a.clone());
+    let (c_passes, c_overdue) = (c1.clone(), c1.clone());
     let ops = vec![
         Op { name: "me", query: "{ me { id } }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
@@ -201,6 +202,10 @@ async fn every_role_gets_exactly_what_it_may() {
         // The butler forwards first; the manager and admin then find it already REVIEWED.
         Op { name: "forwardRenovation(A)", query: "mutation($r: ID!) { forwardRenovation(renovationId: $r) { state } }", vars: Box::new(move |_| json!({ "r": ren_fwd })),
              expect: [U, F, N, F, N, OK, F, N, N, I, N, I, N, N] },
+        Op { name: "todaysWorkerPasses(C1)", query: "query($c: ID!) { todaysWorkerPasses(communityId: $c) { passCode } }", vars: Box::new(move |_| json!({ "c": c_passes })),
+             expect: [U, F, F, F, F, F, OK, F, OK, OK, F, OK, N, F] },
+        Op { name: "overdueRectifications(C1)", query: "query($c: ID!) { overdueRectifications(communityId: $c) { id } }", vars: Box::new(move |_| json!({ "c": c_overdue })),
+             expect: [U, F, F, F, F, OK, OK, F, F, OK, F, OK, N, F] },
         Op { name: "changeStaffRole(technician)", query: "mutation($s: ID!) { changeStaffRole(staffId: $s, role: TECHNICIAN) { id } }",
              vars: Box::new(move |_| json!({ "s": technician_staff })),
              expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },

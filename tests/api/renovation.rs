@@ -204,3 +204,30 @@ async fn an_extension_approved_by_the_manager_moves_the_end_date() {
     assert_eq!(out["data"]["decideRenovationExtension"]["plannedEnd"], day(45).as_str(), "{out}");
     assert_eq!(error_code(&app.gql(Some(&manager), decide, json!({ "e": ext_id })).await), "INVALID_STATE_TRANSITION");
 }
+
+#[tokio::test]
+async fn workers_change_through_the_butler_and_the_gate_sees_todays_passes() {
+    let app = spawn_app().await;
+    let id = issued(&app).await;
+    let owner = app.login(OWNER1).await;
+    let butler = app.login(BUTLER).await;
+    let security = app.login(SECURITY).await;
+    let c1 = app.community_id("CUIHU").await;
+    let passes = "query($c: ID!) { todaysWorkerPasses(communityId: $c) { workerName passCode houseAddress } }";
+    let list = app.gql(Some(&security), passes, json!({ "c": c1 })).await;
+    assert_eq!(list["data"]["todaysWorkerPasses"].as_array().unwrap().len(), 2, "{list}");
+    assert_eq!(list["data"]["todaysWorkerPasses"][0]["houseAddress"], "1栋 1单元 101");
+    let add = "mutation($r: ID!) { addRenovationWorker(renovationId: $r, worker: { name: \"李师傅\", idNumber: \"110101198505051234\", phone: \"13700004444\" }) { id passCode } }";
+    assert_eq!(error_code(&app.gql(Some(&owner), add, json!({ "r": id })).await), "FORBIDDEN", "worker changes go through the butler");
+    let added = app.gql(Some(&butler), add, json!({ "r": id })).await;
+    let worker = added["data"]["addRenovationWorker"]["id"].clone();
+    let code = added["data"]["addRenovationWorker"]["passCode"].as_str().unwrap().to_owned();
+    assert_eq!(app.gql(Some(&security), passes, json!({ "c": c1 })).await["data"]["todaysWorkerPasses"].as_array().unwrap().len(), 3);
+    let out = app.gql(Some(&butler), "mutation($w: ID!) { removeRenovationWorker(workerId: $w, reason: \"离场\") { name } }", json!({ "w": worker })).await;
+    assert_eq!(out["data"]["removeRenovationWorker"]["name"], "李师傅", "{out}");
+    let chk = app.gql(Some(&security), CHECK, json!({ "c": c1, "code": code })).await;
+    assert_eq!(chk["data"]["checkWorkerPass"]["verdict"], "REVOKED");
+    assert_eq!(app.gql(Some(&security), passes, json!({ "c": c1 })).await["data"]["todaysWorkerPasses"].as_array().unwrap().len(), 2);
+    // The owner does not get the gate's list.
+    assert_eq!(error_code(&app.gql(Some(&owner), passes, json!({ "c": c1 })).await), "FORBIDDEN");
+}
