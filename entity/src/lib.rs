@@ -35,3 +35,4 @@ pub mod renovation_worker;
 pub mod deposit_refund;
 pub mod renovation_extension;
 pub mod renovation_inspection;
+pub mod renovation_file;

@@ -6,6 +6,7 @@ mod m20261123_000002_fees;
 mod m20261123_000003_repairs;
 mod m20261123_000004_renovation;
 mod m20261123_000005_renovation_inspections;
+mod m20261123_000006_renovation_files;
 pub mod util;
 
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![Box::new(m20261123_000001_foundation::Migration), Box::new(m20261123_000002_fees::Migration),
             Box::new(m20261123_000003_repairs::Migration),
             Box::new(m20261123_000004_renovation::Migration),
-            Box::new(m20261123_000005_renovation_inspections::Migration)]
+            Box::new(m20261123_000005_renovation_inspections::Migration),
+            Box::new(m20261123_000006_renovation_files::Migration)]
     }
 }

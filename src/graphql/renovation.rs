@@ -103,6 +103,10 @@ impl Renovation {
             None => Ok(None),
         }
     }
+    /// Drawings and inspection photos.
+    async fn files(&self, ctx: &Context<'_>) -> Result<Vec<RenovationFile>> {
+        Ok(svc::files_of(cx(ctx), &self.0).await?.into_iter().map(RenovationFile).collect())
+    }
     /// Inspections (装修巡查) and the violations they found, oldest first.
     async fn inspections(&self, ctx: &Context<'_>) -> Result<Vec<Inspection>> {
         Ok(svc::inspections_of(cx(ctx), &self.0).await?.into_iter().map(Inspection).collect())
@@ -158,6 +162,30 @@ impl Inspection {
     /// When it was recorded.
     async fn inspected_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+}
+
+/// A drawing or an inspection photo.
+pub struct RenovationFile(pub entity::renovation_file::Model);
+
+/// A file of a renovation, fetched with the same bearer token from `url`.
+#[Object]
+impl RenovationFile {
+    /// Where to fetch it.
+    async fn url(&self) -> String {
+        format!("/files/renovation/{}", self.0.id)
+    }
+    /// DRAWING or INSPECTION_PHOTO.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// The inspection it documents (inspection photos).
+    async fn inspection_id(&self) -> Option<ID> {
+        self.0.inspection_id.map(|i| ID(i.to_string()))
+    }
+    /// Checked from the content: an image type, or application/pdf for drawings.
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
     }
 }
 
@@ -473,6 +501,21 @@ impl RenovationMutation {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
         svc::set_rules(cx(ctx), c, max_days, &work_windows, &holidays).await?;
         Ok(true)
+    }
+    /// Attach drawings (owner, before approval; images or PDF) or inspection photos (inspector,
+    /// with `inspectionId`), as a GraphQL multipart request; 10 MB each, 9 at a time.
+    async fn attach_renovation_files(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The renovation.")] renovation_id: ID,
+        #[graphql(desc = "For inspection photos: the inspection.")] inspection_id: Option<ID>,
+        #[graphql(desc = "The files.")] files: Vec<async_graphql::Upload>,
+    ) -> Result<Vec<RenovationFile>> {
+        let inspection = inspection_id
+            .map(|i| i.parse::<i64>().map_err(|_| crate::error::AppError::bad_input("inspectionId", "ID 格式不正确", "Malformed ID")))
+            .transpose()?;
+        let files = super::repairs::read_uploads(ctx, files)?;
+        Ok(svc::attach(cx(ctx), ren_id(&renovation_id)?, inspection, files).await?.into_iter().map(RenovationFile).collect())
     }
     /// Add a worker during the works (the butler of the building, or the manager).
     async fn add_renovation_worker(

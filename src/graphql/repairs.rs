@@ -399,11 +399,11 @@ impl RepairQuery {
 }
 
 /// The uploaded files of a request, as (name, bytes).
-fn read_uploads(ctx: &Context<'_>, uploads: Vec<Upload>) -> Result<Vec<(String, Vec<u8>)>> {
+pub(crate) fn read_uploads(ctx: &Context<'_>, uploads: Vec<Upload>) -> Result<Vec<(String, Vec<u8>)>> {
     uploads
         .into_iter()
         .map(|u| {
-            let v = u.value(ctx).map_err(|_| AppError::bad_input("photos", "上传文件缺失", "An uploaded file is missing"))?;
+            let v = u.value(ctx).map_err(|_| AppError::bad_input("files", "上传文件缺失", "An uploaded file is missing"))?;
             Ok((v.filename.clone(), v.content.to_vec()))
         })
         .collect()

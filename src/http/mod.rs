@@ -20,6 +20,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get_handler).post(graphql::post_handler))
         .route("/graphql/ws", get(ws::handler))
         .route("/files/repair-photos/{id}", get(files::repair_photo))
+        .route("/files/renovation/{id}", get(files::renovation_file))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))

@@ -871,3 +871,82 @@ pub async fn todays_passes(cx: &Cx, community_id: i64) -> AppResult<Vec<GatePass
         })
         .collect())
 }
+
+// ---- drawings and inspection photos -------------------------------------------------------
+
+use super::repairs::photos::{check_with, remove_files, sniff, sniff_document, write_files, MAX_PHOTOS};
+use entity::renovation_file;
+
+/// The owner attaches drawings (images or PDF) before approval; an inspector attaches photos to
+/// an inspection. At most 9 files per upload.
+pub async fn attach(cx: &Cx, id: i64, inspection_id: Option<i64>, files: Vec<(String, Vec<u8>)>) -> AppResult<Vec<renovation_file::Model>> {
+    let r = get(cx, id).await?;
+    let kind = match inspection_id {
+        None => {
+            if !cx.reach().await?.owns(r.house_id) {
+                return Err(AppError::Forbidden);
+            }
+            if !matches!(r.state, RenovationState::Draft | RenovationState::Applied | RenovationState::Reviewed) {
+                return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: "attachDrawings".into() });
+            }
+            "DRAWING"
+        }
+        Some(i) => {
+            require_inspector(cx, &r)?;
+            let found = renovation_inspection::Entity::find_by_id(i).one(cx.db()).await?.filter(|x| x.renovation_id == r.id);
+            if found.is_none() {
+                return Err(AppError::NotFound);
+            }
+            "INSPECTION_PHOTO"
+        }
+    };
+    if files.is_empty() {
+        return Err(AppError::bad_input("files", "请选择文件", "Choose at least one file"));
+    }
+    let rule = if kind == "DRAWING" { sniff_document } else { sniff };
+    let checked = check_with(files, 0, cx.core.config.limits.max_upload_file_bytes, rule)?;
+    if checked.len() > MAX_PHOTOS {
+        return Err(AppError::bad_input("files", format!("一次最多 {MAX_PHOTOS} 个文件"), format!("At most {MAX_PHOTOS} files at a time")));
+    }
+    let dir = &cx.core.config.upload_dir;
+    let names = write_files(dir, &checked).await?;
+    let user = cx.actor.user()?.user_id;
+    let txn = cx.db().begin().await?;
+    let mut rows = vec![];
+    for (f, name) in checked.iter().zip(&names) {
+        let row = renovation_file::ActiveModel {
+            community_id: Set(r.community_id),
+            renovation_id: Set(r.id),
+            inspection_id: Set(inspection_id),
+            kind: Set(kind.into()),
+            stored_name: Set(name.clone()),
+            content_type: Set(f.content_type.into()),
+            size_bytes: Set(f.bytes.len() as i64),
+            uploaded_by: Set(user),
+            created_at: Set(super::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await;
+        match row {
+            Ok(r) => rows.push(r),
+            Err(e) => {
+                remove_files(dir, &names).await;
+                return Err(e.into());
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(rows)
+}
+
+pub async fn files_of(cx: &Cx, r: &renovation::Model) -> AppResult<Vec<renovation_file::Model>> {
+    Ok(renovation_file::Entity::find().filter(renovation_file::Column::RenovationId.eq(r.id)).all(cx.db()).await?)
+}
+
+/// A file's path and type, if the caller may see its renovation.
+pub async fn open_file(cx: &Cx, file_id: i64) -> AppResult<(std::path::PathBuf, String)> {
+    let f = renovation_file::Entity::find_by_id(file_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    get(cx, f.renovation_id).await?;
+    Ok((cx.core.config.upload_dir.join(&f.stored_name), f.content_type))
+}

@@ -231,3 +231,31 @@ async fn workers_change_through_the_butler_and_the_gate_sees_todays_passes() {
     // The owner does not get the gate's list.
     assert_eq!(error_code(&app.gql(Some(&owner), passes, json!({ "c": c1 })).await), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn drawings_are_checked_and_served_only_to_those_who_may_see_them() {
+    let app = spawn_app().await;
+    let owner = app.login(OWNER1).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let id = app.gql(Some(&owner), APPLY, json!({ "i": application(&house, 1, 20) })).await["data"]["applyRenovation"]["id"].clone();
+    let upload = |bytes: Vec<u8>, name: &'static str| {
+        let ops = json!({ "query": "mutation($r: ID!, $f: [Upload!]!) { attachRenovationFiles(renovationId: $r, files: $f) { url kind contentType } }", "variables": { "r": id, "f": [null] } });
+        reqwest::multipart::Form::new()
+            .text("operations", ops.to_string())
+            .text("map", json!({ "0": ["variables.f.0"] }).to_string())
+            .part("0", reqwest::multipart::Part::bytes(bytes).file_name(name))
+    };
+    let pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n".to_vec();
+    let out: Value = app.client.post(app.url("/graphql")).bearer_auth(&owner).multipart(upload(pdf.clone(), "plan.pdf")).send().await.unwrap().json().await.unwrap();
+    let file = &out["data"]["attachRenovationFiles"][0];
+    assert_eq!(file["contentType"], "application/pdf", "{out}");
+    assert_eq!(file["kind"], "DRAWING");
+    let url = app.url(file["url"].as_str().unwrap());
+    assert_eq!(app.client.get(&url).bearer_auth(&owner).send().await.unwrap().bytes().await.unwrap().as_ref(), pdf.as_slice());
+    let other = app.login(OWNER2).await;
+    assert_eq!(app.client.get(&url).bearer_auth(&other).send().await.unwrap().status().as_u16(), 404);
+    let exe = vec![0x4D, 0x5A, 0x90, 0, 3, 0, 0, 0];
+    let out: Value = app.client.post(app.url("/graphql")).bearer_auth(&owner).multipart(upload(exe, "plan.pdf")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(error_code(&out), "BAD_USER_INPUT", "{out}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM renovation_files").await, 1);
+}

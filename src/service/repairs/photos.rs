@@ -34,8 +34,26 @@ pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     None
 }
 
+/// Images, or a PDF (drawings).
+pub fn sniff_document(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"%PDF-") {
+        return Some(("application/pdf", "pdf"));
+    }
+    sniff(bytes)
+}
+
 /// Checks a batch of uploads before anything is written.
 pub fn check(files: Vec<(String, Vec<u8>)>, existing: usize, max_file_bytes: usize) -> AppResult<Vec<CheckedPhoto>> {
+    check_with(files, existing, max_file_bytes, sniff)
+}
+
+/// Like `check`, with the content rule given.
+pub fn check_with(
+    files: Vec<(String, Vec<u8>)>,
+    existing: usize,
+    max_file_bytes: usize,
+    kind_of: fn(&[u8]) -> Option<(&'static str, &'static str)>,
+) -> AppResult<Vec<CheckedPhoto>> {
     if existing + files.len() > MAX_PHOTOS {
         return Err(AppError::bad_input("photos", format!("每张工单最多 {MAX_PHOTOS} 张照片"), format!("At most {MAX_PHOTOS} photos per order")));
     }
@@ -49,28 +67,45 @@ pub fn check(files: Vec<(String, Vec<u8>)>, existing: usize, max_file_bytes: usi
                     format!("Photo {name} is larger than {} MB", max_file_bytes / (1024 * 1024)),
                 ));
             }
-            let (content_type, extension) = sniff(&bytes).ok_or_else(|| {
-                AppError::bad_input("photos", format!("{name} 不是 JPEG/PNG/HEIC/WebP 图片"), format!("{name} is not a JPEG, PNG, HEIC or WebP image"))
+            let (content_type, extension) = kind_of(&bytes).ok_or_else(|| {
+                AppError::bad_input("photos", format!("{name} 不是允许的文件类型（图片或 PDF 图纸）"), format!("{name} is not an allowed file (an image, or a PDF for drawings)"))
             })?;
             Ok(CheckedPhoto { content_type, extension, bytes })
         })
         .collect()
 }
 
+/// Writes checked files under the upload directory; returns their stored names (the caller
+/// inserts its rows and removes the files if that fails).
+pub async fn write_files(dir: &std::path::Path, files: &[CheckedPhoto]) -> AppResult<Vec<String>> {
+    tokio::fs::create_dir_all(dir).await.map_err(|e| AppError::internal("upload dir", e))?;
+    let mut names = vec![];
+    for p in files {
+        let name = format!("{}.{}", uuid::Uuid::new_v4().simple(), p.extension);
+        if let Err(e) = tokio::fs::write(dir.join(&name), &p.bytes).await {
+            remove_files(dir, &names).await;
+            return Err(AppError::internal("write upload", e));
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+pub async fn remove_files(dir: &std::path::Path, names: &[String]) {
+    for n in names {
+        let _ = tokio::fs::remove_file(dir.join(n)).await;
+    }
+}
+
 /// Stores checked photos for an order (files first, then rows; a failed insert removes the files).
 pub async fn store(conn: &impl ConnectionTrait, dir: &std::path::Path, order: &entity::repair_order::Model, by: i64, photos: Vec<CheckedPhoto>) -> AppResult<Vec<repair_photo::Model>> {
-    tokio::fs::create_dir_all(dir).await.map_err(|e| AppError::internal("upload dir", e))?;
-    let mut written: Vec<PathBuf> = vec![];
+    let names = write_files(dir, &photos).await?;
     let mut rows = vec![];
-    for p in photos {
-        let name = format!("{}.{}", uuid::Uuid::new_v4().simple(), p.extension);
-        let path = dir.join(&name);
-        tokio::fs::write(&path, &p.bytes).await.map_err(|e| AppError::internal("write photo", e))?;
-        written.push(path);
+    for (p, name) in photos.iter().zip(&names) {
         let row = repair_photo::ActiveModel {
             community_id: Set(order.community_id),
             order_id: Set(order.id),
-            stored_name: Set(name),
+            stored_name: Set(name.clone()),
             content_type: Set(p.content_type.to_owned()),
             size_bytes: Set(p.bytes.len() as i64),
             uploaded_by: Set(by),
@@ -82,9 +117,7 @@ pub async fn store(conn: &impl ConnectionTrait, dir: &std::path::Path, order: &e
         match row {
             Ok(r) => rows.push(r),
             Err(e) => {
-                for f in &written {
-                    let _ = tokio::fs::remove_file(f).await;
-                }
+                remove_files(dir, &names).await;
                 return Err(e.into());
             }
         }
