@@ -406,14 +406,16 @@ impl RenovationQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The community.")] community_id: ID,
-        #[graphql(desc = "Only this state (e.g. APPLIED for the butler's review, REVIEWED for the manager's).")] state: Option<RenovationState>,
+        #[graphql(desc = "Only this state (e.g. APPLIED for the butler's review, REVIEWED for the manager's, ACCEPTANCE_REQUESTED for acceptances to do).")] state: Option<RenovationState>,
+        #[graphql(desc = "Only this building (works in progress by building).")] building_id: Option<ID>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<RenovationConnection> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        let page = svc::of_community(cx(ctx), c, state, &page_args(after, before, first, last)?).await?;
+        let b = building_id.map(|b| id_of("buildingId", &b, NodeKind::Building)).transpose()?;
+        let page = svc::of_community(cx(ctx), c, state, b, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Renovation))
     }
     /// Today's valid worker passes, for the gate (security, reception, manager).

@@ -437,7 +437,7 @@ pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<renovation::Model>
 }
 
 /// Staff lists (reception, manager; a butler their buildings), optionally one state.
-pub async fn of_community(cx: &Cx, community_id: i64, state: Option<RenovationState>, args: &PageArgs) -> AppResult<Page<renovation::Model>> {
+pub async fn of_community(cx: &Cx, community_id: i64, state: Option<RenovationState>, building_id: Option<i64>, args: &PageArgs) -> AppResult<Page<renovation::Model>> {
     estate::community(cx, community_id).await?;
     super::fees::require_staff_in(cx, community_id, &[StaffRole::Reception, StaffRole::Butler, StaffRole::Manager])?;
     let mut q = renovation::Entity::find()
@@ -448,6 +448,9 @@ pub async fn of_community(cx: &Cx, community_id: i64, state: Option<RenovationSt
     }
     if let Some(s) = state {
         q = q.filter(renovation::Column::State.eq(s));
+    }
+    if let Some(b) = building_id {
+        q = q.filter(renovation::Column::BuildingId.eq(b));
     }
     paginate(cx.db(), q, renovation::Column::Id, args).await
 }

@@ -259,3 +259,26 @@ async fn drawings_are_checked_and_served_only_to_those_who_may_see_them() {
     assert_eq!(error_code(&out), "BAD_USER_INPUT", "{out}");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM renovation_files").await, 1);
 }
+
+#[tokio::test]
+async fn rectification_sends_the_works_back_and_the_owner_asks_again() {
+    let app = spawn_app().await;
+    let id = issued(&app).await;
+    let owner = app.login(OWNER1).await;
+    let butler = app.login(BUTLER).await;
+    let c1 = app.community_id("CUIHU").await;
+    app.gql(Some(&owner), "mutation($r: ID!) { requestRenovationAcceptance(renovationId: $r) { state } }", json!({ "r": id })).await;
+    let todo = app.gql(Some(&butler), "query($c: ID!) { renovations(communityId: $c, state: ACCEPTANCE_REQUESTED) { edges { node { id } } } }", json!({ "c": c1 })).await;
+    assert_eq!(todo["data"]["renovations"]["edges"][0]["node"]["id"], id, "{todo}");
+    let back = app.gql(Some(&butler), "mutation($r: ID!) { requireRenovationRectification(renovationId: $r, items: \"卫生间防水未做闭水试验\") { state note } }", json!({ "r": id })).await;
+    assert_eq!(back["data"]["requireRenovationRectification"]["state"], "RECTIFICATION_REQUIRED", "{back}");
+    assert_eq!(back["data"]["requireRenovationRectification"]["note"], "卫生间防水未做闭水试验");
+    let again = app.gql(Some(&owner), "mutation($r: ID!) { requestRenovationAcceptance(renovationId: $r) { state } }", json!({ "r": id })).await;
+    assert_eq!(again["data"]["requestRenovationAcceptance"]["state"], "ACCEPTANCE_REQUESTED");
+    let accepted = app.gql(Some(&butler), "mutation($r: ID!) { acceptRenovation(renovationId: $r) { state depositRefund { refundFen } } }", json!({ "r": id })).await;
+    assert_eq!(accepted["data"]["acceptRenovation"]["depositRefund"]["refundFen"], 200_000, "{accepted}");
+    // Accepting twice is not a step the table has.
+    let twice = app.gql(Some(&butler), "mutation($r: ID!) { acceptRenovation(renovationId: $r) { state } }", json!({ "r": id })).await;
+    assert_eq!(error_code(&twice), "INVALID_STATE_TRANSITION");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM deposit_refunds").await, 1);
+}
