@@ -58,6 +58,55 @@ where
     )
 }
 
+/// Child rows of many parents at once, grouped by the parent column (a renovation's workers,
+/// inspections, files ...).
+pub struct ByParent<E: EntityTrait> {
+    db: DatabaseConnection,
+    col: E::Column,
+}
+
+impl<E> Loader<i64> for ByParent<E>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+{
+    type Value = Vec<E::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = E::find().filter(self.col.is_in(keys.iter().copied())).all(&self.db).await.map_err(|e| Arc::new(AppError::from(e)))?;
+        let mut out: HashMap<i64, Vec<E::Model>> = HashMap::new();
+        for m in rows {
+            if let Value::BigInt(Some(parent)) = sea_orm::ModelTrait::get(&m, self.col) {
+                out.entry(parent).or_default().push(m);
+            }
+        }
+        Ok(out)
+    }
+}
+
+pub type ChildrenLoader<E> = DataLoader<ByParent<E>>;
+
+fn children<E>(db: &DatabaseConnection, col: E::Column) -> ChildrenLoader<E>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+{
+    DataLoader::new(ByParent { db: db.clone(), col }, tokio::spawn)
+}
+
+/// The children of one parent (empty when it has none).
+pub async fn children_of<E>(l: &ChildrenLoader<E>, parent: i64) -> async_graphql::Result<Vec<E::Model>>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+{
+    Ok(l.load_one(parent).await.map_err(|e| AppError::internal("children", format!("{e:?}")))?.unwrap_or_default())
+}
+
 /// What each house owes today: two statements for any number of houses.
 pub struct OwedByHouse {
     db: DatabaseConnection,
@@ -134,6 +183,10 @@ impl Loader<i64> for RepairPhotos {
 
 /// The loaders of one request.
 pub struct Loaders {
+    pub renovation_workers: ChildrenLoader<entity::renovation_worker::Entity>,
+    pub renovation_inspections: ChildrenLoader<entity::renovation_inspection::Entity>,
+    pub renovation_files: ChildrenLoader<entity::renovation_file::Entity>,
+    pub renovation_extensions: ChildrenLoader<entity::renovation_extension::Entity>,
     pub timeline: DataLoader<RepairTimeline>,
     pub repair_settings: DataLoader<RepairSettings>,
     pub photos: DataLoader<RepairPhotos>,
@@ -150,6 +203,10 @@ impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
         Self {
             owed: DataLoader::new(OwedByHouse { db: db.clone() }, tokio::spawn),
+            renovation_workers: children(db, entity::renovation_worker::Column::RenovationId),
+            renovation_inspections: children(db, entity::renovation_inspection::Column::RenovationId),
+            renovation_files: children(db, entity::renovation_file::Column::RenovationId),
+            renovation_extensions: children(db, entity::renovation_extension::Column::RenovationId),
             timeline: DataLoader::new(RepairTimeline { db: db.clone() }, tokio::spawn),
             repair_settings: DataLoader::new(RepairSettings { db: db.clone() }, tokio::spawn),
             photos: DataLoader::new(RepairPhotos { db: db.clone() }, tokio::spawn),

@@ -2,7 +2,7 @@
 use super::connection::{connection, page_args};
 use super::estate::House;
 use super::fees::Bill;
-use super::loaders::load_one;
+use super::loaders::{children_of, load_one};
 use super::{cx, loaders};
 use crate::domain::{GlobalId, NodeKind};
 use crate::service::renovation::{self as svc, PassVerdict};
@@ -105,15 +105,15 @@ impl Renovation {
     }
     /// Drawings and inspection photos.
     async fn files(&self, ctx: &Context<'_>) -> Result<Vec<RenovationFile>> {
-        Ok(svc::files_of(cx(ctx), &self.0).await?.into_iter().map(RenovationFile).collect())
+        Ok(children_of(&loaders(ctx).renovation_files, self.0.id).await?.into_iter().map(RenovationFile).collect())
     }
     /// Inspections (装修巡查) and the violations they found, oldest first.
     async fn inspections(&self, ctx: &Context<'_>) -> Result<Vec<Inspection>> {
-        Ok(svc::inspections_of(cx(ctx), &self.0).await?.into_iter().map(Inspection).collect())
+        Ok(children_of(&loaders(ctx).renovation_inspections, self.0.id).await?.into_iter().map(Inspection).collect())
     }
     /// Extension requests.
     async fn extensions(&self, ctx: &Context<'_>) -> Result<Vec<Extension>> {
-        Ok(svc::extensions_of(cx(ctx), &self.0).await?.into_iter().map(Extension).collect())
+        Ok(children_of(&loaders(ctx).renovation_extensions, self.0.id).await?.into_iter().map(Extension).collect())
     }
     /// The deposit refund, once accepted: deposit, fines, refunded amount.
     async fn deposit_refund(&self, ctx: &Context<'_>) -> Result<Option<DepositRefund>> {
@@ -121,7 +121,8 @@ impl Renovation {
     }
     /// The workers and their pass codes (a handful, so a plain list).
     async fn workers(&self, ctx: &Context<'_>) -> Result<Vec<Worker>> {
-        Ok(svc::workers_of(cx(ctx), &self.0).await?.into_iter().map(Worker).collect())
+        let all = children_of(&loaders(ctx).renovation_workers, self.0.id).await?;
+        Ok(all.into_iter().filter(|w| w.removed_at.is_none()).map(Worker).collect())
     }
 }
 

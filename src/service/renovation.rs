@@ -416,13 +416,6 @@ pub async fn issue_permit(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
     get(cx, id).await
 }
 
-pub async fn workers_of(cx: &Cx, r: &renovation::Model) -> AppResult<Vec<renovation_worker::Model>> {
-    Ok(renovation_worker::Entity::find()
-        .filter(renovation_worker::Column::RenovationId.eq(r.id))
-        .filter(renovation_worker::Column::RemovedAt.is_null())
-        .all(cx.db())
-        .await?)
-}
 
 /// The owner's applications.
 pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<renovation::Model>> {
@@ -769,9 +762,6 @@ pub async fn decide_extension(cx: &Cx, extension_id: i64, approve: bool) -> AppR
     get(cx, r.id).await
 }
 
-pub async fn extensions_of(cx: &Cx, r: &renovation::Model) -> AppResult<Vec<renovation_extension::Model>> {
-    Ok(renovation_extension::Entity::find().filter(renovation_extension::Column::RenovationId.eq(r.id)).all(cx.db()).await?)
-}
 
 // ---- workers during the works, and the gate's list ----------------------------------------
 
@@ -943,9 +933,6 @@ pub async fn attach(cx: &Cx, id: i64, inspection_id: Option<i64>, files: Vec<(St
     Ok(rows)
 }
 
-pub async fn files_of(cx: &Cx, r: &renovation::Model) -> AppResult<Vec<renovation_file::Model>> {
-    Ok(renovation_file::Entity::find().filter(renovation_file::Column::RenovationId.eq(r.id)).all(cx.db()).await?)
-}
 
 /// A file's path and type, if the caller may see its renovation.
 pub async fn open_file(cx: &Cx, file_id: i64) -> AppResult<(std::path::PathBuf, String)> {

@@ -282,3 +282,23 @@ async fn rectification_sends_the_works_back_and_the_owner_asks_again() {
     assert_eq!(error_code(&twice), "INVALID_STATE_TRANSITION");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM deposit_refunds").await, 1);
 }
+
+#[tokio::test]
+async fn the_renovation_desk_list_does_not_grow_with_its_length() {
+    let app = spawn_app().await;
+    let owner = app.login(OWNER1).await;
+    let manager = app.login(MANAGER).await;
+    let c1 = app.community_id("CUIHU").await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let q = "query($c: ID!) { renovations(communityId: $c) { edges { node { state house { number } workers { name passCode } inspections { note } files { url } extensions { status } } } } }";
+    let mut counts = vec![];
+    for n in [1, 4] {
+        while app.scalar("SELECT COUNT(*) FROM renovations").await < n {
+            app.gql(Some(&owner), APPLY, json!({ "i": application(&house, 1, 10) })).await;
+        }
+        let (out, statements) = app.counted(Some(&manager), q, json!({ "c": c1 })).await;
+        assert_eq!(out["data"]["renovations"]["edges"].as_array().unwrap().len() as i64, n, "{out}");
+        counts.push(statements);
+    }
+    assert!(counts[1] <= counts[0] + 1, "1 vs 4 applications: {counts:?}");
+}
