@@ -334,3 +334,36 @@ pub enum RenovationState {
     #[sea_orm(string_value = "RECTIFICATION_REQUIRED")]
     RectificationRequired,
 }
+
+/// A resident's smart card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CardKind {
+    /// 门禁卡: doors and lifts.
+    #[sea_orm(string_value = "ACCESS")]
+    Access,
+    /// 车辆出入卡: the car park barrier.
+    #[sea_orm(string_value = "VEHICLE")]
+    Vehicle,
+}
+
+/// Whether a card opens anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CardState {
+    /// Works.
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    /// Reported lost (挂失): dead until found again or replaced.
+    #[sea_orm(string_value = "LOST")]
+    Lost,
+    /// Reported damaged (报损): dead until replaced.
+    #[sea_orm(string_value = "DAMAGED")]
+    Damaged,
+    /// Replaced by a new card (补办): dead forever.
+    #[sea_orm(string_value = "REPLACED")]
+    Replaced,
+    /// The holder moved out (退伙): dead forever.
+    #[sea_orm(string_value = "RETIRED")]
+    Retired,
+}

@@ -36,3 +36,5 @@ pub mod deposit_refund;
 pub mod renovation_extension;
 pub mod renovation_inspection;
 pub mod renovation_file;
+pub mod card;
+pub mod card_change;

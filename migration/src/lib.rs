@@ -7,6 +7,7 @@ mod m20261123_000003_repairs;
 mod m20261123_000004_renovation;
 mod m20261123_000005_renovation_inspections;
 mod m20261123_000006_renovation_files;
+mod m20261123_000007_cards;
 pub mod util;
 
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_repairs::Migration),
             Box::new(m20261123_000004_renovation::Migration),
             Box::new(m20261123_000005_renovation_inspections::Migration),
-            Box::new(m20261123_000006_renovation_files::Migration)]
+            Box::new(m20261123_000006_renovation_files::Migration),
+            Box::new(m20261123_000007_cards::Migration)]
     }
 }

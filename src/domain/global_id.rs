@@ -19,10 +19,11 @@ pub enum NodeKind {
     Payment,
     RepairOrder,
     Renovation,
+    Card,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 14] = [
+    const ALL: [NodeKind; 15] = [
         NodeKind::Community,
         NodeKind::Building,
         NodeKind::Unit,
@@ -37,6 +38,7 @@ impl NodeKind {
         NodeKind::Payment,
         NodeKind::RepairOrder,
         NodeKind::Renovation,
+        NodeKind::Card,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -54,6 +56,7 @@ impl NodeKind {
             NodeKind::Payment => "Payment",
             NodeKind::RepairOrder => "RepairOrder",
             NodeKind::Renovation => "Renovation",
+            NodeKind::Card => "Card",
         }
     }
 }

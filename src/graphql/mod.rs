@@ -1,5 +1,6 @@
 //! The GraphQL schema: `build_schema()` merges one query/mutation object per domain.
 pub mod auth;
+pub mod cards;
 pub mod connection;
 pub mod estate;
 pub mod events;
@@ -20,7 +21,7 @@ use std::sync::Arc;
 
 /// Read the estate, its people and your own profile. Start with `me`.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery, repairs::RepairQuery, renovation::RenovationQuery);
+pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery, repairs::RepairQuery, renovation::RenovationQuery, cards::CardQuery);
 
 /// Sign in, manage house members, staff and API keys, fees and payments.
 #[derive(MergedObject, Default)]
@@ -31,6 +32,7 @@ pub struct Mutation(
     fees::FeeMutation,
     repairs::RepairMutation,
     renovation::RenovationMutation,
+    cards::CardMutation,
 );
 
 /// Live feeds over `/graphql/ws` (graphql-transport-ws; authenticate in `connection_init`).

@@ -28,6 +28,7 @@ pub enum Node {
     Payment(Payment),
     RepairOrder(super::repairs::RepairOrder),
     Renovation(super::renovation::Renovation),
+    Card(super::cards::Card),
 }
 
 #[derive(Default)]
@@ -64,6 +65,7 @@ impl NodeQuery {
             NodeKind::Payment => Node::Payment(Payment(fees::payments::get(cx, gid.id).await?)),
             NodeKind::RepairOrder => Node::RepairOrder(super::repairs::RepairOrder(crate::service::repairs::get(cx, gid.id).await?)),
             NodeKind::Renovation => Node::Renovation(super::renovation::Renovation(crate::service::renovation::get(cx, gid.id).await?)),
+            NodeKind::Card => Node::Card(super::cards::Card(crate::service::cards::get(cx, gid.id).await?)),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.
                 let me = cx.actor.user()?;

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod api_keys;
 pub mod auth;
+pub mod cards;
 pub mod estate;
 pub mod events;
 pub mod fees;

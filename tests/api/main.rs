@@ -1,6 +1,7 @@
 //! The one integration-test binary: real server on port 0, fresh database per test, real HTTP
 //! and websockets. SQLite by default; PostgreSQL when TEST_DATABASE_URL is set.
 mod auth;
+mod cards;
 mod authz;
 mod estate;
 mod fees;
