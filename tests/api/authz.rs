@@ -78,6 +78,13 @@ async fn every_role_gets_exactly_what_it_may() {
     let ren_a = app.gql(Some(&app.login(OWNER1).await), "mutation($i: ApplyRenovationInput!) { applyRenovation(input: $i) { id } }",
         json!({ "i": crate::renovation::application(&house_a, 1, 20) })).await["data"]["applyRenovation"]["id"].clone();
 
+    // Cards: reception issues one to owner 1.
+    let owner1 = app.login(OWNER1).await;
+    let me = app.gql(Some(&owner1), "query($h: ID!) { node(id: $h) { ... on House { members { edges { node { id isMe } } } } } }", json!({ "h": house_a })).await
+        ["data"]["node"]["members"]["edges"].as_array().unwrap().iter().find(|e| e["node"]["isMe"] == true).unwrap()["node"]["id"].clone();
+    let card_a = app.gql(Some(&app.login(RECEPTION).await), "mutation($h: ID!, $m: ID!) { issueCard(houseId: $h, holderMemberId: $m, kind: ACCESS, number: \"AUTHZ1\") { id } }",
+        json!({ "h": house_a, "m": me })).await["data"]["issueCard"]["id"].clone();
+
     let mut tokens: Vec<Option<String>> = vec![];
     for role in ROLES {
         let phone = match role {
@@ -116,6 +123,7 @@ async fn every_role_gets_exactly_what_it_may() {
     let (order_node, order_dispatch) = (order_a.clone(), order_a.clone());
     let (a_ren, c_ren, c_gate, ren_node, ren_fwd) = (house_a.clone(), c1.clone(), c1.clone(), ren_a.clone(), ren_a.clone());
     let (c_passes, c_overdue) = (c1.clone(), c1.clone());
+    let (c_cards, c_changes, card_lost) = (c1.clone(), c1.clone(), card_a.clone());
     let ops = vec![
         Op { name: "me", query: "{ me { id } }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
@@ -206,6 +214,15 @@ async fn every_role_gets_exactly_what_it_may() {
              expect: [U, F, F, F, F, F, OK, F, OK, OK, F, OK, N, F] },
         Op { name: "overdueRectifications(C1)", query: "query($c: ID!) { overdueRectifications(communityId: $c) { id } }", vars: Box::new(move |_| json!({ "c": c_overdue })),
              expect: [U, F, F, F, F, OK, OK, F, F, OK, F, OK, N, F] },
+        Op { name: "myCards", query: "{ myCards { edges { node { number } } } }", vars: Box::new(|_| json!({})),
+             expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
+        Op { name: "activeCards(C1)", query: "query($c: ID!) { activeCards(communityId: $c) { edges { node { number } } } }", vars: Box::new(move |_| json!({ "c": c_cards })),
+             expect: [U, F, F, F, F, F, OK, F, OK, OK, F, OK, N, F] },
+        Op { name: "cardChanges(C1)", query: "query($c: ID!) { cardChanges(communityId: $c) { cursor } }", vars: Box::new(move |_| json!({ "c": c_changes })),
+             expect: [U, F, F, F, F, F, OK, F, OK, OK, F, OK, N, F] },
+        // The holder reports first; the desk then finds it already LOST; a guard may not report.
+        Op { name: "reportCardLost(card of owner 1)", query: "mutation($c: ID!) { reportCardLost(cardId: $c) { state } }", vars: Box::new(move |_| json!({ "c": card_lost })),
+             expect: [U, OK, N, N, N, N, I, N, F, I, N, I, N, N] },
         Op { name: "changeStaffRole(technician)", query: "mutation($s: ID!) { changeStaffRole(staffId: $s, role: TECHNICIAN) { id } }",
              vars: Box::new(move |_| json!({ "s": technician_staff })),
              expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
