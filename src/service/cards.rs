@@ -104,6 +104,26 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<card::Model> {
     }
 }
 
+/// Retires a person's working cards of a house when they move out (退伙); logged for the
+/// access-control sync like any other change.
+pub async fn retire_holder(conn: &impl ConnectionTrait, house_id: i64, user_id: i64) -> AppResult<()> {
+    let live = card::Entity::find()
+        .filter(card::Column::HouseId.eq(house_id))
+        .filter(card::Column::HolderUserId.eq(user_id))
+        .filter(card::Column::State.is_in([CardState::Active, CardState::Lost, CardState::Damaged]))
+        .all(conn)
+        .await?;
+    for c in live {
+        card::Entity::update_many()
+            .col_expr(card::Column::State, Expr::value(CardState::Retired.to_value()))
+            .filter(card::Column::Id.eq(c.id))
+            .exec(conn)
+            .await?;
+        log(conn, &c, CardState::Retired).await?;
+    }
+    Ok(())
+}
+
 /// Whether the caller may act for the card's holder (themselves, the owner, the desk).
 fn may_act(cx: &Cx, c: &card::Model, owner: bool) -> bool {
     cx.actor.user().ok().is_some_and(|u| u.user_id == c.holder_user_id)

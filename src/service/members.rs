@@ -238,6 +238,8 @@ pub async fn remove(
         if res.rows_affected == 0 {
             return Err(AppError::NotFound);
         }
+        // 退伙: their cards for this house stop working in the same transaction.
+        super::cards::retire_holder(&txn, h.id, m.user_id).await?;
         let ev = events::record(
             &txn,
             &actor,

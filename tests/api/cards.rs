@@ -64,3 +64,26 @@ async fn a_lost_card_stops_working_at_once_and_the_access_system_syncs_it() {
     assert_eq!(error_code(&app.gql_key(&estate_key, ACTIVE, json!({ "c": c1 })).await), "FORBIDDEN");
     assert_eq!(error_code(&app.gql(Some(&owner), ACTIVE, json!({ "c": c1 })).await), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn a_tenant_moving_out_loses_their_cards_at_once() {
+    let app = spawn_app().await;
+    let reception = app.login(RECEPTION).await;
+    let owner2 = app.login(OWNER2).await;
+    let tenant = app.login(TENANT).await;
+    let c1 = app.community_id("CUIHU").await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "201").await;
+    let members = app.gql(Some(&owner2), "query($h: ID!) { node(id: $h) { ... on House { members { edges { node { id relation } } } } } }", json!({ "h": house })).await;
+    let tenant_member = members["data"]["node"]["members"]["edges"].as_array().unwrap().iter().find(|e| e["node"]["relation"] == "TENANT").unwrap()["node"]["id"].clone();
+    let card = app.gql(Some(&reception), ISSUE, json!({ "h": house, "m": tenant_member, "n": "T0001" })).await;
+    assert_eq!(card["data"]["issueCard"]["state"], "ACTIVE", "{card}");
+    let mine = app.gql(Some(&tenant), "{ myCards { edges { node { number state } } } }", json!({})).await;
+    assert_eq!(mine["data"]["myCards"]["edges"][0]["node"]["state"], "ACTIVE");
+    // 退伙: the owner ends the tenancy.
+    let out = app.gql(Some(&owner2), "mutation($m: ID!) { removeHouseMember(memberId: $m, reason: \"租期结束\") { endedAt } }", json!({ "m": tenant_member })).await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    let mine = app.gql(Some(&tenant), "{ myCards { edges { node { number state } } } }", json!({})).await;
+    assert_eq!(mine["data"]["myCards"]["edges"][0]["node"]["state"], "RETIRED");
+    assert_eq!(app.gql(Some(&reception), ACTIVE, json!({ "c": c1 })).await["data"]["activeCards"]["edges"].as_array().unwrap().len(), 0);
+    assert_eq!(error_code(&app.gql(Some(&tenant), "query($h: ID!) { node(id: $h) { id } }", json!({ "h": house })).await), "NOT_FOUND");
+}
