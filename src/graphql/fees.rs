@@ -3,7 +3,7 @@
 use super::connection::connection;
 use super::estate::{Building, House};
 use super::guard::StaffGuard;
-use super::loaders::load_one;
+use super::loaders::{children_of, load_one};
 use super::{cx, loaders};
 use crate::domain::money::centi;
 use crate::domain::{Fen, GlobalId, NodeKind};
@@ -110,13 +110,12 @@ impl Bill {
     }
     /// Late fee as of today, in fen (not part of `amountFen`; computed live).
     async fn late_fee_fen(&self, ctx: &Context<'_>) -> Result<Fen> {
-        let lines = billing::lines_of(cx(ctx).db(), &[self.0.id]).await?;
-        Ok(Fen(billing::late_fee(&self.0, lines.get(&self.0.id).map(Vec::as_slice).unwrap_or(&[]), crate::service::fees::today())))
+        let lines = self.sorted_lines(ctx).await?;
+        Ok(Fen(billing::late_fee(&self.0, &lines, crate::service::fees::today())))
     }
     /// The lines, each with how it was computed.
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<BillLine>> {
-        let mut lines = billing::lines_of(cx(ctx).db(), &[self.0.id]).await?;
-        Ok(lines.remove(&self.0.id).unwrap_or_default().into_iter().map(BillLine).collect())
+        Ok(self.sorted_lines(ctx).await?.into_iter().map(BillLine).collect())
     }
     /// The house billed.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
@@ -129,6 +128,15 @@ impl Bill {
     /// Why it was cancelled.
     async fn cancel_reason(&self) -> Option<&str> {
         self.0.cancel_reason.as_deref()
+    }
+}
+
+impl Bill {
+    /// The bill's lines in settlement order, batched with every other bill of the response.
+    async fn sorted_lines(&self, ctx: &Context<'_>) -> Result<Vec<bill_line::Model>> {
+        let mut lines = children_of(&loaders(ctx).bill_lines, self.0.id).await?;
+        lines.sort_by_key(|l| l.position);
+        Ok(lines)
     }
 }
 
@@ -251,8 +259,9 @@ impl Payment {
     }
     /// How the money was spread over bills.
     async fn allocations(&self, ctx: &Context<'_>) -> Result<Vec<Allocation>> {
-        let mut map = payments::allocations_of(cx(ctx).db(), &[self.0.id]).await?;
-        Ok(map.remove(&self.0.id).unwrap_or_default().into_iter().map(Allocation).collect())
+        let mut rows = children_of(&loaders(ctx).payment_allocations, self.0.id).await?;
+        rows.sort_by_key(|a| a.id);
+        Ok(rows.into_iter().map(Allocation).collect())
     }
     /// For a reversal: the payment it reverses.
     async fn reverses(&self, ctx: &Context<'_>) -> Result<Option<Payment>> {

@@ -183,6 +183,8 @@ impl Loader<i64> for RepairPhotos {
 
 /// The loaders of one request.
 pub struct Loaders {
+    pub bill_lines: ChildrenLoader<entity::bill_line::Entity>,
+    pub payment_allocations: ChildrenLoader<entity::payment_allocation::Entity>,
     pub renovation_workers: ChildrenLoader<entity::renovation_worker::Entity>,
     pub renovation_inspections: ChildrenLoader<entity::renovation_inspection::Entity>,
     pub renovation_files: ChildrenLoader<entity::renovation_file::Entity>,
@@ -203,6 +205,8 @@ impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
         Self {
             owed: DataLoader::new(OwedByHouse { db: db.clone() }, tokio::spawn),
+            bill_lines: children(db, entity::bill_line::Column::BillId),
+            payment_allocations: children(db, entity::payment_allocation::Column::PaymentId),
             renovation_workers: children(db, entity::renovation_worker::Column::RenovationId),
             renovation_inspections: children(db, entity::renovation_inspection::Column::RenovationId),
             renovation_files: children(db, entity::renovation_file::Column::RenovationId),

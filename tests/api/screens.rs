@@ -38,3 +38,27 @@ async fn what_do_i_owe_does_not_grow_with_the_number_of_bills() {
     assert_eq!(five["data"]["me"]["houses"]["edges"][0]["node"]["house"]["owed"]["openBills"].as_array().unwrap().len(), 5);
     assert!(with_five <= with_one + 1, "1 bill cost {with_one} statements, 5 bills cost {with_five}");
 }
+
+#[tokio::test]
+async fn the_owners_bill_history_does_not_grow_with_the_number_of_bills() {
+    let app = spawn_app().await;
+    let finance = bill_community(&app, &[period(1)]).await;
+    let owner = app.login(OWNER1).await;
+    let reception = app.login(RECEPTION).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let q = "query($h: ID!) { node(id: $h) { ... on House { bills { edges { node { period amountFen lateFeeFen lines { description amountFen } } } } payments { edges { node { receiptNo allocations { amountFen } } } } } } }";
+    let c1 = app.community_id("CUIHU").await;
+    let mut counts = vec![];
+    for (i, p) in [period(2), period(3), period(4)].iter().enumerate() {
+        if i > 0 {
+            app.gql(Some(&finance), "mutation($c: ID!, $p: String!) { generateBills(communityId: $c, period: $p) { created } }", json!({ "c": c1, "p": p })).await;
+        }
+        let bills = app.gql(Some(&owner), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house })).await;
+        let bill = bills["data"]["owed"]["openBills"][0]["id"].clone();
+        app.gql(Some(&reception), "mutation($k: String!, $b: ID!) { recordPayment(clientKey: $k, method: CASH, allocations: [{ billId: $b, amountFen: 100 }]) { id } }", json!({ "k": format!("h{i}"), "b": bill })).await;
+        let (out, n) = app.counted(Some(&owner), q, json!({ "h": house })).await;
+        assert_eq!(out["data"]["node"]["bills"]["edges"].as_array().unwrap().len(), i + 1, "{out}");
+        counts.push(n);
+    }
+    assert!(counts[2] <= counts[0] + 1, "1 vs 3 bills and payments: {counts:?}");
+}

@@ -12,8 +12,7 @@ use chrono::Datelike;
 use entity::enums::{PaymentKind, PaymentMethod, StaffRole};
 use entity::{bill, community, payment, payment_allocation, payment_intent, receipt_counter};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
-use std::collections::HashMap;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 pub fn check_client_key(raw: &str) -> AppResult<&str> {
     let k = raw.trim();
@@ -292,19 +291,6 @@ pub async fn of_house(cx: &Cx, house_id: i64, args: &PageArgs) -> AppResult<Page
     paginate(cx.db(), q, payment::Column::Id, args).await
 }
 
-/// Allocations of many payments at once.
-pub async fn allocations_of(conn: &impl ConnectionTrait, payment_ids: &[i64]) -> AppResult<HashMap<i64, Vec<payment_allocation::Model>>> {
-    let rows = payment_allocation::Entity::find()
-        .filter(payment_allocation::Column::PaymentId.is_in(payment_ids.iter().copied()))
-        .order_by_asc(payment_allocation::Column::Id)
-        .all(conn)
-        .await?;
-    let mut map: HashMap<i64, Vec<payment_allocation::Model>> = HashMap::new();
-    for r in rows {
-        map.entry(r.payment_id).or_default().push(r);
-    }
-    Ok(map)
-}
 
 /// The reversal of a payment, if any.
 pub async fn reversal_of(conn: &impl ConnectionTrait, payment_id: i64) -> AppResult<Option<payment::Model>> {
