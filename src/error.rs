@@ -52,7 +52,17 @@ pub enum AppError {
     Conflict { field: String, msg: Msg },
     InvalidStateTransition { current: String, action: String },
     RateLimited { retry_after_secs: u64 },
+    /// Something needs the house's bills cleared first; says what is owed.
+    BillsOutstanding { total_fen: i64, bills: Vec<OwedBill> },
     Internal,
+}
+
+/// One unpaid bill named in a BILLS_OUTSTANDING error (only to those who may see the bills).
+#[derive(Debug, Clone)]
+pub struct OwedBill {
+    pub bill_id: String,
+    pub period: String,
+    pub outstanding_fen: i64,
 }
 
 /// Why a caller is not signed in, so an app knows whether to refresh or to ask for a login.
@@ -109,6 +119,7 @@ impl AppError {
             AppError::Conflict { .. } => "CONFLICT",
             AppError::InvalidStateTransition { .. } => "INVALID_STATE_TRANSITION",
             AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::BillsOutstanding { .. } => "BILLS_OUTSTANDING",
             AppError::Internal => "INTERNAL",
         }
     }
@@ -163,6 +174,14 @@ impl AppError {
                     format!("Too many attempts; try again in {retry_after_secs} seconds")
                 }
             }
+            AppError::BillsOutstanding { total_fen, .. } => {
+                let amount = crate::domain::Fen(*total_fen);
+                if zh {
+                    format!("该房屋尚有未结清的费用 {amount}，请先缴清")
+                } else {
+                    format!("The house owes {amount}; clear its bills first")
+                }
+            }
             AppError::Internal => {
                 if zh {
                     "服务器内部错误".into()
@@ -188,6 +207,19 @@ impl AppError {
             }
             AppError::Unauthenticated(p) => {
                 vec![("reason", Value::from(format!("{p:?}").to_uppercase()))]
+            }
+            AppError::BillsOutstanding { total_fen, bills } => {
+                let list: Vec<Value> = bills
+                    .iter()
+                    .map(|b| {
+                        let mut m = async_graphql::indexmap::IndexMap::new();
+                        m.insert(async_graphql::Name::new("billId"), Value::from(b.bill_id.clone()));
+                        m.insert(async_graphql::Name::new("period"), Value::from(b.period.clone()));
+                        m.insert(async_graphql::Name::new("outstandingFen"), Value::from(b.outstanding_fen));
+                        Value::Object(m)
+                    })
+                    .collect();
+                vec![("owedFen", Value::from(*total_fen)), ("bills", Value::List(list))]
             }
             _ => vec![],
         }

@@ -367,3 +367,108 @@ pub enum CardState {
     #[sea_orm(string_value = "RETIRED")]
     Retired,
 }
+
+/// The identity document checked at handover (入伙).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum IdDocumentKind {
+    /// Resident identity card (居民身份证); the number's check digit is verified.
+    #[sea_orm(string_value = "RESIDENT_ID")]
+    ResidentId,
+    /// Passport (护照).
+    #[sea_orm(string_value = "PASSPORT")]
+    Passport,
+    /// Mainland travel permit for Hong Kong and Macao residents (回乡证).
+    #[sea_orm(string_value = "HK_MACAO_PERMIT")]
+    HkMacaoPermit,
+    /// Mainland travel permit for Taiwan residents (台胞证).
+    #[sea_orm(string_value = "TAIWAN_PERMIT")]
+    TaiwanPermit,
+}
+
+/// Goods moved into or out of the estate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum MoveDirection {
+    /// Moving goods in (搬入).
+    #[sea_orm(string_value = "IN")]
+    In,
+    /// Moving goods out (搬出): needs cleared bills, and the owner's consent when a tenant asks.
+    #[sea_orm(string_value = "OUT")]
+    Out,
+}
+
+/// Where a move booking stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum MoveState {
+    /// A tenant's move out waits for the owner's consent in the app.
+    #[sea_orm(string_value = "AWAITING_CONSENT")]
+    AwaitingConsent,
+    /// Approved: the pass and its one-time code are issued.
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    /// The owner refused consent.
+    #[sea_orm(string_value = "REFUSED")]
+    Refused,
+    /// Called off by the resident, the owner or the desk before the move.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    /// The desk withdrew the pass.
+    #[sea_orm(string_value = "REVOKED")]
+    Revoked,
+    /// The guard let the goods through; the code never works again.
+    #[sea_orm(string_value = "USED")]
+    Used,
+}
+
+/// Where a key held for an owner is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum KeyState {
+    /// In the key cabinet, sealed (封存): only an approved emergency opening may use it.
+    #[sea_orm(string_value = "SEALED")]
+    Sealed,
+    /// In the key cabinet, not sealed: may be lent for a repair or an inspection.
+    #[sea_orm(string_value = "HELD")]
+    Held,
+    /// Lent to a staff member, due back.
+    #[sea_orm(string_value = "LENT")]
+    Lent,
+    /// Given back to the owner; no longer in custody.
+    #[sea_orm(string_value = "RETURNED_TO_OWNER")]
+    ReturnedToOwner,
+}
+
+/// Why a key left the cabinet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum KeyLoanPurpose {
+    /// A repair in the house.
+    #[sea_orm(string_value = "REPAIR")]
+    Repair,
+    /// An inspection (renovation, leak, safety).
+    #[sea_orm(string_value = "INSPECTION")]
+    Inspection,
+    /// An approved emergency opening of a sealed key.
+    #[sea_orm(string_value = "EMERGENCY")]
+    Emergency,
+}
+
+/// Where a request to open a sealed key in an emergency stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum KeyOpeningState {
+    /// Waiting for the manager.
+    #[sea_orm(string_value = "REQUESTED")]
+    Requested,
+    /// The manager approved; the seal may be broken with two staff and a guard present.
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    /// The manager refused.
+    #[sea_orm(string_value = "REFUSED")]
+    Refused,
+    /// The seal was broken and the key taken; the owner was told.
+    #[sea_orm(string_value = "OPENED")]
+    Opened,
+}

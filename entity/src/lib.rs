@@ -38,3 +38,8 @@ pub mod renovation_inspection;
 pub mod renovation_file;
 pub mod card;
 pub mod card_change;
+pub mod handover;
+pub mod move_booking;
+pub mod custody_key;
+pub mod key_loan;
+pub mod key_opening;

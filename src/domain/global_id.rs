@@ -20,10 +20,14 @@ pub enum NodeKind {
     RepairOrder,
     Renovation,
     Card,
+    Handover,
+    MoveBooking,
+    CustodyKey,
+    KeyOpening,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 15] = [
+    const ALL: [NodeKind; 19] = [
         NodeKind::Community,
         NodeKind::Building,
         NodeKind::Unit,
@@ -39,6 +43,10 @@ impl NodeKind {
         NodeKind::RepairOrder,
         NodeKind::Renovation,
         NodeKind::Card,
+        NodeKind::Handover,
+        NodeKind::MoveBooking,
+        NodeKind::CustodyKey,
+        NodeKind::KeyOpening,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -57,6 +65,10 @@ impl NodeKind {
             NodeKind::RepairOrder => "RepairOrder",
             NodeKind::Renovation => "Renovation",
             NodeKind::Card => "Card",
+            NodeKind::Handover => "Handover",
+            NodeKind::MoveBooking => "MoveBooking",
+            NodeKind::CustodyKey => "CustodyKey",
+            NodeKind::KeyOpening => "KeyOpening",
         }
     }
 }

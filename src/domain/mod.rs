@@ -1,5 +1,9 @@
 //! Parse-don't-validate newtypes shared by services and the GraphQL layer.
 mod area;
+pub mod flow;
+pub mod key_flow;
+pub mod move_flow;
+pub mod pass_code;
 mod global_id;
 pub mod money;
 pub mod renovation_flow;

@@ -337,6 +337,13 @@ impl House {
             .binding(self.0.id)
             .map(|b| b.relation))
     }
+    /// The house's cards, newest first, in every state (the card desk: reception, manager; and the owner).
+    async fn cards(&self, ctx: &Context<'_>) -> Result<Vec<super::cards::Card>> {
+        crate::service::cards::require_cards_of(super::cx(ctx), &self.0).await?;
+        let mut rows = super::loaders::children_of(&super::loaders(ctx).house_cards, self.0.id).await?;
+        rows.sort_by_key(|c| std::cmp::Reverse(c.id));
+        Ok(rows.into_iter().map(super::cards::Card).collect())
+    }
     /// What the house owes today: due, overdue and late fees. Tenants only with the owner's leave.
     async fn owed(&self, ctx: &Context<'_>) -> Result<Owed> {
         if !fees::sees_bills_of(cx(ctx), &self.0).await? {

@@ -7,8 +7,10 @@ pub mod events;
 pub mod extension;
 pub mod fees;
 pub mod guard;
+pub mod keys;
 pub mod loaders;
 pub mod members;
+pub mod moves;
 pub mod node;
 pub mod renovation;
 pub mod repairs;
@@ -21,7 +23,7 @@ use std::sync::Arc;
 
 /// Read the estate, its people and your own profile. Start with `me`.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery, repairs::RepairQuery, renovation::RenovationQuery, cards::CardQuery);
+pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery, repairs::RepairQuery, renovation::RenovationQuery, cards::CardQuery, moves::MoveQuery, keys::KeyQuery);
 
 /// Sign in, manage house members, staff and API keys, fees and payments.
 #[derive(MergedObject, Default)]
@@ -33,6 +35,8 @@ pub struct Mutation(
     repairs::RepairMutation,
     renovation::RenovationMutation,
     cards::CardMutation,
+    moves::MoveMutation,
+    keys::KeyMutation,
 );
 
 /// Live feeds over `/graphql/ws` (graphql-transport-ws; authenticate in `connection_init`).

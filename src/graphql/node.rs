@@ -29,6 +29,10 @@ pub enum Node {
     RepairOrder(super::repairs::RepairOrder),
     Renovation(super::renovation::Renovation),
     Card(super::cards::Card),
+    Handover(super::moves::Handover),
+    MoveBooking(super::moves::MoveBooking),
+    CustodyKey(super::keys::CustodyKey),
+    KeyOpening(super::keys::KeyOpening),
 }
 
 #[derive(Default)]
@@ -66,6 +70,10 @@ impl NodeQuery {
             NodeKind::RepairOrder => Node::RepairOrder(super::repairs::RepairOrder(crate::service::repairs::get(cx, gid.id).await?)),
             NodeKind::Renovation => Node::Renovation(super::renovation::Renovation(crate::service::renovation::get(cx, gid.id).await?)),
             NodeKind::Card => Node::Card(super::cards::Card(crate::service::cards::get(cx, gid.id).await?)),
+            NodeKind::Handover => Node::Handover(super::moves::Handover(crate::service::handover::get(cx, gid.id).await?)),
+            NodeKind::MoveBooking => Node::MoveBooking(super::moves::MoveBooking(crate::service::moves::get(cx, gid.id).await?)),
+            NodeKind::CustodyKey => Node::CustodyKey(super::keys::CustodyKey(crate::service::keys::get(cx, gid.id).await?)),
+            NodeKind::KeyOpening => Node::KeyOpening(super::keys::KeyOpening(crate::service::keys::opening(cx, gid.id).await?)),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.
                 let me = cx.actor.user()?;

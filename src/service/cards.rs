@@ -30,7 +30,7 @@ async fn log(conn: &impl ConnectionTrait, c: &card::Model, state: CardState) -> 
     Ok(())
 }
 
-fn number(raw: &str) -> AppResult<String> {
+pub(crate) fn number(raw: &str) -> AppResult<String> {
     let n = raw.trim().to_ascii_uppercase();
     if n.is_empty() || n.len() > 32 || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(AppError::bad_input("number", "卡号须为 1–32 位字母或数字", "A card number is 1–32 letters or digits"));
@@ -62,7 +62,7 @@ pub async fn issue(cx: &Cx, house_id: i64, holder_user_id: i64, kind: CardKind, 
     Ok(c)
 }
 
-async fn insert(conn: &impl ConnectionTrait, h: &house::Model, holder: i64, kind: CardKind, n: String) -> AppResult<card::Model> {
+pub(crate) async fn insert(conn: &impl ConnectionTrait, h: &house::Model, holder: i64, kind: CardKind, n: String) -> AppResult<card::Model> {
     if card::Entity::find().filter(card::Column::CommunityId.eq(h.community_id)).filter(card::Column::Number.eq(n.clone())).one(conn).await?.is_some() {
         return Err(taken());
     }
@@ -259,4 +259,14 @@ pub async fn changes(cx: &Cx, community_id: i64, after: i64, limit: u64) -> AppR
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, more))
+}
+
+/// The card desk's view of a house: its owner, and reception or the manager of its community.
+pub async fn require_cards_of(cx: &Cx, h: &house::Model) -> AppResult<()> {
+    let desk = cx.actor.staff().is_some_and(|s| super::access::staff_serves(s, h.community_id, h.building_id, DESK));
+    if desk || cx.reach().await?.owns(h.id) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }

@@ -11,7 +11,6 @@ use crate::error::{AppError, AppResult};
 use chrono::{NaiveDate, NaiveTime, Timelike};
 use entity::enums::{BillingCycle, FeeKind, HouseStatus, RenovationState, StaffRole};
 use entity::{bill, fee_item, house, renovation, renovation_rule, renovation_worker};
-use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
@@ -203,7 +202,7 @@ pub async fn apply(cx: &Cx, a: Application) -> AppResult<renovation::Model> {
             name: Set(name),
             id_number: Set(id),
             phone: Set(phone.as_str().to_owned()),
-            pass_code: Set(new_pass_code()),
+            pass_code: Set(crate::domain::pass_code::new()),
             created_at: Set(now),
             removed_at: Set(None),
             ..Default::default()
@@ -217,12 +216,6 @@ pub async fn apply(cx: &Cx, a: Application) -> AppResult<renovation::Model> {
     Ok(row)
 }
 
-/// Eight characters a guard can type: no 0/O or 1/I.
-fn new_pass_code() -> String {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-    let mut rng = rand::thread_rng();
-    (0..8).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
-}
 
 /// Who may see an application: its owner (and household), the community's desk staff (a butler:
 /// their buildings), the manager, admins. Drafts only their owner.
@@ -782,7 +775,7 @@ pub async fn add_worker(cx: &Cx, id: i64, w: NewWorker) -> AppResult<renovation_
         name: Set(name),
         id_number: Set(id_no),
         phone: Set(phone.as_str().to_owned()),
-        pass_code: Set(new_pass_code()),
+        pass_code: Set(crate::domain::pass_code::new()),
         created_at: Set(super::now()),
         removed_at: Set(None),
         ..Default::default()

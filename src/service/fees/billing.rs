@@ -140,7 +140,9 @@ pub async fn generate(cx: &Cx, community_id: i64, period: &str) -> AppResult<Gen
         .into_iter()
         .map(|b| b.house_id)
         .collect();
-    let missing: Vec<&house::Model> = houses.iter().filter(|h| !existing.contains(&h.id)).collect();
+    // Houses handed over with fees starting later are not billed yet.
+    let later = crate::service::handover::not_yet_billed(db, community_id, period).await?;
+    let missing: Vec<&house::Model> = houses.iter().filter(|h| !existing.contains(&h.id) && !later.contains(&h.id)).collect();
     if missing.is_empty() {
         return Err(AppError::conflict("period", "该账期的账单已全部生成", "Bills for this period have already been generated"));
     }
