@@ -25,6 +25,7 @@ const F: &str = "FORBIDDEN";
 const N: &str = "NOT_FOUND";
 const OK: &str = "OK";
 const I: &str = "INVALID_STATE_TRANSITION";
+const C: &str = "CONFLICT";
 
 struct Op {
     name: &'static str,
@@ -85,6 +86,18 @@ async fn every_role_gets_exactly_what_it_may() {
     let card_a = app.gql(Some(&app.login(RECEPTION).await), "mutation($h: ID!, $m: ID!) { issueCard(houseId: $h, holderMemberId: $m, kind: ACCESS, number: \"AUTHZ1\") { id } }",
         json!({ "h": house_a, "m": me })).await["data"]["issueCard"]["id"].clone();
 
+    // Moves and keys: two move-in bookings of house A (one to pass the gate, one to cancel), a
+    // sealed key of A to ask to open, and another whose opening the manager is asked to decide.
+    let book_in = |key: &str| crate::moves::booking(&house_a, "IN", guanjia::service::today_in_community(), key);
+    let move_pass = app.gql(Some(&owner1), "mutation($i: BookMoveInput!) { bookMove(input: $i) { id passCode } }", book_in("authz-move-1")).await["data"]["bookMove"].clone();
+    let move_cancel = app.gql(Some(&owner1), "mutation($i: BookMoveInput!) { bookMove(input: $i) { id } }", book_in("authz-move-2")).await["data"]["bookMove"]["id"].clone();
+    let reception_t = app.login(RECEPTION).await;
+    let deposit = "mutation($h: ID!, $s: String) { depositKey(houseId: $h, label: \"入户门\", sealNumber: $s) { id } }";
+    let key_request = app.gql(Some(&reception_t), deposit, json!({ "h": house_a, "s": "A-1" })).await["data"]["depositKey"]["id"].clone();
+    let key_decide = app.gql(Some(&reception_t), deposit, json!({ "h": house_a, "s": "A-2" })).await["data"]["depositKey"]["id"].clone();
+    let opening = app.gql(Some(&reception_t), "mutation($k: ID!) { requestKeyOpening(keyId: $k, reason: \"漏水\") { id } }", json!({ "k": key_decide })).await["data"]["requestKeyOpening"]["id"].clone();
+    let house_401 = app.house_id("CUIHU", "1栋", "1单元", "401").await;
+
     let mut tokens: Vec<Option<String>> = vec![];
     for role in ROLES {
         let phone = match role {
@@ -124,6 +137,9 @@ async fn every_role_gets_exactly_what_it_may() {
     let (a_ren, c_ren, c_gate, ren_node, ren_fwd) = (house_a.clone(), c1.clone(), c1.clone(), ren_a.clone(), ren_a.clone());
     let (c_passes, c_overdue) = (c1.clone(), c1.clone());
     let (c_cards, c_changes, card_lost) = (c1.clone(), c1.clone(), card_a.clone());
+    let (a_move, c_passes_gate, c_check, c_use, c_handovers, a_cards) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), house_a.clone());
+    let (c_keys_desk, c_unreturned, a_deposit, c_approvals) = (c1.clone(), c1.clone(), house_a.clone(), c1.clone());
+    let move_node = move_pass["id"].clone();
     let ops = vec![
         Op { name: "me", query: "{ me { id } }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
@@ -223,6 +239,47 @@ async fn every_role_gets_exactly_what_it_may() {
         // The holder reports first; the desk then finds it already LOST; a guard may not report.
         Op { name: "reportCardLost(card of owner 1)", query: "mutation($c: ID!) { reportCardLost(cardId: $c) { state } }", vars: Box::new(move |_| json!({ "c": card_lost })),
              expect: [U, OK, N, N, N, N, I, N, F, I, N, I, N, N] },
+        // Handover, moves and keys
+        Op { name: "handOverHouse(401)", query: "mutation($i: HandOverHouseInput!) { handOverHouse(input: $i) { id } }",
+             vars: Box::new(move |i| json!({ "i": { "houseId": house_401, "ownerPhone": "13700000099", "ownerName": "新业主", "idKind": "PASSPORT", "idNumber": "E12345678",
+                 "keysHanded": [{ "label": "入户门", "count": 2 }], "clientKey": format!("authz-ho-{i}") } })),
+             expect: [U, N, N, N, N, F, OK, N, N, C, F, C, N, F] },
+        Op { name: "bookMove(A)", query: "mutation($i: BookMoveInput!) { bookMove(input: $i) { id } }",
+             vars: Box::new(move |i| crate::moves::booking(&a_move, "IN", guanjia::service::today_in_community(), &format!("authz-book-move-{i}"))),
+             expect: [U, OK, N, OK, N, F, F, N, N, F, F, F, N, F] },
+        Op { name: "myMoves", query: "{ myMoves { edges { node { id } } } }", vars: Box::new(|_| json!({})),
+             expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
+        Op { name: "releasePasses(C1)", query: "query($c: ID!) { releasePasses(communityId: $c) { id } }", vars: Box::new(move |_| json!({ "c": c_passes_gate })),
+             expect: [U, F, F, F, F, F, OK, F, OK, OK, F, OK, N, F] },
+        Op { name: "checkReleasePass(C1)", query: "query($c: ID!) { checkReleasePass(communityId: $c, code: \"XXXX2345\") { verdict } }", vars: Box::new(move |_| json!({ "c": c_check })),
+             expect: [U, F, F, F, F, F, OK, F, OK, OK, F, OK, N, F] },
+        // The guard lets the goods through once; an admin after that is told it is USED.
+        Op { name: "useReleasePass(C1)", query: "mutation($c: ID!, $code: String!) { useReleasePass(communityId: $c, code: $code) { state } }",
+             vars: Box::new(move |_| json!({ "c": c_use, "code": move_pass["passCode"] })),
+             expect: [U, F, F, F, F, F, F, F, OK, F, F, I, F, F] },
+        Op { name: "cancelMove(A's booking)", query: "mutation($b: ID!) { cancelMove(bookingId: $b) { state } }", vars: Box::new(move |_| json!({ "b": move_cancel })),
+             expect: [U, OK, N, N, N, I, I, N, F, I, N, I, N, N] },
+        Op { name: "node(move booking of A)", query: "query($b: ID!) { node(id: $b) { id } }", vars: Box::new(move |_| json!({ "b": move_node })),
+             expect: [U, OK, N, N, N, OK, OK, N, OK, OK, N, OK, N, N] },
+        Op { name: "handovers(C1)", query: "query($c: ID!) { handovers(communityId: $c) { edges { node { id } } } }", vars: Box::new(move |_| json!({ "c": c_handovers })),
+             expect: [U, F, F, F, F, F, OK, F, F, OK, F, OK, N, F] },
+        Op { name: "House.cards(A)", query: "query($h: ID!) { node(id: $h) { ... on House { cards { number } } } }", vars: Box::new(move |_| json!({ "h": a_cards })),
+             expect: [U, OK, N, F, N, F, OK, N, N, OK, F, OK, N, F] },
+        Op { name: "myKeys", query: "{ myKeys { edges { node { id } } } }", vars: Box::new(|_| json!({})),
+             expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
+        Op { name: "custodyKeys(C1)", query: "query($c: ID!) { custodyKeys(communityId: $c) { edges { node { id } } } }", vars: Box::new(move |_| json!({ "c": c_keys_desk })),
+             expect: [U, F, F, F, F, OK, OK, F, F, OK, F, OK, N, F] },
+        Op { name: "unreturnedKeys(C1)", query: "query($c: ID!) { unreturnedKeys(communityId: $c) { dueBackAt } }", vars: Box::new(move |_| json!({ "c": c_unreturned })),
+             expect: [U, F, F, F, F, OK, OK, F, F, OK, F, OK, N, F] },
+        Op { name: "depositKey(A)", query: "mutation($h: ID!) { depositKey(houseId: $h, label: \"信箱\") { id } }", vars: Box::new(move |_| json!({ "h": a_deposit })),
+             expect: [U, F, N, F, N, OK, OK, N, N, OK, F, OK, N, F] },
+        // The butler asks first; everyone after is told one is pending.
+        Op { name: "requestKeyOpening(A's key)", query: "mutation($k: ID!) { requestKeyOpening(keyId: $k, reason: \"漏水\") { id } }", vars: Box::new(move |_| json!({ "k": key_request })),
+             expect: [U, F, N, N, N, OK, C, N, C, C, N, C, N, N] },
+        Op { name: "decideKeyOpening(A's key)", query: "mutation($o: ID!) { decideKeyOpening(openingId: $o, approve: true) { state } }", vars: Box::new(move |_| json!({ "o": opening })),
+             expect: [U, N, N, N, N, F, F, N, F, OK, N, I, N, N] },
+        Op { name: "approvalsWaiting(C1)", query: "query($c: ID!) { approvalsWaiting(communityId: $c) { keyOpenings { id } } }", vars: Box::new(move |_| json!({ "c": c_approvals })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
         Op { name: "changeStaffRole(technician)", query: "mutation($s: ID!) { changeStaffRole(staffId: $s, role: TECHNICIAN) { id } }",
              vars: Box::new(move |_| json!({ "s": technician_staff })),
              expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
