@@ -62,3 +62,41 @@ async fn the_owners_bill_history_does_not_grow_with_the_number_of_bills() {
     }
     assert!(counts[2] <= counts[0] + 1, "1 vs 3 bills and payments: {counts:?}");
 }
+
+#[tokio::test]
+async fn the_key_desk_the_gate_list_and_my_moves_do_not_grow_with_their_length() {
+    let app = spawn_app().await;
+    let reception = app.login(RECEPTION).await;
+    let guard = app.login(SECURITY).await;
+    let owner = app.login(OWNER1).await;
+    let c1 = app.community_id("CUIHU").await;
+    let a = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let staff = crate::keys::staff_ids(&app).await;
+    let desk = "query($c: ID!) { custodyKeys(communityId: $c) { edges { node { label state receivedBy house { number address } loans { purpose borrower dueBackAt } } } } }";
+    let gate = "query($c: ID!) { releasePasses(communityId: $c) { items windowStart requestedBy house { number address } } }";
+    let mine = "{ myMoves { edges { node { state passCode requestedBy house { number } } } } }";
+    let mut counts = vec![];
+    for n in 0..4 {
+        let floor = [1, 2, 3, 5][n];
+        let h = app.house_id("CUIHU", "1栋", "1单元", &format!("{floor}01")).await;
+        let k = app.gql(Some(&reception), "mutation($h: ID!) { depositKey(houseId: $h, label: \"入户门\") { id } }", json!({ "h": h })).await["data"]["depositKey"]["id"].clone();
+        let due = (chrono::Utc::now() + chrono::Duration::hours(3)).to_rfc3339();
+        let lent = app.gql(Some(&reception), "mutation($i: LendKeyInput!) { lendKey(input: $i) { state } }",
+            json!({ "i": { "keyId": k, "purpose": "INSPECTION", "borrowerId": staff["BUTLER"], "dueBackAt": due } })).await;
+        assert_eq!(lent["data"]["lendKey"]["state"], "LENT", "{lent}");
+        let booked = app.gql(Some(&owner), "mutation($i: BookMoveInput!) { bookMove(input: $i) { id } }",
+            crate::moves::booking(&a, "IN", guanjia::service::today_in_community(), &format!("screen-{n}"))).await;
+        assert_eq!(outcome(&booked), "OK", "{booked}");
+        if n == 0 || n == 3 {
+            let (d, dn) = app.counted(Some(&reception), desk, json!({ "c": c1 })).await;
+            assert_eq!(d["data"]["custodyKeys"]["edges"].as_array().unwrap().len(), n + 1, "{d}");
+            let (g, gn) = app.counted(Some(&guard), gate, json!({ "c": c1 })).await;
+            assert_eq!(g["data"]["releasePasses"].as_array().unwrap().len(), n + 1, "{g}");
+            let (m, mn) = app.counted(Some(&owner), mine, json!({})).await;
+            assert_eq!(m["data"]["myMoves"]["edges"].as_array().unwrap().len(), n + 1, "{m}");
+            counts.push((dn, gn, mn));
+        }
+    }
+    let ((d1, g1, m1), (d4, g4, m4)) = (counts[0], counts[1]);
+    assert!(d4 <= d1 + 1 && g4 <= g1 + 1 && m4 <= m1 + 1, "1 row vs 4 rows: key desk {d1}/{d4}, gate {g1}/{g4}, my moves {m1}/{m4}");
+}
