@@ -71,11 +71,13 @@ impl Application {
         let schema = build_schema(&config.limits, config.playground);
         let jwt = JwtKeys::new(config.jwt_secret.expose_secret().as_bytes());
         let listener = TcpListener::bind(config.bind).await?;
+        let bus = EventBus::default();
+        bus.join_cluster(&db).await?;
         let core = Arc::new(Core {
             db,
             config: Arc::new(config),
             jwt,
-            bus: EventBus::default(),
+            bus,
         });
         Ok(Self {
             listener,

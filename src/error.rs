@@ -54,6 +54,8 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     /// Something needs the house's bills cleared first; says what is owed.
     BillsOutstanding { total_fen: i64, bills: Vec<OwedBill> },
+    /// An APQ hash this server group has not seen: send the query with it once.
+    PersistedQueryNotFound,
     Internal,
 }
 
@@ -120,6 +122,7 @@ impl AppError {
             AppError::InvalidStateTransition { .. } => "INVALID_STATE_TRANSITION",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::BillsOutstanding { .. } => "BILLS_OUTSTANDING",
+            AppError::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             AppError::Internal => "INTERNAL",
         }
     }
@@ -182,6 +185,8 @@ impl AppError {
                     format!("The house owes {amount}; clear its bills first")
                 }
             }
+            // Apollo clients match this exact text, whatever the language.
+            AppError::PersistedQueryNotFound => "PersistedQueryNotFound".into(),
             AppError::Internal => {
                 if zh {
                     "服务器内部错误".into()

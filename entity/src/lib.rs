@@ -43,3 +43,4 @@ pub mod move_booking;
 pub mod custody_key;
 pub mod key_loan;
 pub mod key_opening;
+pub mod persisted_query;

@@ -10,6 +10,7 @@ mod m20261123_000006_renovation_files;
 mod m20261123_000007_cards;
 mod m20261123_000008_moves;
 mod m20261123_000009_keys;
+mod m20261123_000013_persisted_queries;
 pub mod util;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_renovation_files::Migration),
             Box::new(m20261123_000007_cards::Migration),
             Box::new(m20261123_000008_moves::Migration),
-            Box::new(m20261123_000009_keys::Migration)]
+            Box::new(m20261123_000009_keys::Migration),
+            Box::new(m20261123_000013_persisted_queries::Migration)]
     }
 }

@@ -100,6 +100,13 @@ fn request_error(media: Media, status: StatusCode, err: AppError, locale: Locale
         .into_response()
 }
 
+/// An APQ miss or mismatch: 200 under application/json (what Apollo clients expect, they then
+/// send the query), 400 under graphql-response+json like any request error.
+fn apq_error(media: Media, err: AppError, locale: Locale) -> Response {
+    let status = if media == Media::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    request_error(media, status, err, locale)
+}
+
 fn not_acceptable() -> Response {
     (
         StatusCode::NOT_ACCEPTABLE,
@@ -133,6 +140,8 @@ fn to_request(v: Value, max_document: usize) -> Result<async_graphql::Request, A
                 "query must be a string",
             ))
         }
+        // An APQ request may carry only the hash of its query.
+        None if obj.get("extensions").and_then(|e| e.get("persistedQuery")).is_some() => {}
         None => {
             return Err(AppError::bad_input(
                 "query",
@@ -325,7 +334,12 @@ pub async fn post_handler(
     let mut reqs = Vec::with_capacity(items.len());
     for item in items {
         match to_request(item, limits.max_document_bytes) {
-            Ok(r) => reqs.push(r),
+            Ok(mut r) => {
+                if let Err(e) = crate::service::apq::resolve(&state.core.db, &mut r).await {
+                    return apq_error(media, e, caller.locale);
+                }
+                reqs.push(r)
+            }
             Err(e) => return request_error(media, StatusCode::BAD_REQUEST, e, caller.locale),
         }
     }
@@ -389,13 +403,17 @@ pub async fn get_handler(
             }
         }
     }
-    let req = match to_request(
+    let mut req = match to_request(
         Value::Object(obj),
         state.core.config.limits.max_document_bytes,
     ) {
         Ok(r) => r,
         Err(e) => return request_error(media, StatusCode::BAD_REQUEST, e, caller.locale),
     };
+    // Resolve an APQ hash first, so the mutation check below sees the real document.
+    if let Err(e) = crate::service::apq::resolve(&state.core.db, &mut req).await {
+        return apq_error(media, e, caller.locale);
+    }
     if is_mutation(&req) {
         let err = AppError::bad_input(
             "query",

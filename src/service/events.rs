@@ -58,24 +58,93 @@ pub struct Published {
     pub audience: Vec<i64>,
 }
 
+/// Where committed events go: this server's subscribers at once, and, on PostgreSQL, every
+/// other app server through LISTEN/NOTIFY (no extra broker), so a subscription on server A sees
+/// what a mutation on server B did.
 #[derive(Clone)]
-pub struct EventBus(broadcast::Sender<Arc<Published>>);
+pub struct EventBus {
+    tx: broadcast::Sender<Arc<Published>>,
+    relay: Arc<std::sync::OnceLock<Relay>>,
+}
+
+struct Relay {
+    pool: sea_orm::sqlx::PgPool,
+    /// Tells this server's own notifications apart when they come back.
+    origin: String,
+}
+
+/// The PostgreSQL channel the servers share.
+const CHANNEL: &str = "guanjia_events";
 
 impl Default for EventBus {
     fn default() -> Self {
-        Self(broadcast::channel(1024).0)
+        Self { tx: broadcast::channel(1024).0, relay: Arc::new(std::sync::OnceLock::new()) }
     }
 }
 
 impl EventBus {
     pub fn publish(&self, events: impl IntoIterator<Item = Published>) {
         for e in events {
+            if let Some(r) = self.relay.get() {
+                // Only what a receiver cannot read from the row: it loads the event by id.
+                let payload = serde_json::json!({ "o": r.origin, "e": e.event.id, "b": e.building_id, "a": e.audience }).to_string();
+                let pool = r.pool.clone();
+                tokio::spawn(async move {
+                    if let Err(err) = sea_orm::sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&pool).await {
+                        tracing::warn!(error = %err, "event not relayed to other servers");
+                    }
+                });
+            }
             // No subscriber is fine: the row is already stored.
-            let _ = self.0.send(Arc::new(e));
+            let _ = self.tx.send(Arc::new(e));
         }
     }
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
-        self.0.subscribe()
+        self.tx.subscribe()
+    }
+
+    /// On PostgreSQL, joins the other app servers: events they publish reach this server's
+    /// subscribers, and this server's reach theirs. A dropped listening connection is re-opened.
+    pub async fn join_cluster(&self, db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+        if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(());
+        }
+        let pool = db.get_postgres_connection_pool().clone();
+        let origin = uuid::Uuid::new_v4().simple().to_string();
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await.map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        listener.listen(CHANNEL).await.map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        let _ = self.relay.set(Relay { pool, origin: origin.clone() });
+        let (tx, db) = (self.tx.clone(), db.clone());
+        tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(n) => deliver(&tx, &db, &origin, n.payload()).await,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "event listener lost its connection; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Hands another server's event to this server's subscribers.
+async fn deliver(tx: &broadcast::Sender<Arc<Published>>, db: &sea_orm::DatabaseConnection, origin: &str, payload: &str) {
+    use sea_orm::EntityTrait;
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(payload) else { return };
+    if v["o"] == origin || tx.receiver_count() == 0 {
+        return;
+    }
+    let Some(id) = v["e"].as_i64() else { return };
+    match event::Entity::find_by_id(id).one(db).await {
+        Ok(Some(row)) => {
+            let audience = v["a"].as_array().map(|a| a.iter().filter_map(|x| x.as_i64()).collect()).unwrap_or_default();
+            let _ = tx.send(Arc::new(Published { event: row, building_id: v["b"].as_i64(), audience }));
+        }
+        Ok(None) => tracing::warn!(id, "relayed event not found"),
+        Err(err) => tracing::warn!(error = %err, "relayed event not loaded"),
     }
 }
 

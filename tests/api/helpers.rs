@@ -25,6 +25,9 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// What a second server needs to join the same deployment.
+    pub database_url: String,
+    pub jwt_secret: String,
 }
 
 /// A fresh database for one test: a new SQLite file, or a new PostgreSQL database.
@@ -60,6 +63,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     cfg.demo = true;
     cfg.upload_dir = std::env::temp_dir().join(format!("gj_uploads_{}", uuid::Uuid::new_v4().simple()));
     tweak(&mut cfg);
+    let (database_url, jwt_secret) = (cfg.database_url.clone(), secrecy::ExposeSecret::expose_secret(&cfg.jwt_secret).to_owned());
     let app = Application::build(cfg).await.expect("application builds");
     let addr = app.local_addr();
     let db = app.db();
@@ -70,6 +74,21 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         addr,
         client: reqwest::Client::new(),
         db,
+        database_url,
+        jwt_secret,
+    }
+}
+
+impl TestApp {
+    /// A second app server on the same database and signing secret, as behind a load balancer.
+    pub async fn spawn_peer(&self) -> TestApp {
+        let mut cfg = Config::for_database(self.database_url.clone());
+        cfg.jwt_secret = secrecy::SecretString::from(self.jwt_secret.clone());
+        cfg.upload_dir = std::env::temp_dir().join(format!("gj_uploads_{}", uuid::Uuid::new_v4().simple()));
+        let app = Application::build(cfg).await.expect("peer builds");
+        let (addr, db, statements) = (app.local_addr(), app.db(), app.statement_counter());
+        tokio::spawn(app.run_until_stopped());
+        TestApp { statements, addr, client: reqwest::Client::new(), db, database_url: self.database_url.clone(), jwt_secret: self.jwt_secret.clone() }
     }
 }
 

@@ -2,6 +2,7 @@
 //! and websockets. SQLite by default; PostgreSQL when TEST_DATABASE_URL is set.
 mod auth;
 mod cards;
+mod cluster;
 mod authz;
 mod estate;
 mod fees;
