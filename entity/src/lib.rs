@@ -38,3 +38,6 @@ pub mod renovation_inspection;
 pub mod renovation_file;
 pub mod card;
 pub mod card_change;
+pub mod complaint;
+pub mod notice;
+pub mod notice_building;

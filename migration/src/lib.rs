@@ -8,6 +8,8 @@ mod m20261123_000004_renovation;
 mod m20261123_000005_renovation_inspections;
 mod m20261123_000006_renovation_files;
 mod m20261123_000007_cards;
+mod m20261123_000010_complaints;
+mod m20261123_000011_notices;
 pub mod util;
 
 pub struct Migrator;
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_renovation::Migration),
             Box::new(m20261123_000005_renovation_inspections::Migration),
             Box::new(m20261123_000006_renovation_files::Migration),
-            Box::new(m20261123_000007_cards::Migration)]
+            Box::new(m20261123_000007_cards::Migration),
+            Box::new(m20261123_000010_complaints::Migration),
+            Box::new(m20261123_000011_notices::Migration)]
     }
 }

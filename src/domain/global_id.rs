@@ -20,10 +20,12 @@ pub enum NodeKind {
     RepairOrder,
     Renovation,
     Card,
+    Complaint,
+    Notice,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 15] = [
+    const ALL: [NodeKind; 17] = [
         NodeKind::Community,
         NodeKind::Building,
         NodeKind::Unit,
@@ -39,6 +41,8 @@ impl NodeKind {
         NodeKind::RepairOrder,
         NodeKind::Renovation,
         NodeKind::Card,
+        NodeKind::Complaint,
+        NodeKind::Notice,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -57,6 +61,8 @@ impl NodeKind {
             NodeKind::RepairOrder => "RepairOrder",
             NodeKind::Renovation => "Renovation",
             NodeKind::Card => "Card",
+            NodeKind::Complaint => "Complaint",
+            NodeKind::Notice => "Notice",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Parse-don't-validate newtypes shared by services and the GraphQL layer.
 mod area;
+pub mod complaint_flow;
 mod global_id;
 pub mod money;
 pub mod renovation_flow;

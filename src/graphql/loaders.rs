@@ -149,6 +149,20 @@ impl Loader<i64> for RepairTimeline {
     }
 }
 
+/// Recorded events of complaints (their timelines).
+pub struct ComplaintTimeline {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for ComplaintTimeline {
+    type Value = Vec<entity::event::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        crate::service::events::timelines(&self.db, "Complaint", keys).await.map_err(Arc::new)
+    }
+}
+
 /// Each community's repair clocks.
 pub struct RepairSettings {
     db: DatabaseConnection,
@@ -190,6 +204,9 @@ pub struct Loaders {
     pub renovation_files: ChildrenLoader<entity::renovation_file::Entity>,
     pub renovation_extensions: ChildrenLoader<entity::renovation_extension::Entity>,
     pub timeline: DataLoader<RepairTimeline>,
+    pub complaint_timeline: DataLoader<ComplaintTimeline>,
+    pub notice_buildings: ChildrenLoader<entity::notice_building::Entity>,
+    pub public_area: ByIdLoader<entity::public_area::Entity>,
     pub repair_settings: DataLoader<RepairSettings>,
     pub photos: DataLoader<RepairPhotos>,
     pub members: DataLoader<MembersByHouse>,
@@ -212,6 +229,9 @@ impl Loaders {
             renovation_files: children(db, entity::renovation_file::Column::RenovationId),
             renovation_extensions: children(db, entity::renovation_extension::Column::RenovationId),
             timeline: DataLoader::new(RepairTimeline { db: db.clone() }, tokio::spawn),
+            complaint_timeline: DataLoader::new(ComplaintTimeline { db: db.clone() }, tokio::spawn),
+            notice_buildings: children(db, entity::notice_building::Column::NoticeId),
+            public_area: loader(db),
             repair_settings: DataLoader::new(RepairSettings { db: db.clone() }, tokio::spawn),
             photos: DataLoader::new(RepairPhotos { db: db.clone() }, tokio::spawn),
             members: DataLoader::new(MembersByHouse { db: db.clone() }, tokio::spawn),

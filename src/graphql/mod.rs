@@ -1,6 +1,7 @@
 //! The GraphQL schema: `build_schema()` merges one query/mutation object per domain.
 pub mod auth;
 pub mod cards;
+pub mod complaints;
 pub mod connection;
 pub mod estate;
 pub mod events;
@@ -10,6 +11,7 @@ pub mod guard;
 pub mod loaders;
 pub mod members;
 pub mod node;
+pub mod notices;
 pub mod renovation;
 pub mod repairs;
 pub mod staff;
@@ -21,7 +23,7 @@ use std::sync::Arc;
 
 /// Read the estate, its people and your own profile. Start with `me`.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery, repairs::RepairQuery, renovation::RenovationQuery, cards::CardQuery);
+pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery, repairs::RepairQuery, renovation::RenovationQuery, cards::CardQuery, complaints::ComplaintQuery, notices::NoticeQuery);
 
 /// Sign in, manage house members, staff and API keys, fees and payments.
 #[derive(MergedObject, Default)]
@@ -33,11 +35,13 @@ pub struct Mutation(
     repairs::RepairMutation,
     renovation::RenovationMutation,
     cards::CardMutation,
+    complaints::ComplaintMutation,
+    notices::NoticeMutation,
 );
 
 /// Live feeds over `/graphql/ws` (graphql-transport-ws; authenticate in `connection_init`).
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(events::ActivitySubscription);
+pub struct Subscription(events::ActivitySubscription, notices::NoticeSubscription);
 
 pub type GuanjiaSchema = Schema<Query, Mutation, Subscription>;
 

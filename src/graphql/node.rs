@@ -29,6 +29,8 @@ pub enum Node {
     RepairOrder(super::repairs::RepairOrder),
     Renovation(super::renovation::Renovation),
     Card(super::cards::Card),
+    Complaint(super::complaints::Complaint),
+    Notice(super::notices::Notice),
 }
 
 #[derive(Default)]
@@ -66,6 +68,8 @@ impl NodeQuery {
             NodeKind::RepairOrder => Node::RepairOrder(super::repairs::RepairOrder(crate::service::repairs::get(cx, gid.id).await?)),
             NodeKind::Renovation => Node::Renovation(super::renovation::Renovation(crate::service::renovation::get(cx, gid.id).await?)),
             NodeKind::Card => Node::Card(super::cards::Card(crate::service::cards::get(cx, gid.id).await?)),
+            NodeKind::Complaint => Node::Complaint(super::complaints::Complaint(crate::service::complaints::get(cx, gid.id).await?)),
+            NodeKind::Notice => Node::Notice(super::notices::Notice(crate::service::notices::get(cx, gid.id).await?)),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.
                 let me = cx.actor.user()?;

@@ -2,12 +2,14 @@
 //! and websockets. SQLite by default; PostgreSQL when TEST_DATABASE_URL is set.
 mod auth;
 mod cards;
+mod complaints;
 mod authz;
 mod estate;
 mod fees;
 mod helpers;
 mod http;
 mod members;
+mod notices;
 mod photos;
 mod renovation;
 mod repairs;
