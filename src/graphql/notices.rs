@@ -1,7 +1,8 @@
 //! Notices (停水、停电, community news) as staff publish them and residents read and receive them.
 use super::connection::{connection, page_args};
 use super::estate::Building;
-use super::loaders::{children_of, load_one};
+use super::loaders::children_of;
+use crate::error::AppError;
 use super::{cx, loaders};
 use crate::domain::{GlobalId, NodeKind};
 use crate::service::notices;
@@ -54,12 +55,10 @@ impl Notice {
     /// The buildings it is addressed to (empty for the whole community).
     async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<Building>> {
         let l = loaders(ctx);
-        let rows = children_of(&l.notice_buildings, self.0.id).await?;
-        let mut out = vec![];
-        for r in rows {
-            out.push(Building(load_one(&l.building, r.building_id).await?));
-        }
-        Ok(out)
+        let ids: Vec<i64> = children_of(&l.notice_buildings, self.0.id).await?.iter().map(|r| r.building_id).collect();
+        // One batch for all of them, not one round per building.
+        let mut found = l.building.load_many(ids.iter().copied()).await.map_err(|e| AppError::internal("buildings", format!("{e:?}")))?;
+        Ok(ids.iter().filter_map(|b| found.remove(b)).map(Building).collect())
     }
     /// When it was published (UTC).
     async fn published_at(&self) -> DateTime<Utc> {

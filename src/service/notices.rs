@@ -239,7 +239,8 @@ pub async fn update(cx: &Cx, id: i64, p: Patch) -> AppResult<notice::Model> {
         ends_at = Some(now);
         // Called off before it began: it starts and ends now (a zero-length outage).
         starts_at = starts_at.map(|s| s.min(now));
-    } else {
+    } else if p.starts_at.is_some() || p.ends_at.is_some() {
+        // Only new times are checked: a text edit of an outage called off stays valid.
         check_times(n.kind, starts_at, ends_at)?;
     }
     let txn = cx.db().begin().await?;

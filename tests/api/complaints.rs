@@ -201,6 +201,16 @@ async fn recurring_complaints_are_grouped_by_category_and_place_for_the_month() 
         { "category": "FACILITIES", "place": "1栋", "count": 2, "recurring": true },
         { "category": "NOISE", "place": "1栋", "count": 1, "recurring": false },
     ]), "{out}");
+    // A shared place: an owner of the community complains about 1栋's lift; another community's
+    // owner cannot.
+    let lift = app.scalar("SELECT a.id FROM public_areas a JOIN communities c ON c.id = a.community_id WHERE c.code = 'CUIHU' AND a.name = '1栋电梯'").await;
+    let lift = guanjia::domain::GlobalId::encode(guanjia::domain::NodeKind::PublicArea, lift).0;
+    let out = app.gql(Some(&owner2), REGISTER, json!({ "i": { "publicAreaId": lift, "category": "FACILITIES", "summary": "电梯经常停" } })).await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    let yunqi_owner = app.login("13800000011").await;
+    assert_eq!(error_code(&app.gql(Some(&yunqi_owner), REGISTER, json!({ "i": { "publicAreaId": lift, "category": "FACILITIES", "summary": "电梯" } })).await), "NOT_FOUND");
+    let out = app.gql(Some(&manager), q, json!({ "c": c1, "p": crate::fees::period(0) })).await;
+    assert_eq!(out["data"]["complaintAnalysis"][2], json!({ "category": "FACILITIES", "place": "1栋电梯", "count": 1, "recurring": false }), "{out}");
     let last_month = app.gql(Some(&manager), q, json!({ "c": c1, "p": crate::fees::period(1) })).await;
     assert_eq!(last_month["data"]["complaintAnalysis"], json!([]));
     assert_eq!(app.gql(Some(&manager), q, json!({ "c": c1, "p": "2026-13" })).await["errors"][0]["extensions"]["field"], "period");
@@ -226,6 +236,10 @@ async fn the_figures_count_return_visits_replies_on_time_and_satisfaction() {
         [two_days_ago.into(), (two_days_ago + chrono::Duration::hours(24)).into(), late_id.into()],
     );
     sea_orm::ConnectionTrait::execute_raw(&app.db, backdate).await.unwrap();
+    // Unanswered past its deadline: the desk's overdue list shows it, and only it.
+    let c1_id = app.community_id("CUIHU").await;
+    let overdue = app.gql(Some(&butler), "query($c: ID!) { complaints(communityId: $c, replyOverdue: true) { edges { node { id replyOverdue } } } }", json!({ "c": c1_id })).await;
+    assert_eq!(overdue["data"]["complaints"]["edges"], json!([{ "node": { "id": late, "replyOverdue": true } }]), "{overdue}");
     for (id, satisfaction) in [(&on_time, 5), (&late, 4), (&unhappy, 2)] {
         app.gql(Some(&butler), ASSIGN, json!({ "c": id, "h": null })).await;
         let out = app.gql(Some(&butler), RESOLVE, json!({ "c": id })).await;

@@ -47,7 +47,22 @@ async fn listening(app: &TestApp, token: &str) -> Ws {
     ws.send(Message::Text(json!({ "id": "n", "type": "subscribe", "payload": { "query": "subscription { notices { id title endsAt version } }" } }).to_string().into()))
         .await
         .unwrap();
+    ws.send(Message::Text(json!({ "id": "a", "type": "subscribe", "payload": { "query": "subscription { activity { action subjectType } }" } }).to_string().into()))
+        .await
+        .unwrap();
     ws
+}
+
+/// Activity-feed actions about notices received within `ms` milliseconds of quiet.
+async fn activity(ws: &mut Ws, ms: u64) -> Vec<String> {
+    let mut out = vec![];
+    while let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(std::time::Duration::from_millis(ms), ws.next()).await {
+        let v: Value = serde_json::from_str(&t).unwrap();
+        if let Some(a) = v["payload"]["data"]["activity"]["action"].as_str() {
+            out.push(a.to_owned());
+        }
+    }
+    out
 }
 
 /// Notices received within `ms` milliseconds of quiet.
@@ -81,7 +96,7 @@ async fn a_water_cut_reaches_the_affected_building_live_and_so_do_its_updates() 
     assert_eq!((n["wholeCommunity"].as_bool(), n["buildings"].clone(), n["version"].as_i64()), (Some(false), json!([{ "name": "1栋" }]), Some(1)), "{out}");
     let id = n["id"].clone();
     let got = received(&mut near, 700).await;
-    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got.len(), 1, "the notice itself, once: {got:?}");
     assert_eq!((got[0]["id"].clone(), got[0]["title"].as_str(), got[0]["version"].as_i64()), (id.clone(), Some("1栋停水通知"), Some(1)));
 
     // Extended by two hours, then ended early: each update reaches the same residents.
@@ -94,6 +109,14 @@ async fn a_water_cut_reaches_the_affected_building_live_and_so_do_its_updates() 
     let ended = chrono::DateTime::parse_from_rfc3339(got[1]["endsAt"].as_str().unwrap()).unwrap();
     assert!(ended <= chrono::Utc::now(), "ended early: {got:?}");
     assert!(received(&mut far, 300).await.is_empty(), "a resident of 2栋 receives neither the notice nor its updates");
+    // The activity feed carries the same news to the same people.
+    let mut near2 = listening(&app, &in_scope).await;
+    let mut far2 = listening(&app, &elsewhere).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let out = app.gql(Some(&reception), UPDATE, json!({ "n": id, "i": { "title": "1栋停水通知（已恢复）" } })).await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    assert_eq!(activity(&mut near2, 700).await, ["notice.updated"]);
+    assert!(activity(&mut far2, 300).await.is_empty());
 
     // In the app: the residents of 1栋 (the tenant of 201 too) see it; 2栋 does not.
     for who in [OWNER1.to_owned(), TENANT.to_owned()] {
