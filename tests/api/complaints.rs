@@ -128,6 +128,14 @@ async fn staff_register_on_someones_behalf_and_major_complaints_go_to_the_manage
     let id = out["data"]["registerComplaint"]["id"].clone();
     let out = app.gql(Some(&butler), ESCALATE, json!({ "c": id })).await;
     assert_eq!(out["data"]["escalateComplaint"], json!({ "state": "ESCALATED", "severity": "MAJOR" }), "{out}");
+    // ESCALATED belongs to the manager: the butler may neither answer nor handle it, and it
+    // cannot be escalated twice or visited before it is handled.
+    assert_eq!(error_code(&app.gql(Some(&butler), REPLY, json!({ "c": id })).await), "FORBIDDEN");
+    assert_eq!(error_code(&app.gql(Some(&butler), RESOLVE, json!({ "c": id })).await), "FORBIDDEN");
+    for (q, vars) in [(ESCALATE, json!({ "c": id })), (VISIT, json!({ "c": id, "s": 5 })), (REOPEN, json!({ "c": id }))] {
+        let out = app.gql(Some(&butler), q, vars).await;
+        assert_eq!(current_state(&out), "ESCALATED", "{q}: {out}");
+    }
     let out = app.gql(Some(&manager), RESOLVE, json!({ "c": id })).await;
     assert_eq!(out["data"]["resolveComplaint"]["state"], "RESOLVED", "{out}");
     assert!(out["data"]["resolveComplaint"]["repliedAt"].is_string(), "handling it answers it: {out}");

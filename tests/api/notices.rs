@@ -184,3 +184,24 @@ async fn community_news_reaches_every_resident_of_the_community_newest_first() {
     let staff = app.gql(Some(&app.login(TECHNICIAN).await), "query($c: ID!) { notices(communityId: $c, first: 2) { edges { node { title } } pageInfo { hasNextPage } } }", json!({ "c": c1 })).await;
     assert_eq!(staff["data"]["notices"]["pageInfo"]["hasNextPage"], true, "{staff}");
 }
+
+#[tokio::test]
+async fn the_owners_notice_list_costs_the_same_for_one_notice_or_four() {
+    let app = spawn_app().await;
+    let reception = app.login(RECEPTION).await;
+    let owner = app.login(OWNER1).await;
+    let c1 = app.community_id("CUIHU").await;
+    let (b1, b2) = (building_id(&app, "CUIHU", "1栋").await, building_id(&app, "CUIHU", "2栋").await);
+    let q = "{ myNotices(first: 10) { edges { node { id kind title startsAt endsAt wholeCommunity buildings { name } } } } }";
+    let mut counts = vec![];
+    for i in 0..4 {
+        let out = app.gql(Some(&reception), PUBLISH, json!({ "i": { "communityId": c1, "kind": "POWER_CUT", "title": format!("停电{i}"), "body": "检修", "startsAt": at(2), "endsAt": at(4), "buildingIds": [b1, b2] } })).await;
+        assert_eq!(outcome(&out), "OK", "{out}");
+        let (list, n) = app.counted(Some(&owner), q, json!({})).await;
+        let edges = list["data"]["myNotices"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), i + 1, "{list}");
+        assert_eq!(edges[0]["node"]["buildings"], json!([{ "name": "1栋" }, { "name": "2栋" }]));
+        counts.push(n);
+    }
+    assert_eq!(counts[3], counts[0], "1 notice vs 4 notices: {counts:?}");
+}
