@@ -472,3 +472,148 @@ pub enum KeyOpeningState {
     #[sea_orm(string_value = "OPENED")]
     Opened,
 }
+
+/// How a complaint (投诉) reached the service centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ComplaintChannel {
+    /// The owner app, by an owner or resident.
+    #[sea_orm(string_value = "APP")]
+    App,
+    /// A phone call registered by staff.
+    #[sea_orm(string_value = "PHONE")]
+    Phone,
+    /// A visit to the service centre registered by staff.
+    #[sea_orm(string_value = "VISIT")]
+    Visit,
+    /// A letter (or fax) registered by staff.
+    #[sea_orm(string_value = "LETTER")]
+    Letter,
+}
+
+/// What a complaint is about; with the place, the key of the monthly analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum ComplaintCategory {
+    /// Staff attitude or conduct (服务态度).
+    #[sea_orm(string_value = "SERVICE")]
+    Service,
+    /// Repairs: slow, poor or unfinished work (维修).
+    #[sea_orm(string_value = "REPAIR")]
+    Repair,
+    /// Cleaning and rubbish (环境卫生).
+    #[sea_orm(string_value = "CLEANING")]
+    Cleaning,
+    /// Gardens and planting (绿化).
+    #[sea_orm(string_value = "GREENING")]
+    Greening,
+    /// Security and the gate (安全秩序).
+    #[sea_orm(string_value = "SECURITY")]
+    Security,
+    /// Noise (噪音), e.g. renovation outside the allowed hours.
+    #[sea_orm(string_value = "NOISE")]
+    Noise,
+    /// Parking and vehicles (停车).
+    #[sea_orm(string_value = "PARKING")]
+    Parking,
+    /// Fees and bills (收费).
+    #[sea_orm(string_value = "FEES")]
+    Fees,
+    /// Shared facilities: lifts, lights, water pressure (公共设施).
+    #[sea_orm(string_value = "FACILITIES")]
+    Facilities,
+    /// Disputes between neighbours (邻里纠纷).
+    #[sea_orm(string_value = "NEIGHBOURS")]
+    Neighbours,
+    /// Anything else.
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// How serious a complaint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ComplaintSeverity {
+    /// Handled by the responsible department.
+    #[sea_orm(string_value = "GENERAL")]
+    General,
+    /// Major (重大投诉): beyond one department; escalated to the manager (管理处主任).
+    #[sea_orm(string_value = "MAJOR")]
+    Major,
+}
+
+/// The department responsible for handling a complaint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum Department {
+    /// Customer service (客服部).
+    #[sea_orm(string_value = "CUSTOMER_SERVICE")]
+    CustomerService,
+    /// Engineering and repairs (工程部).
+    #[sea_orm(string_value = "ENGINEERING")]
+    Engineering,
+    /// Security (保安部).
+    #[sea_orm(string_value = "SECURITY")]
+    Security,
+    /// Cleaning and greening (保洁绿化).
+    #[sea_orm(string_value = "ENVIRONMENT")]
+    Environment,
+    /// Finance (财务部).
+    #[sea_orm(string_value = "FINANCE")]
+    Finance,
+    /// The management office (管理处).
+    #[sea_orm(string_value = "MANAGEMENT")]
+    Management,
+}
+
+/// Where a complaint stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ComplaintState {
+    /// Registered (登记), waiting to be turned into a work order.
+    #[sea_orm(string_value = "REGISTERED")]
+    Registered,
+    /// A major complaint with the manager, who handles or assigns it.
+    #[sea_orm(string_value = "ESCALATED")]
+    Escalated,
+    /// With the responsible department (工作联系单 issued).
+    #[sea_orm(string_value = "ASSIGNED")]
+    Assigned,
+    /// Handled; waiting for the return visit (回访).
+    #[sea_orm(string_value = "RESOLVED")]
+    Resolved,
+    /// Return visit done, satisfaction recorded.
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    /// Withdrawn by the complainant before it was handled.
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+}
+
+/// What a notice announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum NoticeKind {
+    /// A planned water cut (停水); start and end required.
+    #[sea_orm(string_value = "WATER_CUT")]
+    WaterCut,
+    /// A planned power cut (停电); start and end required.
+    #[sea_orm(string_value = "POWER_CUT")]
+    PowerCut,
+    /// A planned gas cut (停气); start and end required.
+    #[sea_orm(string_value = "GAS_CUT")]
+    GasCut,
+    /// Community news and activities (社区文化).
+    #[sea_orm(string_value = "NEWS")]
+    News,
+    /// Any other announcement.
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+impl NoticeKind {
+    /// Outages must say when they start and end.
+    pub fn is_outage(self) -> bool {
+        matches!(self, NoticeKind::WaterCut | NoticeKind::PowerCut | NoticeKind::GasCut)
+    }
+}

@@ -44,3 +44,6 @@ pub mod custody_key;
 pub mod key_loan;
 pub mod key_opening;
 pub mod persisted_query;
+pub mod complaint;
+pub mod notice;
+pub mod notice_building;

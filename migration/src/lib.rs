@@ -10,6 +10,8 @@ mod m20261123_000006_renovation_files;
 mod m20261123_000007_cards;
 mod m20261123_000008_moves;
 mod m20261123_000009_keys;
+mod m20261123_000010_complaints;
+mod m20261123_000011_notices;
 mod m20261123_000013_persisted_queries;
 pub mod util;
 
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_cards::Migration),
             Box::new(m20261123_000008_moves::Migration),
             Box::new(m20261123_000009_keys::Migration),
+            Box::new(m20261123_000010_complaints::Migration),
+            Box::new(m20261123_000011_notices::Migration),
             Box::new(m20261123_000013_persisted_queries::Migration)]
     }
 }

@@ -24,10 +24,12 @@ pub enum NodeKind {
     MoveBooking,
     CustodyKey,
     KeyOpening,
+    Complaint,
+    Notice,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 19] = [
+    const ALL: [NodeKind; 21] = [
         NodeKind::Community,
         NodeKind::Building,
         NodeKind::Unit,
@@ -47,6 +49,8 @@ impl NodeKind {
         NodeKind::MoveBooking,
         NodeKind::CustodyKey,
         NodeKind::KeyOpening,
+        NodeKind::Complaint,
+        NodeKind::Notice,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -69,6 +73,8 @@ impl NodeKind {
             NodeKind::MoveBooking => "MoveBooking",
             NodeKind::CustodyKey => "CustodyKey",
             NodeKind::KeyOpening => "KeyOpening",
+            NodeKind::Complaint => "Complaint",
+            NodeKind::Notice => "Notice",
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod flow;
 pub mod key_flow;
 pub mod move_flow;
 pub mod pass_code;
+pub mod complaint_flow;
 mod global_id;
 pub mod money;
 pub mod renovation_flow;

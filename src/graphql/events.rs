@@ -27,6 +27,8 @@ impl Event {
             NodeKind::StaffMember,
             NodeKind::ApiKey,
             NodeKind::House,
+            NodeKind::Complaint,
+            NodeKind::Notice,
         ]
         .into_iter()
         .find(|k| k.name() == self.0.event.subject_type)?;

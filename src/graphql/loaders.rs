@@ -149,6 +149,20 @@ impl Loader<i64> for RepairTimeline {
     }
 }
 
+/// Recorded events of complaints (their timelines).
+pub struct ComplaintTimeline {
+    db: DatabaseConnection,
+}
+
+impl Loader<i64> for ComplaintTimeline {
+    type Value = Vec<entity::event::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        crate::service::events::timelines(&self.db, "Complaint", keys).await.map_err(Arc::new)
+    }
+}
+
 /// Each community's repair clocks.
 pub struct RepairSettings {
     db: DatabaseConnection,
@@ -192,6 +206,9 @@ pub struct Loaders {
     pub house_cards: ChildrenLoader<entity::card::Entity>,
     pub key_loans: ChildrenLoader<entity::key_loan::Entity>,
     pub timeline: DataLoader<RepairTimeline>,
+    pub complaint_timeline: DataLoader<ComplaintTimeline>,
+    pub notice_buildings: ChildrenLoader<entity::notice_building::Entity>,
+    pub public_area: ByIdLoader<entity::public_area::Entity>,
     pub repair_settings: DataLoader<RepairSettings>,
     pub photos: DataLoader<RepairPhotos>,
     pub members: DataLoader<MembersByHouse>,
@@ -216,6 +233,9 @@ impl Loaders {
             house_cards: children(db, entity::card::Column::HouseId),
             key_loans: children(db, entity::key_loan::Column::KeyId),
             timeline: DataLoader::new(RepairTimeline { db: db.clone() }, tokio::spawn),
+            complaint_timeline: DataLoader::new(ComplaintTimeline { db: db.clone() }, tokio::spawn),
+            notice_buildings: children(db, entity::notice_building::Column::NoticeId),
+            public_area: loader(db),
             repair_settings: DataLoader::new(RepairSettings { db: db.clone() }, tokio::spawn),
             photos: DataLoader::new(RepairPhotos { db: db.clone() }, tokio::spawn),
             members: DataLoader::new(MembersByHouse { db: db.clone() }, tokio::spawn),

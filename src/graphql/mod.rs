@@ -1,6 +1,7 @@
 //! The GraphQL schema: `build_schema()` merges one query/mutation object per domain.
 pub mod auth;
 pub mod cards;
+pub mod complaints;
 pub mod connection;
 pub mod estate;
 pub mod events;
@@ -12,6 +13,7 @@ pub mod loaders;
 pub mod members;
 pub mod moves;
 pub mod node;
+pub mod notices;
 pub mod renovation;
 pub mod repairs;
 pub mod staff;
@@ -23,7 +25,19 @@ use std::sync::Arc;
 
 /// Read the estate, its people and your own profile. Start with `me`.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery, repairs::RepairQuery, renovation::RenovationQuery, cards::CardQuery, moves::MoveQuery, keys::KeyQuery);
+pub struct Query(
+    node::NodeQuery,
+    members::MeQuery,
+    estate::EstateQuery,
+    fees::FeeQuery,
+    repairs::RepairQuery,
+    renovation::RenovationQuery,
+    cards::CardQuery,
+    moves::MoveQuery,
+    keys::KeyQuery,
+    complaints::ComplaintQuery,
+    notices::NoticeQuery,
+);
 
 /// Sign in, manage house members, staff and API keys, fees and payments.
 #[derive(MergedObject, Default)]
@@ -37,11 +51,13 @@ pub struct Mutation(
     cards::CardMutation,
     moves::MoveMutation,
     keys::KeyMutation,
+    complaints::ComplaintMutation,
+    notices::NoticeMutation,
 );
 
 /// Live feeds over `/graphql/ws` (graphql-transport-ws; authenticate in `connection_init`).
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(events::ActivitySubscription);
+pub struct Subscription(events::ActivitySubscription, notices::NoticeSubscription);
 
 pub type GuanjiaSchema = Schema<Query, Mutation, Subscription>;
 

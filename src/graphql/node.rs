@@ -33,6 +33,8 @@ pub enum Node {
     MoveBooking(super::moves::MoveBooking),
     CustodyKey(super::keys::CustodyKey),
     KeyOpening(super::keys::KeyOpening),
+    Complaint(super::complaints::Complaint),
+    Notice(super::notices::Notice),
 }
 
 #[derive(Default)]
@@ -74,6 +76,8 @@ impl NodeQuery {
             NodeKind::MoveBooking => Node::MoveBooking(super::moves::MoveBooking(crate::service::moves::get(cx, gid.id).await?)),
             NodeKind::CustodyKey => Node::CustodyKey(super::keys::CustodyKey(crate::service::keys::get(cx, gid.id).await?)),
             NodeKind::KeyOpening => Node::KeyOpening(super::keys::KeyOpening(crate::service::keys::opening(cx, gid.id).await?)),
+            NodeKind::Complaint => Node::Complaint(super::complaints::Complaint(crate::service::complaints::get(cx, gid.id).await?)),
+            NodeKind::Notice => Node::Notice(super::notices::Notice(crate::service::notices::get(cx, gid.id).await?)),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.
                 let me = cx.actor.user()?;

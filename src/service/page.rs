@@ -145,3 +145,36 @@ pub fn paginate_in_order<T>(rows: Vec<T>, id_of: impl Fn(&T) -> i64, args: &Page
         Page { has_next: n > limit, has_previous: start > 0, items: window.into_iter().take(limit).collect() }
     }
 }
+
+/// One page of `select`, newest (highest id) first: a feed such as notices or complaints.
+/// `after` continues towards older rows, `before` towards newer ones.
+pub async fn paginate_newest_first<E, C>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    id_col: C,
+    args: &PageArgs,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    C: ColumnTrait,
+{
+    let backward = args.last.is_some();
+    let limit = args.first.or(args.last).unwrap_or(DEFAULT_PAGE);
+    let mut q = select;
+    if let Some(a) = args.after {
+        q = q.filter(id_col.lt(a));
+    }
+    if let Some(b) = args.before {
+        q = q.filter(id_col.gt(b));
+    }
+    q = if backward { q.order_by_asc(id_col) } else { q.order_by_desc(id_col) };
+    let mut rows = q.limit(limit + 1).all(db).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    if backward {
+        rows.reverse();
+        Ok(Page { items: rows, has_previous: more, has_next: args.before.is_some() })
+    } else {
+        Ok(Page { items: rows, has_previous: args.after.is_some(), has_next: more })
+    }
+}

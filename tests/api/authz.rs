@@ -97,6 +97,37 @@ async fn every_role_gets_exactly_what_it_may() {
     let key_decide = app.gql(Some(&reception_t), deposit, json!({ "h": house_a, "s": "A-2" })).await["data"]["depositKey"]["id"].clone();
     let opening = app.gql(Some(&reception_t), "mutation($k: ID!) { requestKeyOpening(keyId: $k, reason: \"漏水\") { id } }", json!({ "k": key_decide })).await["data"]["requestKeyOpening"]["id"].clone();
     let house_401 = app.house_id("CUIHU", "1栋", "1单元", "401").await;
+    // Complaints and notices: owner 1's complaints about house A, one per step to test, each
+    // in the state that step starts from; a water cut to 1栋.
+    let complaint_at = |step: &'static str| {
+        let app = &app;
+        let house_a = house_a.clone();
+        async move {
+            let owner1 = app.login(OWNER1).await;
+            let butler = app.login(BUTLER).await;
+            let out = app.gql(Some(&owner1), crate::complaints::REGISTER, json!({ "i": { "houseId": house_a, "category": "FACILITIES", "summary": "水压低" } })).await;
+            let id = out["data"]["registerComplaint"]["id"].clone();
+            let tech = crate::repairs::technician_staff_id(app).await;
+            let handler = if step == "handled-by-technician" { tech } else { Value::Null };
+            if step != "registered" {
+                let out = app.gql(Some(&butler), "mutation($c: ID!, $h: ID) { assignComplaint(complaintId: $c, department: ENGINEERING, handlerId: $h) { id } }", json!({ "c": id, "h": handler })).await;
+                assert_eq!(outcome(&out), "OK", "{out}");
+            }
+            if step == "resolved" {
+                let out = app.gql(Some(&butler), "mutation($c: ID!) { resolveComplaint(complaintId: $c, resolution: \"已处理\") { id } }", json!({ "c": id })).await;
+                assert_eq!(outcome(&out), "OK", "{out}");
+            }
+            id
+        }
+    };
+    let (complaint_node, complaint_assign, complaint_escalate, complaint_withdraw) =
+        (complaint_at("registered").await, complaint_at("registered").await, complaint_at("registered").await, complaint_at("registered").await);
+    let (complaint_reply, complaint_resolve) = (complaint_at("handled-by-technician").await, complaint_at("handled-by-technician").await);
+    let (complaint_visit, complaint_reopen) = (complaint_at("resolved").await, complaint_at("resolved").await);
+    let building_1 = crate::notices::building_id(&app, "CUIHU", "1栋").await;
+    let notice_1 = app.gql(Some(&app.login(RECEPTION).await), crate::notices::PUBLISH,
+        json!({ "i": { "communityId": c1, "kind": "WATER_CUT", "title": "停水", "body": "检修", "startsAt": crate::repairs::in_hours(2), "endsAt": crate::repairs::in_hours(6), "buildingIds": [building_1] } })).await
+        ["data"]["publishNotice"]["id"].clone();
 
     let mut tokens: Vec<Option<String>> = vec![];
     for role in ROLES {
@@ -140,6 +171,8 @@ async fn every_role_gets_exactly_what_it_may() {
     let (a_move, c_passes_gate, c_check, c_use, c_handovers, a_cards) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), house_a.clone());
     let (c_keys_desk, c_unreturned, a_deposit, c_approvals) = (c1.clone(), c1.clone(), house_a.clone(), c1.clone());
     let move_node = move_pass["id"].clone();
+    let (a_complain, c_complaints, c_analysis, c_publish, c_notices, b1_publish) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), building_1.clone());
+    let (notice_update, notice_node) = (notice_1.clone(), notice_1.clone());
     let ops = vec![
         Op { name: "me", query: "{ me { id } }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
@@ -283,6 +316,58 @@ async fn every_role_gets_exactly_what_it_may() {
         Op { name: "changeStaffRole(technician)", query: "mutation($s: ID!) { changeStaffRole(staffId: $s, role: TECHNICIAN) { id } }",
              vars: Box::new(move |_| json!({ "s": technician_staff })),
              expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        // Complaints and notices (before logout, which must stay last: it ends every session)
+        // Staff without a channel register a phone call for the complainant named; residents
+        // complain through the app (the complainant fields are then theirs).
+        Op { name: "registerComplaint(A)", query: "mutation($i: RegisterComplaintInput!) { registerComplaint(input: $i) { id } }",
+             vars: Box::new(move |_| json!({ "i": { "houseId": a_complain, "category": "NOISE", "summary": "楼上噪音", "complainantName": "王建国", "complainantPhone": OWNER1 } })),
+             expect: [U, OK, N, OK, N, OK, OK, N, N, OK, F, OK, N, F] },
+        Op { name: "myComplaints", query: "{ myComplaints { edges { node { id } } } }", vars: Box::new(|_| json!({})),
+             expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
+        Op { name: "complaints(C1)", query: "query($c: ID!) { complaints(communityId: $c) { edges { node { id } } } }", vars: Box::new(move |_| json!({ "c": c_complaints })),
+             expect: [U, F, F, F, F, OK, OK, F, F, OK, F, OK, N, F] },
+        Op { name: "complaintAnalysis(C1)", query: "query($c: ID!, $p: String!) { complaintAnalysis(communityId: $c, period: $p) { count } }",
+             vars: Box::new(move |_| json!({ "c": c_analysis, "p": crate::fees::period(0) })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "node(complaint of A)", query: "query($c: ID!) { node(id: $c) { id } }", vars: Box::new(move |_| json!({ "c": complaint_node })),
+             expect: [U, OK, N, OK, N, OK, OK, N, N, OK, N, OK, N, N] },
+        // Each step on a complaint in the state it starts from: the first desk role to act wins,
+        // the others are told the new state; the complainant may not run the work order.
+        Op { name: "assignComplaint(REGISTERED)", query: "mutation($c: ID!) { assignComplaint(complaintId: $c, department: ENGINEERING) { state } }",
+             vars: Box::new(move |_| json!({ "c": complaint_assign })),
+             expect: [U, F, N, F, N, OK, I, N, N, I, N, I, N, N] },
+        Op { name: "escalateComplaint(REGISTERED)", query: "mutation($c: ID!) { escalateComplaint(complaintId: $c, reason: \"重大\") { state } }",
+             vars: Box::new(move |_| json!({ "c": complaint_escalate })),
+             expect: [U, F, N, F, N, OK, I, N, N, I, N, I, N, N] },
+        // Replying leaves the state as it is: every desk role and the handler may.
+        Op { name: "replyToComplaint(ASSIGNED)", query: "mutation($c: ID!) { replyToComplaint(complaintId: $c, reply: \"已安排\") { state } }",
+             vars: Box::new(move |_| json!({ "c": complaint_reply })),
+             expect: [U, F, N, F, N, OK, OK, OK, N, OK, N, OK, N, N] },
+        Op { name: "resolveComplaint(ASSIGNED)", query: "mutation($c: ID!) { resolveComplaint(complaintId: $c, resolution: \"已处理\") { state } }",
+             vars: Box::new(move |_| json!({ "c": complaint_resolve })),
+             expect: [U, F, N, F, N, OK, I, I, N, I, N, I, N, N] },
+        Op { name: "recordComplaintReturnVisit(RESOLVED)", query: "mutation($c: ID!) { recordComplaintReturnVisit(complaintId: $c, satisfaction: 5) { state } }",
+             vars: Box::new(move |_| json!({ "c": complaint_visit })),
+             expect: [U, F, N, F, N, OK, I, N, N, I, N, I, N, N] },
+        Op { name: "reopenComplaint(RESOLVED)", query: "mutation($c: ID!) { reopenComplaint(complaintId: $c, reason: \"仍未解决\") { state } }",
+             vars: Box::new(move |_| json!({ "c": complaint_reopen })),
+             expect: [U, F, N, F, N, OK, I, N, N, I, N, I, N, N] },
+        // The complainant withdraws first; the family member then finds it WITHDRAWN; staff never withdraw.
+        Op { name: "withdrawComplaint(REGISTERED)", query: "mutation($c: ID!) { withdrawComplaint(complaintId: $c) { state } }",
+             vars: Box::new(move |_| json!({ "c": complaint_withdraw })),
+             expect: [U, OK, N, I, N, F, F, N, N, F, N, F, N, N] },
+        Op { name: "publishNotice(C1, 1栋)", query: "mutation($i: PublishNoticeInput!) { publishNotice(input: $i) { id } }",
+             vars: Box::new(move |_| json!({ "i": { "communityId": c_publish, "kind": "POWER_CUT", "title": "停电", "body": "检修", "startsAt": crate::repairs::in_hours(2), "endsAt": crate::repairs::in_hours(4), "buildingIds": [b1_publish] } })),
+             expect: [U, F, F, F, F, OK, OK, F, F, OK, F, OK, N, F] },
+        Op { name: "updateNotice(to 1栋)", query: "mutation($n: ID!) { updateNotice(noticeId: $n, input: { endsAt: \"2099-01-01T00:00:00Z\" }) { version } }",
+             vars: Box::new(move |_| json!({ "n": notice_update })),
+             expect: [U, F, F, F, F, OK, OK, F, F, OK, F, OK, N, N] },
+        Op { name: "myNotices", query: "{ myNotices(first: 3) { edges { node { id } } } }", vars: Box::new(|_| json!({})),
+             expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
+        Op { name: "notices(C1)", query: "query($c: ID!) { notices(communityId: $c) { edges { node { id } } } }", vars: Box::new(move |_| json!({ "c": c_notices })),
+             expect: [U, F, F, F, F, OK, OK, OK, OK, OK, OK, OK, N, F] },
+        Op { name: "node(notice to 1栋)", query: "query($n: ID!) { node(id: $n) { id } }", vars: Box::new(move |_| json!({ "n": notice_node })),
+             expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, N, N] },
         Op { name: "logout", query: "mutation { logout }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
     ];

@@ -3,6 +3,7 @@
 mod auth;
 mod cards;
 mod cluster;
+mod complaints;
 mod authz;
 mod estate;
 mod fees;
@@ -11,6 +12,7 @@ mod http;
 mod keys;
 mod members;
 mod moves;
+mod notices;
 mod photos;
 mod renovation;
 mod repairs;

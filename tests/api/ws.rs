@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-async fn connect(
+pub async fn connect(
     app: &TestApp,
 ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     let mut req = format!("ws://{}/graphql/ws", app.addr)
@@ -25,7 +25,7 @@ async fn connect(
     ws
 }
 
-async fn next_json<S>(ws: &mut S) -> Option<Value>
+pub async fn next_json<S>(ws: &mut S) -> Option<Value>
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
@@ -81,7 +81,7 @@ async fn a_bad_token_in_connection_init_closes_the_socket() {
     );
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A socket subscribed to `activity` as the holder of `token`.
 async fn subscribed(app: &TestApp, token: &str) -> Ws {
