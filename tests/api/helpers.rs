@@ -31,7 +31,7 @@ pub struct TestApp {
 }
 
 /// A fresh database for one test: a new SQLite file, or a new PostgreSQL database.
-async fn fresh_database_url() -> String {
+pub async fn fresh_database_url() -> String {
     let name = format!("gj_test_{}", uuid::Uuid::new_v4().simple());
     match std::env::var("TEST_DATABASE_URL") {
         Ok(base) if !base.is_empty() => {

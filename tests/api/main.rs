@@ -6,6 +6,7 @@ mod cluster;
 mod complaints;
 mod authz;
 mod estate;
+mod faults;
 mod fees;
 mod helpers;
 mod http;

@@ -1,0 +1,185 @@
+//! Faults: the real binary killed with SIGKILL in the middle of a stream of payments and repair
+//! bookings, then restarted; and (PostgreSQL) the database refusing connections for a while.
+use crate::helpers::*;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+struct Server {
+    child: Child,
+    base: String,
+    client: reqwest::Client,
+}
+
+async fn start(db_url: &str, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_guanjia"))
+        .arg("--demo")
+        .env("GUANJIA_DATABASE_URL", db_url)
+        .env("GUANJIA_BIND", format!("127.0.0.1:{port}"))
+        .env("GUANJIA_JWT_SECRET", "faults-test-secret-faults-test-secret")
+        .env("GUANJIA_UPLOAD_DIR", std::env::temp_dir().join(format!("gj_faults_{port}")))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server starts");
+    let s = Server { child, base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new() };
+    for _ in 0..200 {
+        if s.client.get(format!("{}/healthz", s.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server did not come up");
+}
+
+impl Server {
+    /// The body, or None when the request got no answer (the server was killed under it).
+    async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Option<Value> {
+        let mut req = self.client.post(format!("{}/graphql", self.base)).json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.ok()?;
+        resp.json().await.ok()
+    }
+    async fn login(&self, phone: &str) -> String {
+        let out = self.gql(None, "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken } }", json!({ "p": phone, "w": PASSWORD })).await.unwrap();
+        out["data"]["login"]["accessToken"].as_str().unwrap().to_owned()
+    }
+}
+
+const PAY: &str = "mutation($k: String!, $b: ID!) { recordPayment(clientKey: $k, method: CASH, allocations: [{ billId: $b, amountFen: 1 }]) { id } }";
+const BOOK: &str = "mutation($i: BookRepairInput!) { bookRepair(input: $i) { id } }";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_stream_loses_nothing_acknowledged_and_retries_double_nothing() {
+    let url = fresh_database_url().await;
+    let port = free_port();
+    let mut server = start(&url, port).await;
+    let (reception, owner, finance) = (server.login(RECEPTION).await, server.login(OWNER1).await, server.login(FINANCE).await);
+    let who = server.gql(Some(&reception), "{ communities { edges { node { id } } } }", json!({})).await.unwrap();
+    let c1 = who["data"]["communities"]["edges"][0]["node"]["id"].clone();
+    let item = json!({ "communityId": c1, "name": "物业费", "kind": "MANAGEMENT", "formula": "BY_AREA", "cycle": "MONTHLY", "unitPriceFen": 280 });
+    server.gql(Some(&finance), "mutation($i: CreateFeeItemInput!) { createFeeItem(input: $i) { id } }", json!({ "i": item })).await.unwrap();
+    server.gql(Some(&finance), "mutation($c: ID!, $p: String!) { generateBills(communityId: $c, period: $p) { created } }", json!({ "c": c1, "p": crate::fees::period(0) })).await.unwrap();
+    let owed = server.gql(Some(&owner), "{ me { houses { edges { node { house { id owed { openBills { id } } } } } } } }", json!({})).await.unwrap();
+    let house = owed["data"]["me"]["houses"]["edges"][0]["node"]["house"]["id"].clone();
+    let bill = owed["data"]["me"]["houses"]["edges"][0]["node"]["house"]["owed"]["openBills"][0]["id"].clone();
+    let booking = move |k: &str| json!({ "i": { "houseId": house, "category": "WATER", "description": "漏水", "clientKey": k } });
+
+    // Two streams of writes; the server is killed while they run.
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let server_ref = Arc::new(server.base.clone());
+    let stream = |kind: &'static str| {
+        let (acked, base) = (acked.clone(), server_ref.clone());
+        let (reception, owner, bill, booking) = (reception.clone(), owner.clone(), bill.clone(), booking.clone());
+        tokio::spawn(async move {
+            let s = Server { child: Command::new("true").spawn().unwrap(), base: (*base).clone(), client: reqwest::Client::new() };
+            for i in 0..10_000 {
+                let key = format!("{kind}-{i}");
+                let out = if kind == "pay" { s.gql(Some(&reception), PAY, json!({ "k": key, "b": bill })).await } else { s.gql(Some(&owner), BOOK, booking(&key)).await };
+                match out {
+                    Some(v) if outcome(&v) == "OK" => acked.lock().unwrap().push(key),
+                    Some(v) => panic!("unexpected answer before the kill: {v}"),
+                    None => return i,
+                }
+            }
+            10_000
+        })
+    };
+    let (pays, books) = (stream("pay"), stream("book"));
+    while acked.lock().unwrap().len() < 40 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().unwrap();
+    let sent = [pays.await.unwrap(), books.await.unwrap()];
+    let acked = acked.lock().unwrap().clone();
+
+    // Restarted on the same database: everything acknowledged is there, once, whole.
+    let server = start(&url, port).await;
+    let db = Database::connect(&url).await.unwrap();
+    let count = |sql: String| {
+        let db = db.clone();
+        async move {
+            let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+            row.try_get_by_index::<i64>(0).unwrap()
+        }
+    };
+    for key in &acked {
+        let table = if key.starts_with("pay") { "payments" } else { "repair_orders" };
+        assert_eq!(count(format!("SELECT COUNT(*) FROM {table} WHERE client_key = '{key}'")).await, 1, "acknowledged {key} survives the kill");
+    }
+    // Nothing half-written: every payment is fully allocated and every bill's paid amount is the
+    // sum of what was allocated to it.
+    assert_eq!(count("SELECT COUNT(*) FROM payments p WHERE p.amount_fen <> (SELECT COALESCE(SUM(a.amount_fen), 0) FROM payment_allocations a WHERE a.payment_id = p.id)".into()).await, 0);
+    assert_eq!(count("SELECT COUNT(*) FROM bills b WHERE b.paid_fen <> (SELECT COALESCE(SUM(a.amount_fen), 0) FROM payment_allocations a WHERE a.bill_id = b.id)".into()).await, 0);
+
+    // The phones retry everything they sent, answered or not: nothing is doubled.
+    let (reception, owner) = (server.login(RECEPTION).await, server.login(OWNER1).await);
+    for i in 0..=sent[0] {
+        let out = server.gql(Some(&reception), PAY, json!({ "k": format!("pay-{i}"), "b": bill })).await.unwrap();
+        assert_eq!(outcome(&out), "OK", "{out}");
+    }
+    for i in 0..=sent[1] {
+        let out = server.gql(Some(&owner), BOOK, booking(&format!("book-{i}"))).await.unwrap();
+        assert_eq!(outcome(&out), "OK", "{out}");
+    }
+    assert_eq!(count("SELECT COUNT(*) FROM payments WHERE client_key LIKE 'pay-%'".into()).await, sent[0] as i64 + 1);
+    assert_eq!(count("SELECT COUNT(*) FROM repair_orders WHERE client_key LIKE 'book-%'".into()).await, sent[1] as i64 + 1);
+    assert_eq!(count("SELECT COUNT(*) FROM (SELECT client_key FROM payments GROUP BY client_key HAVING COUNT(*) > 1) d".into()).await, 0);
+    drop(server);
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_server_reports_not_ready_while_the_database_is_away_and_recovers_without_a_restart() {
+    let app = spawn_app().await;
+    let Some((base, name)) = app.database_url.rsplit_once('/').filter(|_| app.database_url.starts_with("postgres")) else {
+        eprintln!("skipped on SQLite: the database is a file inside the server process");
+        return;
+    };
+    let admin = Database::connect(format!("{base}/postgres")).await.unwrap();
+    let ready = || async { app.client.get(app.url("/readyz")).send().await.unwrap().status().as_u16() };
+    assert_eq!(ready().await, 200);
+    let token = app.login(OWNER1).await;
+
+    // The database drops every connection and refuses new ones.
+    admin.execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).await.unwrap();
+    admin.execute_unprepared(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")).await.unwrap();
+    let mut down = false;
+    for _ in 0..40 {
+        if ready().await == 503 {
+            down = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(down, "/readyz reports 503 while the database is away");
+
+    // Back again: ready and serving, same process.
+    admin.execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await.unwrap();
+    let mut up = false;
+    for _ in 0..40 {
+        if ready().await == 200 {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(up, "/readyz recovers without a restart");
+    let me = app.gql(Some(&token), "{ me { displayName } }", json!({})).await;
+    assert_eq!(me["data"]["me"]["displayName"], "王建国", "{me}");
+}
