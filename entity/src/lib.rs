@@ -38,3 +38,8 @@ pub mod renovation_inspection;
 pub mod renovation_file;
 pub mod card;
 pub mod card_change;
+pub mod patrol_checkpoint;
+pub mod patrol_route;
+pub mod patrol_route_point;
+pub mod patrol_task;
+pub mod patrol_record;

@@ -8,6 +8,7 @@ mod m20261123_000004_renovation;
 mod m20261123_000005_renovation_inspections;
 mod m20261123_000006_renovation_files;
 mod m20261123_000007_cards;
+mod m20261123_000012_patrols;
 pub mod util;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_renovation::Migration),
             Box::new(m20261123_000005_renovation_inspections::Migration),
             Box::new(m20261123_000006_renovation_files::Migration),
-            Box::new(m20261123_000007_cards::Migration)]
+            Box::new(m20261123_000007_cards::Migration),
+            Box::new(m20261123_000012_patrols::Migration)]
     }
 }

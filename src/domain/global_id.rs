@@ -20,10 +20,13 @@ pub enum NodeKind {
     RepairOrder,
     Renovation,
     Card,
+    PatrolCheckpoint,
+    PatrolRoute,
+    PatrolTask,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 15] = [
+    const ALL: [NodeKind; 18] = [
         NodeKind::Community,
         NodeKind::Building,
         NodeKind::Unit,
@@ -39,6 +42,9 @@ impl NodeKind {
         NodeKind::RepairOrder,
         NodeKind::Renovation,
         NodeKind::Card,
+        NodeKind::PatrolCheckpoint,
+        NodeKind::PatrolRoute,
+        NodeKind::PatrolTask,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -57,6 +63,9 @@ impl NodeKind {
             NodeKind::RepairOrder => "RepairOrder",
             NodeKind::Renovation => "Renovation",
             NodeKind::Card => "Card",
+            NodeKind::PatrolCheckpoint => "PatrolCheckpoint",
+            NodeKind::PatrolRoute => "PatrolRoute",
+            NodeKind::PatrolTask => "PatrolTask",
         }
     }
 }

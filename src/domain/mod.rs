@@ -2,6 +2,7 @@
 mod area;
 mod global_id;
 pub mod money;
+pub mod patrol_schedule;
 pub mod renovation_flow;
 pub mod repair_flow;
 mod phone;

@@ -199,6 +199,11 @@ pub struct Loaders {
     pub unit: ByIdLoader<entity::unit::Entity>,
     pub house: ByIdLoader<entity::house::Entity>,
     pub user: ByIdLoader<entity::user::Entity>,
+    pub public_area: ByIdLoader<entity::public_area::Entity>,
+    pub patrol_checkpoint: ByIdLoader<entity::patrol_checkpoint::Entity>,
+    pub patrol_route: ByIdLoader<entity::patrol_route::Entity>,
+    pub patrol_route_points: ChildrenLoader<entity::patrol_route_point::Entity>,
+    pub patrol_records: ChildrenLoader<entity::patrol_record::Entity>,
 }
 
 impl Loaders {
@@ -220,6 +225,11 @@ impl Loaders {
             unit: loader(db),
             house: loader(db),
             user: loader(db),
+            public_area: loader(db),
+            patrol_checkpoint: loader(db),
+            patrol_route: loader(db),
+            patrol_route_points: children(db, entity::patrol_route_point::Column::RouteId),
+            patrol_records: children(db, entity::patrol_record::Column::TaskId),
         }
     }
 }

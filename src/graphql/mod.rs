@@ -10,6 +10,7 @@ pub mod guard;
 pub mod loaders;
 pub mod members;
 pub mod node;
+pub mod patrols;
 pub mod renovation;
 pub mod repairs;
 pub mod staff;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 
 /// Read the estate, its people and your own profile. Start with `me`.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery, repairs::RepairQuery, renovation::RenovationQuery, cards::CardQuery);
+pub struct Query(node::NodeQuery, members::MeQuery, estate::EstateQuery, fees::FeeQuery, repairs::RepairQuery, renovation::RenovationQuery, cards::CardQuery, patrols::PatrolQuery);
 
 /// Sign in, manage house members, staff and API keys, fees and payments.
 #[derive(MergedObject, Default)]
@@ -33,6 +34,7 @@ pub struct Mutation(
     repairs::RepairMutation,
     renovation::RenovationMutation,
     cards::CardMutation,
+    patrols::PatrolMutation,
 );
 
 /// Live feeds over `/graphql/ws` (graphql-transport-ws; authenticate in `connection_init`).

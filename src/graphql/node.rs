@@ -29,6 +29,9 @@ pub enum Node {
     RepairOrder(super::repairs::RepairOrder),
     Renovation(super::renovation::Renovation),
     Card(super::cards::Card),
+    PatrolCheckpoint(super::patrols::PatrolCheckpoint),
+    PatrolRoute(super::patrols::PatrolRoute),
+    PatrolTask(super::patrols::PatrolTask),
 }
 
 #[derive(Default)]
@@ -66,6 +69,9 @@ impl NodeQuery {
             NodeKind::RepairOrder => Node::RepairOrder(super::repairs::RepairOrder(crate::service::repairs::get(cx, gid.id).await?)),
             NodeKind::Renovation => Node::Renovation(super::renovation::Renovation(crate::service::renovation::get(cx, gid.id).await?)),
             NodeKind::Card => Node::Card(super::cards::Card(crate::service::cards::get(cx, gid.id).await?)),
+            NodeKind::PatrolCheckpoint => Node::PatrolCheckpoint(super::patrols::PatrolCheckpoint(crate::service::patrols::checkpoint(cx, gid.id).await?)),
+            NodeKind::PatrolRoute => Node::PatrolRoute(super::patrols::PatrolRoute(crate::service::patrols::route(cx, gid.id).await?)),
+            NodeKind::PatrolTask => Node::PatrolTask(super::patrols::PatrolTask(crate::service::patrols::task(cx, gid.id).await?)),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.
                 let me = cx.actor.user()?;

@@ -8,6 +8,7 @@ pub mod estate;
 pub mod events;
 pub mod fees;
 pub mod members;
+pub mod patrols;
 pub mod page;
 pub mod renovation;
 pub mod repairs;

@@ -85,6 +85,13 @@ async fn every_role_gets_exactly_what_it_may() {
     let card_a = app.gql(Some(&app.login(RECEPTION).await), "mutation($h: ID!, $m: ID!) { issueCard(houseId: $h, holderMemberId: $m, kind: ACCESS, number: \"AUTHZ1\") { id } }",
         json!({ "h": house_a, "m": me })).await["data"]["issueCard"]["id"].clone();
 
+    // Patrols: three checkpoints on a route walked every day; today's round is the butler's.
+    let patrol = crate::patrols::setup(&app, json!([{ "start": "00:00", "end": "23:59" }])).await;
+    let patrol_task = crate::patrols::schedule(&app, &patrol, &patrol.route, crate::patrols::today(), BUTLER).await.remove(0);
+    let patrol_butler = crate::patrols::staff_id(&app, BUTLER).await;
+    let patrol_area = app.gql(Some(&admin), "query($c: ID!) { node(id: $c) { ... on Community { publicAreas(first: 1) { edges { node { id } } } } } }", json!({ "c": c1 })).await
+        ["data"]["node"]["publicAreas"]["edges"][0]["node"]["id"].clone();
+
     let mut tokens: Vec<Option<String>> = vec![];
     for role in ROLES {
         let phone = match role {
@@ -124,6 +131,12 @@ async fn every_role_gets_exactly_what_it_may() {
     let (a_ren, c_ren, c_gate, ren_node, ren_fwd) = (house_a.clone(), c1.clone(), c1.clone(), ren_a.clone(), ren_a.clone());
     let (c_passes, c_overdue) = (c1.clone(), c1.clone());
     let (c_cards, c_changes, card_lost) = (c1.clone(), c1.clone(), card_a.clone());
+    let (pc_c1, pr_c1, pq_c1, pl_c1) = (c1.clone(), c1.clone(), c1.clone(), c1.clone());
+    let (p_point, p_point_node) = (patrol.points[0].clone(), patrol.points[0].0.clone());
+    let (p_task_node, p_task_sched, p_task_assign, p_task_sync) = (patrol_task.clone(), patrol.route.clone(), patrol_task.clone(), patrol_task.clone());
+    let (p_butler_sched, p_butler_assign) = (patrol_butler.clone(), patrol_butler.clone());
+    let p_area = patrol_area.clone();
+    let p_point_route = p_point.0.clone();
     let ops = vec![
         Op { name: "me", query: "{ me { id } }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
@@ -226,6 +239,37 @@ async fn every_role_gets_exactly_what_it_may() {
         Op { name: "changeStaffRole(technician)", query: "mutation($s: ID!) { changeStaffRole(staffId: $s, role: TECHNICIAN) { id } }",
              vars: Box::new(move |_| json!({ "s": technician_staff })),
              expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        // Patrols: the manager (and admin) sets up and schedules; butlers and guards see the
+        // set-up and sync (others' records are refused per record inside an OK answer); only
+        // the assignee and planners see a round.
+        Op { name: "createPatrolCheckpoint(C1)", query: "mutation($i: CreatePatrolCheckpointInput!) { createPatrolCheckpoint(input: $i) { id } }",
+             vars: Box::new(move |i| json!({ "i": { "publicAreaId": p_area, "name": "点", "checks": "照明", "code": format!("AZ-{i}") } })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "createPatrolRoute(C1)", query: "mutation($i: CreatePatrolRouteInput!) { createPatrolRoute(input: $i) { id } }",
+             vars: Box::new(move |_| json!({ "i": { "communityId": pr_c1, "name": "线", "checkpointIds": [p_point_route] } })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "patrolCheckpoints(C1)", query: "query($c: ID!) { patrolCheckpoints(communityId: $c) { edges { node { id code } } } }", vars: Box::new(move |_| json!({ "c": pc_c1 })),
+             expect: [U, F, F, F, F, OK, F, F, OK, OK, F, OK, N, F] },
+        Op { name: "patrolRoutes(C1)", query: "query($c: ID!) { patrolRoutes(communityId: $c) { edges { node { id } } } }", vars: Box::new(move |_| json!({ "c": pq_c1 })),
+             expect: [U, F, F, F, F, OK, F, F, OK, OK, F, OK, N, F] },
+        Op { name: "node(patrol checkpoint)", query: "query($n: ID!) { node(id: $n) { id } }", vars: Box::new(move |_| json!({ "n": p_point_node })),
+             expect: [U, N, N, N, N, OK, N, N, OK, OK, N, OK, N, N] },
+        Op { name: "node(butler's patrol task)", query: "query($n: ID!) { node(id: $n) { ... on PatrolTask { status } } }", vars: Box::new(move |_| json!({ "n": p_task_node })),
+             expect: [U, N, N, N, N, OK, N, N, N, OK, N, OK, N, N] },
+        Op { name: "myPatrolTasks", query: "{ myPatrolTasks { id } }", vars: Box::new(|_| json!({})),
+             expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
+        Op { name: "patrolReport(C1)", query: "query($c: ID!, $d: NaiveDate!) { patrolReport(communityId: $c, from: $d, to: $d) { roundsScheduled } }",
+             vars: Box::new(move |_| json!({ "c": pl_c1, "d": crate::patrols::today() })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "schedulePatrolTasks(route)", query: "mutation($r: ID!, $d: NaiveDate!, $a: ID!) { schedulePatrolTasks(routeId: $r, date: $d, assigneeId: $a) { id } }",
+             vars: Box::new(move |_| json!({ "r": p_task_sched, "d": crate::patrols::today(), "a": p_butler_sched })),
+             expect: [U, N, N, N, N, F, N, N, F, OK, N, OK, N, N] },
+        Op { name: "assignPatrolTask(butler's task)", query: "mutation($t: ID!, $a: ID!) { assignPatrolTask(taskId: $t, assigneeId: $a) { id } }",
+             vars: Box::new(move |_| json!({ "t": p_task_assign, "a": p_butler_assign })),
+             expect: [U, N, N, N, N, F, N, N, N, OK, N, OK, N, N] },
+        Op { name: "syncPatrol(butler's task)", query: "mutation($r: [PatrolRecordInput!]!) { syncPatrol(records: $r) { stored } }",
+             vars: Box::new(move |i| json!({ "r": [{ "clientId": format!("authz-sync-{i}"), "kind": "CHECK_IN", "taskId": p_task_sync, "checkpointId": p_point.0, "code": p_point.1, "deviceTime": chrono::Utc::now().to_rfc3339() }] })),
+             expect: [U, F, F, F, F, OK, F, F, OK, OK, F, OK, OK, F] },
         Op { name: "logout", query: "mutation { logout }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
     ];

@@ -8,6 +8,7 @@ mod fees;
 mod helpers;
 mod http;
 mod members;
+mod patrols;
 mod photos;
 mod renovation;
 mod repairs;
