@@ -43,3 +43,4 @@ pub mod patrol_route;
 pub mod patrol_route_point;
 pub mod patrol_task;
 pub mod patrol_record;
+pub mod patrol_photo;

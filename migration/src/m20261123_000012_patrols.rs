@@ -26,6 +26,8 @@ enum PatrolRoutePoints { Table, Id, CommunityId, RouteId, CheckpointId, Position
 enum PatrolTasks { Table, Id, CommunityId, RouteId, AssigneeUserId, OnDate, Round, StartsAt, EndsAt, CreatedBy, CreatedAt }
 #[derive(DeriveIden, Clone, Copy)]
 enum PatrolRecords { Table, Id, CommunityId, ClientId, TaskId, CheckpointId, Kind, Code, Description, Severity, DeviceTime, ReceivedAt, RecordedBy, RepairOrderId }
+#[derive(DeriveIden, Clone, Copy)]
+enum PatrolPhotos { Table, Id, CommunityId, RecordId, Sha256, StoredName, ContentType, SizeBytes, UploadedBy, CreatedAt }
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -117,11 +119,27 @@ impl MigrationTrait for Migration {
         // (INSERT .. ON CONFLICT DO NOTHING arbitrates on this index on both databases).
         m.create_index(index(PatrolRecords::Table, &["community_id", "client_id"], true)).await?;
         m.create_index(index(PatrolRecords::Table, &["task_id"], false)).await?;
+        m.create_table(
+            Table::create().table(PatrolPhotos::Table)
+                .col(id_col(PatrolPhotos::Id))
+                .col(big_integer(PatrolPhotos::CommunityId))
+                .col(big_integer(PatrolPhotos::RecordId))
+                .col(string_len(PatrolPhotos::Sha256, 64))
+                .col(string(PatrolPhotos::StoredName))
+                .col(string_len(PatrolPhotos::ContentType, 64))
+                .col(big_integer(PatrolPhotos::SizeBytes))
+                .col(big_integer(PatrolPhotos::UploadedBy))
+                .col(at(PatrolPhotos::CreatedAt))
+                .foreign_key(&mut fk(PatrolPhotos::Table, PatrolPhotos::RecordId, PatrolRecords::Table))
+                .take(),
+        ).await?;
+        // The same photo uploaded again (a retried request) is stored once.
+        m.create_index(index(PatrolPhotos::Table, &["record_id", "sha256"], true)).await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["patrol_records", "patrol_tasks", "patrol_route_points", "patrol_routes", "patrol_checkpoints"] {
+        for t in ["patrol_photos", "patrol_records", "patrol_tasks", "patrol_route_points", "patrol_routes", "patrol_checkpoints"] {
             m.drop_table(Table::drop().table(Alias::new(t)).take()).await?;
         }
         Ok(())

@@ -204,6 +204,7 @@ pub struct Loaders {
     pub patrol_route: ByIdLoader<entity::patrol_route::Entity>,
     pub patrol_route_points: ChildrenLoader<entity::patrol_route_point::Entity>,
     pub patrol_records: ChildrenLoader<entity::patrol_record::Entity>,
+    pub patrol_photos: ChildrenLoader<entity::patrol_photo::Entity>,
 }
 
 impl Loaders {
@@ -230,6 +231,7 @@ impl Loaders {
             patrol_route: loader(db),
             patrol_route_points: children(db, entity::patrol_route_point::Column::RouteId),
             patrol_records: children(db, entity::patrol_record::Column::TaskId),
+            patrol_photos: children(db, entity::patrol_photo::Column::RecordId),
         }
     }
 }

@@ -6,10 +6,10 @@ use super::{cx, loaders};
 use crate::domain::{GlobalId, NodeKind};
 use crate::error::{AppError, Locale};
 use crate::service::patrols::{self, PatrolRefusal, RoundStatus, SyncOutcome, SyncRecord};
-use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject, Upload, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{PatrolRecordKind, PatrolSeverity, RepairCategory};
-use entity::{patrol_checkpoint, patrol_record, patrol_route, patrol_task};
+use entity::{patrol_checkpoint, patrol_photo, patrol_record, patrol_route, patrol_task};
 
 /// A place on the estate a patrol must visit, with the code posted there.
 pub struct PatrolCheckpoint(pub patrol_checkpoint::Model);
@@ -180,6 +180,32 @@ impl PatrolRecord {
     /// The public-area repair order raised from this finding.
     async fn repair_order_id(&self) -> Option<ID> {
         self.0.repair_order_id.map(|id| GlobalId::encode(NodeKind::RepairOrder, id))
+    }
+    /// Photos of the finding (served at `/files/patrol-photos/{id}`).
+    async fn photos(&self, ctx: &Context<'_>) -> Result<Vec<PatrolPhoto>> {
+        let mut p = children_of(&loaders(ctx).patrol_photos, self.0.id).await?;
+        p.sort_by_key(|p| p.id);
+        Ok(p.into_iter().map(PatrolPhoto).collect())
+    }
+}
+
+/// A photo of a patrol finding.
+pub struct PatrolPhoto(pub patrol_photo::Model);
+
+/// A photo, fetched with the same bearer token from `url`.
+#[Object]
+impl PatrolPhoto {
+    /// Where to GET the file (same bearer token as the API).
+    async fn url(&self) -> String {
+        format!("/files/patrol-photos/{}", self.0.id)
+    }
+    /// The file's type, from its content.
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
+    }
+    /// Size in bytes.
+    async fn size_bytes(&self) -> i64 {
+        self.0.size_bytes
     }
 }
 
@@ -516,6 +542,18 @@ impl PatrolMutation {
         let t = GlobalId::decode_as("taskId", &task_id, NodeKind::PatrolTask)?;
         let a = GlobalId::decode_as("assigneeId", &assignee_id, NodeKind::StaffMember)?;
         Ok(PatrolTask(patrols::assign(cx(ctx), t, a).await?))
+    }
+    /// Add photos to a finding you synced, by its client id, once online (GraphQL multipart
+    /// request; JPEG, PNG, HEIC or WebP, 10 MB each, 9 per finding). A photo already stored for
+    /// the finding is skipped, so a retried upload adds nothing.
+    async fn add_patrol_finding_photos(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The finding's client id, as synced.")] client_id: String,
+        #[graphql(desc = "The photos.")] photos: Vec<Upload>,
+    ) -> Result<PatrolRecord> {
+        let files = super::repairs::read_uploads(ctx, photos)?;
+        Ok(PatrolRecord(patrols::add_photos(cx(ctx), &client_id, files).await?))
     }
     /// Sync check-ins and findings recorded on the handheld, possibly offline (at most 500 per
     /// call; more is BAD_USER_INPUT on `records` and stores nothing). Each record is judged on its

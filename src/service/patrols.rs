@@ -10,7 +10,7 @@ use crate::domain::patrol_schedule::{self, Schedule};
 use crate::error::{AppError, AppResult, Locale};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::enums::{PatrolRecordKind, PatrolSeverity, RepairCategory, StaffRole};
-use entity::{patrol_checkpoint, patrol_record, patrol_route, patrol_route_point, patrol_task, public_area, staff_member};
+use entity::{patrol_checkpoint, patrol_photo, patrol_record, patrol_route, patrol_route_point, patrol_task, public_area, staff_member};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait, TryInsertResult};
 use std::collections::{HashMap, HashSet};
@@ -783,6 +783,120 @@ fn judge_record(
         repair_order_id: Set(None),
         ..Default::default()
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Photos of findings
+
+/// Photos per finding, as per repair order.
+pub const MAX_FINDING_PHOTOS: usize = super::repairs::photos::MAX_PHOTOS;
+
+/// Adds photos to a finding the caller synced, once it is online again (the sync itself carries
+/// no files). Photos are checked by content like repair photos; one already stored for the
+/// finding (same bytes: a retried upload) is skipped, so retrying is safe.
+pub async fn add_photos(cx: &Cx, client_id: &str, files: Vec<(String, Vec<u8>)>) -> AppResult<patrol_record::Model> {
+    use sha2::{Digest, Sha256};
+    cx.actor.require_staff(&[StaffRole::Butler, StaffRole::Security, StaffRole::Manager])?;
+    let me = cx.actor.user()?.user_id;
+    let rec = patrol_record::Entity::find()
+        .filter(patrol_record::Column::ClientId.eq(client_id.trim()))
+        .filter(patrol_record::Column::RecordedBy.eq(me))
+        .filter(patrol_record::Column::Kind.eq(PatrolRecordKind::Finding))
+        .one(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let existing: HashSet<String> = patrol_photo::Entity::find()
+        .filter(patrol_photo::Column::RecordId.eq(rec.id))
+        .all(cx.db())
+        .await?
+        .into_iter()
+        .map(|p| p.sha256)
+        .collect();
+    let mut seen = existing.clone();
+    let mut fresh = vec![];
+    for (name, bytes) in files {
+        let hash = hex::encode(Sha256::digest(&bytes));
+        if seen.insert(hash.clone()) {
+            fresh.push((hash, (name, bytes)));
+        }
+    }
+    if existing.len() + fresh.len() > MAX_FINDING_PHOTOS {
+        return Err(AppError::bad_input("photos", format!("每条巡查发现最多 {MAX_FINDING_PHOTOS} 张照片"), format!("At most {MAX_FINDING_PHOTOS} photos per finding")));
+    }
+    if fresh.is_empty() {
+        return Ok(rec);
+    }
+    let (hashes, files): (Vec<String>, Vec<(String, Vec<u8>)>) = fresh.into_iter().unzip();
+    let checked = super::repairs::photos::check(files, 0, cx.core.config.limits.max_upload_file_bytes)?;
+    let dir = &cx.core.config.upload_dir;
+    let names = super::repairs::photos::write_files(dir, &checked).await?;
+    let stored = store_photos(cx, &rec, me, &hashes, &names, &checked).await;
+    match stored {
+        Ok(unused) => {
+            // Lost a race with the same photo uploaded concurrently: keep the other copy.
+            super::repairs::photos::remove_files(dir, &unused).await;
+            Ok(rec)
+        }
+        Err(e) => {
+            super::repairs::photos::remove_files(dir, &names).await;
+            Err(e)
+        }
+    }
+}
+
+/// Inserts the photo rows and their event; returns the stored names that were not needed.
+async fn store_photos(
+    cx: &Cx,
+    rec: &patrol_record::Model,
+    me: i64,
+    hashes: &[String],
+    names: &[String],
+    checked: &[super::repairs::photos::CheckedPhoto],
+) -> AppResult<Vec<String>> {
+    let txn = cx.db().begin().await?;
+    let mut unused = vec![];
+    for ((hash, name), p) in hashes.iter().zip(names).zip(checked) {
+        let res = patrol_photo::Entity::insert(patrol_photo::ActiveModel {
+            community_id: Set(rec.community_id),
+            record_id: Set(rec.id),
+            sha256: Set(hash.clone()),
+            stored_name: Set(name.clone()),
+            content_type: Set(p.content_type.to_owned()),
+            size_bytes: Set(p.bytes.len() as i64),
+            uploaded_by: Set(me),
+            created_at: Set(super::now()),
+            ..Default::default()
+        })
+        .on_conflict_do_nothing_on([patrol_photo::Column::RecordId, patrol_photo::Column::Sha256])
+        .exec_with_returning(&txn)
+        .await;
+        if inserted(res)?.is_none() {
+            unused.push(name.clone());
+        }
+    }
+    let e = NewEvent { reason: Some(format!("{} photo(s)", names.len() - unused.len())), ..event(rec.community_id, None, "patrol.photos_added", "PatrolTask", rec.task_id) };
+    events::record(&txn, &cx.actor, e).await?;
+    txn.commit().await?;
+    Ok(unused)
+}
+
+/// A finding photo's file: for the person who recorded it, the community's planners, and anyone
+/// who may see the repair order raised from it (the technician sent to fix it).
+pub async fn open_photo(cx: &Cx, photo_id: i64) -> AppResult<(std::path::PathBuf, String)> {
+    cx.actor.require_signed_in()?;
+    let p = patrol_photo::Entity::find_by_id(photo_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let rec = patrol_record::Entity::find_by_id(p.record_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let me = cx.actor.user().ok().map(|u| u.user_id);
+    let allowed = me == Some(rec.recorded_by)
+        || plans(&cx.actor, rec.community_id)
+        || match rec.repair_order_id {
+            Some(o) => super::repairs::get(cx, o).await.is_ok(),
+            None => false,
+        };
+    if !allowed {
+        return Err(AppError::NotFound);
+    }
+    Ok((cx.core.config.upload_dir.join(&p.stored_name), p.content_type))
 }
 
 #[cfg(test)]

@@ -91,6 +91,9 @@ async fn every_role_gets_exactly_what_it_may() {
     let patrol_butler = crate::patrols::staff_id(&app, BUTLER).await;
     let patrol_area = app.gql(Some(&admin), "query($c: ID!) { node(id: $c) { ... on Community { publicAreas(first: 1) { edges { node { id } } } } } }", json!({ "c": c1 })).await
         ["data"]["node"]["publicAreas"]["edges"][0]["node"]["id"].clone();
+    let finding = json!({ "clientId": "authz-finding", "kind": "FINDING", "taskId": patrol_task, "checkpointId": patrol.points[0].0, "description": "灯坏了", "deviceTime": chrono::Utc::now().to_rfc3339() });
+    let synced = app.gql(Some(&patrol.butler), crate::patrols::SYNC, json!({ "r": [finding] })).await;
+    assert_eq!(synced["data"]["syncPatrol"]["stored"], 1, "{synced}");
 
     let mut tokens: Vec<Option<String>> = vec![];
     for role in ROLES {
@@ -270,6 +273,8 @@ async fn every_role_gets_exactly_what_it_may() {
         Op { name: "syncPatrol(butler's task)", query: "mutation($r: [PatrolRecordInput!]!) { syncPatrol(records: $r) { stored } }",
              vars: Box::new(move |i| json!({ "r": [{ "clientId": format!("authz-sync-{i}"), "kind": "CHECK_IN", "taskId": p_task_sync, "checkpointId": p_point.0, "code": p_point.1, "deviceTime": chrono::Utc::now().to_rfc3339() }] })),
              expect: [U, F, F, F, F, OK, F, F, OK, OK, F, OK, OK, F] },
+        Op { name: "addPatrolFindingPhotos(butler's finding)", query: "mutation { addPatrolFindingPhotos(clientId: \"authz-finding\", photos: []) { clientId } }", vars: Box::new(|_| json!({})),
+             expect: [U, F, F, F, F, OK, F, F, N, N, F, N, N, F] },
         Op { name: "logout", query: "mutation { logout }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
     ];

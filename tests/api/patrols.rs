@@ -372,3 +372,72 @@ async fn routes_default_to_two_rounds_per_workday_and_codes_are_unique() {
     let out = app.gql(Some(&manager), SCHEDULE, json!({ "r": route, "d": monday, "a": tech })).await;
     assert_eq!(out["errors"][0]["extensions"]["field"], "assigneeId", "{out}");
 }
+
+const PHOTOS: &str = "mutation($c: String!, $p: [Upload!]!) { addPatrolFindingPhotos(clientId: $c, photos: $p) { photos { url contentType } } }";
+
+/// Uploads `files` to a finding as a GraphQL multipart request.
+async fn upload(app: &TestApp, token: &str, client_id: &str, files: &[Vec<u8>]) -> Value {
+    let ops = json!({ "query": PHOTOS, "variables": { "c": client_id, "p": vec![Value::Null; files.len()] } });
+    let map: serde_json::Map<String, Value> = (0..files.len()).map(|i| (i.to_string(), json!([format!("variables.p.{i}")]))).collect();
+    let mut form = reqwest::multipart::Form::new().text("operations", ops.to_string()).text("map", Value::Object(map).to_string());
+    for (i, bytes) in files.iter().enumerate() {
+        form = form.part(i.to_string(), reqwest::multipart::Part::bytes(bytes.clone()).file_name(format!("p{i}.jpg")).mime_str("image/jpeg").unwrap());
+    }
+    app.client.post(app.url("/graphql")).bearer_auth(token).multipart(form).send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn finding_photos_are_stored_once_and_served_to_who_may_see_them() {
+    let app = spawn_app().await;
+    let s = setup(&app, json!([{ "start": "00:00", "end": "23:59" }])).await;
+    let task = schedule(&app, &s, &s.route, today(), BUTLER).await.remove(0);
+    let f = finding(&task, &s.points[1], &now_minus(3), true);
+    let cid = f["clientId"].as_str().unwrap().to_owned();
+    assert_eq!(outcomes(&app.gql(Some(&s.butler), SYNC, json!({ "r": [f] })).await), ["STORED"]);
+
+    let jpeg = |n: u8| vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', n];
+    let out = upload(&app, &s.butler, &cid, &[jpeg(1), jpeg(2)]).await;
+    let photos = out["data"]["addPatrolFindingPhotos"]["photos"].as_array().unwrap_or_else(|| panic!("{out}")).clone();
+    assert_eq!(photos.len(), 2);
+    // A retried upload (and a repeated photo) adds nothing.
+    let again = upload(&app, &s.butler, &cid, &[jpeg(2), jpeg(1), jpeg(2)]).await;
+    assert_eq!(again["data"]["addPatrolFindingPhotos"]["photos"].as_array().unwrap().len(), 2, "{again}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM patrol_photos").await, 2);
+    // Not an image: refused.
+    assert_eq!(error_code(&upload(&app, &s.butler, &cid, &[b"MZ\x90\0 not a photo".to_vec()]).await), "BAD_USER_INPUT");
+    // Only the one who recorded the finding adds photos to it.
+    assert_eq!(error_code(&upload(&app, &app.login(SECURITY).await, &cid, &[jpeg(3)]).await), "NOT_FOUND");
+
+    let url = app.url(photos[0]["url"].as_str().unwrap());
+    let get = |token: String| {
+        let url = url.clone();
+        let client = app.client.clone();
+        async move { client.get(url).bearer_auth(token).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get(s.butler.clone()).await, 200);
+    assert_eq!(get(s.manager.clone()).await, 200);
+    assert_eq!(get(app.login(OWNER1).await).await, 404);
+    assert_eq!(get(app.login(TECHNICIAN).await).await, 404, "not their order (yet)");
+}
+
+#[tokio::test]
+async fn the_report_and_the_handheld_list_cost_the_same_for_2_or_6_rounds() {
+    let app = spawn_app().await;
+    let s = setup(&app, json!([{ "start": "08:00", "end": "10:00" }, { "start": "14:00", "end": "16:00" }])).await;
+    let q = "query($c: ID!, $f: NaiveDate!, $t: NaiveDate!) { patrolReport(communityId: $c, from: $f, to: $t) { roundsDone rounds { status assigneeName route { name checkpoints { name } } points { late checkpoint { name publicArea { name } } } missedCheckpoints { name } findings { description } } } }";
+    let mine = "{ myPatrolTasks { status route { name } points { checkpoint { name place checks } checkedInAt } } }";
+    let d = today();
+    schedule(&app, &s, &s.route, d, BUTLER).await;
+    let (out, few) = app.counted(Some(&s.manager), q, json!({ "c": s.c1, "f": d, "t": d })).await;
+    assert_eq!(out["data"]["patrolReport"]["rounds"].as_array().unwrap().len(), 2, "{out}");
+    let (_, mine_few) = app.counted(Some(&s.butler), mine, json!({})).await;
+    for back in 1..=2 {
+        schedule(&app, &s, &s.route, d - Duration::days(back), BUTLER).await;
+    }
+    let (out, many) = app.counted(Some(&s.manager), q, json!({ "c": s.c1, "f": d - Duration::days(2), "t": d })).await;
+    assert_eq!(out["data"]["patrolReport"]["rounds"].as_array().unwrap().len(), 6, "{out}");
+    assert_eq!(few, many, "statements for 2 rounds vs 6");
+    let (out, mine_many) = app.counted(Some(&s.butler), mine, json!({})).await;
+    assert!(out["data"]["myPatrolTasks"].as_array().unwrap().len() >= 4, "today's and the overdue ones: {out}");
+    assert_eq!(mine_few, mine_many, "statements for the handheld list");
+}
