@@ -71,7 +71,7 @@ impl NodeQuery {
             NodeKind::Card => Node::Card(super::cards::Card(crate::service::cards::get(cx, gid.id).await?)),
             NodeKind::PatrolCheckpoint => Node::PatrolCheckpoint(super::patrols::PatrolCheckpoint(crate::service::patrols::checkpoint(cx, gid.id).await?)),
             NodeKind::PatrolRoute => Node::PatrolRoute(super::patrols::PatrolRoute(crate::service::patrols::route(cx, gid.id).await?)),
-            NodeKind::PatrolTask => Node::PatrolTask(super::patrols::PatrolTask(crate::service::patrols::task(cx, gid.id).await?)),
+            NodeKind::PatrolTask => Node::PatrolTask(super::patrols::PatrolTask::new(crate::service::patrols::task(cx, gid.id).await?)),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.
                 let me = cx.actor.user()?;

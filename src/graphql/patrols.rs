@@ -97,21 +97,29 @@ async fn checkpoints_of_route(ctx: &Context<'_>, route_id: i64) -> Result<Vec<Pa
     let l = loaders(ctx);
     let mut points = children_of(&l.patrol_route_points, route_id).await?;
     points.sort_by_key(|p| p.position);
-    let mut out = Vec::with_capacity(points.len());
-    for p in points {
-        out.push(PatrolCheckpoint(load_one(&l.patrol_checkpoint, p.checkpoint_id).await?));
-    }
-    Ok(out)
+    checkpoints(ctx, points.iter().map(|p| p.checkpoint_id).collect()).await
 }
 
-/// A round as it stands: judged from the route's checkpoints and the round's check-ins.
-async fn view(ctx: &Context<'_>, t: &patrol_task::Model) -> Result<patrols::RoundView> {
+/// Checkpoints by id in the order given, in one loader call (one batch, not one per point).
+async fn checkpoints(ctx: &Context<'_>, ids: Vec<i64>) -> Result<Vec<PatrolCheckpoint>> {
+    let found = loaders(ctx).patrol_checkpoint.load_many(ids.iter().copied()).await.map_err(|e| AppError::internal("checkpoints", format!("{e:?}")))?;
+    ids.iter()
+        .map(|id| found.get(id).cloned().map(PatrolCheckpoint).ok_or_else(|| AppError::internal("loader", format!("dangling checkpoint {id}")).into()))
+        .collect()
+}
+
+/// A round as it stands: judged already by the service (lists), or from the route's checkpoints
+/// and the round's check-ins through the loaders (a single round).
+async fn view(ctx: &Context<'_>, t: &PatrolTask) -> Result<patrols::RoundView> {
+    if let Some(v) = &t.1 {
+        return Ok(v.clone());
+    }
     let l = loaders(ctx);
-    let mut points = children_of(&l.patrol_route_points, t.route_id).await?;
+    let mut points = children_of(&l.patrol_route_points, t.0.route_id).await?;
     points.sort_by_key(|p| p.position);
     let ids: Vec<i64> = points.iter().map(|p| p.checkpoint_id).collect();
-    let records = children_of(&l.patrol_records, t.id).await?;
-    Ok(patrols::judge(t.clone(), &ids, &records, crate::service::now()))
+    let records = children_of(&l.patrol_records, t.0.id).await?;
+    Ok(patrols::judge(t.0.clone(), &ids, &records, crate::service::now()))
 }
 
 /// One checkpoint of a round and its check-in.
@@ -209,8 +217,17 @@ impl PatrolPhoto {
     }
 }
 
-/// One scheduled round of a route.
-pub struct PatrolTask(pub patrol_task::Model);
+/// One scheduled round of a route, with its status when a list already judged it in a batch.
+pub struct PatrolTask(pub patrol_task::Model, pub Option<patrols::RoundView>);
+
+impl PatrolTask {
+    pub fn new(t: patrol_task::Model) -> Self {
+        Self(t, None)
+    }
+    pub fn judged(v: patrols::RoundView) -> Self {
+        Self(v.task.clone(), Some(v))
+    }
+}
 
 /// A patrol round (巡查任务) assigned to a butler or guard.
 #[Object]
@@ -245,29 +262,24 @@ impl PatrolTask {
     }
     /// Where it stands now.
     async fn status(&self, ctx: &Context<'_>) -> Result<RoundStatus> {
-        Ok(view(ctx, &self.0).await?.status)
+        Ok(view(ctx, self).await?.status)
     }
     /// The route's checkpoints in walking order with their check-ins.
     async fn points(&self, ctx: &Context<'_>) -> Result<Vec<PatrolTaskPoint>> {
-        let mut l = children_of(&loaders(ctx).patrol_route_points, self.0.route_id).await?;
-        l.sort_by_key(|p| p.position);
-        let v = view(ctx, &self.0).await?;
-        Ok(l.into_iter()
-            .zip(v.points)
-            .map(|(p, (cp, at))| PatrolTaskPoint { position: p.position, checkpoint_id: cp, checked_in_at: at, ends_at: self.0.ends_at })
+        let v = view(ctx, self).await?;
+        Ok(v.points
+            .into_iter()
+            .enumerate()
+            .map(|(i, (cp, at))| PatrolTaskPoint { position: i as i32 + 1, checkpoint_id: cp, checked_in_at: at, ends_at: self.0.ends_at })
             .collect())
     }
     /// Checkpoints with no check-in, once the window has closed (empty while it is open).
     async fn missed_checkpoints(&self, ctx: &Context<'_>) -> Result<Vec<PatrolCheckpoint>> {
-        let v = view(ctx, &self.0).await?;
+        let v = view(ctx, self).await?;
         if !matches!(v.status, RoundStatus::Incomplete | RoundStatus::Missed) {
             return Ok(vec![]);
         }
-        let mut out = vec![];
-        for cp in v.missed() {
-            out.push(PatrolCheckpoint(load_one(&loaders(ctx).patrol_checkpoint, cp).await?));
-        }
-        Ok(out)
+        checkpoints(ctx, v.missed()).await
     }
     /// The findings recorded on this round, by device time.
     async fn findings(&self, ctx: &Context<'_>) -> Result<Vec<PatrolRecord>> {
@@ -281,7 +293,7 @@ impl PatrolTask {
 /// The manager's patrol figures for a period, and the rounds behind them.
 pub struct PatrolReport {
     figures: patrols::PatrolFigures,
-    rounds: Vec<patrol_task::Model>,
+    rounds: Vec<patrols::RoundView>,
 }
 
 /// Rounds scheduled, done, late, incomplete and missed in a period.
@@ -329,7 +341,7 @@ impl PatrolReport {
     }
     /// Every round of the period by start time, with its status and missed checkpoints.
     async fn rounds(&self) -> Vec<PatrolTask> {
-        self.rounds.iter().cloned().map(PatrolTask).collect()
+        self.rounds.iter().cloned().map(PatrolTask::judged).collect()
     }
 }
 
@@ -471,7 +483,7 @@ impl PatrolQuery {
     /// The caller's rounds: today's, and unfinished ones of the last 7 days, by start time. Load
     /// this before going offline: it has every checkpoint of every round.
     async fn my_patrol_tasks(&self, ctx: &Context<'_>) -> Result<Vec<PatrolTask>> {
-        Ok(patrols::mine(cx(ctx)).await?.into_iter().map(PatrolTask).collect())
+        Ok(patrols::mine(cx(ctx)).await?.into_iter().map(PatrolTask::judged).collect())
     }
     /// Rounds scheduled, done, late, incomplete and missed over at most 31 days (manager).
     async fn patrol_report(
@@ -482,7 +494,7 @@ impl PatrolQuery {
         #[graphql(desc = "Last day, included (at most 30 days after `from`).")] to: NaiveDate,
     ) -> Result<PatrolReport> {
         let (figures, views) = patrols::report(cx(ctx), community(&community_id)?, from, to).await?;
-        Ok(PatrolReport { figures, rounds: views.into_iter().map(|v| v.task).collect() })
+        Ok(PatrolReport { figures, rounds: views })
     }
 }
 
@@ -530,7 +542,7 @@ impl PatrolMutation {
     ) -> Result<Vec<PatrolTask>> {
         let r = GlobalId::decode_as("routeId", &route_id, NodeKind::PatrolRoute)?;
         let a = GlobalId::decode_as("assigneeId", &assignee_id, NodeKind::StaffMember)?;
-        Ok(patrols::schedule(cx(ctx), r, date, a).await?.into_iter().map(PatrolTask).collect())
+        Ok(patrols::schedule(cx(ctx), r, date, a).await?.into_iter().map(PatrolTask::new).collect())
     }
     /// Hand a round to another butler or guard (manager).
     async fn assign_patrol_task(
@@ -541,7 +553,7 @@ impl PatrolMutation {
     ) -> Result<PatrolTask> {
         let t = GlobalId::decode_as("taskId", &task_id, NodeKind::PatrolTask)?;
         let a = GlobalId::decode_as("assigneeId", &assignee_id, NodeKind::StaffMember)?;
-        Ok(PatrolTask(patrols::assign(cx(ctx), t, a).await?))
+        Ok(PatrolTask::new(patrols::assign(cx(ctx), t, a).await?))
     }
     /// Add photos to a finding you synced, by its client id, once online (GraphQL multipart
     /// request; JPEG, PNG, HEIC or WebP, 10 MB each, 9 per finding). A photo already stored for

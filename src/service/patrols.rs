@@ -316,7 +316,7 @@ pub async fn assign(cx: &Cx, task_id: i64, assignee_staff_id: i64) -> AppResult<
 }
 
 /// The patroller's list: today's rounds, and earlier rounds of the last week not yet complete.
-pub async fn mine(cx: &Cx) -> AppResult<Vec<patrol_task::Model>> {
+pub async fn mine(cx: &Cx) -> AppResult<Vec<RoundView>> {
     let me = cx.actor.user()?.user_id;
     let today = super::today_in_community();
     let since = today - chrono::Days::new(OVERDUE_DAYS);
@@ -331,7 +331,6 @@ pub async fn mine(cx: &Cx) -> AppResult<Vec<patrol_task::Model>> {
     Ok(views
         .into_iter()
         .filter(|v| v.task.on_date == today || !matches!(v.status, RoundStatus::Done | RoundStatus::Late))
-        .map(|v| v.task)
         .collect())
 }
 
