@@ -531,8 +531,9 @@ impl PatrolMutation {
         };
         Ok(PatrolRoute(patrols::create_route(cx(ctx), n).await?))
     }
-    /// Create a day's rounds of a route for a butler or guard (manager). Idempotent: rounds that
-    /// already exist are returned unchanged, never duplicated.
+    /// Create a day's rounds of a route for a butler or guard (manager), one per window, for a
+    /// day within 31 days of today (past days too, to back-fill). Idempotent: rounds that already
+    /// exist are returned unchanged (assignee included), never duplicated.
     async fn schedule_patrol_tasks(
         &self,
         ctx: &Context<'_>,

@@ -243,6 +243,11 @@ async fn bad_records_are_refused_one_by_one_and_the_good_ones_kept() {
     assert_eq!(out["data"]["syncPatrol"]["refused"], 5);
     assert_eq!(out["data"]["syncPatrol"]["results"][1]["message"], "扫描的编码与巡查点不符");
     assert_eq!(records(&app).await, 2);
+    // The reason in English on request; a resend of the refused record is refused again.
+    let en: Value = app.client.post(app.url("/graphql")).bearer_auth(&s.butler).header("Accept-Language", "en")
+        .json(&json!({ "query": SYNC, "variables": { "r": [batch[1].clone()] } })).send().await.unwrap().json().await.unwrap();
+    assert_eq!(en["data"]["syncPatrol"]["results"][0]["message"], "The scanned code does not belong to this checkpoint", "{en}");
+    assert_eq!(records(&app).await, 2);
 
     // The guard's own sync: a point off their route is refused, and reusing the butler's client
     // id does not pass for theirs.
