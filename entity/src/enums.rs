@@ -617,3 +617,30 @@ impl NoticeKind {
         matches!(self, NoticeKind::WaterCut | NoticeKind::PowerCut | NoticeKind::GasCut)
     }
 }
+
+/// What a patrol record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum PatrolRecordKind {
+    /// 签到: the checkpoint's code was scanned on site.
+    #[sea_orm(string_value = "CHECK_IN")]
+    CheckIn,
+    /// 巡查发现: something found at the checkpoint.
+    #[sea_orm(string_value = "FINDING")]
+    Finding,
+}
+
+/// How serious a patrol finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum PatrolSeverity {
+    /// Minor: note it, fix when convenient.
+    #[sea_orm(string_value = "LOW")]
+    Low,
+    /// Needs fixing soon.
+    #[sea_orm(string_value = "MEDIUM")]
+    Medium,
+    /// A safety risk or an outage: act now.
+    #[sea_orm(string_value = "HIGH")]
+    High,
+}

@@ -12,6 +12,7 @@ mod m20261123_000008_moves;
 mod m20261123_000009_keys;
 mod m20261123_000010_complaints;
 mod m20261123_000011_notices;
+mod m20261123_000012_patrols;
 mod m20261123_000013_persisted_queries;
 pub mod util;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_keys::Migration),
             Box::new(m20261123_000010_complaints::Migration),
             Box::new(m20261123_000011_notices::Migration),
+            Box::new(m20261123_000012_patrols::Migration),
             Box::new(m20261123_000013_persisted_queries::Migration)]
     }
 }

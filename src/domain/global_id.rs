@@ -26,10 +26,13 @@ pub enum NodeKind {
     KeyOpening,
     Complaint,
     Notice,
+    PatrolCheckpoint,
+    PatrolRoute,
+    PatrolTask,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 21] = [
+    const ALL: [NodeKind; 24] = [
         NodeKind::Community,
         NodeKind::Building,
         NodeKind::Unit,
@@ -51,6 +54,9 @@ impl NodeKind {
         NodeKind::KeyOpening,
         NodeKind::Complaint,
         NodeKind::Notice,
+        NodeKind::PatrolCheckpoint,
+        NodeKind::PatrolRoute,
+        NodeKind::PatrolTask,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -75,6 +81,9 @@ impl NodeKind {
             NodeKind::KeyOpening => "KeyOpening",
             NodeKind::Complaint => "Complaint",
             NodeKind::Notice => "Notice",
+            NodeKind::PatrolCheckpoint => "PatrolCheckpoint",
+            NodeKind::PatrolRoute => "PatrolRoute",
+            NodeKind::PatrolTask => "PatrolTask",
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod pass_code;
 pub mod complaint_flow;
 mod global_id;
 pub mod money;
+pub mod patrol_schedule;
 pub mod renovation_flow;
 pub mod repair_flow;
 mod phone;

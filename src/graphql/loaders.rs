@@ -218,6 +218,11 @@ pub struct Loaders {
     pub unit: ByIdLoader<entity::unit::Entity>,
     pub house: ByIdLoader<entity::house::Entity>,
     pub user: ByIdLoader<entity::user::Entity>,
+    pub patrol_checkpoint: ByIdLoader<entity::patrol_checkpoint::Entity>,
+    pub patrol_route: ByIdLoader<entity::patrol_route::Entity>,
+    pub patrol_route_points: ChildrenLoader<entity::patrol_route_point::Entity>,
+    pub patrol_records: ChildrenLoader<entity::patrol_record::Entity>,
+    pub patrol_photos: ChildrenLoader<entity::patrol_photo::Entity>,
 }
 
 impl Loaders {
@@ -244,6 +249,11 @@ impl Loaders {
             unit: loader(db),
             house: loader(db),
             user: loader(db),
+            patrol_checkpoint: loader(db),
+            patrol_route: loader(db),
+            patrol_route_points: children(db, entity::patrol_route_point::Column::RouteId),
+            patrol_records: children(db, entity::patrol_record::Column::TaskId),
+            patrol_photos: children(db, entity::patrol_photo::Column::RecordId),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod members;
 pub mod moves;
 pub mod node;
 pub mod notices;
+pub mod patrols;
 pub mod renovation;
 pub mod repairs;
 pub mod staff;
@@ -37,6 +38,7 @@ pub struct Query(
     keys::KeyQuery,
     complaints::ComplaintQuery,
     notices::NoticeQuery,
+    patrols::PatrolQuery,
 );
 
 /// Sign in, manage house members, staff and API keys, fees and payments.
@@ -53,6 +55,7 @@ pub struct Mutation(
     keys::KeyMutation,
     complaints::ComplaintMutation,
     notices::NoticeMutation,
+    patrols::PatrolMutation,
 );
 
 /// Live feeds over `/graphql/ws` (graphql-transport-ws; authenticate in `connection_init`).

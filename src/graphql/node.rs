@@ -35,6 +35,9 @@ pub enum Node {
     KeyOpening(super::keys::KeyOpening),
     Complaint(super::complaints::Complaint),
     Notice(super::notices::Notice),
+    PatrolCheckpoint(super::patrols::PatrolCheckpoint),
+    PatrolRoute(super::patrols::PatrolRoute),
+    PatrolTask(super::patrols::PatrolTask),
 }
 
 #[derive(Default)]
@@ -78,6 +81,9 @@ impl NodeQuery {
             NodeKind::KeyOpening => Node::KeyOpening(super::keys::KeyOpening(crate::service::keys::opening(cx, gid.id).await?)),
             NodeKind::Complaint => Node::Complaint(super::complaints::Complaint(crate::service::complaints::get(cx, gid.id).await?)),
             NodeKind::Notice => Node::Notice(super::notices::Notice(crate::service::notices::get(cx, gid.id).await?)),
+            NodeKind::PatrolCheckpoint => Node::PatrolCheckpoint(super::patrols::PatrolCheckpoint(crate::service::patrols::checkpoint(cx, gid.id).await?)),
+            NodeKind::PatrolRoute => Node::PatrolRoute(super::patrols::PatrolRoute(crate::service::patrols::route(cx, gid.id).await?)),
+            NodeKind::PatrolTask => Node::PatrolTask(super::patrols::PatrolTask::new(crate::service::patrols::task(cx, gid.id).await?)),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.
                 let me = cx.actor.user()?;

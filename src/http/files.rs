@@ -20,6 +20,12 @@ pub async fn renovation_file(State(state): State<AppState>, Path(id): Path<i64>,
     serve(crate::service::renovation::open_file(&cx, id).await).await
 }
 
+/// `GET /files/patrol-photos/{id}`: photos of patrol findings.
+pub async fn patrol_photo(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    let Some(cx) = caller(&state, &headers).await else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
+    serve(crate::service::patrols::open_photo(&cx, id).await).await
+}
+
 async fn caller(state: &AppState, headers: &HeaderMap) -> Option<Cx> {
     let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let actor = resolve_actor(&state.core, auth, None).await.ok()?;

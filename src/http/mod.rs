@@ -21,6 +21,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(ws::handler))
         .route("/files/repair-photos/{id}", get(files::repair_photo))
         .route("/files/renovation/{id}", get(files::renovation_file))
+        .route("/files/patrol-photos/{id}", get(files::patrol_photo))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod members;
 pub mod moves;
 pub mod notices;
+pub mod patrols;
 pub mod page;
 pub mod renovation;
 pub mod repairs;

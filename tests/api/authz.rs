@@ -128,6 +128,15 @@ async fn every_role_gets_exactly_what_it_may() {
     let notice_1 = app.gql(Some(&app.login(RECEPTION).await), crate::notices::PUBLISH,
         json!({ "i": { "communityId": c1, "kind": "WATER_CUT", "title": "停水", "body": "检修", "startsAt": crate::repairs::in_hours(2), "endsAt": crate::repairs::in_hours(6), "buildingIds": [building_1] } })).await
         ["data"]["publishNotice"]["id"].clone();
+    // Patrols: three checkpoints on a route walked every day; today's round is the butler's.
+    let patrol = crate::patrols::setup(&app, json!([{ "start": "00:00", "end": "23:59" }])).await;
+    let patrol_task = crate::patrols::schedule(&app, &patrol, &patrol.route, crate::patrols::today(), BUTLER).await.remove(0);
+    let patrol_butler = crate::patrols::staff_id(&app, BUTLER).await;
+    let patrol_area = app.gql(Some(&admin), "query($c: ID!) { node(id: $c) { ... on Community { publicAreas(first: 1) { edges { node { id } } } } } }", json!({ "c": c1 })).await
+        ["data"]["node"]["publicAreas"]["edges"][0]["node"]["id"].clone();
+    let finding = json!({ "clientId": "authz-finding", "kind": "FINDING", "taskId": patrol_task, "checkpointId": patrol.points[0].0, "description": "灯坏了", "deviceTime": chrono::Utc::now().to_rfc3339() });
+    let synced = app.gql(Some(&patrol.butler), crate::patrols::SYNC, json!({ "r": [finding] })).await;
+    assert_eq!(synced["data"]["syncPatrol"]["stored"], 1, "{synced}");
 
     let mut tokens: Vec<Option<String>> = vec![];
     for role in ROLES {
@@ -173,6 +182,12 @@ async fn every_role_gets_exactly_what_it_may() {
     let move_node = move_pass["id"].clone();
     let (a_complain, c_complaints, c_analysis, c_publish, c_notices, b1_publish) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), building_1.clone());
     let (notice_update, notice_node) = (notice_1.clone(), notice_1.clone());
+    let (pc_c1, pr_c1, pq_c1, pl_c1) = (c1.clone(), c1.clone(), c1.clone(), c1.clone());
+    let (p_point, p_point_node) = (patrol.points[0].clone(), patrol.points[0].0.clone());
+    let (p_task_node, p_task_sched, p_task_assign, p_task_sync) = (patrol_task.clone(), patrol.route.clone(), patrol_task.clone(), patrol_task.clone());
+    let (p_butler_sched, p_butler_assign) = (patrol_butler.clone(), patrol_butler.clone());
+    let p_area = patrol_area.clone();
+    let p_point_route = p_point.0.clone();
     let ops = vec![
         Op { name: "me", query: "{ me { id } }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
@@ -368,6 +383,39 @@ async fn every_role_gets_exactly_what_it_may() {
              expect: [U, F, F, F, F, OK, OK, OK, OK, OK, OK, OK, N, F] },
         Op { name: "node(notice to 1栋)", query: "query($n: ID!) { node(id: $n) { id } }", vars: Box::new(move |_| json!({ "n": notice_node })),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, N, N] },
+        // Patrols: the manager (and admin) sets up and schedules; butlers and guards see the
+        // set-up and sync (others' records are refused per record inside an OK answer); only
+        // the assignee and planners see a round.
+        Op { name: "createPatrolCheckpoint(C1)", query: "mutation($i: CreatePatrolCheckpointInput!) { createPatrolCheckpoint(input: $i) { id } }",
+             vars: Box::new(move |i| json!({ "i": { "publicAreaId": p_area, "name": "点", "checks": "照明", "code": format!("AZ-{i}") } })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "createPatrolRoute(C1)", query: "mutation($i: CreatePatrolRouteInput!) { createPatrolRoute(input: $i) { id } }",
+             vars: Box::new(move |_| json!({ "i": { "communityId": pr_c1, "name": "线", "checkpointIds": [p_point_route] } })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "patrolCheckpoints(C1)", query: "query($c: ID!) { patrolCheckpoints(communityId: $c) { edges { node { id code } } } }", vars: Box::new(move |_| json!({ "c": pc_c1 })),
+             expect: [U, F, F, F, F, OK, F, F, OK, OK, F, OK, N, F] },
+        Op { name: "patrolRoutes(C1)", query: "query($c: ID!) { patrolRoutes(communityId: $c) { edges { node { id } } } }", vars: Box::new(move |_| json!({ "c": pq_c1 })),
+             expect: [U, F, F, F, F, OK, F, F, OK, OK, F, OK, N, F] },
+        Op { name: "node(patrol checkpoint)", query: "query($n: ID!) { node(id: $n) { id } }", vars: Box::new(move |_| json!({ "n": p_point_node })),
+             expect: [U, N, N, N, N, OK, N, N, OK, OK, N, OK, N, N] },
+        Op { name: "node(butler's patrol task)", query: "query($n: ID!) { node(id: $n) { ... on PatrolTask { status } } }", vars: Box::new(move |_| json!({ "n": p_task_node })),
+             expect: [U, N, N, N, N, OK, N, N, N, OK, N, OK, N, N] },
+        Op { name: "myPatrolTasks", query: "{ myPatrolTasks { id } }", vars: Box::new(|_| json!({})),
+             expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
+        Op { name: "patrolReport(C1)", query: "query($c: ID!, $d: NaiveDate!) { patrolReport(communityId: $c, from: $d, to: $d) { roundsScheduled } }",
+             vars: Box::new(move |_| json!({ "c": pl_c1, "d": crate::patrols::today() })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "schedulePatrolTasks(route)", query: "mutation($r: ID!, $d: NaiveDate!, $a: ID!) { schedulePatrolTasks(routeId: $r, date: $d, assigneeId: $a) { id } }",
+             vars: Box::new(move |_| json!({ "r": p_task_sched, "d": crate::patrols::today(), "a": p_butler_sched })),
+             expect: [U, N, N, N, N, F, N, N, F, OK, N, OK, N, N] },
+        Op { name: "assignPatrolTask(butler's task)", query: "mutation($t: ID!, $a: ID!) { assignPatrolTask(taskId: $t, assigneeId: $a) { id } }",
+             vars: Box::new(move |_| json!({ "t": p_task_assign, "a": p_butler_assign })),
+             expect: [U, N, N, N, N, F, N, N, N, OK, N, OK, N, N] },
+        Op { name: "syncPatrol(butler's task)", query: "mutation($r: [PatrolRecordInput!]!) { syncPatrol(records: $r) { stored } }",
+             vars: Box::new(move |i| json!({ "r": [{ "clientId": format!("authz-sync-{i}"), "kind": "CHECK_IN", "taskId": p_task_sync, "checkpointId": p_point.0, "code": p_point.1, "deviceTime": chrono::Utc::now().to_rfc3339() }] })),
+             expect: [U, F, F, F, F, OK, F, F, OK, OK, F, OK, OK, F] },
+        Op { name: "addPatrolFindingPhotos(butler's finding)", query: "mutation { addPatrolFindingPhotos(clientId: \"authz-finding\", photos: []) { clientId } }", vars: Box::new(|_| json!({})),
+             expect: [U, F, F, F, F, OK, F, F, N, N, F, N, N, F] },
         Op { name: "logout", query: "mutation { logout }", vars: Box::new(|_| json!({})),
              expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, F] },
     ];

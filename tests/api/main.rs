@@ -14,6 +14,7 @@ mod keys;
 mod members;
 mod moves;
 mod notices;
+mod patrols;
 mod photos;
 mod renovation;
 mod repairs;

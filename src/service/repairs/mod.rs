@@ -110,33 +110,69 @@ pub async fn book(cx: &Cx, b: Booking, files: Vec<(String, Vec<u8>)>) -> AppResu
     };
     let checked = photos::check(files, 0, cx.core.config.limits.max_upload_file_bytes)?;
     let txn = cx.db().begin().await?;
+    let (order, ev) = insert_order(&txn, &cx.actor, NewOrder {
+        community_id,
+        building_id,
+        house_id,
+        public_area_id,
+        category: b.category,
+        description,
+        channel,
+        requested_by: user,
+        client_key: key,
+        preferred_from: b.preferred_from,
+        preferred_to: b.preferred_to,
+    })
+    .await?;
+    photos::store(&txn, &cx.core.config.upload_dir, &order, user, checked).await?;
+    txn.commit().await?;
+    cx.core.bus.publish([ev]);
+    Ok(order)
+}
+
+/// A checked order ready to store.
+struct NewOrder {
+    community_id: i64,
+    building_id: Option<i64>,
+    house_id: Option<i64>,
+    public_area_id: Option<i64>,
+    category: RepairCategory,
+    description: String,
+    channel: RepairChannel,
+    requested_by: i64,
+    client_key: String,
+    preferred_from: Option<DateTime<Utc>>,
+    preferred_to: Option<DateTime<Utc>>,
+}
+
+/// Stores a SUBMITTED order and its `repair.booked` event in the caller's transaction.
+async fn insert_order(conn: &impl ConnectionTrait, actor: &crate::auth::Actor, n: NewOrder) -> AppResult<(repair_order::Model, events::Published)> {
     let order = repair_order::ActiveModel {
-        community_id: Set(community_id),
-        building_id: Set(building_id),
-        house_id: Set(house_id),
-        public_area_id: Set(public_area_id),
-        category: Set(b.category),
+        community_id: Set(n.community_id),
+        building_id: Set(n.building_id),
+        house_id: Set(n.house_id),
+        public_area_id: Set(n.public_area_id),
+        category: Set(n.category),
         difficulty: Set(RepairDifficulty::General),
-        description: Set(description),
-        channel: Set(channel),
+        description: Set(n.description),
+        channel: Set(n.channel),
         state: Set(RepairState::Submitted),
-        requested_by: Set(user),
-        client_key: Set(key),
-        preferred_from: Set(b.preferred_from),
-        preferred_to: Set(b.preferred_to),
-        created_at: Set(now),
+        requested_by: Set(n.requested_by),
+        client_key: Set(n.client_key),
+        preferred_from: Set(n.preferred_from),
+        preferred_to: Set(n.preferred_to),
+        created_at: Set(super::now()),
         paused_seconds: Set(0),
         urge_count: Set(0),
         version: Set(0),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(conn)
     .await?;
-    photos::store(&txn, &cx.core.config.upload_dir, &order, user, checked).await?;
-    let ev = events::record(&txn, &cx.actor, NewEvent {
-        community_id: Some(community_id),
-        house_id,
-        building_id,
+    let ev = events::record(conn, actor, NewEvent {
+        community_id: Some(n.community_id),
+        house_id: n.house_id,
+        building_id: n.building_id,
         action: "repair.booked",
         subject_type: "RepairOrder",
         subject_id: order.id,
@@ -145,9 +181,35 @@ pub async fn book(cx: &Cx, b: Booking, files: Vec<(String, Vec<u8>)>) -> AppResu
         reason: None,
     })
     .await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
-    Ok(order)
+    Ok((order, ev))
+}
+
+/// A public-area order raised from a patrol finding (channel PATROL), inside the caller's
+/// transaction so the finding and its order are stored together or not at all. The caller has
+/// checked that `requested_by` patrols `area`'s community and that the finding is new.
+pub async fn book_patrol_finding_in(
+    conn: &impl ConnectionTrait,
+    actor: &crate::auth::Actor,
+    area: &entity::public_area::Model,
+    requested_by: i64,
+    category: RepairCategory,
+    description: String,
+    client_key: String,
+) -> AppResult<(repair_order::Model, events::Published)> {
+    insert_order(conn, actor, NewOrder {
+        community_id: area.community_id,
+        building_id: area.building_id,
+        house_id: None,
+        public_area_id: Some(area.id),
+        category,
+        description,
+        channel: RepairChannel::Patrol,
+        requested_by,
+        client_key,
+        preferred_from: None,
+        preferred_to: None,
+    })
+    .await
 }
 
 /// Whether the caller may see an order: its household, its technician, the community's
