@@ -18,6 +18,7 @@ pub mod patrols;
 pub mod renovation;
 pub mod repairs;
 pub mod staff;
+pub mod targets;
 
 use crate::config::Limits;
 use crate::service::Cx;
@@ -39,6 +40,7 @@ pub struct Query(
     complaints::ComplaintQuery,
     notices::NoticeQuery,
     patrols::PatrolQuery,
+    targets::TargetsQuery,
 );
 
 /// Sign in, manage house members, staff and API keys, fees and payments.

@@ -19,6 +19,7 @@ pub mod page;
 pub mod renovation;
 pub mod repairs;
 pub mod staff;
+pub mod targets;
 pub mod throttle;
 
 use crate::auth::jwt::JwtKeys;

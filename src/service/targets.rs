@@ -27,7 +27,7 @@ pub enum TargetKey {
     /// 有偿服务满意率 (000): paid repairs rated 4–5 at follow-up; ≥ 98%.
     PaidServiceSatisfaction,
     /// 维修回访 (004): completed repairs followed up within 24 h; ≥ 98%.
-    RepairFollowUpIn24h,
+    RepairFollowUpWithinADay,
     /// 对当日已解决问题的回访率 (001): repairs followed up the day they were completed; ≥ 90%.
     SameDayFollowUp,
     /// 一般性问题处理：当日 (001): general problems solved the day they were booked; 100%.
@@ -46,7 +46,7 @@ impl TargetKey {
             TargetKey::ComplaintReturnVisits => 5000,
             TargetKey::ComplaintReplyOnTime => 9990,
             TargetKey::CollectionRate => 9500,
-            TargetKey::PaidServiceSatisfaction | TargetKey::RepairFollowUpIn24h => 9800,
+            TargetKey::PaidServiceSatisfaction | TargetKey::RepairFollowUpWithinADay => 9800,
             TargetKey::GeneralSolvedSameDay | TargetKey::HardSolvedInAWeek | TargetKey::PatrolRounds => 10_000,
         }
     }
@@ -59,7 +59,7 @@ impl TargetKey {
             TargetKey::ComplaintSatisfaction => "有效投诉处理满意率",
             TargetKey::CollectionRate => "管理费收缴率",
             TargetKey::PaidServiceSatisfaction => "有偿服务满意率",
-            TargetKey::RepairFollowUpIn24h => "维修 24 小时内回访率",
+            TargetKey::RepairFollowUpWithinADay => "维修 24 小时内回访率",
             TargetKey::SameDayFollowUp => "当日已解决问题回访率",
             TargetKey::GeneralSolvedSameDay => "一般性问题当日解决率",
             TargetKey::HardSolvedInAWeek => "疑难问题一周内解决率",
@@ -116,7 +116,7 @@ pub async fn board(cx: &Cx, community_id: i64, period: &str) -> AppResult<Vec<Fi
         f(TargetKey::ComplaintSatisfaction, complaints.satisfied, complaints.return_visited),
         f(TargetKey::CollectionRate, collection.collected_fen, collection.due_fen),
         f(TargetKey::PaidServiceSatisfaction, repairs.paid_satisfied, repairs.paid_followed_up),
-        f(TargetKey::RepairFollowUpIn24h, repairs.followed_up_in_time, repairs.completed),
+        f(TargetKey::RepairFollowUpWithinADay, repairs.followed_up_in_time, repairs.completed),
         f(TargetKey::SameDayFollowUp, repairs.followed_up_same_day, repairs.completed),
         f(TargetKey::GeneralSolvedSameDay, repairs.general_same_day, repairs.general),
         f(TargetKey::HardSolvedInAWeek, repairs.hard_in_time, repairs.hard),

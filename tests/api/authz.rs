@@ -180,6 +180,7 @@ async fn every_role_gets_exactly_what_it_may() {
     let (a_move, c_passes_gate, c_check, c_use, c_handovers, a_cards) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), house_a.clone());
     let (c_keys_desk, c_unreturned, a_deposit, c_approvals) = (c1.clone(), c1.clone(), house_a.clone(), c1.clone());
     let move_node = move_pass["id"].clone();
+    let c_board = c1.clone();
     let (a_complain, c_complaints, c_analysis, c_publish, c_notices, b1_publish) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), building_1.clone());
     let (notice_update, notice_node) = (notice_1.clone(), notice_1.clone());
     let (pc_c1, pr_c1, pq_c1, pl_c1) = (c1.clone(), c1.clone(), c1.clone(), c1.clone());
@@ -327,6 +328,9 @@ async fn every_role_gets_exactly_what_it_may() {
         Op { name: "decideKeyOpening(A's key)", query: "mutation($o: ID!) { decideKeyOpening(openingId: $o, approve: true) { state } }", vars: Box::new(move |_| json!({ "o": opening })),
              expect: [U, N, N, N, N, F, F, N, F, OK, N, I, N, N] },
         Op { name: "approvalsWaiting(C1)", query: "query($c: ID!) { approvalsWaiting(communityId: $c) { keyOpenings { id } } }", vars: Box::new(move |_| json!({ "c": c_approvals })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
+        Op { name: "targetsBoard(C1)", query: "query($c: ID!, $p: String!) { targetsBoard(communityId: $c, period: $p) { figures { key met } atRisk { kind } } }",
+             vars: Box::new(move |_| json!({ "c": c_board, "p": crate::fees::period(0) })),
              expect: [U, F, F, F, F, F, F, F, F, OK, F, OK, N, F] },
         Op { name: "changeStaffRole(technician)", query: "mutation($s: ID!) { changeStaffRole(staffId: $s, role: TECHNICIAN) { id } }",
              vars: Box::new(move |_| json!({ "s": technician_staff })),

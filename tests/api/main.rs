@@ -21,4 +21,5 @@ mod repairs;
 mod schema;
 mod screens;
 mod staff;
+mod targets;
 mod ws;

@@ -61,7 +61,7 @@ async fn the_board_counts_what_happened_and_lists_what_is_about_to_slip() {
     expect("COMPLAINT_SATISFACTION", 1, 1, Some(10000), Some(true));
     // One satisfied rating (the complaint's 5) of two (the repair's 3 too).
     expect("CUSTOMER_SATISFACTION", 1, 2, Some(5000), Some(false));
-    expect("REPAIR_FOLLOW_UP_IN24H", 1, 1, Some(10000), Some(true));
+    expect("REPAIR_FOLLOW_UP_WITHIN_A_DAY", 1, 1, Some(10000), Some(true));
     expect("SAME_DAY_FOLLOW_UP", 1, 1, Some(10000), Some(true));
     expect("GENERAL_SOLVED_SAME_DAY", 1, 1, Some(10000), Some(true));
     expect("HARD_SOLVED_IN_A_WEEK", 0, 0, None, None);
@@ -69,6 +69,9 @@ async fn the_board_counts_what_happened_and_lists_what_is_about_to_slip() {
     let (due, collected) = (total["dueFen"].as_i64().unwrap(), total["collectedFen"].as_i64().unwrap());
     expect("COLLECTION_RATE", collected, due, Some(collected * 10_000 / due), Some(false));
     assert_eq!(figure(&board, "COLLECTION_RATE")["targetBps"], 9500);
+    // No route is defined, so no round was due (the patrol tests cover the rounds themselves).
+    expect("PATROL_ROUNDS", 0, 0, None, None);
+    assert_eq!(board["data"]["targetsBoard"]["figures"].as_array().unwrap().len(), 11);
 
     // Within the hour: the repair waiting for dispatch (30 minutes); the complaint's reply is
     // due in 24 hours, so it shows only when looking a day ahead.

@@ -27,6 +27,13 @@ pub struct Targets {
     /// Paid-service orders followed up, and of those rated satisfied (4–5).
     pub paid_followed_up: i64,
     pub paid_satisfied: i64,
+    /// Follow-ups rated satisfied (4–5).
+    pub satisfied_count: i64,
+    /// Hard problems completed in the period, and of those within the community's hard-problem days.
+    pub hard: i64,
+    pub hard_in_time: i64,
+    /// Orders followed up the same local day they were completed (对当日已解决问题的回访).
+    pub followed_up_same_day: i64,
 }
 
 /// `part ÷ whole` in basis points, rounded down; None when there is nothing to measure.
@@ -62,15 +69,26 @@ pub async fn compute(cx: &Cx, community_id: i64, period: &str) -> AppResult<Targ
         if o.followed_up_at.is_some_and(|f| f - done <= Duration::hours(s.follow_up_hours)) {
             t.followed_up_in_time += 1;
         }
+        if o.followed_up_at.is_some_and(|f| f.with_timezone(&offset).date_naive() == done.with_timezone(&offset).date_naive()) {
+            t.followed_up_same_day += 1;
+        }
         if o.difficulty == RepairDifficulty::General {
             t.general += 1;
             if done.with_timezone(&offset).date_naive() == o.created_at.with_timezone(&offset).date_naive() {
                 t.general_same_day += 1;
             }
+        } else {
+            t.hard += 1;
+            if done - o.created_at - Duration::seconds(o.paused_seconds) <= Duration::days(s.hard_days) {
+                t.hard_in_time += 1;
+            }
         }
         if let Some(sat) = o.satisfaction {
             t.satisfaction_sum += sat as i64;
             t.satisfaction_count += 1;
+            if sat >= 4 {
+                t.satisfied_count += 1;
+            }
             if paid.contains(&o.id) {
                 t.paid_followed_up += 1;
                 if sat >= 4 {
