@@ -73,7 +73,8 @@ pub struct KeyLoan(pub key_loan::Model);
 impl KeyLoan {
     /// The key.
     async fn key(&self, ctx: &Context<'_>) -> Result<CustodyKey> {
-        Ok(CustodyKey(crate::service::keys::get(cx(ctx), self.0.key_id).await?))
+        // Loans are only reached through a key or the desk's list, both already authorized.
+        Ok(CustodyKey(load_one(&loaders(ctx).custody_key, self.0.key_id).await?))
     }
     /// Why.
     async fn purpose(&self) -> KeyLoanPurpose {
@@ -121,7 +122,8 @@ impl KeyOpening {
     }
     /// The sealed key.
     async fn key(&self, ctx: &Context<'_>) -> Result<CustodyKey> {
-        Ok(CustodyKey(crate::service::keys::get(cx(ctx), self.0.key_id).await?))
+        // Openings are only reached through `node` or the manager's list, both already authorized.
+        Ok(CustodyKey(load_one(&loaders(ctx).custody_key, self.0.key_id).await?))
     }
     /// The emergency.
     async fn reason(&self) -> &str {

@@ -218,6 +218,8 @@ pub struct Loaders {
     pub unit: ByIdLoader<entity::unit::Entity>,
     pub house: ByIdLoader<entity::house::Entity>,
     pub user: ByIdLoader<entity::user::Entity>,
+    /// Keys behind lists already authorized (loans, openings).
+    pub custody_key: ByIdLoader<entity::custody_key::Entity>,
     pub patrol_checkpoint: ByIdLoader<entity::patrol_checkpoint::Entity>,
     pub patrol_route: ByIdLoader<entity::patrol_route::Entity>,
     pub patrol_route_points: ChildrenLoader<entity::patrol_route_point::Entity>,
@@ -249,6 +251,7 @@ impl Loaders {
             unit: loader(db),
             house: loader(db),
             user: loader(db),
+            custody_key: loader(db),
             patrol_checkpoint: loader(db),
             patrol_route: loader(db),
             patrol_route_points: children(db, entity::patrol_route_point::Column::RouteId),

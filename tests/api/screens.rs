@@ -75,7 +75,9 @@ async fn the_key_desk_the_gate_list_and_my_moves_do_not_grow_with_their_length()
     let desk = "query($c: ID!) { custodyKeys(communityId: $c) { edges { node { label state receivedBy house { number address } loans { purpose borrower dueBackAt } } } } }";
     let gate = "query($c: ID!) { releasePasses(communityId: $c) { items windowStart requestedBy house { number address } } }";
     let mine = "{ myMoves { edges { node { state passCode requestedBy house { number } } } } }";
+    let chase = "query($c: ID!) { unreturnedKeys(communityId: $c) { borrower dueBackAt key { label house { number } } } }";
     let mut counts = vec![];
+    let mut chases = vec![];
     for n in 0..4 {
         let floor = [1, 2, 3, 5][n];
         let h = app.house_id("CUIHU", "1栋", "1单元", &format!("{floor}01")).await;
@@ -94,9 +96,13 @@ async fn the_key_desk_the_gate_list_and_my_moves_do_not_grow_with_their_length()
             assert_eq!(g["data"]["releasePasses"].as_array().unwrap().len(), n + 1, "{g}");
             let (m, mn) = app.counted(Some(&owner), mine, json!({})).await;
             assert_eq!(m["data"]["myMoves"]["edges"].as_array().unwrap().len(), n + 1, "{m}");
+            let (u, un) = app.counted(Some(&reception), chase, json!({ "c": c1 })).await;
+            assert_eq!(u["data"]["unreturnedKeys"].as_array().unwrap().len(), n + 1, "{u}");
             counts.push((dn, gn, mn));
+            chases.push(un);
         }
     }
     let ((d1, g1, m1), (d4, g4, m4)) = (counts[0], counts[1]);
     assert!(d4 <= d1 + 1 && g4 <= g1 + 1 && m4 <= m1 + 1, "1 row vs 4 rows: key desk {d1}/{d4}, gate {g1}/{g4}, my moves {m1}/{m4}");
+    assert!(chases[1] <= chases[0] + 1, "the unreturned-key list: 1 row {} statements, 4 rows {}", chases[0], chases[1]);
 }
