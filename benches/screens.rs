@@ -278,8 +278,18 @@ async fn generate(url: &str, households: usize, secret: &str) -> Result<(Seeded,
     };
     let data = guanjia::bench::seed(&db, &spec, &hash).await.map_err(|e| format!("generating: {e}"))?;
     let keys = JwtKeys::new(secret.as_bytes());
+    // Every `stride`-th owner, wrapping round: a stride prime to the household count visits
+    // distinct owners, and one prime to 20 takes houses with and without repair orders in the
+    // same mix at every size (a stride of 5 would pick only houses with orders).
     let n = households.min(MAX_OWNER_SESSIONS);
-    let owner_ids: Vec<i64> = (0..n).map(|k| data.owners[k * households / n]).collect();
+    let gcd = |mut a: usize, mut b: usize| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    let stride = (households / n..).find(|&s| gcd(s, households) == 1 && gcd(s, 20) == 1).expect("a stride");
+    let owner_ids: Vec<i64> = (0..n).map(|k| data.owners[k * stride % households]).collect();
     let owners = sessions(&db, &keys, &owner_ids).await?;
     let technicians = sessions(&db, &keys, &data.technicians).await?;
     let manager = sessions(&db, &keys, &[data.manager]).await?.remove(0);

@@ -330,6 +330,15 @@ pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Se
     .insert(&txn)
     .await?;
     let manager = staff_user(&txn, c.id, MANAGER_PHONE, "压测主任", StaffRole::Manager, hash, now).await?;
+    // Before the owners: on PostgreSQL these take ids from the sequence, which the owners'
+    // explicit ids leave behind until the end.
+    let mut technicians = vec![];
+    if args.repairs_and_notices {
+        for t in 0..args.houses.div_ceil(HOUSES_PER_TECHNICIAN).max(3) {
+            let (phone, name) = (format!("136{t:08}"), format!("维修工{t}"));
+            technicians.push(staff_user(&txn, c.id, &phone, &name, StaffRole::Technician, hash, now).await?);
+        }
+    }
 
     // Houses fill the units in order; each unit gets the same share, four houses a floor.
     let per_unit = args.houses.div_ceil(units.len());
@@ -469,9 +478,8 @@ pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Se
     }
 
     let owners: Vec<i64> = (0..houses.len()).map(|i| user_base + i as i64 + 1).collect();
-    let (mut technicians, mut repairs, mut notices) = (vec![], (0, 0), 0);
+    let (mut repairs, mut notices) = ((0, 0), 0);
     if args.repairs_and_notices {
-        technicians = seed_technicians(db, c.id, args.houses, hash).await?;
         repairs = seed_repairs(db, c.id, &houses, &owners, &technicians).await?;
         notices = seed_notices(db, c.id, &building_ids, args.months, manager).await?;
     }
@@ -551,24 +559,6 @@ async fn staff_user(
     .insert(conn)
     .await?;
     Ok(u.id)
-}
-
-/// One technician per `HOUSES_PER_TECHNICIAN` households (at least three); user ids.
-async fn seed_technicians(
-    db: &DatabaseConnection,
-    community_id: i64,
-    houses: usize,
-    hash: &str,
-) -> Result<Vec<i64>, sea_orm::DbErr> {
-    let txn = db.begin().await?;
-    let mut out = vec![];
-    for t in 0..houses.div_ceil(HOUSES_PER_TECHNICIAN).max(3) {
-        let phone = format!("136{t:08}");
-        let name = format!("维修工{t}");
-        out.push(staff_user(&txn, community_id, &phone, &name, StaffRole::Technician, hash, Utc::now()).await?);
-    }
-    txn.commit().await?;
-    Ok(out)
 }
 
 /// Repair orders in proportion to the houses: per 20 houses one open order (a quarter waiting
