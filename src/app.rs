@@ -41,7 +41,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
 /// Like `connect`, counting every statement the pool executes into `counter`.
 pub async fn connect_counted(url: &str, counter: StatementCounter) -> Result<DatabaseConnection, sea_orm::DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.max_connections(if url.starts_with("sqlite") { 8 } else { 20 })
+    let sqlite = url.starts_with("sqlite");
+    // Each sqlx-sqlite connection is an OS thread: a fixed set of them (min = max) is not
+    // opened and closed as load comes and goes.
+    opts.max_connections(if sqlite { 8 } else { 20 })
+        .min_connections(if sqlite { 8 } else { 0 })
         .connect_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     let mut db = Database::connect(opts).await?;

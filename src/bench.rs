@@ -49,6 +49,12 @@ const HOUSES_PER_FLOOR: usize = 4;
 const CHUNK: usize = 500;
 const PRICE_FEN_PER_M2: i64 = 280;
 const FINANCE_PHONE: &str = "13700000001";
+/// The generated community's manager signs in with this phone.
+pub const MANAGER_PHONE: &str = "13700000002";
+/// Households per technician: a handful for a thousand households.
+const HOUSES_PER_TECHNICIAN: usize = 250;
+/// Repair orders per 20 houses: one open, `CLOSED_PER_20` finished and followed up.
+const CLOSED_PER_20: usize = 3;
 /// How many months back the collection report looks (a closed period with arrears in it).
 const REPORT_AGE_MONTHS: u32 = 6;
 /// Requests per owner when comparing statement counts across bill counts.
@@ -109,7 +115,14 @@ pub async fn run(database_url: Option<String>, args: Args) -> Result<(), String>
         .await
         .map_err(|e| format!("hashing the password: {e}"))?
         .map_err(|e| format!("hashing the password: {e:?}"))?;
-    let data = seed(&db, &args, &hash)
+    let spec = Spec {
+        houses: args.houses,
+        months: args.months,
+        buildings: BUILDINGS,
+        units_per_building: UNITS_PER_BUILDING,
+        repairs_and_notices: false,
+    };
+    let data = seed(&db, &spec, &hash)
         .await
         .map_err(|e| format!("generating the data: {e}"))?;
     db.close()
@@ -191,18 +204,40 @@ impl Drop for Scratch {
     }
 }
 
-/// What the measurements need to know about the generated data.
-struct Seeded {
-    community_id: i64,
-    bills: u64,
-    report_period: String,
-    /// (phone, house id) of the owners of the TYPICAL, ALL_OPEN and ONE_OPEN houses.
-    typical: (String, i64),
-    all_open: (String, i64),
-    one_open: (String, i64),
+/// The shape of a generated estate.
+pub struct Spec {
+    pub houses: usize,
+    /// Months of bills per house, ending with the current month.
+    pub months: u32,
+    pub buildings: usize,
+    pub units_per_building: usize,
+    /// Also repair orders with their events, technicians, and notices (see `seed_repairs`,
+    /// `seed_notices`).
+    pub repairs_and_notices: bool,
 }
 
-fn owner_phone(index: usize) -> String {
+/// What the measurements need to know about the generated data.
+pub struct Seeded {
+    pub community_id: i64,
+    pub bills: u64,
+    pub report_period: String,
+    /// (phone, house id) of the owners of the TYPICAL, ALL_OPEN and ONE_OPEN houses.
+    pub typical: (String, i64),
+    pub all_open: (String, i64),
+    pub one_open: (String, i64),
+    /// The owner (user id) of each house, by house index.
+    pub owners: Vec<i64>,
+    /// The community's manager (user id).
+    pub manager: i64,
+    /// Technicians (user ids), when repairs were generated.
+    pub technicians: Vec<i64>,
+    pub repair_orders: u64,
+    pub repair_events: u64,
+    pub notices: u64,
+}
+
+/// The sign-in phone of the owner of house `index`.
+pub fn owner_phone(index: usize) -> String {
     format!("139{index:08}")
 }
 
@@ -218,7 +253,7 @@ fn is_paid(index: usize, age: u32) -> bool {
 
 /// Writes the community, its houses, owners, finance and bills with multi-row INSERTs and ids
 /// chosen here, so bill lines can point at their bills without reading anything back.
-async fn seed(db: &DatabaseConnection, args: &Args, hash: &str) -> Result<Seeded, sea_orm::DbErr> {
+pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Seeded, sea_orm::DbErr> {
     let now = Utc::now();
     let this_month = crate::service::today_in_community()
         .with_day(1)
@@ -234,7 +269,8 @@ async fn seed(db: &DatabaseConnection, args: &Args, hash: &str) -> Result<Seeded
     .insert(&txn)
     .await?;
     let mut units: Vec<(i64, i64)> = vec![];
-    for b in 1..=BUILDINGS {
+    let mut building_ids = vec![];
+    for b in 1..=args.buildings {
         let bm = building::ActiveModel {
             community_id: Set(c.id),
             name: Set(format!("{b}栋")),
@@ -243,7 +279,8 @@ async fn seed(db: &DatabaseConnection, args: &Args, hash: &str) -> Result<Seeded
         }
         .insert(&txn)
         .await?;
-        for u in 1..=UNITS_PER_BUILDING {
+        building_ids.push(bm.id);
+        for u in 1..=args.units_per_building {
             let um = unit::ActiveModel {
                 community_id: Set(c.id),
                 building_id: Set(bm.id),
@@ -292,6 +329,16 @@ async fn seed(db: &DatabaseConnection, args: &Args, hash: &str) -> Result<Seeded
     }
     .insert(&txn)
     .await?;
+    let manager = staff_user(&txn, c.id, MANAGER_PHONE, "压测主任", StaffRole::Manager, hash, now).await?;
+    // Before the owners: on PostgreSQL these take ids from the sequence, which the owners'
+    // explicit ids leave behind until the end.
+    let mut technicians = vec![];
+    if args.repairs_and_notices {
+        for t in 0..args.houses.div_ceil(HOUSES_PER_TECHNICIAN).max(3) {
+            let (phone, name) = (format!("136{t:08}"), format!("维修工{t}"));
+            technicians.push(staff_user(&txn, c.id, &phone, &name, StaffRole::Technician, hash, now).await?);
+        }
+    }
 
     // Houses fill the units in order; each unit gets the same share, four houses a floor.
     let per_unit = args.houses.div_ceil(units.len());
@@ -430,13 +477,31 @@ async fn seed(db: &DatabaseConnection, args: &Args, hash: &str) -> Result<Seeded
         txn.commit().await?;
     }
 
+    let owners: Vec<i64> = (0..houses.len()).map(|i| user_base + i as i64 + 1).collect();
+    let (mut repairs, mut notices) = ((0, 0), 0);
+    if args.repairs_and_notices {
+        repairs = seed_repairs(db, c.id, &houses, &owners, &technicians).await?;
+        notices = seed_notices(db, c.id, &building_ids, args.months, manager).await?;
+    }
+
     if db.get_database_backend() == DbBackend::Postgres {
         // Explicit ids leave the id sequences behind; move them past what was written so the
         // server's own inserts (sessions, payments) do not collide. ANALYZE stands in for the
         // autovacuum that would have gathered statistics on a long-running database.
-        for table in ["houses", "users", "house_members", "bills", "bill_lines"] {
+        for table in [
+            "houses",
+            "users",
+            "house_members",
+            "bills",
+            "bill_lines",
+            "staff_members",
+            "repair_orders",
+            "events",
+            "notices",
+            "notice_buildings",
+        ] {
             db.execute_unprepared(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
             ))
             .await?;
         }
@@ -454,7 +519,268 @@ async fn seed(db: &DatabaseConnection, args: &Args, hash: &str) -> Result<Seeded
         typical: pick(TYPICAL),
         all_open: pick(ALL_OPEN),
         one_open: pick(ONE_OPEN),
+        owners,
+        manager,
+        technicians,
+        repair_orders: repairs.0,
+        repair_events: repairs.1,
+        notices,
     })
+}
+
+/// A user with a live staff membership in the community.
+async fn staff_user(
+    conn: &impl ConnectionTrait,
+    community_id: i64,
+    phone: &str,
+    name: &str,
+    role: StaffRole,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, sea_orm::DbErr> {
+    let u = user::ActiveModel {
+        phone: Set(phone.into()),
+        password_hash: Set(Some(hash.to_owned())),
+        display_name: Set(name.into()),
+        locale: Set("zh-CN".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    staff_member::ActiveModel {
+        user_id: Set(u.id),
+        community_id: Set(Some(community_id)),
+        role: Set(role),
+        created_at: Set(now),
+        ended_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(u.id)
+}
+
+/// Repair orders in proportion to the houses: per 20 houses one open order (a quarter waiting
+/// for dispatch, the rest dispatched, in progress or paused, due today or in the last two days,
+/// spread over the technicians) and `CLOSED_PER_20` finished ones from the last two years,
+/// each with the events its steps would have written. Returns (orders, events).
+async fn seed_repairs(
+    db: &DatabaseConnection,
+    community_id: i64,
+    houses: &[house::Model],
+    owners: &[i64],
+    technicians: &[i64],
+) -> Result<(u64, u64), sea_orm::DbErr> {
+    use entity::enums::{RepairCategory, RepairChannel, RepairDifficulty, RepairState};
+    use entity::{event, repair_order};
+    const CATEGORIES: [RepairCategory; 4] = [
+        RepairCategory::Water,
+        RepairCategory::Electricity,
+        RepairCategory::DoorsWindows,
+        RepairCategory::Walls,
+    ];
+    let now = Utc::now();
+    let today = crate::service::today_in_community();
+    // 09:00–16:00 in the community (UTC+8), today or up to two days ago.
+    let appointment = |k: usize| {
+        let day = today - chrono::Duration::days((k % 3) as i64);
+        first_instant(day) + chrono::Duration::hours(1 + (k % 8) as i64)
+    };
+    let mut order_id = max_id(db, "repair_orders").await?;
+    let mut event_id = max_id(db, "events").await?;
+    let (mut orders, mut events) = (vec![], vec![]);
+    for (i, h) in houses.iter().enumerate() {
+        let slot = i % 20;
+        if slot != 0 && !(1..=CLOSED_PER_20).any(|c| slot == c * 20 / (CLOSED_PER_20 + 1)) {
+            continue;
+        }
+        let k = i / 20;
+        let owner = owners[i];
+        let technician = technicians[k % technicians.len()];
+        let open = slot == 0;
+        let created = if open {
+            now - chrono::Duration::hours(30 + (k % 20) as i64)
+        } else {
+            now - chrono::Duration::days(3 + ((i * 37) % 700) as i64)
+        };
+        // (action, from, to, hours after booking, by the technician)
+        let mut steps: Vec<(&str, Option<&str>, &str, i64, bool)> =
+            vec![("repair.booked", None, "SUBMITTED", 0, false)];
+        let state = if open {
+            match k % 4 {
+                0 => RepairState::Submitted,
+                1 => RepairState::Dispatched,
+                2 => RepairState::InProgress,
+                _ => RepairState::Paused,
+            }
+        } else {
+            RepairState::FollowedUp
+        };
+        let dispatched = state != RepairState::Submitted;
+        if dispatched {
+            steps.push(("repair.dispatched", Some("SUBMITTED"), "DISPATCHED", 1, false));
+        }
+        if matches!(state, RepairState::InProgress | RepairState::Paused | RepairState::FollowedUp) {
+            steps.push(("repair.started", Some("DISPATCHED"), "IN_PROGRESS", 3, true));
+        }
+        if state == RepairState::Paused {
+            steps.push(("repair.paused", Some("IN_PROGRESS"), "PAUSED", 4, true));
+        }
+        if state == RepairState::FollowedUp {
+            steps.push(("repair.completed", Some("IN_PROGRESS"), "COMPLETED", 5, true));
+            steps.push(("repair.followed_up", Some("COMPLETED"), "FOLLOWED_UP", 26, false));
+        }
+        let at = |hours: i64| created + chrono::Duration::hours(hours);
+        order_id += 1;
+        let appointment_at = if open { appointment(k) } else { at(2) };
+        orders.push(repair_order::ActiveModel {
+            id: Set(order_id),
+            community_id: Set(community_id),
+            building_id: Set(Some(h.building_id)),
+            house_id: Set(Some(h.id)),
+            public_area_id: Set(None),
+            category: Set(CATEGORIES[i % CATEGORIES.len()]),
+            difficulty: Set(RepairDifficulty::General),
+            description: Set(format!("{}：报修内容 #{order_id}", h.number)),
+            channel: Set(RepairChannel::App),
+            state: Set(state),
+            requested_by: Set(owner),
+            client_key: Set(format!("bench-{order_id}")),
+            preferred_from: Set(None),
+            preferred_to: Set(None),
+            appointment_at: Set(dispatched.then_some(appointment_at)),
+            proposed_at: Set(None),
+            assignee_user_id: Set(dispatched.then_some(technician)),
+            accepted_at: Set(dispatched.then(|| at(1))),
+            created_at: Set(created),
+            dispatched_at: Set(dispatched.then(|| at(1))),
+            started_at: Set(matches!(state, RepairState::InProgress | RepairState::Paused | RepairState::FollowedUp).then(|| at(3))),
+            completed_at: Set((state == RepairState::FollowedUp).then(|| at(5))),
+            followed_up_at: Set((state == RepairState::FollowedUp).then(|| at(26))),
+            paused_at: Set((state == RepairState::Paused).then(|| at(4))),
+            paused_seconds: Set(0),
+            pause_reason: Set((state == RepairState::Paused).then(|| "等配件".to_owned())),
+            work_done: Set((state == RepairState::FollowedUp).then(|| "已修复".to_owned())),
+            materials: Set(None),
+            satisfaction: Set((state == RepairState::FollowedUp).then_some(5)),
+            follow_up_comment: Set(None),
+            rating: Set(None),
+            rating_comment: Set(None),
+            urge_count: Set(0),
+            charge_bill_id: Set(None),
+            version: Set(steps.len() as i32 - 1),
+        });
+        for (action, from, to, hours, by_technician) in steps {
+            event_id += 1;
+            events.push(event::ActiveModel {
+                id: Set(event_id),
+                community_id: Set(Some(community_id)),
+                house_id: Set(Some(h.id)),
+                actor: Set(format!("user:{}", if by_technician { technician } else { owner })),
+                action: Set(action.to_owned()),
+                subject_type: Set("RepairOrder".into()),
+                subject_id: Set(order_id),
+                from_state: Set(from.map(str::to_owned)),
+                to_state: Set(Some(to.to_owned())),
+                reason: Set(None),
+                at: Set(at(hours)),
+            });
+        }
+    }
+    let counts = (orders.len() as u64, events.len() as u64);
+    let txn = db.begin().await?;
+    for chunk in orders.chunks(CHUNK) {
+        repair_order::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for chunk in events.chunks(CHUNK) {
+        event::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(counts)
+}
+
+/// Per month of history: two notices per building (a water or power cut with its times, and
+/// news) and two to the whole community. Returns how many.
+async fn seed_notices(
+    db: &DatabaseConnection,
+    community_id: i64,
+    buildings: &[i64],
+    months: u32,
+    publisher: i64,
+) -> Result<u64, sea_orm::DbErr> {
+    use entity::enums::NoticeKind;
+    use entity::{notice, notice_building};
+    let this_month = crate::service::today_in_community()
+        .with_day(1)
+        .expect("first of month");
+    let mut notice_id = max_id(db, "notices").await?;
+    let mut link_id = max_id(db, "notice_buildings").await?;
+    let (mut notices, mut links) = (vec![], vec![]);
+    // Oldest first, so ids grow with publication time as they do in service.
+    for age in (0..months).rev() {
+        let first = first_instant(
+            this_month
+                .checked_sub_months(chrono::Months::new(age))
+                .expect("month in range"),
+        );
+        let mut add = |building: Option<i64>, kind: NoticeKind, day: i64, title: String| {
+            notice_id += 1;
+            let published_at = first + chrono::Duration::days(day) + chrono::Duration::hours(1);
+            let outage = matches!(kind, NoticeKind::WaterCut | NoticeKind::PowerCut);
+            let starts = published_at + chrono::Duration::days(2);
+            notices.push(notice::ActiveModel {
+                id: Set(notice_id),
+                community_id: Set(community_id),
+                kind: Set(kind),
+                title: Set(title),
+                body: Set("因设备检修，届时请提前做好准备。给您带来不便，敬请谅解。".into()),
+                starts_at: Set(outage.then_some(starts)),
+                ends_at: Set(outage.then(|| starts + chrono::Duration::hours(4))),
+                whole_community: Set(building.is_none()),
+                published_by: Set(publisher),
+                published_at: Set(published_at),
+                updated_at: Set(None),
+                version: Set(1),
+            });
+            if let Some(b) = building {
+                link_id += 1;
+                links.push(notice_building::ActiveModel {
+                    id: Set(link_id),
+                    community_id: Set(community_id),
+                    notice_id: Set(notice_id),
+                    building_id: Set(b),
+                });
+            }
+        };
+        add(None, NoticeKind::News, 1, "社区活动通知".into());
+        for (n, &b) in buildings.iter().enumerate() {
+            let kind = if n % 2 == 0 { NoticeKind::WaterCut } else { NoticeKind::PowerCut };
+            add(Some(b), kind, 3 + (n % 10) as i64, "楼栋停水停电通知".into());
+        }
+        add(None, NoticeKind::News, 15, "小区公告".into());
+        for (n, &b) in buildings.iter().enumerate() {
+            add(Some(b), NoticeKind::Other, 16 + (n % 10) as i64, "楼栋公告".into());
+        }
+    }
+    let count = notices.len() as u64;
+    let txn = db.begin().await?;
+    for chunk in notices.chunks(CHUNK) {
+        notice::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for chunk in links.chunks(CHUNK) {
+        notice_building::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(count)
 }
 
 fn first_instant(d: NaiveDate) -> DateTime<Utc> {

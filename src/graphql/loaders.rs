@@ -9,6 +9,12 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+/// How long a loader waits for more keys before it queries. The keys of one level of a response
+/// are all requested in one poll of the request, before the spawned batch task gets to run, so
+/// no wait is needed to batch them; async-graphql's default 1 ms was pure latency on every
+/// level of every screen (and, without its `tokio-timer` feature, a wake-up of another thread).
+const BATCH_DELAY: std::time::Duration = std::time::Duration::ZERO;
+
 pub struct ById<E> {
     db: DatabaseConnection,
     _entity: PhantomData<fn() -> E>,
@@ -56,6 +62,7 @@ where
         },
         tokio::spawn,
     )
+    .delay(BATCH_DELAY)
 }
 
 /// Child rows of many parents at once, grouped by the parent column (a renovation's workers,
@@ -94,7 +101,7 @@ where
     E::Model: Clone + Send + Sync + 'static,
     E::Column: Send + Sync,
 {
-    DataLoader::new(ByParent { db: db.clone(), col }, tokio::spawn)
+    DataLoader::new(ByParent { db: db.clone(), col }, tokio::spawn).delay(BATCH_DELAY)
 }
 
 /// The children of one parent (empty when it has none).
@@ -230,7 +237,7 @@ pub struct Loaders {
 impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
         Self {
-            owed: DataLoader::new(OwedByHouse { db: db.clone() }, tokio::spawn),
+            owed: DataLoader::new(OwedByHouse { db: db.clone() }, tokio::spawn).delay(BATCH_DELAY),
             bill_lines: children(db, entity::bill_line::Column::BillId),
             payment_allocations: children(db, entity::payment_allocation::Column::PaymentId),
             renovation_workers: children(db, entity::renovation_worker::Column::RenovationId),
@@ -239,13 +246,13 @@ impl Loaders {
             renovation_extensions: children(db, entity::renovation_extension::Column::RenovationId),
             house_cards: children(db, entity::card::Column::HouseId),
             key_loans: children(db, entity::key_loan::Column::KeyId),
-            timeline: DataLoader::new(RepairTimeline { db: db.clone() }, tokio::spawn),
-            complaint_timeline: DataLoader::new(ComplaintTimeline { db: db.clone() }, tokio::spawn),
+            timeline: DataLoader::new(RepairTimeline { db: db.clone() }, tokio::spawn).delay(BATCH_DELAY),
+            complaint_timeline: DataLoader::new(ComplaintTimeline { db: db.clone() }, tokio::spawn).delay(BATCH_DELAY),
             notice_buildings: children(db, entity::notice_building::Column::NoticeId),
             public_area: loader(db),
-            repair_settings: DataLoader::new(RepairSettings { db: db.clone() }, tokio::spawn),
-            photos: DataLoader::new(RepairPhotos { db: db.clone() }, tokio::spawn),
-            members: DataLoader::new(MembersByHouse { db: db.clone() }, tokio::spawn),
+            repair_settings: DataLoader::new(RepairSettings { db: db.clone() }, tokio::spawn).delay(BATCH_DELAY),
+            photos: DataLoader::new(RepairPhotos { db: db.clone() }, tokio::spawn).delay(BATCH_DELAY),
+            members: DataLoader::new(MembersByHouse { db: db.clone() }, tokio::spawn).delay(BATCH_DELAY),
             community: loader(db),
             building: loader(db),
             unit: loader(db),

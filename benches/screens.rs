@@ -1,0 +1,944 @@
+//! `cargo bench --bench screens`: the main screens under many concurrent clients, against a
+//! hand-written twin of the owner's home screen.
+//!
+//! The process generates an estate (`guanjia::bench::seed`), signs the users in, then for each
+//! screen starts a fresh server child (this same executable re-run with `--serve`, under
+//! `taskset -c 0` in pinned mode) and drives it over keep-alive HTTP/1.1 connections from this
+//! process (pinned to core 1 in pinned mode). The child prints its statement counter when asked
+//! on stdin, so statements per request are counted in the server between two quiet moments;
+//! its peak memory is VmHWM of /proc/<pid>/status. The hand-written baseline lives only here.
+use clap::{Parser, ValueEnum};
+use guanjia::app::{Application, StatementCounter};
+use guanjia::auth::jwt::JwtKeys;
+use guanjia::bench::{Seeded, Spec};
+use guanjia::config::Config;
+use guanjia::domain::{GlobalId, NodeKind};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+#[derive(Parser, Debug)]
+#[command(about = "Throughput, latency, SQL statements and server memory of the main screens")]
+struct Args {
+    /// Households in the generated estate (100 to 100,000), about 100 to a building.
+    #[arg(long, default_value_t = 1000)]
+    households: usize,
+    /// Concurrent clients, each on its own kept-alive connection.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// Measured seconds per screen (after the warm-up).
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Unmeasured warm-up seconds per screen.
+    #[arg(long, default_value_t = 2.0)]
+    warmup: f64,
+    /// shared: server and load on both cores; pinned: server on core 0, load on core 1.
+    #[arg(long, value_enum, default_value_t = Mode::Both)]
+    mode: Mode,
+    /// An empty database to fill (e.g. postgres://…/fresh_db); default a temporary SQLite file.
+    #[arg(long, env = "GUANJIA_BENCH_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Internal: run a server (graphql or baseline) on this database and report on stdin/stdout.
+    #[arg(long, value_enum, hide = true)]
+    serve: Option<Server>,
+    /// Internal: the JWT secret of the served child.
+    #[arg(long, hide = true)]
+    secret: Option<String>,
+    /// Internal: print every statement the GraphQL child runs (to check the baseline's twin).
+    #[arg(long, hide = true)]
+    show_sql: bool,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    Shared,
+    Pinned,
+    Both,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Server {
+    Graphql,
+    Baseline,
+}
+
+const MONTHS: u32 = 24;
+const HOUSES_PER_BUILDING: usize = 100;
+/// Signed-in owners, spread evenly over the estate (every owner up to this many).
+const MAX_OWNER_SESSIONS: usize = 20_000;
+
+/// The owner's home screen: houses with what each owes, their repair orders with their steps
+/// (the app shows the last), and the latest three notices.
+const HOME: &str = "{ me { displayName houses { edges { node { relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } } } } } } myRepairOrders(first: 5) { edges { node { id state category description createdAt timeline { action toState at } } } } myNotices(first: 3) { edges { node { id kind title startsAt endsAt publishedAt } } } }";
+/// The technician's queue for today.
+const QUEUE: &str = "{ myRepairQueue(first: 20) { edges { node { id state category description address contactName contactPhone appointmentAt resolveBy overdue } } } }";
+/// The manager's collection report of one month, by building.
+const REPORT: &str = "query($c: ID!, $p: String!) { collectionReport(communityId: $c, period: $p) { total { dueFen collectedFen rateBps } byBuilding { dueFen collectedFen rateBps } } }";
+const TYPENAME: &str = "{ __typename }";
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    if let Some(server) = args.serve {
+        return serve(server, &args);
+    }
+    match run(args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("screens benchmark failed: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The driver
+
+fn run(args: Args) -> Result<(), String> {
+    if !(100..=100_000).contains(&args.households) {
+        return Err("--households must be between 100 and 100,000".into());
+    }
+    if args.clients == 0 || args.seconds <= 0.0 {
+        return Err("--clients and --seconds must be positive".into());
+    }
+    let (url, _scratch) = match &args.database_url {
+        Some(u) => (u.clone(), None),
+        None => {
+            let dir = Scratch::new()?;
+            let url = format!("sqlite://{}?mode=rwc", dir.0.join("bench.db").display());
+            (url, Some(dir))
+        }
+    };
+    let backend = if url.starts_with("sqlite") { "sqlite" } else { "postgres" };
+    let secret = guanjia::config::random_secret();
+    let rt = runtime(2);
+    let started = Instant::now();
+    eprintln!("generating {} households × {MONTHS} months ({backend}) ...", args.households);
+    let (data, tokens) = rt.block_on(generate(&url, args.households, &secret))?;
+    eprintln!(
+        "generated in {:.1} s: {} households, {} bills, {} repair orders with {} events, {} notices, {} technicians",
+        started.elapsed().as_secs_f64(),
+        args.households,
+        data.bills,
+        data.repair_orders,
+        data.repair_events,
+        data.notices,
+        data.technicians.len()
+    );
+    drop(rt);
+
+    let modes: &[Mode] = match args.mode {
+        Mode::Both => &[Mode::Shared, Mode::Pinned],
+        Mode::Shared => &[Mode::Shared],
+        Mode::Pinned => &[Mode::Pinned],
+    };
+    let exe = std::env::current_exe().map_err(|e| format!("finding this executable: {e}"))?;
+    for &mode in modes {
+        let ncpu = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let load_cpus = if mode == Mode::Pinned { "1".to_owned() } else { format!("0-{}", ncpu - 1) };
+        pin_self(&load_cpus)?;
+        let rt = runtime(if mode == Mode::Pinned { 1 } else { ncpu });
+        println!();
+        println!(
+            "== {backend}, {} households, {} clients, {} s per screen (+{} s warm-up), mode {} — load average {}",
+            args.households,
+            args.clients,
+            args.seconds,
+            args.warmup,
+            match mode {
+                Mode::Pinned => "pinned (server on core 0, load generator on core 1)",
+                _ => "shared (server and load generator on all cores)",
+            },
+            loadavg()
+        );
+        println!(
+            "{:<30} {:>9} {:>9} {:>9} {:>10} {:>10}",
+            "screen", "req/s", "p50", "p99", "stmts/req", "server peak"
+        );
+        let run_one = |label: &str, server: Server, reqs: Vec<Vec<u8>>| -> Result<Outcome, String> {
+            let mut child = Served::start(&exe, server, &url, &secret, mode, args.show_sql)?;
+            let out = rt.block_on(drive(child.addr, args.clients, args.warmup, args.seconds, reqs, &mut child));
+            let out = match out {
+                Ok(o) => o,
+                Err(e) => {
+                    child.stop();
+                    return Err(format!("{label}: {e}"));
+                }
+            };
+            child.stop();
+            println!(
+                "{:<30} {:>9.0} {:>9} {:>9} {:>10} {:>7} MiB",
+                label,
+                out.throughput,
+                ms(out.p50),
+                ms(out.p99),
+                stmts(out.statements_per_request),
+                out.peak_kib / 1024
+            );
+            Ok(out)
+        };
+        let owners: Vec<&String> = tokens.owners.iter().collect();
+        let home = run_one("owner home (GraphQL)", Server::Graphql, requests("/graphql", &owners, HOME, json!({})))?;
+        let base = run_one("owner home (hand-written)", Server::Baseline, requests("/home", &owners, HOME, json!({})))?;
+        let techs: Vec<&String> = tokens.technicians.iter().collect();
+        run_one("technician queue (GraphQL)", Server::Graphql, requests("/graphql", &techs, QUEUE, json!({})))?;
+        let community = GlobalId::encode(NodeKind::Community, data.community_id).0;
+        let reports: Vec<Vec<u8>> = (0..MONTHS)
+            .map(|age| {
+                let period = period_ago(age);
+                request("/graphql", Some(&tokens.manager), REPORT, json!({ "c": community, "p": period }))
+            })
+            .collect();
+        run_one("collection report (GraphQL)", Server::Graphql, reports)?;
+        let typename = run_one("{ __typename } (GraphQL)", Server::Graphql, vec![request("/graphql", None, TYPENAME, json!({}))])?;
+        let constant = run_one("constant JSON (axum)", Server::Baseline, vec![request("/const", None, TYPENAME, json!({}))])?;
+        println!(
+            "ratios: owner home GraphQL/hand-written throughput {:.2}×, p99 {:.2}×; {{ __typename }}/constant JSON throughput {:.2}×",
+            home.throughput / base.throughput,
+            home.p99.as_secs_f64() / base.p99.as_secs_f64(),
+            typename.throughput / constant.throughput
+        );
+        println!("load average after: {}", loadavg());
+    }
+    pin_self(&format!("0-{}", std::thread::available_parallelism().map_or(2, |n| n.get()) - 1))?;
+    Ok(())
+}
+
+fn runtime(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers.max(1))
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// Moves every thread of this process to `cpus` (a taskset list).
+fn pin_self(cpus: &str) -> Result<(), String> {
+    let status = Command::new("taskset")
+        .args(["-a", "-p", "-c", cpus, &std::process::id().to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("running taskset: {e}"))?;
+    if !status.success() {
+        return Err(format!("taskset -a -p -c {cpus} failed"));
+    }
+    Ok(())
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+fn period_ago(age: u32) -> String {
+    use chrono::Datelike;
+    let first = guanjia::service::today_in_community().with_day(1).expect("first of month");
+    let d = first.checked_sub_months(chrono::Months::new(age)).expect("month in range");
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+/// Access tokens of the signed-in users.
+struct Tokens {
+    owners: Vec<String>,
+    technicians: Vec<String>,
+    manager: String,
+}
+
+/// Fills the database and signs users in: one real sign-in over the service checks the
+/// generated password; the others get sessions written directly (argon2 for tens of thousands
+/// of owners would take longer than the benchmark), each with its own token, exactly as a
+/// sign-in would leave them.
+async fn generate(url: &str, households: usize, secret: &str) -> Result<(Seeded, Tokens), String> {
+    let db = guanjia::app::connect(url).await.map_err(|e| format!("connecting: {e}"))?;
+    if !guanjia::demo::is_empty(&db).await.map_err(|e| format!("reading the database: {e:?}"))? {
+        return Err("the database already holds a community; the benchmark needs an empty one".into());
+    }
+    let hash = tokio::task::spawn_blocking(|| guanjia::auth::password::hash_blocking(guanjia::bench::PASSWORD))
+        .await
+        .map_err(|e| format!("hashing: {e}"))?
+        .map_err(|e| format!("hashing: {e:?}"))?;
+    let spec = Spec {
+        houses: households,
+        months: MONTHS,
+        buildings: households.div_ceil(HOUSES_PER_BUILDING),
+        units_per_building: 2,
+        repairs_and_notices: true,
+    };
+    let data = guanjia::bench::seed(&db, &spec, &hash).await.map_err(|e| format!("generating: {e}"))?;
+    let keys = JwtKeys::new(secret.as_bytes());
+    // Every `stride`-th owner, wrapping round: a stride prime to the household count visits
+    // distinct owners, and one prime to 20 takes houses with and without repair orders in the
+    // same mix at every size (a stride of 5 would pick only houses with orders).
+    let n = households.min(MAX_OWNER_SESSIONS);
+    let gcd = |mut a: usize, mut b: usize| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    let stride = (households / n..).find(|&s| gcd(s, households) == 1 && gcd(s, 20) == 1).expect("a stride");
+    let owner_ids: Vec<i64> = (0..n).map(|k| data.owners[k * stride % households]).collect();
+    let owners = sessions(&db, &keys, &owner_ids).await?;
+    let technicians = sessions(&db, &keys, &data.technicians).await?;
+    let manager = sessions(&db, &keys, &[data.manager]).await?.remove(0);
+    check_password(&db, secret).await?;
+    db.close().await.map_err(|e| format!("closing: {e}"))?;
+    Ok((data, Tokens { owners, technicians, manager }))
+}
+
+async fn sessions(db: &DatabaseConnection, keys: &JwtKeys, users: &[i64]) -> Result<Vec<String>, String> {
+    let now = chrono::Utc::now();
+    let ids: Vec<String> = users.iter().map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    for (chunk_ids, chunk_users) in ids.chunks(500).zip(users.chunks(500)) {
+        entity::auth_session::Entity::insert_many(chunk_ids.iter().zip(chunk_users).map(|(id, &user)| {
+            entity::auth_session::ActiveModel {
+                id: Set(id.clone()),
+                user_id: Set(user),
+                created_at: Set(now),
+                revoked_at: Set(None),
+                revoked_reason: Set(None),
+            }
+        }))
+        .exec_without_returning(db)
+        .await
+        .map_err(|e| format!("writing sessions: {e}"))?;
+    }
+    ids.iter()
+        .zip(users)
+        .map(|(sid, &user)| {
+            keys.issue(user, sid, Duration::from_secs(6 * 3600))
+                .map(|(t, _)| t)
+                .map_err(|e| format!("issuing a token: {e:?}"))
+        })
+        .collect()
+}
+
+/// The manager signs in through the real service once: the generated password works.
+async fn check_password(db: &DatabaseConnection, secret: &str) -> Result<(), String> {
+    let mut cfg = Config::for_database("sqlite::memory:");
+    cfg.jwt_secret = SecretString::from(secret.to_owned());
+    let core = guanjia::service::Core {
+        db: db.clone(),
+        config: Arc::new(cfg),
+        jwt: JwtKeys::new(secret.as_bytes()),
+        bus: Default::default(),
+    };
+    guanjia::service::auth::login(&core, guanjia::bench::MANAGER_PHONE, guanjia::bench::PASSWORD.to_owned(), "127.0.0.1")
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("the manager's sign-in failed: {e:?}"))
+}
+
+/// One raw HTTP/1.1 request per token, ready to write.
+fn requests(path: &str, tokens: &[&String], query: &str, variables: Value) -> Vec<Vec<u8>> {
+    tokens.iter().map(|t| request(path, Some(t), query, variables.clone())).collect()
+}
+
+fn request(path: &str, token: Option<&str>, query: &str, variables: Value) -> Vec<u8> {
+    let body = serde_json::to_vec(&json!({ "query": query, "variables": variables })).expect("JSON");
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(t) = token {
+        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
+    out.extend_from_slice(&body);
+    out
+}
+
+/// What one screen measured.
+struct Outcome {
+    throughput: f64,
+    p50: Duration,
+    p99: Duration,
+    statements_per_request: f64,
+    peak_kib: u64,
+}
+
+/// Checks one response of each kind, then warm-up, then the measured run: `clients` tasks,
+/// each sending request after request on its own connection, request k taking `reqs[k % n]`
+/// (so consecutive requests go as different users). Statements are read from the server
+/// between the phases, when nothing is in flight.
+async fn drive(
+    addr: SocketAddr,
+    clients: usize,
+    warmup: f64,
+    seconds: f64,
+    reqs: Vec<Vec<u8>>,
+    server: &mut Served,
+) -> Result<Outcome, String> {
+    let reqs = Arc::new(reqs);
+    let mut first = Conn::connect(addr).await?;
+    let (status, body) = first.send(&reqs[0]).await.map_err(|e| format!("HTTP: {e}"))?;
+    let v: Value = serde_json::from_slice(&body).map_err(|e| format!("status {status}, not JSON: {e}: {}", String::from_utf8_lossy(&body)))?;
+    if status != 200 || v.get("errors").is_some_and(|e| !e.is_null()) || v.get("data").is_none() {
+        return Err(format!("status {status}: {v}"));
+    }
+    let mut conns = vec![];
+    for _ in 0..clients {
+        conns.push(Conn::connect(addr).await?);
+    }
+    let next = Arc::new(AtomicUsize::new(0));
+    let (conns, _) = phase(conns, &reqs, &next, Duration::from_secs_f64(warmup)).await?;
+    let before = server.statements()?;
+    let t = Instant::now();
+    let (_conns, mut latencies) = phase(conns, &reqs, &next, Duration::from_secs_f64(seconds)).await?;
+    let elapsed = t.elapsed();
+    let after = server.statements()?;
+    let peak_kib = server.peak_kib();
+    latencies.sort_unstable();
+    let n = latencies.len().max(1);
+    Ok(Outcome {
+        throughput: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&latencies, 50),
+        p99: percentile(&latencies, 99),
+        statements_per_request: (after - before) as f64 / n as f64,
+        peak_kib,
+    })
+}
+
+/// Every client sends until `length` has passed; returns the connections and the latencies.
+async fn phase(
+    conns: Vec<Conn>,
+    reqs: &Arc<Vec<Vec<u8>>>,
+    next: &Arc<AtomicUsize>,
+    length: Duration,
+) -> Result<(Vec<Conn>, Vec<Duration>), String> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = vec![];
+    for mut conn in conns {
+        let (reqs, next, stop) = (reqs.clone(), next.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(4096);
+            while !stop.load(Ordering::Relaxed) {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let req = &reqs[k % reqs.len()];
+                let t = Instant::now();
+                let (status, body) = conn.send(req).await.map_err(|e| format!("HTTP: {e}"))?;
+                lat.push(t.elapsed());
+                // Errors come back with status 200 in GraphQL: look for them in every body.
+                if status != 200 || contains(&body, b"\"errors\"") {
+                    return Err(format!("status {status}: {}", String::from_utf8_lossy(&body)));
+                }
+            }
+            Ok::<_, String>((conn, lat))
+        }));
+    }
+    tokio::time::sleep(length).await;
+    stop.store(true, Ordering::Relaxed);
+    let (mut conns, mut all) = (vec![], vec![]);
+    for t in tasks {
+        let (c, l) = t.await.map_err(|e| format!("client task: {e}"))??;
+        conns.push(c);
+        all.extend(l);
+    }
+    Ok((conns, all))
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted[rank - 1]
+}
+
+fn ms(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+fn stmts(x: f64) -> String {
+    if (x - x.round()).abs() < 0.005 {
+        format!("{}", x.round())
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// One kept-alive HTTP/1.1 connection, just enough to send a prepared request and read the
+/// response (Content-Length or chunked).
+struct Conn {
+    r: BufReader<TcpStream>,
+    line: String,
+}
+
+impl Conn {
+    async fn connect(addr: SocketAddr) -> Result<Self, String> {
+        let s = TcpStream::connect(addr).await.map_err(|e| format!("connecting to {addr}: {e}"))?;
+        s.set_nodelay(true).map_err(|e| e.to_string())?;
+        Ok(Self { r: BufReader::new(s), line: String::new() })
+    }
+
+    async fn send(&mut self, req: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+        let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+        self.r.get_mut().write_all(req).await?;
+        self.line.clear();
+        if self.r.read_line(&mut self.line).await? == 0 {
+            return Err(bad("connection closed"));
+        }
+        let status: u16 = self.line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| bad("status line"))?;
+        let (mut length, mut chunked) = (None, false);
+        loop {
+            self.line.clear();
+            if self.r.read_line(&mut self.line).await? == 0 {
+                return Err(bad("headers cut short"));
+            }
+            let l = self.line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = l.split_once(':') {
+                let name = name.trim();
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = Some(value.trim().parse::<usize>().map_err(|_| bad("content-length"))?);
+                } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                    chunked = value.to_ascii_lowercase().contains("chunked");
+                }
+            }
+        }
+        let mut out = vec![];
+        if chunked {
+            loop {
+                self.line.clear();
+                self.r.read_line(&mut self.line).await?;
+                let size = usize::from_str_radix(self.line.trim_end().split(';').next().unwrap_or(""), 16).map_err(|_| bad("chunk size"))?;
+                if size == 0 {
+                    loop {
+                        self.line.clear();
+                        if self.r.read_line(&mut self.line).await? == 0 || self.line.trim_end().is_empty() {
+                            break;
+                        }
+                    }
+                    break;
+                }
+                let start = out.len();
+                out.resize(start + size, 0);
+                self.r.read_exact(&mut out[start..]).await?;
+                self.line.clear();
+                self.r.read_line(&mut self.line).await?;
+            }
+        } else {
+            let n = length.ok_or_else(|| bad("no content-length"))?;
+            out.resize(n, 0);
+            self.r.read_exact(&mut out).await?;
+        }
+        Ok((status, out))
+    }
+}
+
+/// A temporary directory for the SQLite file, removed when the run ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Self, String> {
+        let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let dir = std::env::temp_dir().join(format!("guanjia-screens-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server child and how the driver talks to it
+
+/// A server child: this executable with `--serve`, under `taskset -c 0` in pinned mode.
+struct Served {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: std::io::BufReader<ChildStdout>,
+    addr: SocketAddr,
+}
+
+impl Served {
+    fn start(exe: &std::path::Path, server: Server, url: &str, secret: &str, mode: Mode, show_sql: bool) -> Result<Self, String> {
+        let kind = match server {
+            Server::Graphql => "graphql",
+            Server::Baseline => "baseline",
+        };
+        let mut cmd = if mode == Mode::Pinned {
+            let mut c = Command::new("taskset");
+            c.args(["-c", "0"]).arg(exe);
+            c
+        } else {
+            Command::new(exe)
+        };
+        cmd.args(["--serve", kind, "--database-url", url, "--secret", secret])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if show_sql {
+            cmd.arg("--show-sql");
+        }
+        let mut child = cmd.spawn().map_err(|e| format!("starting the {kind} server: {e}"))?;
+        let stdin = child.stdin.take().expect("piped stdin");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).map_err(|e| format!("reading the {kind} server: {e}"))?;
+        let addr = line
+            .trim()
+            .strip_prefix("listening ")
+            .and_then(|a| a.parse().ok())
+            .ok_or_else(|| format!("the {kind} server did not start: {line:?}"))?;
+        Ok(Self { child, stdin, stdout, addr })
+    }
+
+    /// Statements the server's pool has run so far.
+    fn statements(&mut self) -> Result<u64, String> {
+        writeln!(self.stdin, "count").and_then(|_| self.stdin.flush()).map_err(|e| format!("asking the server: {e}"))?;
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).map_err(|e| format!("reading the server: {e}"))?;
+        line.trim().strip_prefix("statements ").and_then(|n| n.parse().ok()).ok_or_else(|| format!("unexpected answer {line:?}"))
+    }
+
+    /// VmHWM: the peak resident set of the server process, in KiB.
+    fn peak_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+            })
+            .unwrap_or(0)
+    }
+
+    fn stop(mut self) {
+        // Closing stdin ends the child.
+        drop(self.stdin);
+        let _ = self.child.wait();
+    }
+}
+
+/// `--serve`: run a server on the database until stdin closes, answering `count` with the
+/// statements run so far.
+fn serve(server: Server, args: &Args) -> std::process::ExitCode {
+    if std::env::var_os("GUANJIA_LOG").is_some() {
+        guanjia::app::init_tracing();
+    }
+    let url = args.database_url.clone().expect("--database-url");
+    let secret = args.secret.clone().expect("--secret");
+    // The same runtime as `guanjia serve`: one worker per core it may run on.
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let result: Result<(), String> = rt.block_on(async move {
+        let (listener_app, counter): (BoxedServe, StatementCounter) = match server {
+            Server::Graphql if args.show_sql => graphql_showing_sql(&url, &secret).await?,
+            Server::Graphql => {
+                let mut cfg = Config::for_database(url);
+                cfg.jwt_secret = SecretString::from(secret);
+                cfg.playground = false;
+                let app = Application::build(cfg).await.map_err(|e| format!("starting: {e}"))?;
+                let counter = app.statement_counter();
+                let addr = app.local_addr();
+                announce(Box::pin(async move { app.run_until_stopped().await.map_err(|e| e.to_string()) }), counter, addr)
+            }
+            Server::Baseline => baseline::start(&url, &secret).await?,
+        };
+        let c = counter.clone();
+        std::thread::spawn(move || {
+            let stdin = std::io::stdin();
+            for line in stdin.lock().lines() {
+                match line.as_deref() {
+                    Ok("count") => {
+                        println!("statements {}", c.load(Ordering::SeqCst));
+                        let _ = std::io::stdout().flush();
+                    }
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+            std::process::exit(0);
+        });
+        listener_app.await
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("server: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+type BoxedServe = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>>;
+
+/// Announces the address on stdout (the driver reads it as the first line).
+fn announce(serve: BoxedServe, counter: StatementCounter, addr: SocketAddr) -> (BoxedServe, StatementCounter) {
+    println!("listening {addr}");
+    let _ = std::io::stdout().flush();
+    (serve, counter)
+}
+
+/// The product's router and schema on a pool that also prints each statement to stderr.
+async fn graphql_showing_sql(url: &str, secret: &str) -> Result<(BoxedServe, StatementCounter), String> {
+    let counter = StatementCounter::default();
+    let mut db = guanjia::app::connect_counted(url, counter.clone()).await.map_err(|e| e.to_string())?;
+    let c = counter.clone();
+    db.set_metric_callback(move |info| {
+        c.fetch_add(1, Ordering::Relaxed);
+        eprintln!("SQL {}", info.statement);
+    });
+    let mut cfg = Config::for_database(url);
+    cfg.jwt_secret = SecretString::from(secret.to_owned());
+    cfg.playground = false;
+    let schema = guanjia::graphql::build_schema(&cfg.limits, false);
+    let core = Arc::new(guanjia::service::Core {
+        db,
+        config: Arc::new(cfg),
+        jwt: JwtKeys::new(secret.as_bytes()),
+        bus: Default::default(),
+    });
+    let router = guanjia::http::router(guanjia::app::AppState { core, schema });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let fut: BoxedServe = Box::pin(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.map_err(|e| e.to_string())
+    });
+    Ok(announce(fut, counter, addr))
+}
+
+mod baseline {
+    //! The hand-written twin of the owner's home screen: one axum handler, SeaORM queries, the
+    //! JSON built with `json!`. It checks the token the way the product does (JWT signature,
+    //! then the session row and the staff membership) and reads the same rows with the same
+    //! statements, once each: the GraphQL server's pool settings, its late-fee arithmetic
+    //! (`owed_by_houses`, the same two statements its DataLoader runs), nothing cached.
+    use super::*;
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::{header, HeaderMap, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::post;
+    use entity::enums::HouseRelation;
+    use entity::{auth_session, building, community, event, house, house_member, notice, notice_building, repair_order, staff_member, unit, user};
+    use sea_orm::{ActiveEnum, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+    use std::collections::HashMap;
+
+    struct Base {
+        db: DatabaseConnection,
+        jwt: JwtKeys,
+    }
+
+    pub async fn start(url: &str, secret: &str) -> Result<(BoxedServe, StatementCounter), String> {
+        let counter = StatementCounter::default();
+        let db = guanjia::app::connect_counted(url, counter.clone()).await.map_err(|e| e.to_string())?;
+        let state = Arc::new(Base { db, jwt: JwtKeys::new(secret.as_bytes()) });
+        let router = axum::Router::new()
+            .route("/home", post(home))
+            .route("/const", post(constant))
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let fut: BoxedServe = Box::pin(async move { axum::serve(listener, router).await.map_err(|e| e.to_string()) });
+        Ok(announce(fut, counter, addr))
+    }
+
+    async fn constant(_body: Bytes) -> Response {
+        ([(header::CONTENT_TYPE, "application/json")], r#"{"data":{"__typename":"Query"}}"#).into_response()
+    }
+
+    async fn home(State(s): State<Arc<Base>>, headers: HeaderMap, _body: Bytes) -> Response {
+        match home_json(&s, &headers).await {
+            Ok(v) => ([(header::CONTENT_TYPE, "application/json")], serde_json::to_vec(&v).expect("JSON")).into_response(),
+            Err((status, msg)) => (status, [(header::CONTENT_TYPE, "application/json")], json!({ "errors": [{ "message": msg }] }).to_string()).into_response(),
+        }
+    }
+
+    type Failed = (StatusCode, String);
+
+    fn internal(e: impl std::fmt::Display) -> Failed {
+        (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    }
+
+    fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+        t.to_rfc3339()
+    }
+
+    async fn home_json(s: &Base, headers: &HeaderMap) -> Result<Value, Failed> {
+        let unauthenticated = || (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED".to_owned());
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().strip_prefix("Bearer "))
+            .ok_or_else(unauthenticated)?;
+        let (user_id, session_id) = s.jwt.verify(token.trim()).map_err(|_| unauthenticated())?;
+        let db = &s.db;
+        match auth_session::Entity::find_by_id(session_id).one(db).await.map_err(internal)? {
+            Some(x) if x.revoked_at.is_none() && x.user_id == user_id => {}
+            _ => return Err(unauthenticated()),
+        }
+        // The product loads the caller's staff membership with every request; so does this.
+        let _staff = staff_member::Entity::find()
+            .filter(staff_member::Column::UserId.eq(user_id))
+            .filter(staff_member::Column::EndedAt.is_null())
+            .one(db)
+            .await
+            .map_err(internal)?;
+        let me = user::Entity::find_by_id(user_id).one(db).await.map_err(internal)?.ok_or_else(unauthenticated)?;
+
+        let today = guanjia::service::today_in_community();
+        let bindings: Vec<house_member::Model> = house_member::Entity::find()
+            .filter(house_member::Column::UserId.eq(user_id))
+            .filter(house_member::Column::EndedAt.is_null())
+            .order_by_asc(house_member::Column::Id)
+            .all(db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .filter(|b| b.tenancy_ends_on.is_none_or(|end| end >= today))
+            .collect();
+        let house_ids: Vec<i64> = bindings.iter().map(|b| b.house_id).collect();
+        let houses: HashMap<i64, house::Model> = if house_ids.is_empty() {
+            HashMap::new()
+        } else {
+            house::Entity::find().filter(house::Column::Id.is_in(house_ids.clone())).all(db).await.map_err(internal)?.into_iter().map(|h| (h.id, h)).collect()
+        };
+        let ids = |f: fn(&house::Model) -> i64| {
+            let mut v: Vec<i64> = houses.values().map(f).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let (community_ids, building_ids, unit_ids) = (ids(|h| h.community_id), ids(|h| h.building_id), ids(|h| h.unit_id));
+        let (communities, buildings, units, owed) = if houses.is_empty() {
+            Default::default()
+        } else {
+            let may_see_bills: Vec<i64> = bindings
+                .iter()
+                .filter(|b| b.relation != HouseRelation::Tenant || b.tenant_may_see_bills)
+                .map(|b| b.house_id)
+                .collect();
+            let (c, b, u, o) = futures_util::try_join!(
+                async { community::Entity::find().filter(community::Column::Id.is_in(community_ids.clone())).all(db).await.map_err(internal) },
+                async { building::Entity::find().filter(building::Column::Id.is_in(building_ids.clone())).all(db).await.map_err(internal) },
+                async { unit::Entity::find().filter(unit::Column::Id.is_in(unit_ids.clone())).all(db).await.map_err(internal) },
+                async { guanjia::service::fees::billing::owed_by_houses(db, &may_see_bills).await.map_err(|e| internal(format!("{e:?}"))) },
+            )?;
+            (
+                c.into_iter().map(|x| (x.id, x.name)).collect::<HashMap<_, _>>(),
+                b.into_iter().map(|x| (x.id, x.name)).collect::<HashMap<_, _>>(),
+                u.into_iter().map(|x| (x.id, x.name)).collect::<HashMap<_, _>>(),
+                o,
+            )
+        };
+        let house_edges: Vec<Value> = bindings
+            .iter()
+            .filter_map(|b| {
+                let h = houses.get(&b.house_id)?;
+                let owed = owed.get(&h.id).map(|o| {
+                    json!({
+                        "dueFen": o.due_fen,
+                        "overdueFen": o.overdue_fen,
+                        "lateFeeFen": o.late_fee_fen,
+                        "totalFen": o.due_fen + o.overdue_fen + o.late_fee_fen,
+                    })
+                });
+                let address = format!(
+                    "{} {} {} {}",
+                    communities.get(&h.community_id)?,
+                    buildings.get(&h.building_id)?,
+                    units.get(&h.unit_id)?,
+                    h.number
+                );
+                Some(json!({ "node": { "relation": b.relation.to_value(), "house": {
+                    "id": GlobalId::encode(NodeKind::House, h.id).0,
+                    "address": address,
+                    "owed": owed,
+                } } }))
+            })
+            .collect();
+
+        // The owner's orders (their houses' and those they booked), first five, with steps.
+        let orders = repair_order::Entity::find()
+            .filter(Condition::any().add(repair_order::Column::HouseId.is_in(house_ids.clone())).add(repair_order::Column::RequestedBy.eq(user_id)))
+            .order_by_asc(repair_order::Column::Id)
+            .limit(5)
+            .all(db);
+        // The latest three notices reaching the caller's buildings or whole communities.
+        let to_my_buildings = notice_building::Entity::find()
+            .select_only()
+            .column(notice_building::Column::NoticeId)
+            .filter(notice_building::Column::BuildingId.is_in(building_ids.clone()))
+            .into_query();
+        let notices = notice::Entity::find()
+            .filter(notice::Column::CommunityId.is_in(community_ids.clone()))
+            .filter(Condition::any().add(notice::Column::WholeCommunity.eq(true)).add(notice::Column::Id.in_subquery(to_my_buildings)))
+            .order_by_desc(notice::Column::Id)
+            .limit(3)
+            .all(db);
+        let (orders, notices) = futures_util::try_join!(async { orders.await.map_err(internal) }, async { notices.await.map_err(internal) })?;
+        let mut steps: HashMap<i64, Vec<Value>> = HashMap::new();
+        if !orders.is_empty() {
+            for e in event::Entity::find()
+                .filter(event::Column::SubjectType.eq("RepairOrder"))
+                .filter(event::Column::SubjectId.is_in(orders.iter().map(|o| o.id)))
+                .order_by_asc(event::Column::Id)
+                .all(db)
+                .await
+                .map_err(internal)?
+            {
+                steps.entry(e.subject_id).or_default().push(json!({ "action": e.action, "toState": e.to_state, "at": rfc3339(e.at) }));
+            }
+        }
+        let order_edges: Vec<Value> = orders
+            .iter()
+            .map(|o| {
+                json!({ "node": {
+                    "id": GlobalId::encode(NodeKind::RepairOrder, o.id).0,
+                    "state": o.state.to_value(),
+                    "category": o.category.to_value(),
+                    "description": o.description,
+                    "createdAt": rfc3339(o.created_at),
+                    "timeline": steps.remove(&o.id).unwrap_or_default(),
+                } })
+            })
+            .collect();
+        let notice_edges: Vec<Value> = notices
+            .iter()
+            .map(|n| {
+                json!({ "node": {
+                    "id": GlobalId::encode(NodeKind::Notice, n.id).0,
+                    "kind": n.kind.to_value(),
+                    "title": n.title,
+                    "startsAt": n.starts_at.map(rfc3339),
+                    "endsAt": n.ends_at.map(rfc3339),
+                    "publishedAt": rfc3339(n.published_at),
+                } })
+            })
+            .collect();
+        Ok(json!({ "data": {
+            "me": { "displayName": me.display_name, "houses": { "edges": house_edges } },
+            "myRepairOrders": { "edges": order_edges },
+            "myNotices": { "edges": notice_edges },
+        } }))
+    }
+}
