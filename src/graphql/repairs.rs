@@ -166,6 +166,11 @@ impl RepairOrder {
         let rows = loaders(ctx).timeline.load_one(self.0.id).await.map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
         Ok(rows.unwrap_or_default().into_iter().map(TimelineEntry).collect())
     }
+    /// The latest step, for lists that show only where each order stands (same batch as `timeline`).
+    async fn last_event(&self, ctx: &Context<'_>) -> Result<Option<TimelineEntry>> {
+        let rows = loaders(ctx).timeline.load_one(self.0.id).await.map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
+        Ok(rows.and_then(|mut r| r.pop()).map(TimelineEntry))
+    }
     /// Photos (served at `/files/repair-photos/{id}` to those who may see the order).
     async fn photos(&self, ctx: &Context<'_>) -> Result<Vec<RepairPhoto>> {
         let rows = loaders(ctx).photos.load_one(self.0.id).await.map_err(|e| AppError::internal("photos", format!("{e:?}")))?;

@@ -71,11 +71,13 @@ async fn an_order_goes_from_the_owners_tap_to_the_follow_up_call() {
     assert_eq!(out["data"]["completeRepair"]["state"], "COMPLETED", "{out}");
     assert!(out["data"]["completeRepair"]["followUpBy"].is_string());
     // The charge is a bill the owner sees with the order and in what they owe.
-    let mine = app.gql(Some(&owner), "{ myRepairOrders { edges { node { state chargeBill { amountFen } timeline { action toState } } } } }", json!({})).await;
+    let mine = app.gql(Some(&owner), "{ myRepairOrders { edges { node { state chargeBill { amountFen } timeline { action toState } lastEvent { action toState } } } } }", json!({})).await;
     let node = &mine["data"]["myRepairOrders"]["edges"][0]["node"];
     assert_eq!(node["chargeBill"]["amountFen"], 5000, "{mine}");
     let steps: Vec<&str> = node["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(steps, ["repair.booked", "repair.dispatched", "repair.accepted", "repair.started", "repair.paused", "repair.resumed", "repair.completed"]);
+    // The home screen shows only where each order stands: the last step.
+    assert_eq!(node["lastEvent"], json!({ "action": "repair.completed", "toState": "COMPLETED" }));
     let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
     let owed = app.gql(Some(&owner), "query($h: ID!) { owed(houseId: $h) { dueFen } }", json!({ "h": house })).await;
     assert_eq!(owed["data"]["owed"]["dueFen"], 5000);
