@@ -79,9 +79,9 @@ const HOUSES_PER_BUILDING: usize = 100;
 /// Signed-in owners, spread evenly over the estate (every owner up to this many).
 const MAX_OWNER_SESSIONS: usize = 20_000;
 
-/// The owner's home screen: houses with what each owes, their repair orders with their steps
-/// (the app shows the last), and the latest three notices.
-const HOME: &str = "{ me { displayName houses { edges { node { relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } } } } } } myRepairOrders(first: 5) { edges { node { id state category description createdAt timeline { action toState at } } } } myNotices(first: 3) { edges { node { id kind title startsAt endsAt publishedAt } } } }";
+/// The owner's home screen: houses with what each owes, their repair orders with their last
+/// step, and the latest three notices.
+const HOME: &str = "{ me { displayName houses { edges { node { relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } } } } } } myRepairOrders(first: 5) { edges { node { id state category description createdAt lastEvent { action toState at } } } } myNotices(first: 3) { edges { node { id kind title startsAt endsAt publishedAt } } } }";
 /// The technician's queue for today.
 const QUEUE: &str = "{ myRepairQueue(first: 20) { edges { node { id state category description address contactName contactPhone appointmentAt resolveBy overdue } } } }";
 /// The manager's collection report of one month, by building.
@@ -877,7 +877,7 @@ mod baseline {
             })
             .collect();
 
-        // The owner's orders (their houses' and those they booked), first five, with steps.
+        // The owner's orders (their houses' and those they booked), first five, with their last step.
         let orders = repair_order::Entity::find()
             .filter(Condition::any().add(repair_order::Column::HouseId.is_in(house_ids.clone())).add(repair_order::Column::RequestedBy.eq(user_id)))
             .order_by_asc(repair_order::Column::Id)
@@ -918,7 +918,7 @@ mod baseline {
                     "category": o.category.to_value(),
                     "description": o.description,
                     "createdAt": rfc3339(o.created_at),
-                    "timeline": steps.remove(&o.id).unwrap_or_default(),
+                    "lastEvent": steps.remove(&o.id).and_then(|mut s| s.pop()),
                 } })
             })
             .collect();
