@@ -27,3 +27,19 @@ impl<S: Copy + Eq, A: Copy + Eq, P: Copy + Eq> Flow<S, A, P> {
         }
     }
 }
+
+impl<S, A, P> Flow<S, A, P>
+where
+    S: Copy + Eq + sea_orm::ActiveEnum<Value = String>,
+    A: Copy + Eq + std::fmt::Debug,
+    P: Copy + Eq,
+{
+    /// `step` as the typed error every workflow answers: FORBIDDEN, or INVALID_STATE_TRANSITION
+    /// naming the current state.
+    pub fn check(&self, state: S, action: A, parties: &[P]) -> crate::error::AppResult<S> {
+        self.step(state, action, parties).map_err(|r| match r {
+            Refusal::Forbidden => crate::error::AppError::Forbidden,
+            Refusal::WrongState => crate::error::AppError::InvalidStateTransition { current: state.to_value(), action: format!("{action:?}") },
+        })
+    }
+}

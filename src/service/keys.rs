@@ -6,7 +6,6 @@ use super::access::staff_serves;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
 use super::{estate, Cx};
-use crate::domain::flow::Refusal;
 use crate::domain::key_flow::{KeyAction, OpeningAction, Party, KEYS, OPENINGS};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Duration, Utc};
@@ -19,13 +18,6 @@ use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, Databa
 const DESK: &[StaffRole] = &[StaffRole::Reception, StaffRole::Butler, StaffRole::Manager];
 /// Who may ask for a sealed key to be opened: the desk and the guards.
 const REQUESTERS: &[StaffRole] = &[StaffRole::Reception, StaffRole::Butler, StaffRole::Manager, StaffRole::Security];
-
-fn refused(r: Refusal, current: String, action: impl std::fmt::Debug) -> AppError {
-    match r {
-        Refusal::Forbidden => AppError::Forbidden,
-        Refusal::WrongState => AppError::InvalidStateTransition { current, action: format!("{action:?}") },
-    }
-}
 
 fn text(field: &str, raw: &str, max: usize) -> AppResult<String> {
     let t = raw.trim();
@@ -119,7 +111,7 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<custody_key::Model> {
 /// Moves a key along the table with an optimistic lock.
 async fn move_key(cx: &Cx, txn: &DatabaseTransaction, k: &custody_key::Model, action: KeyAction, seal: Option<Option<String>>) -> AppResult<KeyState> {
     let parties: &[Party] = if cx.actor.staff().is_some_and(|s| staff_serves(s, k.community_id, k.building_id, DESK)) { &[Party::Desk] } else { &[] };
-    let next = KEYS.step(k.state, action, parties).map_err(|r| refused(r, k.state.to_value(), action))?;
+    let next = KEYS.check(k.state, action, parties)?;
     let mut q = custody_key::Entity::update_many()
         .col_expr(custody_key::Column::State, Expr::value(next.to_value()))
         .col_expr(custody_key::Column::Version, Expr::value(k.version + 1));
@@ -288,7 +280,7 @@ async fn move_opening(cx: &Cx, txn: &DatabaseTransaction, o: &key_opening::Model
             parties.push(Party::Desk);
         }
     }
-    let next = OPENINGS.step(o.state, action, &parties).map_err(|r| refused(r, o.state.to_value(), action))?;
+    let next = OPENINGS.check(o.state, action, &parties)?;
     let mut q = key_opening::Entity::update_many()
         .col_expr(key_opening::Column::State, Expr::value(next.to_value()))
         .col_expr(key_opening::Column::Version, Expr::value(o.version + 1));

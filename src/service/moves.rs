@@ -5,7 +5,6 @@ use super::access::staff_serves;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
 use super::{estate, Cx};
-use crate::domain::flow::Refusal;
 use crate::domain::move_flow::{MoveAction, Party, MOVES};
 use crate::domain::{pass_code, GlobalId, NodeKind};
 use crate::error::{AppError, AppResult, OwedBill};
@@ -190,10 +189,7 @@ async fn step(
     extra: Vec<(move_booking::Column, sea_orm::Value)>,
     reason: Option<String>,
 ) -> AppResult<(move_booking::Model, events::Published)> {
-    let next = MOVES.step(m.state, action, as_parties).map_err(|r| match r {
-        Refusal::Forbidden => AppError::Forbidden,
-        Refusal::WrongState => AppError::InvalidStateTransition { current: m.state.to_value(), action: format!("{action:?}") },
-    })?;
+    let next = MOVES.check(m.state, action, as_parties)?;
     let mut q = move_booking::Entity::update_many()
         .col_expr(move_booking::Column::State, Expr::value(next.to_value()))
         .col_expr(move_booking::Column::Version, Expr::value(m.version + 1));
@@ -235,10 +231,7 @@ pub async fn consent(cx: &Cx, id: i64, agree: bool, reason: Option<String>) -> A
     let m = get(cx, id).await?;
     let mine = parties(cx, &m).await?;
     // Refuse a step that is not the owner's before looking at anyone's bills.
-    MOVES.step(m.state, MoveAction::Consent, &mine).map_err(|r| match r {
-        Refusal::Forbidden => AppError::Forbidden,
-        Refusal::WrongState => AppError::InvalidStateTransition { current: m.state.to_value(), action: "Consent".into() },
-    })?;
+    MOVES.check(m.state, MoveAction::Consent, &mine)?;
     let h = estate::house(cx, m.house_id).await?;
     let user = cx.actor.user()?.user_id;
     let now = super::now();
