@@ -44,6 +44,9 @@ struct Args {
     /// shared: server and load on both cores; pinned: server on core 0, load on core 1.
     #[arg(long, value_enum, default_value_t = Mode::Both)]
     mode: Mode,
+    /// Which screens to run (comma-separated): home, queue, report, typename.
+    #[arg(long, value_delimiter = ',', default_value = "home,queue,report,typename")]
+    screens: Vec<String>,
     /// An empty database to fill (e.g. postgres://…/fresh_db); default a temporary SQLite file.
     #[arg(long, env = "GUANJIA_BENCH_DATABASE_URL")]
     database_url: Option<String>,
@@ -188,27 +191,36 @@ fn run(args: Args) -> Result<(), String> {
             );
             Ok(out)
         };
-        let owners: Vec<&String> = tokens.owners.iter().collect();
-        let home = run_one("owner home (GraphQL)", Server::Graphql, requests("/graphql", &owners, HOME, json!({})))?;
-        let base = run_one("owner home (hand-written)", Server::Baseline, requests("/home", &owners, HOME, json!({})))?;
-        let techs: Vec<&String> = tokens.technicians.iter().collect();
-        run_one("technician queue (GraphQL)", Server::Graphql, requests("/graphql", &techs, QUEUE, json!({})))?;
-        let community = GlobalId::encode(NodeKind::Community, data.community_id).0;
-        let reports: Vec<Vec<u8>> = (0..MONTHS)
-            .map(|age| {
-                let period = period_ago(age);
-                request("/graphql", Some(&tokens.manager), REPORT, json!({ "c": community, "p": period }))
-            })
-            .collect();
-        run_one("collection report (GraphQL)", Server::Graphql, reports)?;
-        let typename = run_one("{ __typename } (GraphQL)", Server::Graphql, vec![request("/graphql", None, TYPENAME, json!({}))])?;
-        let constant = run_one("constant JSON (axum)", Server::Baseline, vec![request("/const", None, TYPENAME, json!({}))])?;
-        println!(
-            "ratios: owner home GraphQL/hand-written throughput {:.2}×, p99 {:.2}×; {{ __typename }}/constant JSON throughput {:.2}×",
-            home.throughput / base.throughput,
-            home.p99.as_secs_f64() / base.p99.as_secs_f64(),
-            typename.throughput / constant.throughput
-        );
+        let wanted = |name: &str| args.screens.iter().any(|s| s == name);
+        if wanted("home") {
+            let owners: Vec<&String> = tokens.owners.iter().collect();
+            let home = run_one("owner home (GraphQL)", Server::Graphql, requests("/graphql", &owners, HOME, json!({})))?;
+            let base = run_one("owner home (hand-written)", Server::Baseline, requests("/home", &owners, HOME, json!({})))?;
+            println!(
+                "ratio: owner home GraphQL/hand-written throughput {:.2}×, p99 {:.2}×",
+                home.throughput / base.throughput,
+                home.p99.as_secs_f64() / base.p99.as_secs_f64()
+            );
+        }
+        if wanted("queue") {
+            let techs: Vec<&String> = tokens.technicians.iter().collect();
+            run_one("technician queue (GraphQL)", Server::Graphql, requests("/graphql", &techs, QUEUE, json!({})))?;
+        }
+        if wanted("report") {
+            let community = GlobalId::encode(NodeKind::Community, data.community_id).0;
+            let reports: Vec<Vec<u8>> = (0..MONTHS)
+                .map(|age| {
+                    let period = period_ago(age);
+                    request("/graphql", Some(&tokens.manager), REPORT, json!({ "c": community, "p": period }))
+                })
+                .collect();
+            run_one("collection report (GraphQL)", Server::Graphql, reports)?;
+        }
+        if wanted("typename") {
+            let typename = run_one("{ __typename } (GraphQL)", Server::Graphql, vec![request("/graphql", None, TYPENAME, json!({}))])?;
+            let constant = run_one("constant JSON (axum)", Server::Baseline, vec![request("/const", None, TYPENAME, json!({}))])?;
+            println!("ratio: {{ __typename }}/constant JSON throughput {:.2}×", typename.throughput / constant.throughput);
+        }
         println!("load average after: {}", loadavg());
     }
     pin_self(&format!("0-{}", std::thread::available_parallelism().map_or(2, |n| n.get()) - 1))?;

@@ -38,7 +38,7 @@ impl Card {
     }
     /// The holder's name.
     async fn holder_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.holder_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.holder_user_id).await?.display_name)
     }
     /// When it was issued.
     async fn issued_at(&self) -> DateTime<Utc> {

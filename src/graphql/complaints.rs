@@ -64,24 +64,24 @@ impl Complaint {
     /// Where: the house address, the public area, or the building.
     async fn place(&self, ctx: &Context<'_>) -> Result<String> {
         let l = loaders(ctx);
-        let c = load_one(&l.community, self.0.community_id).await?;
+        let c = load_one(l.community(), self.0.community_id).await?;
         if let Some(h) = self.0.house_id {
-            let house = load_one(&l.house, h).await?;
-            let (b, u) = futures_util::try_join!(load_one(&l.building, house.building_id), load_one(&l.unit, house.unit_id))?;
+            let house = load_one(l.house(), h).await?;
+            let (b, u) = futures_util::try_join!(load_one(l.building(), house.building_id), load_one(l.unit(), house.unit_id))?;
             return Ok(format!("{} {} {} {}", c.name, b.name, u.name, house.number));
         }
         if let Some(a) = self.0.public_area_id {
-            return Ok(format!("{} {}", c.name, load_one(&l.public_area, a).await?.name));
+            return Ok(format!("{} {}", c.name, load_one(l.public_area(), a).await?.name));
         }
         match self.0.building_id {
-            Some(b) => Ok(format!("{} {}", c.name, load_one(&l.building, b).await?.name)),
+            Some(b) => Ok(format!("{} {}", c.name, load_one(l.building(), b).await?.name)),
             None => Ok(c.name),
         }
     }
     /// The handler's name, once assigned to one.
     async fn handler_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         match self.0.handler_user_id {
-            Some(u) => Ok(Some(load_one(&loaders(ctx).user, u).await?.display_name)),
+            Some(u) => Ok(Some(load_one(loaders(ctx).user(), u).await?.display_name)),
             None => Ok(None),
         }
     }
@@ -135,7 +135,7 @@ impl Complaint {
     }
     /// Every step so far, oldest first: who, what, from, to, why, when (the progress an owner sees).
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
-        let rows = loaders(ctx).complaint_timeline.load_one(self.0.id).await.map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
+        let rows = loaders(ctx).complaint_timeline().load_one(self.0.id).await.map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
         Ok(rows.unwrap_or_default().into_iter().map(TimelineEntry).collect())
     }
 }

@@ -206,7 +206,7 @@ impl Building {
     /// The community the building belongs to.
     async fn community(&self, ctx: &Context<'_>) -> Result<Community> {
         Ok(Community(
-            load_one(&loaders(ctx).community, self.0.community_id).await?,
+            load_one(loaders(ctx).community(), self.0.community_id).await?,
         ))
     }
     /// Units (单元) of the building.
@@ -243,7 +243,7 @@ impl Unit {
     /// The building the unit belongs to.
     async fn building(&self, ctx: &Context<'_>) -> Result<Building> {
         Ok(Building(
-            load_one(&loaders(ctx).building, self.0.building_id).await?,
+            load_one(loaders(ctx).building(), self.0.building_id).await?,
         ))
     }
     /// Houses of this unit the caller may see.
@@ -304,9 +304,9 @@ impl House {
     async fn address(&self, ctx: &Context<'_>) -> Result<String> {
         let l = loaders(ctx);
         let (c, b, u) = futures_util::try_join!(
-            load_one(&l.community, self.0.community_id),
-            load_one(&l.building, self.0.building_id),
-            load_one(&l.unit, self.0.unit_id)
+            load_one(l.community(), self.0.community_id),
+            load_one(l.building(), self.0.building_id),
+            load_one(l.unit(), self.0.unit_id)
         )?;
         Ok(format!(
             "{} {} {} {}",
@@ -316,18 +316,18 @@ impl House {
     /// The community of the house.
     async fn community(&self, ctx: &Context<'_>) -> Result<Community> {
         Ok(Community(
-            load_one(&loaders(ctx).community, self.0.community_id).await?,
+            load_one(loaders(ctx).community(), self.0.community_id).await?,
         ))
     }
     /// The building of the house.
     async fn building(&self, ctx: &Context<'_>) -> Result<Building> {
         Ok(Building(
-            load_one(&loaders(ctx).building, self.0.building_id).await?,
+            load_one(loaders(ctx).building(), self.0.building_id).await?,
         ))
     }
     /// The unit of the house.
     async fn unit(&self, ctx: &Context<'_>) -> Result<Unit> {
-        Ok(Unit(load_one(&loaders(ctx).unit, self.0.unit_id).await?))
+        Ok(Unit(load_one(loaders(ctx).unit(), self.0.unit_id).await?))
     }
     /// How the caller is bound to this house (OWNER, FAMILY, TENANT), or null.
     async fn my_relation(&self, ctx: &Context<'_>) -> Result<Option<HouseRelation>> {
@@ -340,7 +340,7 @@ impl House {
     /// The house's cards, newest first, in every state (the card desk: reception, manager; and the owner).
     async fn cards(&self, ctx: &Context<'_>) -> Result<Vec<super::cards::Card>> {
         crate::service::cards::require_cards_of(super::cx(ctx), &self.0).await?;
-        let mut rows = super::loaders::children_of(&super::loaders(ctx).house_cards, self.0.id).await?;
+        let mut rows = super::loaders::children_of(&super::loaders(ctx).house_cards(), self.0.id).await?;
         rows.sort_by_key(|c| std::cmp::Reverse(c.id));
         Ok(rows.into_iter().map(super::cards::Card).collect())
     }
@@ -349,7 +349,7 @@ impl House {
         if !fees::sees_bills_of(cx(ctx), &self.0).await? {
             return Err(AppError::Forbidden.into());
         }
-        let owed = loaders(ctx).owed.load_one(self.0.id).await.map_err(|e| AppError::internal("owed", format!("{e:?}")))?;
+        let owed = loaders(ctx).owed().load_one(self.0.id).await.map_err(|e| AppError::internal("owed", format!("{e:?}")))?;
         Ok(Owed(owed.unwrap_or_default()))
     }
     /// The house's bills, newest last; `openOnly` for what is still to pay.
@@ -393,7 +393,7 @@ impl House {
         let args = page_args(after, before, first, last)?;
         members::require_people_of(cx(ctx), &self.0).await?;
         let rows = loaders(ctx)
-            .members
+            .members()
             .load_one(self.0.id)
             .await
             .map_err(|e| AppError::internal("members", format!("{e:?}")))?
@@ -422,14 +422,14 @@ impl PublicArea {
     /// The building it belongs to; null for community-wide areas such as the garden.
     async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {
         match self.0.building_id {
-            Some(id) => Ok(Some(Building(load_one(&loaders(ctx).building, id).await?))),
+            Some(id) => Ok(Some(Building(load_one(loaders(ctx).building(), id).await?))),
             None => Ok(None),
         }
     }
     /// The community of the area.
     async fn community(&self, ctx: &Context<'_>) -> Result<Community> {
         Ok(Community(
-            load_one(&loaders(ctx).community, self.0.community_id).await?,
+            load_one(loaders(ctx).community(), self.0.community_id).await?,
         ))
     }
 }

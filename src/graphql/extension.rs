@@ -1,6 +1,7 @@
 //! One extension per request that (1) caps aliases, (2) gives every error an `extensions.code`
-//! and a message in the caller's language, and (3) tells the HTTP layer whether the request
-//! failed before execution (a "request error": 400 under application/graphql-response+json).
+//! and a message in the caller's language, (3) tells the HTTP layer whether the request
+//! failed before execution (a "request error": 400 under application/graphql-response+json),
+//! and (4) reuses parsed documents: apps send the same few documents over and over.
 use crate::error::{AppError, ErrorSource, Locale};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
@@ -10,19 +11,35 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Response, ServerError, ServerResult, Variables};
 use futures_util::stream::{BoxStream, StreamExt};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Internal response header marking a request error; the HTTP layer removes it.
 pub const REQUEST_ERROR_HEADER: &str = "x-guanjia-request-error";
 
+/// Parsed documents kept per server, least recently used dropped first. Parsing is a pest
+/// grammar walk that cost more than the rest of validation on the owner's home screen; a
+/// document's parse does not depend on its variables, so the text alone is the key.
+const PARSED_DOCUMENTS_KEPT: usize = 512;
+
+type DocumentCache = Mutex<lru::LruCache<String, ExecutableDocument>>;
+
 pub struct RequestPolicy {
-    pub max_aliases: usize,
+    max_aliases: usize,
+    parsed: Arc<DocumentCache>,
+}
+
+impl RequestPolicy {
+    pub fn new(max_aliases: usize) -> Self {
+        let kept = std::num::NonZeroUsize::new(PARSED_DOCUMENTS_KEPT).expect("non-zero");
+        Self { max_aliases, parsed: Arc::new(Mutex::new(lru::LruCache::new(kept))) }
+    }
 }
 
 impl ExtensionFactory for RequestPolicy {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(PolicyExtension {
             max_aliases: self.max_aliases,
+            parsed: self.parsed.clone(),
             executed: AtomicBool::new(false),
         })
     }
@@ -30,6 +47,7 @@ impl ExtensionFactory for RequestPolicy {
 
 struct PolicyExtension {
     max_aliases: usize,
+    parsed: Arc<DocumentCache>,
     executed: AtomicBool,
 }
 
@@ -70,6 +88,9 @@ impl Extension for PolicyExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        if let Some(doc) = self.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(query) {
+            return Ok(doc.clone());
+        }
         let doc = next.run(ctx, query, variables).await?;
         let aliases = count_aliases(&doc);
         if aliases > self.max_aliases {
@@ -83,6 +104,8 @@ impl Extension for PolicyExtension {
             );
             return Err(async_graphql::Error::from(err).into_server_error(Default::default()));
         }
+        // Only documents that passed the checks above are kept.
+        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).put(query.to_owned(), doc.clone());
         Ok(doc)
     }
 

@@ -119,7 +119,7 @@ impl Bill {
     }
     /// The house billed.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(&loaders(ctx).house, self.0.house_id).await?))
+        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
     }
     /// When it was cancelled; null unless cancelled.
     async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
@@ -134,7 +134,7 @@ impl Bill {
 impl Bill {
     /// The bill's lines in settlement order, batched with every other bill of the response.
     async fn sorted_lines(&self, ctx: &Context<'_>) -> Result<Vec<bill_line::Model>> {
-        let mut lines = children_of(&loaders(ctx).bill_lines, self.0.id).await?;
+        let mut lines = children_of(loaders(ctx).bill_lines(), self.0.id).await?;
         lines.sort_by_key(|l| l.position);
         Ok(lines)
     }
@@ -259,7 +259,7 @@ impl Payment {
     }
     /// How the money was spread over bills.
     async fn allocations(&self, ctx: &Context<'_>) -> Result<Vec<Allocation>> {
-        let mut rows = children_of(&loaders(ctx).payment_allocations, self.0.id).await?;
+        let mut rows = children_of(loaders(ctx).payment_allocations(), self.0.id).await?;
         rows.sort_by_key(|a| a.id);
         Ok(rows.into_iter().map(Allocation).collect())
     }
@@ -378,7 +378,7 @@ pub struct ArrearsEntry(pub reports::Arrears, pub Option<arrears_call::Model>);
 impl ArrearsEntry {
     /// The house.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(&loaders(ctx).house, self.0.house_id).await?))
+        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
     }
     /// All overdue money, in fen.
     async fn overdue_fen(&self) -> Fen {
@@ -443,7 +443,7 @@ impl CollectionLine {
     /// The building; null for the whole community.
     async fn building(&self, ctx: &Context<'_>) -> Result<Option<Building>> {
         match self.0.building_id {
-            Some(id) => Ok(Some(Building(load_one(&loaders(ctx).building, id).await?))),
+            Some(id) => Ok(Some(Building(load_one(loaders(ctx).building(), id).await?))),
             None => Ok(None),
         }
     }

@@ -18,7 +18,7 @@ fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
 
 async fn name(ctx: &Context<'_>, user_id: Option<i64>) -> Result<Option<String>> {
     Ok(match user_id {
-        Some(u) => Some(load_one(&loaders(ctx).user, u).await?.display_name),
+        Some(u) => Some(load_one(loaders(ctx).user(), u).await?.display_name),
         None => None,
     })
 }
@@ -35,7 +35,7 @@ impl CustodyKey {
     }
     /// The house it opens.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(&loaders(ctx).house, self.0.house_id).await?))
+        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
     }
     /// What it opens.
     async fn label(&self) -> &str {
@@ -55,11 +55,11 @@ impl CustodyKey {
     }
     /// Who at the desk took it in.
     async fn received_by(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.received_by_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.received_by_user_id).await?.display_name)
     }
     /// Every loan, newest first: who took it, why, when due and when back.
     async fn loans(&self, ctx: &Context<'_>) -> Result<Vec<KeyLoan>> {
-        let mut rows = children_of(&loaders(ctx).key_loans, self.0.id).await?;
+        let mut rows = children_of(loaders(ctx).key_loans(), self.0.id).await?;
         rows.sort_by_key(|l| std::cmp::Reverse(l.id));
         Ok(rows.into_iter().map(KeyLoan).collect())
     }
@@ -74,7 +74,7 @@ impl KeyLoan {
     /// The key.
     async fn key(&self, ctx: &Context<'_>) -> Result<CustodyKey> {
         // Loans are only reached through a key or the desk's list, both already authorized.
-        Ok(CustodyKey(load_one(&loaders(ctx).custody_key, self.0.key_id).await?))
+        Ok(CustodyKey(load_one(loaders(ctx).custody_key(), self.0.key_id).await?))
     }
     /// Why.
     async fn purpose(&self) -> KeyLoanPurpose {
@@ -90,7 +90,7 @@ impl KeyLoan {
     }
     /// Who has it.
     async fn borrower(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.borrower_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.borrower_user_id).await?.display_name)
     }
     /// When it left (UTC).
     async fn lent_at(&self) -> DateTime<Utc> {
@@ -123,7 +123,7 @@ impl KeyOpening {
     /// The sealed key.
     async fn key(&self, ctx: &Context<'_>) -> Result<CustodyKey> {
         // Openings are only reached through `node` or the manager's list, both already authorized.
-        Ok(CustodyKey(load_one(&loaders(ctx).custody_key, self.0.key_id).await?))
+        Ok(CustodyKey(load_one(loaders(ctx).custody_key(), self.0.key_id).await?))
     }
     /// The emergency.
     async fn reason(&self) -> &str {
@@ -157,7 +157,7 @@ impl KeyOpening {
     async fn witnesses(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
         let mut out = vec![];
         for u in [self.0.witness1_user_id, self.0.witness2_user_id].into_iter().flatten() {
-            out.push(load_one(&loaders(ctx).user, u).await?.display_name);
+            out.push(load_one(loaders(ctx).user(), u).await?.display_name);
         }
         Ok(out)
     }

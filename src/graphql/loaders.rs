@@ -55,14 +55,10 @@ where
     E: EntityTrait + Send + Sync + 'static,
     E::Model: Clone + Send + Sync + 'static,
 {
-    DataLoader::new(
-        ById {
-            db: db.clone(),
-            _entity: PhantomData,
-        },
-        tokio::spawn,
-    )
-    .delay(BATCH_DELAY)
+    batched(ById {
+        db: db.clone(),
+        _entity: PhantomData,
+    })
 }
 
 /// Child rows of many parents at once, grouped by the parent column (a renovation's workers,
@@ -101,7 +97,7 @@ where
     E::Model: Clone + Send + Sync + 'static,
     E::Column: Send + Sync,
 {
-    DataLoader::new(ByParent { db: db.clone(), col }, tokio::spawn).delay(BATCH_DELAY)
+    batched(ByParent { db: db.clone(), col })
 }
 
 /// The children of one parent (empty when it has none).
@@ -202,70 +198,66 @@ impl Loader<i64> for RepairPhotos {
     }
 }
 
-/// The loaders of one request.
-pub struct Loaders {
-    pub bill_lines: ChildrenLoader<entity::bill_line::Entity>,
-    pub payment_allocations: ChildrenLoader<entity::payment_allocation::Entity>,
-    pub renovation_workers: ChildrenLoader<entity::renovation_worker::Entity>,
-    pub renovation_inspections: ChildrenLoader<entity::renovation_inspection::Entity>,
-    pub renovation_files: ChildrenLoader<entity::renovation_file::Entity>,
-    pub renovation_extensions: ChildrenLoader<entity::renovation_extension::Entity>,
-    pub house_cards: ChildrenLoader<entity::card::Entity>,
-    pub key_loans: ChildrenLoader<entity::key_loan::Entity>,
-    pub timeline: DataLoader<RepairTimeline>,
-    pub complaint_timeline: DataLoader<ComplaintTimeline>,
-    pub notice_buildings: ChildrenLoader<entity::notice_building::Entity>,
-    pub public_area: ByIdLoader<entity::public_area::Entity>,
-    pub repair_settings: DataLoader<RepairSettings>,
-    pub photos: DataLoader<RepairPhotos>,
-    pub members: DataLoader<MembersByHouse>,
-    pub owed: DataLoader<OwedByHouse>,
-    pub community: ByIdLoader<entity::community::Entity>,
-    pub building: ByIdLoader<entity::building::Entity>,
-    pub unit: ByIdLoader<entity::unit::Entity>,
-    pub house: ByIdLoader<entity::house::Entity>,
-    pub user: ByIdLoader<entity::user::Entity>,
-    /// Keys behind lists already authorized (loans, openings).
-    pub custody_key: ByIdLoader<entity::custody_key::Entity>,
-    pub patrol_checkpoint: ByIdLoader<entity::patrol_checkpoint::Entity>,
-    pub patrol_route: ByIdLoader<entity::patrol_route::Entity>,
-    pub patrol_route_points: ChildrenLoader<entity::patrol_route_point::Entity>,
-    pub patrol_records: ChildrenLoader<entity::patrol_record::Entity>,
-    pub patrol_photos: ChildrenLoader<entity::patrol_photo::Entity>,
+/// Declares the request's loaders: each is built the first time a resolver asks for it, since
+/// a screen uses a few of them and building all of them cost every request ~100 allocations.
+macro_rules! loaders {
+    ($( $(#[$doc:meta])* $name:ident : $ty:ty = |$db:ident| $make:expr; )*) => {
+        /// The loaders of one request.
+        pub struct Loaders {
+            db: DatabaseConnection,
+            $( $name: std::sync::OnceLock<$ty>, )*
+        }
+
+        impl Loaders {
+            pub fn new(db: &DatabaseConnection) -> Self {
+                Self { db: db.clone(), $( $name: std::sync::OnceLock::new(), )* }
+            }
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> &$ty {
+                    self.$name.get_or_init(|| {
+                        let $db = &self.db;
+                        $make
+                    })
+                }
+            )*
+        }
+    };
 }
 
-impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
-        Self {
-            owed: DataLoader::new(OwedByHouse { db: db.clone() }, tokio::spawn).delay(BATCH_DELAY),
-            bill_lines: children(db, entity::bill_line::Column::BillId),
-            payment_allocations: children(db, entity::payment_allocation::Column::PaymentId),
-            renovation_workers: children(db, entity::renovation_worker::Column::RenovationId),
-            renovation_inspections: children(db, entity::renovation_inspection::Column::RenovationId),
-            renovation_files: children(db, entity::renovation_file::Column::RenovationId),
-            renovation_extensions: children(db, entity::renovation_extension::Column::RenovationId),
-            house_cards: children(db, entity::card::Column::HouseId),
-            key_loans: children(db, entity::key_loan::Column::KeyId),
-            timeline: DataLoader::new(RepairTimeline { db: db.clone() }, tokio::spawn).delay(BATCH_DELAY),
-            complaint_timeline: DataLoader::new(ComplaintTimeline { db: db.clone() }, tokio::spawn).delay(BATCH_DELAY),
-            notice_buildings: children(db, entity::notice_building::Column::NoticeId),
-            public_area: loader(db),
-            repair_settings: DataLoader::new(RepairSettings { db: db.clone() }, tokio::spawn).delay(BATCH_DELAY),
-            photos: DataLoader::new(RepairPhotos { db: db.clone() }, tokio::spawn).delay(BATCH_DELAY),
-            members: DataLoader::new(MembersByHouse { db: db.clone() }, tokio::spawn).delay(BATCH_DELAY),
-            community: loader(db),
-            building: loader(db),
-            unit: loader(db),
-            house: loader(db),
-            user: loader(db),
-            custody_key: loader(db),
-            patrol_checkpoint: loader(db),
-            patrol_route: loader(db),
-            patrol_route_points: children(db, entity::patrol_route_point::Column::RouteId),
-            patrol_records: children(db, entity::patrol_record::Column::TaskId),
-            patrol_photos: children(db, entity::patrol_photo::Column::RecordId),
-        }
-    }
+fn batched<T: Loader<i64>>(loader: T) -> DataLoader<T> {
+    DataLoader::new(loader, tokio::spawn).delay(BATCH_DELAY)
+}
+
+loaders! {
+    bill_lines: ChildrenLoader<entity::bill_line::Entity> = |db| children(db, entity::bill_line::Column::BillId);
+    payment_allocations: ChildrenLoader<entity::payment_allocation::Entity> = |db| children(db, entity::payment_allocation::Column::PaymentId);
+    renovation_workers: ChildrenLoader<entity::renovation_worker::Entity> = |db| children(db, entity::renovation_worker::Column::RenovationId);
+    renovation_inspections: ChildrenLoader<entity::renovation_inspection::Entity> = |db| children(db, entity::renovation_inspection::Column::RenovationId);
+    renovation_files: ChildrenLoader<entity::renovation_file::Entity> = |db| children(db, entity::renovation_file::Column::RenovationId);
+    renovation_extensions: ChildrenLoader<entity::renovation_extension::Entity> = |db| children(db, entity::renovation_extension::Column::RenovationId);
+    house_cards: ChildrenLoader<entity::card::Entity> = |db| children(db, entity::card::Column::HouseId);
+    key_loans: ChildrenLoader<entity::key_loan::Entity> = |db| children(db, entity::key_loan::Column::KeyId);
+    timeline: DataLoader<RepairTimeline> = |db| batched(RepairTimeline { db: db.clone() });
+    complaint_timeline: DataLoader<ComplaintTimeline> = |db| batched(ComplaintTimeline { db: db.clone() });
+    notice_buildings: ChildrenLoader<entity::notice_building::Entity> = |db| children(db, entity::notice_building::Column::NoticeId);
+    public_area: ByIdLoader<entity::public_area::Entity> = |db| loader(db);
+    repair_settings: DataLoader<RepairSettings> = |db| batched(RepairSettings { db: db.clone() });
+    photos: DataLoader<RepairPhotos> = |db| batched(RepairPhotos { db: db.clone() });
+    members: DataLoader<MembersByHouse> = |db| batched(MembersByHouse { db: db.clone() });
+    owed: DataLoader<OwedByHouse> = |db| batched(OwedByHouse { db: db.clone() });
+    community: ByIdLoader<entity::community::Entity> = |db| loader(db);
+    building: ByIdLoader<entity::building::Entity> = |db| loader(db);
+    unit: ByIdLoader<entity::unit::Entity> = |db| loader(db);
+    house: ByIdLoader<entity::house::Entity> = |db| loader(db);
+    user: ByIdLoader<entity::user::Entity> = |db| loader(db);
+    /// Keys behind lists already authorized (loans, openings).
+    custody_key: ByIdLoader<entity::custody_key::Entity> = |db| loader(db);
+    patrol_checkpoint: ByIdLoader<entity::patrol_checkpoint::Entity> = |db| loader(db);
+    patrol_route: ByIdLoader<entity::patrol_route::Entity> = |db| loader(db);
+    patrol_route_points: ChildrenLoader<entity::patrol_route_point::Entity> = |db| children(db, entity::patrol_route_point::Column::RouteId);
+    patrol_records: ChildrenLoader<entity::patrol_record::Entity> = |db| children(db, entity::patrol_record::Column::TaskId);
+    patrol_photos: ChildrenLoader<entity::patrol_photo::Entity> = |db| children(db, entity::patrol_photo::Column::RecordId);
 }
 
 /// Loads one related row that must exist (a foreign key points at it).

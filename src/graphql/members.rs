@@ -57,7 +57,7 @@ impl MeQuery {
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
         let cx = cx(ctx);
         let u = cx.actor.user()?;
-        let row = load_one(&loaders(ctx).user, u.user_id).await?;
+        let row = load_one(loaders(ctx).user(), u.user_id).await?;
         Ok(User(row))
     }
 }
@@ -139,7 +139,7 @@ impl HouseMember {
     }
     /// The person's name.
     async fn display_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.user_id)
+        Ok(load_one(loaders(ctx).user(), self.0.user_id)
             .await?
             .display_name)
     }
@@ -147,7 +147,7 @@ impl HouseMember {
     /// themselves; masked (138****0003) for other housemates.
     async fn phone(&self, ctx: &Context<'_>) -> Result<String> {
         let cx = cx(ctx);
-        let person = load_one(&loaders(ctx).user, self.0.user_id).await?;
+        let person = load_one(loaders(ctx).user(), self.0.user_id).await?;
         let is_self = cx
             .actor
             .user()
@@ -155,7 +155,7 @@ impl HouseMember {
             .is_some_and(|u| u.user_id == self.0.user_id);
         let reach = cx.reach().await?;
         let full = is_self || reach.owns(self.0.house_id) || {
-            let h = load_one(&loaders(ctx).house, self.0.house_id).await?;
+            let h = load_one(loaders(ctx).house(), self.0.house_id).await?;
             reach.staff_sees_people_of(&h)
         };
         Ok(if full {
@@ -190,7 +190,12 @@ impl HouseMember {
     }
     /// The house.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(&loaders(ctx).house, self.0.house_id).await?))
+        // The caller's own houses came with the access check; other houses are batched.
+        let own = cx(ctx).reach_if_loaded().and_then(|r| r.binding(self.0.house_id)).filter(|o| o.member_id == self.0.id);
+        if let Some(o) = own {
+            return Ok(House(o.house.clone()));
+        }
+        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
     }
 }
 

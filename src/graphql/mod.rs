@@ -75,9 +75,7 @@ pub fn build_schema(limits: &Limits, introspection: bool) -> GuanjiaSchema {
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .limit_directives(10)
-    .extension(extension::RequestPolicy {
-        max_aliases: limits.max_aliases,
-    });
+    .extension(extension::RequestPolicy::new(limits.max_aliases));
     if !introspection {
         b = b.disable_introspection();
     }

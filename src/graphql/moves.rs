@@ -27,11 +27,11 @@ impl Handover {
     }
     /// The house.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(&loaders(ctx).house, self.0.house_id).await?))
+        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
     }
     /// The new owner's name.
     async fn owner_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.owner_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.owner_user_id).await?.display_name)
     }
     /// The identity document checked.
     async fn id_kind(&self) -> IdDocumentKind {
@@ -43,7 +43,7 @@ impl Handover {
     }
     /// Who checked the document and handed the house over.
     async fn checked_by(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.checked_by_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.checked_by_user_id).await?.display_name)
     }
     /// The keys handed to the owner.
     async fn keys_handed(&self) -> Vec<KeysHanded> {
@@ -130,7 +130,7 @@ impl MoveBooking {
     }
     /// The house.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(&loaders(ctx).house, self.0.house_id).await?))
+        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
     }
     /// In or out.
     async fn direction(&self) -> MoveDirection {
@@ -158,7 +158,7 @@ impl MoveBooking {
     }
     /// Who booked it.
     async fn requested_by(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.requested_by_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.requested_by_user_id).await?.display_name)
     }
     /// How the person who booked lives there.
     async fn requester_relation(&self) -> HouseRelation {

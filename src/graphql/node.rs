@@ -91,7 +91,7 @@ impl NodeQuery {
                     return Err(AppError::NotFound.into());
                 }
                 Node::User(User(
-                    load_one(&super::loaders(ctx).user, gid.id)
+                    load_one(&super::loaders(ctx).user(), gid.id)
                         .await
                         .map_err(|_| AppError::NotFound)?,
                 ))

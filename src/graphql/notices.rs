@@ -55,9 +55,9 @@ impl Notice {
     /// The buildings it is addressed to (empty for the whole community).
     async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<Building>> {
         let l = loaders(ctx);
-        let ids: Vec<i64> = children_of(&l.notice_buildings, self.0.id).await?.iter().map(|r| r.building_id).collect();
+        let ids: Vec<i64> = children_of(l.notice_buildings(), self.0.id).await?.iter().map(|r| r.building_id).collect();
         // One batch for all of them, not one round per building.
-        let mut found = l.building.load_many(ids.iter().copied()).await.map_err(|e| AppError::internal("buildings", format!("{e:?}")))?;
+        let mut found = l.building().load_many(ids.iter().copied()).await.map_err(|e| AppError::internal("buildings", format!("{e:?}")))?;
         Ok(ids.iter().filter_map(|b| found.remove(b)).map(Building).collect())
     }
     /// When it was published (UTC).

@@ -39,7 +39,7 @@ impl PatrolCheckpoint {
     }
     /// The public area it is in; a finding's repair order is raised for this area.
     async fn public_area(&self, ctx: &Context<'_>) -> Result<PublicArea> {
-        Ok(PublicArea(load_one(&loaders(ctx).public_area, self.0.public_area_id).await?))
+        Ok(PublicArea(load_one(loaders(ctx).public_area(), self.0.public_area_id).await?))
     }
 }
 
@@ -95,14 +95,14 @@ impl PatrolRoute {
 
 async fn checkpoints_of_route(ctx: &Context<'_>, route_id: i64) -> Result<Vec<PatrolCheckpoint>> {
     let l = loaders(ctx);
-    let mut points = children_of(&l.patrol_route_points, route_id).await?;
+    let mut points = children_of(l.patrol_route_points(), route_id).await?;
     points.sort_by_key(|p| p.position);
     checkpoints(ctx, points.iter().map(|p| p.checkpoint_id).collect()).await
 }
 
 /// Checkpoints by id in the order given, in one loader call (one batch, not one per point).
 async fn checkpoints(ctx: &Context<'_>, ids: Vec<i64>) -> Result<Vec<PatrolCheckpoint>> {
-    let found = loaders(ctx).patrol_checkpoint.load_many(ids.iter().copied()).await.map_err(|e| AppError::internal("checkpoints", format!("{e:?}")))?;
+    let found = loaders(ctx).patrol_checkpoint().load_many(ids.iter().copied()).await.map_err(|e| AppError::internal("checkpoints", format!("{e:?}")))?;
     ids.iter()
         .map(|id| found.get(id).cloned().map(PatrolCheckpoint).ok_or_else(|| AppError::internal("loader", format!("dangling checkpoint {id}")).into()))
         .collect()
@@ -115,10 +115,10 @@ async fn view(ctx: &Context<'_>, t: &PatrolTask) -> Result<patrols::RoundView> {
         return Ok(v.clone());
     }
     let l = loaders(ctx);
-    let mut points = children_of(&l.patrol_route_points, t.0.route_id).await?;
+    let mut points = children_of(l.patrol_route_points(), t.0.route_id).await?;
     points.sort_by_key(|p| p.position);
     let ids: Vec<i64> = points.iter().map(|p| p.checkpoint_id).collect();
-    let records = children_of(&l.patrol_records, t.0.id).await?;
+    let records = children_of(l.patrol_records(), t.0.id).await?;
     Ok(patrols::judge(t.0.clone(), &ids, &records, crate::service::now()))
 }
 
@@ -139,7 +139,7 @@ impl PatrolTaskPoint {
     }
     /// The checkpoint.
     async fn checkpoint(&self, ctx: &Context<'_>) -> Result<PatrolCheckpoint> {
-        Ok(PatrolCheckpoint(load_one(&loaders(ctx).patrol_checkpoint, self.checkpoint_id).await?))
+        Ok(PatrolCheckpoint(load_one(loaders(ctx).patrol_checkpoint(), self.checkpoint_id).await?))
     }
     /// The first check-in, by the handheld's clock; null until one is synced.
     async fn checked_in_at(&self) -> Option<DateTime<Utc>> {
@@ -167,7 +167,7 @@ impl PatrolRecord {
     }
     /// The checkpoint.
     async fn checkpoint(&self, ctx: &Context<'_>) -> Result<PatrolCheckpoint> {
-        Ok(PatrolCheckpoint(load_one(&loaders(ctx).patrol_checkpoint, self.0.checkpoint_id).await?))
+        Ok(PatrolCheckpoint(load_one(loaders(ctx).patrol_checkpoint(), self.0.checkpoint_id).await?))
     }
     /// What was found (findings).
     async fn description(&self) -> Option<&str> {
@@ -191,7 +191,7 @@ impl PatrolRecord {
     }
     /// Photos of the finding (served at `/files/patrol-photos/{id}`).
     async fn photos(&self, ctx: &Context<'_>) -> Result<Vec<PatrolPhoto>> {
-        let mut p = children_of(&loaders(ctx).patrol_photos, self.0.id).await?;
+        let mut p = children_of(loaders(ctx).patrol_photos(), self.0.id).await?;
         p.sort_by_key(|p| p.id);
         Ok(p.into_iter().map(PatrolPhoto).collect())
     }
@@ -238,7 +238,7 @@ impl PatrolTask {
     }
     /// The route to walk.
     async fn route(&self, ctx: &Context<'_>) -> Result<PatrolRoute> {
-        Ok(PatrolRoute(load_one(&loaders(ctx).patrol_route, self.0.route_id).await?))
+        Ok(PatrolRoute(load_one(loaders(ctx).patrol_route(), self.0.route_id).await?))
     }
     /// The community-local day.
     async fn date(&self) -> NaiveDate {
@@ -258,7 +258,7 @@ impl PatrolTask {
     }
     /// Who walks it.
     async fn assignee_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.assignee_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.assignee_user_id).await?.display_name)
     }
     /// Where it stands now.
     async fn status(&self, ctx: &Context<'_>) -> Result<RoundStatus> {
@@ -283,7 +283,7 @@ impl PatrolTask {
     }
     /// The findings recorded on this round, by device time.
     async fn findings(&self, ctx: &Context<'_>) -> Result<Vec<PatrolRecord>> {
-        let mut r = children_of(&loaders(ctx).patrol_records, self.0.id).await?;
+        let mut r = children_of(loaders(ctx).patrol_records(), self.0.id).await?;
         r.retain(|r| r.kind == PatrolRecordKind::Finding);
         r.sort_by_key(|r| (r.device_time, r.id));
         Ok(r.into_iter().map(PatrolRecord).collect())

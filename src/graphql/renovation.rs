@@ -87,7 +87,7 @@ impl Renovation {
     }
     /// The house.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(&loaders(ctx).house, self.0.house_id).await?))
+        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
     }
     /// The renovation deposit bill (after approval).
     async fn deposit_bill(&self, ctx: &Context<'_>) -> Result<Option<Bill>> {
@@ -105,15 +105,15 @@ impl Renovation {
     }
     /// Drawings and inspection photos.
     async fn files(&self, ctx: &Context<'_>) -> Result<Vec<RenovationFile>> {
-        Ok(children_of(&loaders(ctx).renovation_files, self.0.id).await?.into_iter().map(RenovationFile).collect())
+        Ok(children_of(loaders(ctx).renovation_files(), self.0.id).await?.into_iter().map(RenovationFile).collect())
     }
     /// Inspections (装修巡查) and the violations they found, oldest first.
     async fn inspections(&self, ctx: &Context<'_>) -> Result<Vec<Inspection>> {
-        Ok(children_of(&loaders(ctx).renovation_inspections, self.0.id).await?.into_iter().map(Inspection).collect())
+        Ok(children_of(loaders(ctx).renovation_inspections(), self.0.id).await?.into_iter().map(Inspection).collect())
     }
     /// Extension requests.
     async fn extensions(&self, ctx: &Context<'_>) -> Result<Vec<Extension>> {
-        Ok(children_of(&loaders(ctx).renovation_extensions, self.0.id).await?.into_iter().map(Extension).collect())
+        Ok(children_of(loaders(ctx).renovation_extensions(), self.0.id).await?.into_iter().map(Extension).collect())
     }
     /// The deposit refund, once accepted: deposit, fines, refunded amount.
     async fn deposit_refund(&self, ctx: &Context<'_>) -> Result<Option<DepositRefund>> {
@@ -121,7 +121,7 @@ impl Renovation {
     }
     /// The workers and their pass codes (a handful, so a plain list).
     async fn workers(&self, ctx: &Context<'_>) -> Result<Vec<Worker>> {
-        let all = children_of(&loaders(ctx).renovation_workers, self.0.id).await?;
+        let all = children_of(loaders(ctx).renovation_workers(), self.0.id).await?;
         Ok(all.into_iter().filter(|w| w.removed_at.is_none()).map(Worker).collect())
     }
 }
@@ -255,8 +255,8 @@ impl GatePass {
     /// The house (building, unit, number).
     async fn house_address(&self, ctx: &Context<'_>) -> Result<String> {
         let l = loaders(ctx);
-        let house = load_one(&l.house, self.0.house_id).await?;
-        let (b, u) = futures_util::try_join!(load_one(&l.building, house.building_id), load_one(&l.unit, house.unit_id))?;
+        let house = load_one(l.house(), self.0.house_id).await?;
+        let (b, u) = futures_util::try_join!(load_one(l.building(), house.building_id), load_one(l.unit(), house.unit_id))?;
         Ok(format!("{} {} {}", b.name, u.name, house.number))
     }
     /// Last day of the permit.
@@ -315,8 +315,8 @@ impl PassCheck {
     async fn house_address(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         let Some(h) = self.0.house_id else { return Ok(None) };
         let l = loaders(ctx);
-        let house = load_one(&l.house, h).await?;
-        let (b, u) = futures_util::try_join!(load_one(&l.building, house.building_id), load_one(&l.unit, house.unit_id))?;
+        let house = load_one(l.house(), h).await?;
+        let (b, u) = futures_util::try_join!(load_one(l.building(), house.building_id), load_one(l.unit(), house.unit_id))?;
         Ok(Some(format!("{} {} {}", b.name, u.name, house.number)))
     }
     /// Last day of the permit.

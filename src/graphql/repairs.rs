@@ -22,7 +22,7 @@ pub struct RepairOrder(pub repair_order::Model);
 impl RepairOrder {
     async fn deadlines(&self, ctx: &Context<'_>) -> Result<clock::Deadlines> {
         let s = loaders(ctx)
-            .repair_settings
+            .repair_settings()
             .load_one(self.0.community_id)
             .await
             .map_err(|e| AppError::internal("settings", format!("{e:?}")))?
@@ -63,26 +63,26 @@ impl RepairOrder {
     async fn address(&self, ctx: &Context<'_>) -> Result<String> {
         let l = loaders(ctx);
         if let Some(h) = self.0.house_id {
-            let house = load_one(&l.house, h).await?;
-            let (c, b, u) = futures_util::try_join!(load_one(&l.community, house.community_id), load_one(&l.building, house.building_id), load_one(&l.unit, house.unit_id))?;
+            let house = load_one(l.house(), h).await?;
+            let (c, b, u) = futures_util::try_join!(load_one(l.community(), house.community_id), load_one(l.building(), house.building_id), load_one(l.unit(), house.unit_id))?;
             return Ok(format!("{} {} {} {}", c.name, b.name, u.name, house.number));
         }
         let area = repairs::public_area_name(cx(ctx), self.0.public_area_id).await?;
-        let c = load_one(&l.community, self.0.community_id).await?;
+        let c = load_one(l.community(), self.0.community_id).await?;
         Ok(format!("{} {}", c.name, area))
     }
     /// The phone of whoever booked it, for the technician's call before a visit.
     async fn contact_phone(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.requested_by).await?.phone)
+        Ok(load_one(loaders(ctx).user(), self.0.requested_by).await?.phone)
     }
     /// The name of whoever booked it.
     async fn contact_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.requested_by).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.requested_by).await?.display_name)
     }
     /// The technician's name, once dispatched.
     async fn technician_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         match self.0.assignee_user_id {
-            Some(u) => Ok(Some(load_one(&loaders(ctx).user, u).await?.display_name)),
+            Some(u) => Ok(Some(load_one(loaders(ctx).user(), u).await?.display_name)),
             None => Ok(None),
         }
     }
@@ -163,17 +163,17 @@ impl RepairOrder {
     }
     /// Every step so far, oldest first: who, what, from, to, why, when.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
-        let rows = loaders(ctx).timeline.load_one(self.0.id).await.map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
+        let rows = loaders(ctx).timeline().load_one(self.0.id).await.map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
         Ok(rows.unwrap_or_default().into_iter().map(TimelineEntry).collect())
     }
     /// The latest step, for lists that show only where each order stands (same batch as `timeline`).
     async fn last_event(&self, ctx: &Context<'_>) -> Result<Option<TimelineEntry>> {
-        let rows = loaders(ctx).timeline.load_one(self.0.id).await.map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
+        let rows = loaders(ctx).timeline().load_one(self.0.id).await.map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
         Ok(rows.and_then(|mut r| r.pop()).map(TimelineEntry))
     }
     /// Photos (served at `/files/repair-photos/{id}` to those who may see the order).
     async fn photos(&self, ctx: &Context<'_>) -> Result<Vec<RepairPhoto>> {
-        let rows = loaders(ctx).photos.load_one(self.0.id).await.map_err(|e| AppError::internal("photos", format!("{e:?}")))?;
+        let rows = loaders(ctx).photos().load_one(self.0.id).await.map_err(|e| AppError::internal("photos", format!("{e:?}")))?;
         Ok(rows.unwrap_or_default().into_iter().map(RepairPhoto).collect())
     }
 }

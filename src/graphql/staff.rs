@@ -26,19 +26,19 @@ impl StaffMember {
     }
     /// The person's name.
     async fn display_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.user_id)
+        Ok(load_one(loaders(ctx).user(), self.0.user_id)
             .await?
             .display_name)
     }
     /// The person's work mobile number.
     async fn phone(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(&loaders(ctx).user, self.0.user_id).await?.phone)
+        Ok(load_one(loaders(ctx).user(), self.0.user_id).await?.phone)
     }
     /// The community; null for ADMIN.
     async fn community(&self, ctx: &Context<'_>) -> Result<Option<Community>> {
         match self.0.community_id {
             Some(id) => Ok(Some(Community(
-                load_one(&loaders(ctx).community, id).await?,
+                load_one(loaders(ctx).community(), id).await?,
             ))),
             None => Ok(None),
         }
@@ -47,7 +47,7 @@ impl StaffMember {
     async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<Building>> {
         let ids = staff::buildings_of(cx(ctx), &self.0).await?;
         let map = loaders(ctx)
-            .building
+            .building()
             .load_many(ids.iter().copied())
             .await
             .map_err(|_| crate::error::AppError::Internal)?;
@@ -91,7 +91,7 @@ impl ApiKey {
     /// The one community the key works in.
     async fn community(&self, ctx: &Context<'_>) -> Result<Community> {
         Ok(Community(
-            load_one(&loaders(ctx).community, self.0.community_id).await?,
+            load_one(loaders(ctx).community(), self.0.community_id).await?,
         ))
     }
     /// When it was created.

@@ -23,6 +23,10 @@ pub struct OwnHouse {
     pub community_id: i64,
     pub relation: HouseRelation,
     pub tenant_may_see_bills: bool,
+    /// The rows themselves: the owner's home screen lists exactly these, so it need not read
+    /// them a second time.
+    pub binding: house_member::Model,
+    pub house: house::Model,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -182,6 +186,8 @@ async fn own_houses(db: &DatabaseConnection, user_id: i64) -> AppResult<Vec<OwnH
                 community_id: h.community_id,
                 relation: b.relation,
                 tenant_may_see_bills: b.tenant_may_see_bills,
+                house: h.clone(),
+                binding: b,
             })
         })
         .collect())

@@ -55,6 +55,10 @@ impl Cx {
     pub fn db(&self) -> &DatabaseConnection {
         &self.core.db
     }
+    /// The reach if something in this request has already loaded it (never queries).
+    pub fn reach_if_loaded(&self) -> Option<&access::Reach> {
+        self.reach.get()
+    }
     pub async fn reach(&self) -> crate::error::AppResult<&access::Reach> {
         self.reach
             .get_or_try_init(|| access::Reach::load(&self.core.db, &self.actor))
