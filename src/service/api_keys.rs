@@ -1,4 +1,5 @@
 //! Integrator API keys: created and revoked by admins; the secret is shown once, stored hashed.
+use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
 use super::Cx;
@@ -25,7 +26,7 @@ pub async fn key(cx: &Cx, id: i64) -> AppResult<api_key_entity::Model> {
         return Err(AppError::NotFound);
     }
     api_key_entity::Entity::find_by_id(id)
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .ok_or(AppError::NotFound)
 }

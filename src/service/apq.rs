@@ -1,6 +1,7 @@
 //! Automatic persisted queries (Apollo's APQ protocol): a client sends only the SHA-256 of its
 //! query; an unknown hash answers PERSISTED_QUERY_NOT_FOUND and the client sends hash and query
 //! once. Hashes live in the database, so every app server knows what any one of them learned.
+use crate::service::page::OneRow;
 use crate::error::{AppError, AppResult};
 use entity::persisted_query;
 use sea_orm::sea_query::OnConflict;
@@ -28,7 +29,7 @@ pub async fn resolve(db: &DatabaseConnection, req: &mut async_graphql::Request) 
         return Ok(());
     };
     if req.query.is_empty() {
-        let row = persisted_query::Entity::find_by_id(hash).one(db).await?;
+        let row = persisted_query::Entity::find_by_id(hash).one_row(db).await?;
         req.query = row.ok_or(AppError::PersistedQueryNotFound)?.query;
         return Ok(());
     }

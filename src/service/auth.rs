@@ -1,6 +1,7 @@
 //! Sign-in: phone + password for a short-lived access token and a rotating refresh token; reuse
 //! of a rotated refresh token revokes the whole family. Also turns presented credentials into
 //! the request's `Actor`.
+use crate::service::page::OneRow;
 use super::{throttle, Core, Cx};
 use crate::auth::{api_key, password, Actor, ApiScope, IntegratorActor, StaffGrant, UserActor};
 use crate::domain::Phone;
@@ -34,7 +35,7 @@ pub async fn login(core: &Core, phone: &str, pass: String, client_addr: &str) ->
     throttle::check(&core.db, &keys, now).await?;
     let found = user::Entity::find()
         .filter(user::Column::Phone.eq(phone.as_str()))
-        .one(&core.db)
+        .one_row(&core.db)
         .await?;
     let ok = password::verify(found.as_ref().and_then(|u| u.password_hash.clone()), pass).await?;
     let Some(user) = found.filter(|_| ok) else {
@@ -103,11 +104,11 @@ pub async fn refresh(core: &Core, presented: &str) -> AppResult<Tokens> {
     let hash = api_key::sha256_hex(presented);
     let row = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash))
-        .one(&core.db)
+        .one_row(&core.db)
         .await?
         .ok_or(AppError::Unauthenticated(AuthProblem::Invalid))?;
     let session = auth_session::Entity::find_by_id(row.session_id.clone())
-        .one(&core.db)
+        .one_row(&core.db)
         .await?
         .ok_or(AppError::Unauthenticated(AuthProblem::Invalid))?;
     if session.revoked_at.is_some() {
@@ -136,7 +137,7 @@ pub async fn refresh(core: &Core, presented: &str) -> AppResult<Tokens> {
     let (refresh, refresh_expires_at) = new_refresh_token(&txn, core, &session.id, now).await?;
     txn.commit().await?;
     let user = user::Entity::find_by_id(session.user_id)
-        .one(&core.db)
+        .one_row(&core.db)
         .await?
         .ok_or(AppError::Unauthenticated(AuthProblem::Invalid))?;
     let (access_token, access_expires_at) =
@@ -177,7 +178,7 @@ pub async fn actor_from_bearer(core: &Core, token: &str) -> AppResult<Actor> {
         Err(problem) => return Ok(Actor::Anonymous(problem)),
     };
     let session = auth_session::Entity::find_by_id(session_id.clone())
-        .one(&core.db)
+        .one_row(&core.db)
         .await?;
     match session {
         Some(s) if s.revoked_at.is_none() && s.user_id == user_id => {}
@@ -187,7 +188,7 @@ pub async fn actor_from_bearer(core: &Core, token: &str) -> AppResult<Actor> {
     let staff = staff_member::Entity::find()
         .filter(staff_member::Column::UserId.eq(user_id))
         .filter(staff_member::Column::EndedAt.is_null())
-        .one(&core.db)
+        .one_row(&core.db)
         .await?;
     let staff = match staff {
         Some(m) => {
@@ -225,7 +226,7 @@ pub async fn actor_from_api_key(core: &Core, presented: &str) -> AppResult<Actor
     };
     let row = api_key_entity::Entity::find()
         .filter(api_key_entity::Column::KeyPrefix.eq(prefix))
-        .one(&core.db)
+        .one_row(&core.db)
         .await?;
     match row {
         Some(k) if api_key::digests_match(&k.key_hash, &api_key::sha256_hex(presented)) => {

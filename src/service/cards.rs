@@ -1,6 +1,7 @@
 //! Smart cards (住户智能卡, 车辆出入IC卡): issued at the counter, reported lost or damaged at any
 //! hour (dead at once), replaced with a new number and a fee, and synced by the access-control
 //! system from an append-only change log.
+use crate::service::page::OneRow;
 use super::fees::billing::{raise_charge_in, LineDraft};
 use super::page::{paginate, Page, PageArgs};
 use super::{estate, Cx};
@@ -10,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use entity::enums::{BillingCycle, CardKind, CardState, FeeKind, StaffRole};
 use entity::{card, card_change, fee_item, house, house_member};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 
 const DESK: &[StaffRole] = &[StaffRole::Reception, StaffRole::Manager];
 
@@ -51,7 +52,7 @@ pub async fn issue(cx: &Cx, house_id: i64, holder_user_id: i64, kind: CardKind, 
         .filter(house_member::Column::HouseId.eq(h.id))
         .filter(house_member::Column::UserId.eq(holder_user_id))
         .filter(house_member::Column::EndedAt.is_null())
-        .one(cx.db())
+        .one_row(cx.db())
         .await?;
     if member.is_none() {
         return Err(AppError::bad_input("holderId", "持卡人须为该房屋的住户", "The holder must live in this house"));
@@ -63,7 +64,7 @@ pub async fn issue(cx: &Cx, house_id: i64, holder_user_id: i64, kind: CardKind, 
 }
 
 pub(crate) async fn insert(conn: &impl ConnectionTrait, h: &house::Model, holder: i64, kind: CardKind, n: String) -> AppResult<card::Model> {
-    if card::Entity::find().filter(card::Column::CommunityId.eq(h.community_id)).filter(card::Column::Number.eq(n.clone())).one(conn).await?.is_some() {
+    if card::Entity::find().filter(card::Column::CommunityId.eq(h.community_id)).filter(card::Column::Number.eq(n.clone())).one_row(conn).await?.is_some() {
         return Err(taken());
     }
     let c = card::ActiveModel {
@@ -91,7 +92,7 @@ pub(crate) async fn insert(conn: &impl ConnectionTrait, h: &house::Model, holder
 /// A card the caller may see: its holder, the house's owner, the community's desk and guards.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<card::Model> {
     cx.actor.require_signed_in()?;
-    let c = card::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let c = card::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let user = cx.actor.user().ok().map(|u| u.user_id);
     let owner = cx.reach().await?.owns(c.house_id);
     let staff = cx.actor.staff().is_some_and(|s| {
@@ -183,11 +184,11 @@ pub async fn replace(cx: &Cx, id: i64, new_number: &str) -> AppResult<card::Mode
         .filter(fee_item::Column::Kind.eq(FeeKind::CardReplacement))
         .filter(fee_item::Column::Cycle.eq(BillingCycle::OneOff))
         .filter(fee_item::Column::Active.eq(true))
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .ok_or_else(|| AppError::bad_input("cardId", "本小区尚未设置补卡费收费项目", "This community has no card replacement fee item"))?;
     let txn = cx.db().begin().await?;
-    let h = house::Entity::find_by_id(old.house_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(old.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
     let res = card::Entity::update_many()
         .col_expr(card::Column::State, Expr::value(CardState::Replaced.to_value()))
         .filter(card::Column::Id.eq(old.id))
@@ -249,13 +250,11 @@ pub async fn active(cx: &Cx, community_id: i64, args: &PageArgs) -> AppResult<Pa
 pub async fn changes(cx: &Cx, community_id: i64, after: i64, limit: u64) -> AppResult<(Vec<card_change::Model>, bool)> {
     cx.actor.require_signed_in()?;
     require_card_reader(cx, community_id)?;
-    let mut rows = card_change::Entity::find()
+    let q = card_change::Entity::find()
         .filter(card_change::Column::CommunityId.eq(community_id))
         .filter(card_change::Column::Id.gt(after))
-        .order_by_asc(card_change::Column::Id)
-        .limit(limit + 1)
-        .all(cx.db())
-        .await?;
+        .order_by_asc(card_change::Column::Id);
+    let mut rows = super::page::all_limited(cx.db(), q, limit + 1).await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     Ok((rows, more))

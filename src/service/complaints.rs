@@ -1,6 +1,7 @@
 //! Complaints (客户投诉受理规程): registration from any channel, the workflow steps of
 //! `domain::complaint_flow`, who may see a complaint, the staff lists, the monthly analysis of
 //! recurring problems, and the figures the targets board reads.
+use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::page::{paginate_newest_first, Page, PageArgs};
 use super::{estate, Cx};
@@ -116,12 +117,12 @@ async fn locate(cx: &Cx, place: Place) -> AppResult<Located> {
 /// A complainant staff typed in, linked to their account when they live in the community, so
 /// they can follow it in the app.
 async fn resident_by_phone(conn: &impl ConnectionTrait, phone: &str, community_id: i64) -> AppResult<Option<i64>> {
-    let Some(u) = user::Entity::find().filter(user::Column::Phone.eq(phone)).one(conn).await? else { return Ok(None) };
+    let Some(u) = user::Entity::find().filter(user::Column::Phone.eq(phone)).one_row(conn).await? else { return Ok(None) };
     let bound = house_member::Entity::find()
         .filter(house_member::Column::UserId.eq(u.id))
         .filter(house_member::Column::CommunityId.eq(community_id))
         .filter(house_member::Column::EndedAt.is_null())
-        .one(conn)
+        .one_row(conn)
         .await?;
     Ok(bound.map(|_| u.id))
 }
@@ -140,7 +141,7 @@ pub async fn register(cx: &Cx, r: Registration) -> AppResult<complaint::Model> {
         if r.severity.is_some() {
             return Err(AppError::bad_input("severity", "投诉级别由客服中心判定", "The service centre decides the severity"));
         }
-        let u = user::Entity::find_by_id(me).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+        let u = user::Entity::find_by_id(me).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
         (ComplaintChannel::App, Some(me), u.display_name, u.phone)
     } else if at.serves && staff_channel {
         let name = text("complainantName", r.complainant_name.as_deref().unwrap_or(""), 64)?;
@@ -218,7 +219,7 @@ pub async fn may_see(cx: &Cx, c: &complaint::Model) -> AppResult<bool> {
 /// A complaint the caller may see; NOT_FOUND otherwise.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<complaint::Model> {
     cx.actor.require_signed_in()?;
-    let c = complaint::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let c = complaint::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     if !may_see(cx, &c).await? {
         return Err(AppError::NotFound);
     }
@@ -297,13 +298,13 @@ async fn step(
     }
     let res = q.filter(complaint::Column::Id.eq(c.id)).filter(complaint::Column::Version.eq(c.version)).exec(&txn).await?;
     if res.rows_affected == 0 {
-        let now = complaint::Entity::find_by_id(c.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+        let now = complaint::Entity::find_by_id(c.id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
         if now.state != c.state {
             return Err(AppError::InvalidStateTransition { current: now.state.to_value(), action: format!("{action:?}") });
         }
         return Err(AppError::conflict("complaintId", "投诉刚被他人更新，请刷新后重试", "The complaint changed meanwhile; reload and retry"));
     }
-    let fresh = complaint::Entity::find_by_id(c.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let fresh = complaint::Entity::find_by_id(c.id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
     let mut ev = events::record(&txn, &cx.actor, NewEvent {
         community_id: Some(c.community_id),
         house_id: c.house_id,
@@ -328,7 +329,7 @@ async fn handler(cx: &Cx, community_id: i64, staff_member_id: i64) -> AppResult<
     staff_member::Entity::find_by_id(staff_member_id)
         .filter(staff_member::Column::CommunityId.eq(community_id))
         .filter(staff_member::Column::EndedAt.is_null())
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .map(|m| m.user_id)
         .ok_or_else(|| AppError::bad_input("handlerId", "请选择本小区的员工", "Choose a staff member of this community"))

@@ -1,5 +1,6 @@
 //! The estate: communities → buildings → units → houses, and public areas; read-only here
 //! (created by migrations' operators or the demo loader), always scoped by `Reach`.
+use crate::service::page::OneRow;
 use super::page::{paginate, Page, PageArgs};
 use super::Cx;
 use crate::error::{AppError, AppResult};
@@ -22,7 +23,7 @@ pub async fn community(cx: &Cx, id: i64) -> AppResult<community::Model> {
         return Err(AppError::NotFound);
     }
     community::Entity::find_by_id(id)
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -43,7 +44,7 @@ pub async fn buildings(
 pub async fn building(cx: &Cx, id: i64) -> AppResult<building::Model> {
     cx.actor.require_signed_in()?;
     let b = building::Entity::find_by_id(id)
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .ok_or(AppError::NotFound)?;
     if !cx.reach().await?.sees_building(&b) {
@@ -61,7 +62,7 @@ pub async fn units(cx: &Cx, building_id: i64, args: &PageArgs) -> AppResult<Page
 pub async fn unit(cx: &Cx, id: i64) -> AppResult<unit::Model> {
     cx.actor.require_signed_in()?;
     let u = unit::Entity::find_by_id(id)
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .ok_or(AppError::NotFound)?;
     building(cx, u.building_id).await?;
@@ -103,7 +104,7 @@ pub async fn houses(cx: &Cx, f: &HouseFilter, args: &PageArgs) -> AppResult<Page
 pub async fn house(cx: &Cx, id: i64) -> AppResult<house::Model> {
     cx.actor.require_signed_in()?;
     let h = house::Entity::find_by_id(id)
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .ok_or(AppError::NotFound)?;
     if !cx.reach().await?.sees_house(&h) {
@@ -125,7 +126,7 @@ pub async fn public_areas(
 pub async fn public_area(cx: &Cx, id: i64) -> AppResult<public_area::Model> {
     cx.actor.require_signed_in()?;
     let a = public_area::Entity::find_by_id(id)
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .ok_or(AppError::NotFound)?;
     community(cx, a.community_id).await?;

@@ -1,5 +1,6 @@
 //! The append-only event log (who, what, from, to, why, when) and the in-process bus that feeds
 //! live subscriptions once the recording transaction has committed.
+use crate::service::page::OneRow;
 use crate::auth::Actor;
 use crate::error::AppResult;
 use entity::event;
@@ -138,7 +139,7 @@ async fn deliver(tx: &broadcast::Sender<Arc<Published>>, db: &sea_orm::DatabaseC
         return;
     }
     let Some(id) = v["e"].as_i64() else { return };
-    match event::Entity::find_by_id(id).one(db).await {
+    match event::Entity::find_by_id(id).one_row(db).await {
         Ok(Some(row)) => {
             let audience = v["a"].as_array().map(|a| a.iter().filter_map(|x| x.as_i64()).collect()).unwrap_or_default();
             let _ = tx.send(Arc::new(Published { event: row, building_id: v["b"].as_i64(), audience }));

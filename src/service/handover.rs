@@ -1,6 +1,7 @@
 //! Handover (客户入伙管理程序): reception checks the new owner's identity, binds them to the house,
 //! records the keys handed over (and any left in custody), issues their cards and starts the
 //! house's fees, all in one transaction so a half-done handover never exists.
+use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
 use super::{estate, Cx};
@@ -96,7 +97,7 @@ pub async fn hand_over(cx: &Cx, n: NewHandover) -> AppResult<handover::Model> {
             .filter(house_member::Column::HouseId.eq(h.id))
             .filter(house_member::Column::Relation.eq(HouseRelation::Owner))
             .filter(house_member::Column::EndedAt.is_null())
-            .one(&txn)
+            .one_row(&txn)
             .await?
             .is_some();
         if has_owner {
@@ -168,7 +169,7 @@ async fn by_client_key(conn: &impl ConnectionTrait, community_id: i64, key: &str
     Ok(handover::Entity::find()
         .filter(handover::Column::CommunityId.eq(community_id))
         .filter(handover::Column::ClientKey.eq(key))
-        .one(conn)
+        .one_row(conn)
         .await?)
 }
 
@@ -194,7 +195,7 @@ pub async fn of_community(cx: &Cx, community_id: i64, args: &PageArgs) -> AppRes
 /// One handover: the desk of its community, and the owner it was made to.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<handover::Model> {
     cx.actor.require_signed_in()?;
-    let r = handover::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let r = handover::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let own = cx.actor.user().ok().is_some_and(|u| u.user_id == r.owner_user_id);
     let desk = cx.actor.staff().is_some_and(|s| s.role == StaffRole::Admin || (s.community_id == Some(r.community_id) && DESK.contains(&s.role)));
     if own || desk {

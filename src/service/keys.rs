@@ -2,6 +2,7 @@
 //! or an inspection recorded with who, why and when due back; unreturned keys chased daily; a
 //! sealed key opened only in an emergency, with the manager's approval, two staff and a guard
 //! present, and the owner told in the app.
+use crate::service::page::OneRow;
 use super::access::staff_serves;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
@@ -99,7 +100,7 @@ fn require_desk(cx: &Cx, community_id: i64, building_id: i64) -> AppResult<()> {
 /// guards (they witness openings), admins.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<custody_key::Model> {
     cx.actor.require_signed_in()?;
-    let k = custody_key::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let k = custody_key::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let staff = cx.actor.staff().is_some_and(|s| staff_serves(s, k.community_id, k.building_id, REQUESTERS));
     if staff || cx.reach().await?.owns(k.house_id) {
         Ok(k)
@@ -129,7 +130,7 @@ async fn move_key(cx: &Cx, txn: &DatabaseTransaction, k: &custody_key::Model, ac
 async fn staff_of(conn: &impl ConnectionTrait, field: &str, community_id: i64, staff_member_id: i64) -> AppResult<(i64, StaffRole)> {
     let m = staff_member::Entity::find_by_id(staff_member_id)
         .filter(staff_member::Column::EndedAt.is_null())
-        .one(conn)
+        .one_row(conn)
         .await?
         .filter(|m| m.community_id == Some(community_id))
         .ok_or_else(|| AppError::bad_input(field, "须为本小区在职员工", "Must be a current staff member of this community"))?;
@@ -158,7 +159,7 @@ pub async fn lend(cx: &Cx, l: Loan) -> AppResult<custody_key::Model> {
     }
     let (borrower, _) = staff_of(cx.db(), "borrowerId", k.community_id, l.borrower_staff_id).await?;
     let note = l.note.as_deref().map(|n| text("note", n, 200)).transpose()?;
-    let h = house::Entity::find_by_id(k.house_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(k.house_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
     let next = move_key(cx, &txn, &k, KeyAction::Lend, None).await?;
     key_loan::ActiveModel {
@@ -188,7 +189,7 @@ pub async fn lend(cx: &Cx, l: Loan) -> AppResult<custody_key::Model> {
 pub async fn give_back(cx: &Cx, key_id: i64) -> AppResult<custody_key::Model> {
     let k = get(cx, key_id).await?;
     require_desk(cx, k.community_id, k.building_id)?;
-    let h = house::Entity::find_by_id(k.house_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(k.house_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
     let next = move_key(cx, &txn, &k, KeyAction::Return, None).await?;
     key_loan::Entity::update_many()
@@ -212,7 +213,7 @@ pub async fn seal_or_hand_back(cx: &Cx, key_id: i64, seal_number: Option<&str>) 
         Some(s) => (KeyAction::Seal, Some(Some(text("sealNumber", s, 32)?)), "key.sealed"),
         None => (KeyAction::HandBack, Some(None), "key.handed_back"),
     };
-    let h = house::Entity::find_by_id(k.house_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(k.house_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
     let next = move_key(cx, &txn, &k, action, seal).await?;
     let ev = record(cx, &txn, &h, name, k.id, Some(k.state), next, None).await?;
@@ -235,12 +236,12 @@ pub async fn request_opening(cx: &Cx, key_id: i64, reason: &str) -> AppResult<ke
     let open = key_opening::Entity::find()
         .filter(key_opening::Column::KeyId.eq(k.id))
         .filter(key_opening::Column::State.is_in([KeyOpeningState::Requested, KeyOpeningState::Approved]))
-        .one(cx.db())
+        .one_row(cx.db())
         .await?;
     if open.is_some() {
         return Err(AppError::conflict("keyId", "该钥匙已有待处理的紧急开启申请", "An opening of this key is already pending"));
     }
-    let h = house::Entity::find_by_id(k.house_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(k.house_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
     let o = key_opening::ActiveModel {
         community_id: Set(k.community_id),
@@ -262,7 +263,7 @@ pub async fn request_opening(cx: &Cx, key_id: i64, reason: &str) -> AppResult<ke
 
 /// An opening request the caller may see: the staff who may see its key.
 pub async fn opening(cx: &Cx, id: i64) -> AppResult<key_opening::Model> {
-    let o = key_opening::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let o = key_opening::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let k = get(cx, o.key_id).await?;
     if cx.actor.staff().is_none_or(|s| !staff_serves(s, k.community_id, k.building_id, REQUESTERS)) {
         return Err(AppError::NotFound);
@@ -300,7 +301,7 @@ pub async fn decide_opening(cx: &Cx, id: i64, approve: bool, reason: Option<Stri
     let action = if approve { OpeningAction::Approve } else { OpeningAction::Refuse };
     let reason = if approve { None } else { Some(text("reason", reason.as_deref().unwrap_or(""), 500)?) };
     let k = get(cx, o.key_id).await?;
-    let h = house::Entity::find_by_id(k.house_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(k.house_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
     let next = move_opening(cx, &txn, &o, action, vec![
         (key_opening::Column::DecidedByUserId, cx.actor.user()?.user_id.into()),
@@ -349,7 +350,7 @@ pub async fn open_sealed(cx: &Cx, input: Opening) -> AppResult<key_opening::Mode
         return Err(AppError::bad_input("dueBackAt", "紧急开启的钥匙须在 24 小时内归还", "An emergency key is due back within 24 hours"));
     }
     let me = cx.actor.user()?.user_id;
-    let h = house::Entity::find_by_id(k.house_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(k.house_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
     move_opening(cx, &txn, &o, OpeningAction::Open, vec![
         (key_opening::Column::OpenedAt, now.into()),

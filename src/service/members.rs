@@ -1,5 +1,6 @@
 //! People bound to houses: an owner's family and tenants, who may see what, and the record of
 //! every invitation and removal.
+use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::page::{Page, PageArgs};
 
@@ -55,7 +56,7 @@ pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<house_member::Mode
 pub async fn member(cx: &Cx, id: i64) -> AppResult<house_member::Model> {
     cx.actor.require_signed_in()?;
     let m = house_member::Entity::find_by_id(id)
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .ok_or(AppError::NotFound)?;
     let h = estate::house(cx, m.house_id).await?;
@@ -155,7 +156,7 @@ pub async fn invite(cx: &Cx, input: Invite) -> AppResult<house_member::Model> {
             .filter(house_member::Column::HouseId.eq(h.id))
             .filter(house_member::Column::UserId.eq(person.id))
             .filter(house_member::Column::EndedAt.is_null())
-            .one(&txn)
+            .one_row(&txn)
             .await?;
         if live.is_some() {
             return Err(AppError::conflict(
@@ -307,7 +308,7 @@ pub async fn find_or_create_user(
 ) -> AppResult<user::Model> {
     if let Some(u) = user::Entity::find()
         .filter(user::Column::Phone.eq(phone.as_str()))
-        .one(conn)
+        .one_row(conn)
         .await?
     {
         return Ok(u);

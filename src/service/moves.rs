@@ -1,6 +1,7 @@
 //! Moving goods in and out (客户搬入/搬出管理规程): a resident books a day and a time window; a
 //! tenant's move out waits for the owner's consent; any move out needs the house's bills cleared;
 //! an approved booking carries a one-time pass code that the guard checks and uses at the gate.
+use crate::service::page::OneRow;
 use super::access::staff_serves;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
@@ -145,7 +146,7 @@ async fn by_client_key(conn: &impl ConnectionTrait, user: i64, key: &str) -> App
     Ok(move_booking::Entity::find()
         .filter(move_booking::Column::RequestedByUserId.eq(user))
         .filter(move_booking::Column::ClientKey.eq(key))
-        .one(conn)
+        .one_row(conn)
         .await?)
 }
 
@@ -153,7 +154,7 @@ async fn by_client_key(conn: &impl ConnectionTrait, user: i64, key: &str) -> App
 /// the community's guards.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<move_booking::Model> {
     cx.actor.require_signed_in()?;
-    let m = move_booking::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let m = move_booking::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     if parties(cx, &m).await?.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -202,13 +203,13 @@ async fn step(
     let res = q.filter(move_booking::Column::Id.eq(m.id)).filter(move_booking::Column::Version.eq(m.version)).exec(txn).await?;
     if res.rows_affected == 0 {
         // Someone else moved it first (two guards, two taps): report what it is now.
-        let now_state = move_booking::Entity::find_by_id(m.id).one(txn).await?.map(|r| r.state).unwrap_or(m.state);
+        let now_state = move_booking::Entity::find_by_id(m.id).one_row(txn).await?.map(|r| r.state).unwrap_or(m.state);
         return Err(AppError::InvalidStateTransition { current: now_state.to_value(), action: format!("{action:?}") });
     }
-    let h = house::Entity::find_by_id(m.house_id).one(txn).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(m.house_id).one_row(txn).await?.ok_or(AppError::NotFound)?;
     let mut ev = events::record(txn, &cx.actor, NewEvent::about_house(&h, "move.changed", "MoveBooking", m.id).from(m.state.to_value()).to(next.to_value()).because(reason)).await?;
     ev.audience.push(m.requested_by_user_id);
-    let updated = move_booking::Entity::find_by_id(m.id).one(txn).await?.ok_or(AppError::NotFound)?;
+    let updated = move_booking::Entity::find_by_id(m.id).one_row(txn).await?.ok_or(AppError::NotFound)?;
     Ok((updated, ev))
 }
 
@@ -297,7 +298,7 @@ async fn by_code(cx: &Cx, community_id: i64, code: &str) -> AppResult<Option<mov
     Ok(move_booking::Entity::find()
         .filter(move_booking::Column::CommunityId.eq(community_id))
         .filter(move_booking::Column::PassCode.eq(pass_code::normalize(code)))
-        .one(cx.db())
+        .one_row(cx.db())
         .await?)
 }
 

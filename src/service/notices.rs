@@ -1,6 +1,7 @@
 //! Notices (停水、停电管理规程; 社区文化): planned water, power and gas cuts and community news,
 //! published by staff to a whole community or to some of its buildings, read by the residents of
 //! the houses in scope, and pushed to them live when published or updated.
+use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::page::{paginate_newest_first, Page, PageArgs};
 use super::{estate, Cx};
@@ -214,7 +215,7 @@ async fn may_see(cx: &Cx, n: &notice::Model) -> AppResult<bool> {
 /// A notice the caller may read; NOT_FOUND otherwise.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<notice::Model> {
     cx.actor.require_signed_in()?;
-    let n = notice::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let n = notice::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     if !may_see(cx, &n).await? {
         return Err(AppError::NotFound);
     }
@@ -258,7 +259,7 @@ pub async fn update(cx: &Cx, id: i64, p: Patch) -> AppResult<notice::Model> {
     if res.rows_affected == 0 {
         return Err(AppError::conflict("noticeId", "通知刚被他人修改，请刷新后重试", "The notice changed meanwhile; reload and retry"));
     }
-    let fresh = notice::Entity::find_by_id(n.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let fresh = notice::Entity::find_by_id(n.id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
     let ev = record(&txn, cx, &fresh, &building_ids, "notice.updated").await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);

@@ -2,6 +2,7 @@
 //! (tasks) assigned to a butler or guard, the offline sync of a round's check-ins and findings
 //! (each stored once per client-generated id, refused one by one with a reason), findings turned
 //! into public-area repair orders, and the figures the manager and the targets board read.
+use crate::service::page::OneRow;
 use super::events::{self, NewEvent, Published};
 use super::page::{paginate, Page, PageArgs};
 use super::{estate, Cx};
@@ -76,7 +77,7 @@ pub async fn create_checkpoint(cx: &Cx, n: NewCheckpoint) -> AppResult<patrol_ch
     if patrol_checkpoint::Entity::find()
         .filter(patrol_checkpoint::Column::CommunityId.eq(area.community_id))
         .filter(patrol_checkpoint::Column::Code.eq(code.clone()))
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .is_some()
     {
@@ -174,14 +175,14 @@ pub fn schedule_of(r: &patrol_route::Model) -> AppResult<Schedule> {
 
 pub async fn checkpoint(cx: &Cx, id: i64) -> AppResult<patrol_checkpoint::Model> {
     cx.actor.require_signed_in()?;
-    let cp = patrol_checkpoint::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let cp = patrol_checkpoint::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     viewer_of(cx, cp.community_id)?;
     Ok(cp)
 }
 
 pub async fn route(cx: &Cx, id: i64) -> AppResult<patrol_route::Model> {
     cx.actor.require_signed_in()?;
-    let r = patrol_route::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let r = patrol_route::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     viewer_of(cx, r.community_id)?;
     Ok(r)
 }
@@ -217,7 +218,7 @@ async fn patroller(cx: &Cx, community_id: i64, staff_member_id: i64) -> AppResul
         .filter(staff_member::Column::CommunityId.eq(community_id))
         .filter(staff_member::Column::Role.is_in(PATROLLERS.iter().copied()))
         .filter(staff_member::Column::EndedAt.is_null())
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .map(|m| m.user_id)
         .ok_or_else(|| AppError::bad_input("assigneeId", "请选择本小区的管家或保安", "Choose a butler or security guard of this community"))
@@ -287,7 +288,7 @@ pub async fn schedule(cx: &Cx, route_id: i64, date: NaiveDate, assignee_staff_id
 pub async fn task(cx: &Cx, id: i64) -> AppResult<patrol_task::Model> {
     cx.actor.require_signed_in()?;
     let me = cx.actor.user().ok().map(|u| u.user_id);
-    let t = patrol_task::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let t = patrol_task::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     if me != Some(t.assignee_user_id) && !plans(&cx.actor, t.community_id) {
         return Err(AppError::NotFound);
     }
@@ -667,7 +668,7 @@ pub async fn sync(cx: &Cx, records: Vec<SyncRecord>) -> AppResult<Vec<SyncOutcom
             let r = &records[i];
             let cp = &checkpoints[&rec.checkpoint_id];
             if rec.kind == PatrolRecordKind::Finding && r.create_repair {
-                let area = public_area::Entity::find_by_id(cp.public_area_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+                let area = public_area::Entity::find_by_id(cp.public_area_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
                 let description = format!("【巡查发现·{}】{}", cp.name, rec.description.clone().unwrap_or_default());
                 let (order, ev) = super::repairs::book_patrol_finding_in(
                     &txn,
@@ -801,7 +802,7 @@ pub async fn add_photos(cx: &Cx, client_id: &str, files: Vec<(String, Vec<u8>)>)
         .filter(patrol_record::Column::ClientId.eq(client_id.trim()))
         .filter(patrol_record::Column::RecordedBy.eq(me))
         .filter(patrol_record::Column::Kind.eq(PatrolRecordKind::Finding))
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .ok_or(AppError::NotFound)?;
     let existing: HashSet<String> = patrol_photo::Entity::find()
@@ -883,8 +884,8 @@ async fn store_photos(
 /// who may see the repair order raised from it (the technician sent to fix it).
 pub async fn open_photo(cx: &Cx, photo_id: i64) -> AppResult<(std::path::PathBuf, String)> {
     cx.actor.require_signed_in()?;
-    let p = patrol_photo::Entity::find_by_id(photo_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
-    let rec = patrol_record::Entity::find_by_id(p.record_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let p = patrol_photo::Entity::find_by_id(photo_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let rec = patrol_record::Entity::find_by_id(p.record_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let me = cx.actor.user().ok().map(|u| u.user_id);
     let allowed = me == Some(rec.recorded_by)
         || plans(&cx.actor, rec.community_id)

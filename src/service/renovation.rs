@@ -1,6 +1,7 @@
 //! Renovation permits (装修管理程序): the owner applies, the butler checks, the manager approves
 //! against the deposit and management fee (billed through the fees service), the permit is
 //! issued once both are paid, and worker passes are checked at the gate.
+use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::fees::billing::{raise_charge_in, LineDraft};
 use super::page::{paginate, Page, PageArgs};
@@ -46,7 +47,7 @@ impl Rules {
 pub async fn rules(cx: &Cx, community_id: i64) -> AppResult<Rules> {
     Ok(renovation_rule::Entity::find()
         .filter(renovation_rule::Column::CommunityId.eq(community_id))
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .map(|r| Rules::parse(r.max_days as i64, &r.work_windows, &r.holidays))
         .unwrap_or_default())
@@ -221,7 +222,7 @@ pub async fn apply(cx: &Cx, a: Application) -> AppResult<renovation::Model> {
 /// their buildings), the manager, admins. Drafts only their owner.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
     cx.actor.require_signed_in()?;
-    let r = renovation::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let r = renovation::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let user = cx.actor.user().ok().map(|u| u.user_id);
     if user == Some(r.applicant_user_id) {
         return Ok(r);
@@ -304,7 +305,7 @@ async fn commit_step(
     if res.rows_affected == 0 {
         return Err(AppError::conflict("renovationId", "申请刚被他人更新，请刷新后重试", "The application changed meanwhile; reload and retry"));
     }
-    let h = house::Entity::find_by_id(r.house_id).one(txn).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(r.house_id).one_row(txn).await?.ok_or(AppError::NotFound)?;
     let mut ev = events::record(txn, &cx.actor, NewEvent::about_house(&h, action, "Renovation", r.id).from(r.state.to_value()).to(next.to_value()).because(note)).await?;
     ev.audience.push(r.applicant_user_id);
     Ok(ev)
@@ -343,7 +344,7 @@ async fn renovation_item(cx: &Cx, community_id: i64, kind: FeeKind) -> AppResult
         .filter(fee_item::Column::Kind.eq(kind))
         .filter(fee_item::Column::Cycle.eq(BillingCycle::OneOff))
         .filter(fee_item::Column::Active.eq(true))
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .ok_or_else(|| {
             AppError::bad_input(
@@ -368,7 +369,7 @@ pub async fn approve(cx: &Cx, id: i64, note: Option<String>) -> AppResult<renova
         late_fee_cap_bps: None,
     };
     let txn = cx.db().begin().await?;
-    let h = house::Entity::find_by_id(r.house_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(r.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
     let deposit_bill = raise_charge_in(&txn, &h, &format!("renovation:{}:deposit", r.id), vec![line(&deposit)]).await?;
     let fee_bill = raise_charge_in(&txn, &h, &format!("renovation:{}:fee", r.id), vec![line(&fee)]).await?;
     let ev = commit_step(cx, &txn, &r, "renovation.approved", next, note, vec![
@@ -391,7 +392,7 @@ pub async fn issue_permit(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
     if bills.len() != 2 || !unpaid.is_empty() {
         return Err(AppError::InvalidStateTransition { current: "APPROVED (押金或管理费未缴清 / deposit or fee unpaid)".into(), action: "issuePermit".into() });
     }
-    let community = entity::community::Entity::find_by_id(r.community_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let community = entity::community::Entity::find_by_id(r.community_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let permit_no = format!("ZX-{}-{}-{:05}", community.code, super::today_in_community().format("%Y"), r.id);
     let txn = cx.db().begin().await?;
     house::Entity::update_many()
@@ -477,12 +478,12 @@ pub async fn check_pass(cx: &Cx, community_id: i64, code: &str, at: chrono::Date
     let Some(w) = renovation_worker::Entity::find()
         .filter(renovation_worker::Column::PassCode.eq(code.trim().to_ascii_uppercase()))
         .filter(renovation_worker::Column::CommunityId.eq(community_id))
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
     else {
         return Ok(none(PassVerdict::UnknownCode));
     };
-    let r = renovation::Entity::find_by_id(w.renovation_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let r = renovation::Entity::find_by_id(w.renovation_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let rules = rules(cx, community_id).await?;
     let local = at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"));
     let (day, time) = (local.date_naive(), local.time().with_nanosecond(0).expect("valid"));
@@ -522,7 +523,7 @@ fn require_inspector(cx: &Cx, r: &renovation::Model) -> AppResult<()> {
 /// What is left of the paid deposit after the fines recorded so far.
 async fn deposit_left(cx: &Cx, r: &renovation::Model) -> AppResult<(i64, i64)> {
     let paid = match r.deposit_bill_id {
-        Some(b) => bill::Entity::find_by_id(b).one(cx.db()).await?.map(|b| b.paid_fen).unwrap_or(0),
+        Some(b) => bill::Entity::find_by_id(b).one_row(cx.db()).await?.map(|b| b.paid_fen).unwrap_or(0),
         None => 0,
     };
     let fines: i64 = renovation_inspection::Entity::find()
@@ -585,7 +586,7 @@ pub async fn inspect(cx: &Cx, id: i64, note: String, violation: Option<Violation
     }
     .insert(&txn)
     .await?;
-    let h = house::Entity::find_by_id(r.house_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(r.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
     let mut ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, if row.is_violation { "renovation.violation" } else { "renovation.inspected" }, "Renovation", r.id)).await?;
     ev.audience.push(r.applicant_user_id);
     txn.commit().await?;
@@ -598,7 +599,7 @@ pub async fn inspections_of(cx: &Cx, r: &renovation::Model) -> AppResult<Vec<ren
 }
 
 async fn inspection(cx: &Cx, id: i64) -> AppResult<(renovation_inspection::Model, renovation::Model)> {
-    let i = renovation_inspection::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let i = renovation_inspection::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let r = get(cx, i.renovation_id).await?;
     Ok((i, r))
 }
@@ -688,7 +689,7 @@ pub async fn accept(cx: &Cx, id: i64) -> AppResult<(renovation::Model, deposit_r
     let lived_in = entity::house_member::Entity::find()
         .filter(entity::house_member::Column::HouseId.eq(r.house_id))
         .filter(entity::house_member::Column::EndedAt.is_null())
-        .one(&txn)
+        .one_row(&txn)
         .await?
         .is_some();
     let status = if lived_in { HouseStatus::Occupied } else { HouseStatus::Vacant };
@@ -700,7 +701,7 @@ pub async fn accept(cx: &Cx, id: i64) -> AppResult<(renovation::Model, deposit_r
 }
 
 pub async fn refund_of(cx: &Cx, r: &renovation::Model) -> AppResult<Option<deposit_refund::Model>> {
-    Ok(deposit_refund::Entity::find().filter(deposit_refund::Column::RenovationId.eq(r.id)).one(cx.db()).await?)
+    Ok(deposit_refund::Entity::find().filter(deposit_refund::Column::RenovationId.eq(r.id)).one_row(cx.db()).await?)
 }
 
 /// The owner asks for more time.
@@ -732,7 +733,7 @@ pub async fn request_extension(cx: &Cx, id: i64, new_end: NaiveDate, reason: Str
 
 /// The manager decides an extension; approval moves the permit's end date (and the passes').
 pub async fn decide_extension(cx: &Cx, extension_id: i64, approve: bool) -> AppResult<renovation::Model> {
-    let e = renovation_extension::Entity::find_by_id(extension_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let e = renovation_extension::Entity::find_by_id(extension_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let r = get(cx, e.renovation_id).await?;
     super::fees::require_staff_in(cx, r.community_id, &[StaffRole::Manager])?;
     let res = renovation_extension::Entity::update_many()
@@ -782,7 +783,7 @@ pub async fn add_worker(cx: &Cx, id: i64, w: NewWorker) -> AppResult<renovation_
     }
     .insert(&txn)
     .await?;
-    let h = house::Entity::find_by_id(r.house_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(r.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
     let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.worker_added", "Renovation", r.id).to(row.name.clone())).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
@@ -791,7 +792,7 @@ pub async fn add_worker(cx: &Cx, id: i64, w: NewWorker) -> AppResult<renovation_
 
 /// The butler (or manager) removes a worker; their pass stops working at once (REVOKED).
 pub async fn remove_worker(cx: &Cx, worker_id: i64, reason: Option<String>) -> AppResult<renovation_worker::Model> {
-    let w = renovation_worker::Entity::find_by_id(worker_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let w = renovation_worker::Entity::find_by_id(worker_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let r = get(cx, w.renovation_id).await?;
     require_butler_of(cx, &r)?;
     let now = super::now();
@@ -805,7 +806,7 @@ pub async fn remove_worker(cx: &Cx, worker_id: i64, reason: Option<String>) -> A
     if res.rows_affected == 0 {
         return Err(AppError::InvalidStateTransition { current: "REMOVED".into(), action: "removeRenovationWorker".into() });
     }
-    let h = house::Entity::find_by_id(r.house_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(r.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
     let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.worker_removed", "Renovation", r.id).from(w.name.clone()).because(reason)).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
@@ -879,7 +880,7 @@ pub async fn attach(cx: &Cx, id: i64, inspection_id: Option<i64>, files: Vec<(St
         }
         Some(i) => {
             require_inspector(cx, &r)?;
-            let found = renovation_inspection::Entity::find_by_id(i).one(cx.db()).await?.filter(|x| x.renovation_id == r.id);
+            let found = renovation_inspection::Entity::find_by_id(i).one_row(cx.db()).await?.filter(|x| x.renovation_id == r.id);
             if found.is_none() {
                 return Err(AppError::NotFound);
             }
@@ -929,7 +930,7 @@ pub async fn attach(cx: &Cx, id: i64, inspection_id: Option<i64>, files: Vec<(St
 
 /// A file's path and type, if the caller may see its renovation.
 pub async fn open_file(cx: &Cx, file_id: i64) -> AppResult<(std::path::PathBuf, String)> {
-    let f = renovation_file::Entity::find_by_id(file_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let f = renovation_file::Entity::find_by_id(file_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     get(cx, f.renovation_id).await?;
     Ok((cx.core.config.upload_dir.join(&f.stored_name), f.content_type))
 }

@@ -1,5 +1,6 @@
 //! Staff memberships: who works in which community in which role, and a butler's buildings.
 //! Managers run their own community's team (except managers and admins); admins run everyone.
+use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
 use super::{members::find_or_create_user, Cx};
@@ -55,7 +56,7 @@ pub async fn of_community(
 pub async fn member(cx: &Cx, id: i64) -> AppResult<staff_member::Model> {
     cx.actor.require_signed_in()?;
     let m = staff_member::Entity::find_by_id(id)
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .ok_or(AppError::NotFound)?;
     let own = cx.actor.user().ok().is_some_and(|u| u.user_id == m.user_id);
@@ -126,7 +127,7 @@ pub async fn add(cx: &Cx, input: NewStaff) -> AppResult<staff_member::Model> {
     let existing = staff_member::Entity::find()
         .filter(staff_member::Column::UserId.eq(person.id))
         .filter(staff_member::Column::EndedAt.is_null())
-        .one(&txn)
+        .one_row(&txn)
         .await?;
     if existing.is_some() {
         return Err(AppError::conflict(

@@ -1,5 +1,6 @@
 //! Bills: the monthly bills of a community (idempotent per house and period), one-off charges
 //! that other workflows raise, what a house owes today with late fees, and cancellation.
+use crate::service::page::OneRow;
 use super::{house_for_bills, month_end, parse_period, period_of, require_staff_in, today, CASHIERS, FEE_ADMINS};
 use crate::domain::money::{bps_of, centi, round_div};
 use crate::domain::{AreaM2, Fen};
@@ -134,7 +135,7 @@ pub async fn generate(cx: &Cx, community_id: i64, period: &str) -> AppResult<Gen
     let existing: HashSet<i64> = bill::Entity::find()
         .filter(bill::Column::CommunityId.eq(community_id))
         .filter(bill::Column::Period.eq(period))
-        .filter(bill::Column::Kind.eq(BillKind::Periodic))
+        .filter(super::periodic_bills())
         .all(db)
         .await?
         .into_iter()
@@ -237,7 +238,7 @@ pub async fn raise_charge_in(
     if let Some(b) = bill::Entity::find()
         .filter(bill::Column::CommunityId.eq(h.community_id))
         .filter(bill::Column::SourceKey.eq(source_key))
-        .one(conn)
+        .one_row(conn)
         .await?
     {
         return Ok(b);
@@ -272,7 +273,7 @@ pub async fn raise_charge(cx: &Cx, house_id: i64, fee_item_id: i64, quantity: i6
     let h = estate::house(cx, house_id).await?;
     require_staff_in(cx, h.community_id, CASHIERS)?;
     let client_key = super::payments::check_client_key(client_key)?;
-    let item = fee_item::Entity::find_by_id(fee_item_id).one(cx.db()).await?.filter(|i| i.community_id == h.community_id).ok_or(AppError::NotFound)?;
+    let item = fee_item::Entity::find_by_id(fee_item_id).one_row(cx.db()).await?.filter(|i| i.community_id == h.community_id).ok_or(AppError::NotFound)?;
     if item.cycle != BillingCycle::OneOff {
         return Err(AppError::bad_input("feeItemId", "只有一次性收费项目可以单独收取", "Only one-off fee items can be charged on their own"));
     }
@@ -339,7 +340,7 @@ pub async fn cancel(cx: &Cx, bill_id: i64, reason: String) -> AppResult<bill::Mo
 /// One bill, if the caller may see its house's bills.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<bill::Model> {
     cx.actor.require_signed_in()?;
-    let b = bill::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let b = bill::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     match house_for_bills(cx, b.house_id).await {
         Ok(_) => Ok(b),
         Err(AppError::Forbidden) => Err(AppError::NotFound),

@@ -1,4 +1,5 @@
 //! Fee items (收费项目) per community, configured by finance or the manager.
+use crate::service::page::OneRow;
 use super::{require_staff_in, FEE_ADMINS};
 use crate::domain::Fen;
 use crate::error::{AppError, AppResult};
@@ -100,7 +101,7 @@ pub async fn set_active(cx: &Cx, id: i64, active: bool) -> AppResult<fee_item::M
 /// Any signed-in person of the community may read its price list.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<fee_item::Model> {
     cx.actor.require_signed_in()?;
-    let item = fee_item::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let item = fee_item::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     estate::community(cx, item.community_id).await?;
     Ok(item)
 }

@@ -92,3 +92,11 @@ pub fn month_end(first: chrono::NaiveDate) -> chrono::NaiveDate {
     };
     next.expect("valid month").pred_opt().expect("valid day")
 }
+
+/// `kind = 'PERIODIC'` with the constant in the SQL text: bound as a parameter, it is compared
+/// with the partial index `uq_bills_periodic … WHERE kind = 'PERIODIC'` and SQLite re-plans the
+/// statement on every execution.
+pub fn periodic_bills() -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Expr::col((entity::bill::Entity, entity::bill::Column::Kind)).eq(Expr::cust("'PERIODIC'"))
+}

@@ -1,6 +1,7 @@
 //! Payments: at the counter or confirmed by a gateway, idempotent by client key, never edited;
 //! a mistake is reversed by a linked negative payment that a manager approves. Receipt numbers
 //! run without gaps per community and year.
+use crate::service::page::OneRow;
 use super::{house_for_bills, require_staff_in, CASHIERS};
 use crate::auth::ApiScope;
 use crate::domain::Fen;
@@ -90,7 +91,7 @@ async fn next_receipt(txn: &DatabaseTransaction, community: &community::Model, y
     let row = receipt_counter::Entity::find()
         .filter(receipt_counter::Column::CommunityId.eq(community.id))
         .filter(receipt_counter::Column::Year.eq(year))
-        .one(txn)
+        .one_row(txn)
         .await?
         .ok_or(AppError::Internal)?;
     Ok((format!("{}-{year}-{:06}", community.code, row.last_seq), row.last_seq))
@@ -123,7 +124,7 @@ struct NewPayment<'a> {
 /// Writes one payment (or reversal) with its allocations and receipt, and moves the bills.
 async fn write(cx: &Cx, p: NewPayment<'_>, allocs: Vec<(bill::Model, i64)>) -> AppResult<payment::Model> {
     let db = cx.db();
-    let community = community::Entity::find_by_id(p.community_id).one(db).await?.ok_or(AppError::NotFound)?;
+    let community = community::Entity::find_by_id(p.community_id).one_row(db).await?.ok_or(AppError::NotFound)?;
     let txn = db.begin().await?;
     for (b, delta) in &allocs {
         bump_paid(&txn, b, *delta).await?;
@@ -180,7 +181,7 @@ async fn by_client_key(conn: &impl ConnectionTrait, community_id: i64, key: &str
     Ok(payment::Entity::find()
         .filter(payment::Column::CommunityId.eq(community_id))
         .filter(payment::Column::ClientKey.eq(key))
-        .one(conn)
+        .one_row(conn)
         .await?)
 }
 
@@ -202,7 +203,7 @@ pub async fn record(cx: &Cx, client_key: &str, method: PaymentMethod, allocation
     }
     let amount: i64 = allocations.iter().map(|a| a.amount.0).sum();
     let first = allocations.first().ok_or_else(|| AppError::bad_input("allocations", "至少选择一张账单", "Choose at least one bill"))?;
-    let first_bill = bill::Entity::find_by_id(first.bill_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let first_bill = bill::Entity::find_by_id(first.bill_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let community_id = first_bill.community_id;
     require_staff_in(cx, community_id, CASHIERS)?;
     if let Some(existing) = by_client_key(cx.db(), community_id, key).await? {
@@ -264,12 +265,12 @@ pub async fn reverse(cx: &Cx, payment_id: i64, reason: String) -> AppResult<paym
 /// A payment, for the cashiers of its community, and for people who may see the bills it paid.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<payment::Model> {
     cx.actor.require_signed_in()?;
-    let p = payment::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let p = payment::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     if cx.actor.staff().is_some_and(|s| crate::auth::Actor::staff_covers_community(s, p.community_id) && (s.role == StaffRole::Admin || CASHIERS.contains(&s.role))) {
         return Ok(p);
     }
-    let first = payment_allocation::Entity::find().filter(payment_allocation::Column::PaymentId.eq(p.id)).one(cx.db()).await?.ok_or(AppError::NotFound)?;
-    let b = bill::Entity::find_by_id(first.bill_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let first = payment_allocation::Entity::find().filter(payment_allocation::Column::PaymentId.eq(p.id)).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let b = bill::Entity::find_by_id(first.bill_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     match house_for_bills(cx, b.house_id).await {
         Ok(_) => Ok(p),
         Err(_) => Err(AppError::NotFound),
@@ -294,7 +295,7 @@ pub async fn of_house(cx: &Cx, house_id: i64, args: &PageArgs) -> AppResult<Page
 
 /// The reversal of a payment, if any.
 pub async fn reversal_of(conn: &impl ConnectionTrait, payment_id: i64) -> AppResult<Option<payment::Model>> {
-    Ok(payment::Entity::find().filter(payment::Column::ReversesPaymentId.eq(payment_id)).one(conn).await?)
+    Ok(payment::Entity::find().filter(payment::Column::ReversesPaymentId.eq(payment_id)).one_row(conn).await?)
 }
 
 /// An owner starts paying online: the full outstanding amount of their chosen bills, for the
@@ -305,7 +306,7 @@ pub async fn create_intent(cx: &Cx, client_key: &str, bill_ids: Vec<i64>) -> App
     if let Some(existing) = payment_intent::Entity::find()
         .filter(payment_intent::Column::UserId.eq(user))
         .filter(payment_intent::Column::ClientKey.eq(key))
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
     {
         return Ok(existing);
@@ -360,7 +361,7 @@ pub async fn confirm_online(cx: &Cx, intent_id: i64, gateway_reference: &str, am
         Ok(()) => AppError::Forbidden,
     })?;
     let reference = check_client_key(gateway_reference).map_err(|_| AppError::bad_input("gatewayReference", "网关流水号无效", "Invalid gateway reference"))?;
-    let intent = payment_intent::Entity::find_by_id(intent_id).one(cx.db()).await?.filter(|i| i.community_id == gateway.community_id).ok_or(AppError::NotFound)?;
+    let intent = payment_intent::Entity::find_by_id(intent_id).one_row(cx.db()).await?.filter(|i| i.community_id == gateway.community_id).ok_or(AppError::NotFound)?;
     let key = format!("gateway:{reference}");
     if let Some(existing) = by_client_key(cx.db(), intent.community_id, &key).await? {
         return replay(existing, PaymentMethod::Online, amount.0);

@@ -1,5 +1,6 @@
 //! Meter readings (抄表) entered from the handheld; a reading never goes backwards unless the
 //! meter was replaced.
+use crate::service::page::OneRow;
 use super::require_staff_in;
 use crate::error::{AppError, AppResult};
 use crate::service::{estate, Cx};
@@ -25,7 +26,7 @@ pub async fn record(cx: &Cx, input: NewReading) -> AppResult<meter_reading::Mode
     if cx.actor.staff_role() == Some(StaffRole::Butler) && !cx.reach().await?.sees_people_of(&h) {
         return Err(AppError::NotFound);
     }
-    let item = fee_item::Entity::find_by_id(input.fee_item_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let item = fee_item::Entity::find_by_id(input.fee_item_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     if item.community_id != h.community_id {
         return Err(AppError::NotFound);
     }
@@ -44,7 +45,7 @@ pub async fn record(cx: &Cx, input: NewReading) -> AppResult<meter_reading::Mode
         .filter(meter_reading::Column::FeeItemId.eq(item.id))
         .order_by_desc(meter_reading::Column::ReadOn)
         .order_by_desc(meter_reading::Column::Id)
-        .one(&txn)
+        .one_row(&txn)
         .await?;
     if let Some(last) = &last {
         if input.read_on < last.read_on {

@@ -1,10 +1,11 @@
 //! The counter's day close, the arrears list for 催缴 calls, and the collection rate.
+use crate::service::page::OneRow;
 use super::{require_staff_in, today, CASHIERS, FEE_ADMINS};
 use crate::error::{AppError, AppResult};
 use crate::service::events::{self, NewEvent};
 use crate::service::{estate, Cx};
 use chrono::NaiveDate;
-use entity::enums::{BillKind, CallOutcome, PaymentMethod, StaffRole};
+use entity::enums::{CallOutcome, PaymentMethod, StaffRole};
 use entity::{arrears_call, bill, day_close, payment};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
@@ -52,7 +53,7 @@ pub async fn day_report(cx: &Cx, community_id: i64, date: NaiveDate) -> AppResul
     let banked = day_close::Entity::find()
         .filter(day_close::Column::CommunityId.eq(community_id))
         .filter(day_close::Column::BusinessDate.eq(date))
-        .one(cx.db())
+        .one_row(cx.db())
         .await?;
     Ok(DayReport {
         community_id,
@@ -233,7 +234,7 @@ pub async fn collection(cx: &Cx, community_id: i64, period: &str) -> AppResult<(
         .column_as(sum_i64(bill::Column::PaidFen), "paid")
         .filter(bill::Column::CommunityId.eq(community_id))
         .filter(bill::Column::Period.eq(period))
-        .filter(bill::Column::Kind.eq(BillKind::Periodic))
+        .filter(super::periodic_bills())
         .filter(bill::Column::CancelledAt.is_null())
         .group_by(bill::Column::BuildingId)
         .order_by_asc(bill::Column::BuildingId)

@@ -2,6 +2,7 @@
 //! the order, applies the step with an optimistic lock, and records the event in the same
 //! transaction. Exactly one of two racing steps wins; the other gets CONFLICT or
 //! INVALID_STATE_TRANSITION.
+use crate::service::page::OneRow;
 use super::{get, DISPATCHERS};
 use crate::domain::repair_flow::{self, Party, RepairAction};
 use crate::domain::Fen;
@@ -76,7 +77,7 @@ async fn apply(
     }
     let res = q.filter(repair_order::Column::Id.eq(o.id)).filter(repair_order::Column::Version.eq(o.version)).exec(txn).await?;
     if res.rows_affected == 0 {
-        let now = repair_order::Entity::find_by_id(o.id).one(txn).await?.ok_or(AppError::NotFound)?;
+        let now = repair_order::Entity::find_by_id(o.id).one_row(txn).await?.ok_or(AppError::NotFound)?;
         if now.state != o.state {
             return Err(AppError::InvalidStateTransition { current: now.state.to_value(), action: format!("{action:?}") });
         }
@@ -143,7 +144,7 @@ where
     let txn = cx.db().begin().await?;
     let mut ev = apply(cx, &txn, &o, action, next, changes, reason).await?;
     extra(&txn, &o, cx).await?;
-    let fresh = repair_order::Entity::find_by_id(o.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let fresh = repair_order::Entity::find_by_id(o.id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
     ev.audience.extend(fresh.assignee_user_id);
     txn.commit().await?;
     cx.core.bus.publish([ev]);
@@ -163,7 +164,7 @@ async fn technician(cx: &Cx, o: &repair_order::Model, staff_member_id: i64) -> A
         .filter(staff_member::Column::CommunityId.eq(o.community_id))
         .filter(staff_member::Column::Role.eq(StaffRole::Technician))
         .filter(staff_member::Column::EndedAt.is_null())
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
         .map(|m| m.user_id)
         .ok_or_else(|| AppError::bad_input("technicianId", "请选择本小区的维修工", "Choose a technician of this community"))
@@ -300,7 +301,7 @@ pub async fn complete(cx: &Cx, id: i64, work_done: String, materials: Option<Str
             .await?;
         }
         if let (Some(house_id), false) = (o.house_id, lines.is_empty()) {
-            let h = house::Entity::find_by_id(house_id).one(txn).await?.ok_or(AppError::NotFound)?;
+            let h = house::Entity::find_by_id(house_id).one_row(txn).await?.ok_or(AppError::NotFound)?;
             let bill = raise_charge_in(txn, &h, &format!("repair:{}", o.id), lines.into_iter().map(|l| l.3).collect()).await?;
             repair_order::Entity::update_many()
                 .col_expr(repair_order::Column::ChargeBillId, Expr::value(bill.id))
@@ -352,7 +353,7 @@ pub async fn urge(cx: &Cx, id: i64, note: Option<String>) -> AppResult<repair_or
         .filter(repair_order::Column::Id.eq(o.id))
         .exec(&txn)
         .await?;
-    let fresh = repair_order::Entity::find_by_id(o.id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let fresh = repair_order::Entity::find_by_id(o.id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(fresh)

@@ -7,6 +7,7 @@ pub mod photos;
 pub mod prices;
 pub mod targets;
 
+use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::page::{paginate, paginate_vec, Page, PageArgs};
 use super::{estate, Cx};
@@ -36,7 +37,7 @@ pub struct Booking {
 pub async fn settings(conn: &impl ConnectionTrait, community_id: i64) -> AppResult<clock::Settings> {
     Ok(repair_setting::Entity::find()
         .filter(repair_setting::Column::CommunityId.eq(community_id))
-        .one(conn)
+        .one_row(conn)
         .await?
         .map(Into::into)
         .unwrap_or_default())
@@ -51,7 +52,7 @@ pub async fn book(cx: &Cx, b: Booking, files: Vec<(String, Vec<u8>)>) -> AppResu
     if let Some(existing) = repair_order::Entity::find()
         .filter(repair_order::Column::RequestedBy.eq(user))
         .filter(repair_order::Column::ClientKey.eq(key.clone()))
-        .one(cx.db())
+        .one_row(cx.db())
         .await?
     {
         return Ok(existing);
@@ -235,7 +236,7 @@ pub async fn may_see(cx: &Cx, o: &repair_order::Model) -> AppResult<bool> {
 
 pub async fn get(cx: &Cx, id: i64) -> AppResult<repair_order::Model> {
     cx.actor.require_signed_in()?;
-    let o = repair_order::Entity::find_by_id(id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let o = repair_order::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     if !may_see(cx, &o).await? {
         return Err(AppError::NotFound);
     }
@@ -341,7 +342,7 @@ pub(crate) fn urge_expr() -> sea_orm::sea_query::Expr {
 /// The name of a public area (for an order's address).
 pub async fn public_area_name(cx: &Cx, id: Option<i64>) -> AppResult<String> {
     match id {
-        Some(a) => Ok(entity::public_area::Entity::find_by_id(a).one(cx.db()).await?.map(|a| a.name).unwrap_or_default()),
+        Some(a) => Ok(entity::public_area::Entity::find_by_id(a).one_row(cx.db()).await?.map(|a| a.name).unwrap_or_default()),
         None => Ok(String::new()),
     }
 }

@@ -1,5 +1,6 @@
 //! Photos attached to repair orders: checked by content (JPEG, PNG, HEIC, WebP), capped in size
 //! and number, stored under the upload directory, served only to people who may see the order.
+use crate::service::page::OneRow;
 use super::{get, Cx};
 use crate::error::{AppError, AppResult};
 use entity::repair_photo;
@@ -136,7 +137,7 @@ pub async fn add(cx: &Cx, order_id: i64, files: Vec<(String, Vec<u8>)>) -> AppRe
 
 /// A photo's file, if the caller may see its order.
 pub async fn open(cx: &Cx, photo_id: i64) -> AppResult<(PathBuf, String)> {
-    let p = repair_photo::Entity::find_by_id(photo_id).one(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let p = repair_photo::Entity::find_by_id(photo_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     get(cx, p.order_id).await?;
     Ok((cx.core.config.upload_dir.join(&p.stored_name), p.content_type))
 }
