@@ -752,6 +752,9 @@ mod baseline {
     use axum::routing::post;
     use entity::enums::HouseRelation;
     use entity::{auth_session, building, community, event, house, house_member, notice, notice_building, repair_order, staff_member, unit, user};
+    // The product's statement helpers, so both servers send the same SQL text (LIMIT written in,
+    // not bound; see `guanjia::service::page::all_limited`).
+    use guanjia::service::page::{all_limited, OneRow};
     use sea_orm::{ActiveEnum, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
     use std::collections::HashMap;
 
@@ -804,7 +807,7 @@ mod baseline {
             .ok_or_else(unauthenticated)?;
         let (user_id, session_id) = s.jwt.verify(token.trim()).map_err(|_| unauthenticated())?;
         let db = &s.db;
-        match auth_session::Entity::find_by_id(session_id).one(db).await.map_err(internal)? {
+        match auth_session::Entity::find_by_id(session_id).one_row(db).await.map_err(internal)? {
             Some(x) if x.revoked_at.is_none() && x.user_id == user_id => {}
             _ => return Err(unauthenticated()),
         }
@@ -812,10 +815,10 @@ mod baseline {
         let _staff = staff_member::Entity::find()
             .filter(staff_member::Column::UserId.eq(user_id))
             .filter(staff_member::Column::EndedAt.is_null())
-            .one(db)
+            .one_row(db)
             .await
             .map_err(internal)?;
-        let me = user::Entity::find_by_id(user_id).one(db).await.map_err(internal)?.ok_or_else(unauthenticated)?;
+        let me = user::Entity::find_by_id(user_id).one_row(db).await.map_err(internal)?.ok_or_else(unauthenticated)?;
 
         let today = guanjia::service::today_in_community();
         let bindings: Vec<house_member::Model> = house_member::Entity::find()
@@ -892,9 +895,7 @@ mod baseline {
         // The owner's orders (their houses' and those they booked), first five, with their last step.
         let orders = repair_order::Entity::find()
             .filter(Condition::any().add(repair_order::Column::HouseId.is_in(house_ids.clone())).add(repair_order::Column::RequestedBy.eq(user_id)))
-            .order_by_asc(repair_order::Column::Id)
-            .limit(5)
-            .all(db);
+            .order_by_asc(repair_order::Column::Id);
         // The latest three notices reaching the caller's buildings or whole communities.
         let to_my_buildings = notice_building::Entity::find()
             .select_only()
@@ -904,10 +905,11 @@ mod baseline {
         let notices = notice::Entity::find()
             .filter(notice::Column::CommunityId.is_in(community_ids.clone()))
             .filter(Condition::any().add(notice::Column::WholeCommunity.eq(true)).add(notice::Column::Id.in_subquery(to_my_buildings)))
-            .order_by_desc(notice::Column::Id)
-            .limit(3)
-            .all(db);
-        let (orders, notices) = futures_util::try_join!(async { orders.await.map_err(internal) }, async { notices.await.map_err(internal) })?;
+            .order_by_desc(notice::Column::Id);
+        let (orders, notices) = futures_util::try_join!(
+            async { all_limited(db, orders, 5).await.map_err(internal) },
+            async { all_limited(db, notices, 3).await.map_err(internal) }
+        )?;
         let mut steps: HashMap<i64, Vec<Value>> = HashMap::new();
         if !orders.is_empty() {
             for e in event::Entity::find()
