@@ -14,6 +14,7 @@ mod m20261123_000010_complaints;
 mod m20261123_000011_notices;
 mod m20261123_000012_patrols;
 mod m20261123_000013_persisted_queries;
+mod m20261124_000014_bill_totals;
 pub mod util;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_complaints::Migration),
             Box::new(m20261123_000011_notices::Migration),
             Box::new(m20261123_000012_patrols::Migration),
-            Box::new(m20261123_000013_persisted_queries::Migration)]
+            Box::new(m20261123_000013_persisted_queries::Migration),
+            Box::new(m20261124_000014_bill_totals::Migration)]
     }
 }

@@ -354,3 +354,65 @@ async fn a_one_off_charge_is_raised_once_per_client_key() {
     let tech = app.login(TECHNICIAN).await;
     assert_eq!(error_code(&app.gql(Some(&tech), raise, json!({ "h": house, "f": card, "k": "card-2" })).await), "NOT_FOUND");
 }
+
+/// The collection report reads totals the database keeps as bills are written: after
+/// generation, a partial payment, a full one, its reversal and a cancellation, every building's
+/// figures equal the sums over the bills themselves.
+#[tokio::test]
+async fn collection_totals_follow_payments_reversals_and_cancellations() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app().await;
+    let finance = bill_community(&app, &[period(1), period(0)]).await;
+    let reception = app.login(RECEPTION).await;
+    let manager = app.login(MANAGER).await;
+    let c1 = app.community_id("CUIHU").await;
+    let h101 = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let h201 = app.house_id("CUIHU", "1栋", "1单元", "201").await;
+    let bill_of = |house: String| {
+        let (app, finance) = (&app, finance.clone());
+        async move {
+            let q = "query($h: ID!) { node(id: $h) { ... on House { bills { edges { node { id period amountFen } } } } } }";
+            let out = app.gql(Some(&finance), q, json!({ "h": house })).await;
+            out["data"]["node"]["bills"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).find(|b| b["period"] == period(0).as_str()).unwrap()
+        }
+    };
+    let (b101, b201) = (bill_of(h101.clone()).await, bill_of(h201.clone()).await);
+    // 101 pays part of its bill; 201 pays in full, and the manager reverses that payment.
+    assert_eq!(outcome(&app.gql(Some(&reception), PAY, json!({ "k": "t1", "m": "CASH", "a": [{ "billId": b101["id"], "amountFen": 10000 }] })).await), "OK");
+    let full = app.gql(Some(&reception), PAY, json!({ "k": "t2", "m": "CASH", "a": [{ "billId": b201["id"], "amountFen": b201["amountFen"] }] })).await;
+    let rev = "mutation($p: ID!) { reversePayment(paymentId: $p, reason: \"收错了户\") { id } }";
+    assert_eq!(outcome(&app.gql(Some(&manager), rev, json!({ "p": full["data"]["recordPayment"]["id"] })).await), "OK");
+    // Another house's bill is cancelled.
+    let h102 = app.house_id("CUIHU", "3栋", "1单元", "101").await;
+    let b102 = bill_of(h102).await;
+    let cancel = "mutation($b: ID!) { cancelBill(billId: $b, reason: \"面积录错\") { id } }";
+    assert_eq!(outcome(&app.gql(Some(&finance), cancel, json!({ "b": b102["id"] })).await), "OK");
+
+    let report = app.gql(Some(&finance), "query($c: ID!, $p: String!) { collectionReport(communityId: $c, period: $p) { total { bills dueFen collectedFen } byBuilding { building { name } bills dueFen collectedFen } } }", json!({ "c": c1, "p": period(0) })).await;
+    let r = &report["data"]["collectionReport"];
+    let backend = app.db.get_database_backend();
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!(
+                "SELECT b.name, COUNT(*), CAST(SUM(x.amount_fen) AS BIGINT), CAST(SUM(x.paid_fen) AS BIGINT) FROM bills x JOIN buildings b ON b.id = x.building_id \
+                 JOIN communities c ON c.id = x.community_id WHERE c.code = 'CUIHU' AND x.period = '{}' AND x.kind = 'PERIODIC' AND x.cancelled_at IS NULL GROUP BY b.id, b.name ORDER BY b.id",
+                period(0)
+            ),
+        ))
+        .await
+        .unwrap();
+    let by_building = r["byBuilding"].as_array().unwrap();
+    assert_eq!(by_building.len(), rows.len(), "{report}");
+    let (mut bills, mut due, mut paid) = (0, 0, 0);
+    for (row, b) in rows.iter().zip(by_building) {
+        let (name, n, d, p): (String, i64, i64, i64) = (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap(), row.try_get_by_index(2).unwrap(), row.try_get_by_index(3).unwrap());
+        assert_eq!((b["building"]["name"].as_str().unwrap(), b["bills"].as_i64().unwrap(), b["dueFen"].as_i64().unwrap(), b["collectedFen"].as_i64().unwrap()), (name.as_str(), n, d, p));
+        (bills, due, paid) = (bills + n, due + d, paid + p);
+    }
+    assert_eq!((r["total"]["bills"].as_i64().unwrap(), r["total"]["dueFen"].as_i64().unwrap(), r["total"]["collectedFen"].as_i64().unwrap()), (bills, due, paid));
+    // What the steps above leave: 42 bills less the cancelled one, 101's part payment only.
+    assert_eq!(bills, 41);
+    assert_eq!(paid, 10000);
+}
