@@ -187,3 +187,28 @@ async fn owner_decides_whether_the_tenant_sees_bills() {
         .await;
     assert_eq!(error_code(&out), "FORBIDDEN");
 }
+
+/// A tenancy past its end date no longer counts, without anyone removing it: the tenant's app
+/// lists no house and the house itself is out of reach.
+#[tokio::test]
+async fn an_ended_tenancy_drops_out_of_the_tenants_app() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let tenant = app.login(TENANT).await;
+    let houses = "{ me { houses { edges { node { relation house { id } } } } } }";
+    let before = app.gql(Some(&tenant), houses, json!({})).await;
+    let edges = before["data"]["me"]["houses"]["edges"].as_array().unwrap().clone();
+    assert_eq!(edges.len(), 1, "{before}");
+    assert_eq!(edges[0]["node"]["relation"], "TENANT");
+    let house = edges[0]["node"]["house"]["id"].clone();
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE house_members SET tenancy_ends_on = '2020-01-31' WHERE user_id = (SELECT id FROM users WHERE phone = '{TENANT}')"
+        ))
+        .await
+        .unwrap();
+    let after = app.gql(Some(&tenant), houses, json!({})).await;
+    assert_eq!(after["data"]["me"]["houses"]["edges"], json!([]), "{after}");
+    let node = app.gql(Some(&tenant), "query($h: ID!) { node(id: $h) { id } }", json!({ "h": house })).await;
+    assert!(node["data"]["node"].is_null(), "{node}");
+}
