@@ -17,6 +17,7 @@ pub mod user;
 pub mod arrears_call;
 pub mod bill;
 pub mod bill_line;
+pub mod bill_total;
 pub mod day_close;
 pub mod fee_item;
 pub mod meter_reading;

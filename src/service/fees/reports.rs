@@ -6,9 +6,9 @@ use crate::service::events::{self, NewEvent};
 use crate::service::{estate, Cx};
 use chrono::NaiveDate;
 use entity::enums::{CallOutcome, PaymentMethod, StaffRole};
-use entity::{arrears_call, bill, day_close, payment};
+use entity::{arrears_call, bill, bill_total, day_close, payment};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
 use std::collections::BTreeMap;
 
 /// SUM of a BIGINT column as BIGINT on both databases (PostgreSQL widens SUM(bigint) to NUMERIC).
@@ -228,26 +228,16 @@ pub async fn collection(cx: &Cx, community_id: i64, period: &str) -> AppResult<(
     super::parse_period("period", period)?;
     // The totals the database keeps per building as bills are written (migration 000014):
     // a few rows, however many bills the month has.
-    let q = sea_orm::sea_query::Query::select()
-        .columns(["building_id", "bills", "due_fen", "paid_fen"].map(sea_orm::sea_query::Alias::new))
-        .from(sea_orm::sea_query::Alias::new("bill_totals"))
-        .and_where(Expr::col(sea_orm::sea_query::Alias::new("community_id")).eq(community_id))
-        .and_where(Expr::col(sea_orm::sea_query::Alias::new("period")).eq(period))
-        .and_where(Expr::col(sea_orm::sea_query::Alias::new("bills")).gt(0))
-        .order_by(sea_orm::sea_query::Alias::new("building_id"), sea_orm::sea_query::Order::Asc)
-        .to_owned();
-    let rows = cx
-        .db()
-        .query_all(&q)
-        .await?
-        .into_iter()
-        .map(|r| {
-            Ok::<_, sea_orm::DbErr>((r.try_get_by_index::<i64>(0)?, r.try_get_by_index::<i64>(1)?, r.try_get_by_index::<i64>(2)?, r.try_get_by_index::<i64>(3)?))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = bill_total::Entity::find()
+        .filter(bill_total::Column::CommunityId.eq(community_id))
+        .filter(bill_total::Column::Period.eq(period))
+        .filter(bill_total::Column::Bills.gt(0))
+        .order_by_asc(bill_total::Column::BuildingId)
+        .all(cx.db())
+        .await?;
     let by_building: Vec<Collection> = rows
         .into_iter()
-        .map(|(b, n, due, paid)| Collection { building_id: Some(b), bills: n, due_fen: due, collected_fen: paid })
+        .map(|t| Collection { building_id: Some(t.building_id), bills: t.bills, due_fen: t.due_fen, collected_fen: t.paid_fen })
         .collect();
     let total = by_building.iter().fold(Collection::default(), |acc, c| Collection {
         building_id: None,
