@@ -1,69 +1,102 @@
-//! One extension per request that (1) caps aliases, (2) gives every error an `extensions.code`
-//! and a message in the caller's language, (3) tells the HTTP layer whether the request
-//! failed before execution (a "request error": 400 under application/graphql-response+json),
-//! and (4) reuses parsed documents: apps send the same few documents over and over.
+//! Parsed documents kept and checked once (`Documents`), and the one extension the websocket
+//! schema carries (`RequestPolicy`).
+//!
+//! Over HTTP nothing runs as an async-graphql extension: with any extension registered, the
+//! engine builds a `ResolveInfo` and a boxed hook chain for every field of every response,
+//! which on the owner's home screen (~100 fields) cost more than the parse cache saved. So the
+//! HTTP layer parses through `Documents::prepare` before executing, and tells request errors
+//! apart with `is_request_error`. The websocket keeps the extension: it localizes the errors of
+//! subscription events, which no HTTP layer sees.
 use crate::error::{AppError, ErrorSource, Locale};
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextSubscribe,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextSubscribe,
 };
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Response, ServerError, ServerResult, Variables};
+use async_graphql::{Request, Response, ServerError, ServerResult, Value, Variables};
 use futures_util::stream::{BoxStream, StreamExt};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// Internal response header marking a request error; the HTTP layer removes it.
-pub const REQUEST_ERROR_HEADER: &str = "x-guanjia-request-error";
 
 /// Parsed documents kept per server, least recently used dropped first. Parsing is a pest
 /// grammar walk that cost more than the rest of validation on the owner's home screen; a
 /// document's parse does not depend on its variables, so the text alone is the key.
 const PARSED_DOCUMENTS_KEPT: usize = 512;
 
-type DocumentCache = Mutex<lru::LruCache<String, ExecutableDocument>>;
-
-pub struct RequestPolicy {
+/// The server's parsed documents, and the alias cap every document is held to.
+pub struct Documents {
     max_aliases: usize,
-    parsed: Arc<DocumentCache>,
+    parsed: Mutex<lru::LruCache<String, ExecutableDocument>>,
+}
+
+impl Documents {
+    pub fn new(max_aliases: usize) -> Self {
+        let kept = std::num::NonZeroUsize::new(PARSED_DOCUMENTS_KEPT).expect("non-zero");
+        Self { max_aliases, parsed: Mutex::new(lru::LruCache::new(kept)) }
+    }
+
+    fn cached(&self, query: &str) -> Option<ExecutableDocument> {
+        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(query).cloned()
+    }
+
+    /// Checks a freshly parsed document and keeps it: only documents that pass are kept.
+    fn admit(&self, query: &str, doc: &ExecutableDocument) -> ServerResult<()> {
+        let aliases = count_aliases(doc);
+        if aliases > self.max_aliases {
+            let err = AppError::bad_input(
+                "query",
+                format!("别名数量 {aliases} 超过上限 {}", self.max_aliases),
+                format!("The query uses {aliases} aliases; the limit is {}", self.max_aliases),
+            );
+            return Err(async_graphql::Error::from(err).into_server_error(Default::default()));
+        }
+        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).put(query.to_owned(), doc.clone());
+        Ok(())
+    }
+
+    /// Gives the request its parsed document, from the cache or parsed and checked now. Err is
+    /// a request error (syntax, too many aliases): nothing was executed.
+    pub fn prepare(&self, req: &mut Request) -> ServerResult<()> {
+        if let Some(doc) = self.cached(&req.query) {
+            req.set_parsed_query(doc);
+            return Ok(());
+        }
+        let query = req.query.clone();
+        let doc = req.parsed_query()?;
+        self.admit(&query, doc)
+    }
+}
+
+/// Whether a response failed before execution (syntax, validation, limits, variables): the
+/// GraphQL-over-HTTP "request error", answered 400 under application/graphql-response+json.
+/// Execution always yields a data object, or null with errors that carry the path of the
+/// non-null field that failed; errors found before execution have no path.
+pub fn is_request_error(resp: &Response) -> bool {
+    resp.data == Value::Null && !resp.errors.is_empty() && resp.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// The websocket schema's extension: parsed documents through `Documents`, and the errors of
+/// every subscription event in the caller's language.
+pub struct RequestPolicy {
+    documents: Arc<Documents>,
 }
 
 impl RequestPolicy {
-    pub fn new(max_aliases: usize) -> Self {
-        let kept = std::num::NonZeroUsize::new(PARSED_DOCUMENTS_KEPT).expect("non-zero");
-        Self { max_aliases, parsed: Arc::new(Mutex::new(lru::LruCache::new(kept))) }
+    pub fn new(documents: Arc<Documents>) -> Self {
+        Self { documents }
     }
 }
 
 impl ExtensionFactory for RequestPolicy {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PolicyExtension {
-            max_aliases: self.max_aliases,
-            parsed: self.parsed.clone(),
-            executed: AtomicBool::new(false),
-        })
+        Arc::new(PolicyExtension { documents: self.documents.clone() })
     }
 }
 
 struct PolicyExtension {
-    max_aliases: usize,
-    parsed: Arc<DocumentCache>,
-    executed: AtomicBool,
+    documents: Arc<Documents>,
 }
 
 #[async_trait::async_trait]
 impl Extension for PolicyExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        // Messages are localized by the HTTP layer, which knows the caller's language before
-        // the request's own data exists.
-        let mut resp = next.run(ctx).await;
-        if !resp.errors.is_empty() && !self.executed.load(Ordering::SeqCst) {
-            resp.http_headers
-                .insert(REQUEST_ERROR_HEADER, http::HeaderValue::from_static("1"));
-        }
-        resp
-    }
-
     fn subscribe<'s>(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -88,35 +121,12 @@ impl Extension for PolicyExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        if let Some(doc) = self.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(query) {
-            return Ok(doc.clone());
+        if let Some(doc) = self.documents.cached(query) {
+            return Ok(doc);
         }
         let doc = next.run(ctx, query, variables).await?;
-        let aliases = count_aliases(&doc);
-        if aliases > self.max_aliases {
-            let err = AppError::bad_input(
-                "query",
-                format!("别名数量 {aliases} 超过上限 {}", self.max_aliases),
-                format!(
-                    "The query uses {aliases} aliases; the limit is {}",
-                    self.max_aliases
-                ),
-            );
-            return Err(async_graphql::Error::from(err).into_server_error(Default::default()));
-        }
-        // Only documents that passed the checks above are kept.
-        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).put(query.to_owned(), doc.clone());
+        self.documents.admit(query, &doc)?;
         Ok(doc)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        self.executed.store(true, Ordering::SeqCst);
-        next.run(ctx, operation_name).await
     }
 }
 

@@ -66,20 +66,28 @@ pub struct Subscription(events::ActivitySubscription, notices::NoticeSubscriptio
 
 pub type GuanjiaSchema = Schema<Query, Mutation, Subscription>;
 
+/// The schema `/graphql` executes over HTTP: no async-graphql extension (see
+/// `extension.rs`: the HTTP layer parses, caps aliases and spots request errors itself).
 pub fn build_schema(limits: &Limits, introspection: bool) -> GuanjiaSchema {
-    let mut b = Schema::build(
-        Query::default(),
-        Mutation::default(),
-        Subscription::default(),
-    )
-    .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity)
-    .limit_directives(10)
-    .extension(extension::RequestPolicy::new(limits.max_aliases));
-    if !introspection {
-        b = b.disable_introspection();
+    schema_builder(limits, introspection).finish()
+}
+
+/// The schema `/graphql/ws` serves: the same types and limits, plus the extension that caps
+/// aliases through the server's `Documents` and localizes subscription events' errors.
+pub fn build_ws_schema(limits: &Limits, introspection: bool, documents: std::sync::Arc<extension::Documents>) -> GuanjiaSchema {
+    schema_builder(limits, introspection).extension(extension::RequestPolicy::new(documents)).finish()
+}
+
+fn schema_builder(limits: &Limits, introspection: bool) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    let b = Schema::build(Query::default(), Mutation::default(), Subscription::default())
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_directives(10);
+    if introspection {
+        b
+    } else {
+        b.disable_introspection()
     }
-    b.finish()
 }
 
 /// The SDL the server serves (what `schema.graphql` must equal).

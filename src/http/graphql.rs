@@ -4,13 +4,14 @@
 use super::identity::{request_data, resolve_actor};
 use crate::app::AppState;
 use crate::error::{AppError, Locale};
-use crate::graphql::extension::{localize, REQUEST_ERROR_HEADER};
+use crate::graphql::extension::{is_request_error, localize, Documents};
 use async_graphql::parser::types::OperationType;
 use async_graphql::ServerError;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
 
@@ -181,16 +182,17 @@ fn to_request(v: Value, max_document: usize) -> Result<async_graphql::Request, A
         .map_err(|_| AppError::bad_input("body", "请求参数无效", "Invalid request parameters"))
 }
 
-struct Caller {
+struct Caller<'a> {
     media: Media,
     locale: Locale,
     client: String,
+    documents: &'a Documents,
 }
 
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
-    caller: &Caller,
+    caller: &Caller<'_>,
     reqs: Vec<async_graphql::Request>,
     batch: bool,
 ) -> Response {
@@ -218,11 +220,14 @@ async fn execute(
             caller.locale,
             caller.client.clone(),
         );
-        let mut resp = state.schema.execute(req).await;
+        let mut resp = match caller.documents.prepare(&mut req) {
+            Ok(()) => state.schema.execute(req).await,
+            Err(e) => async_graphql::Response::from_errors(vec![e]),
+        };
         for e in &mut resp.errors {
             localize(e, caller.locale);
         }
-        let request_err = resp.http_headers.contains_key(REQUEST_ERROR_HEADER);
+        let request_err = is_request_error(&resp);
         all_request_errors &= request_err;
         // Serialized straight to bytes: going through serde_json::Value first copied every
         // response twice.
@@ -265,6 +270,7 @@ async fn execute(
 
 pub async fn post_handler(
     State(state): State<AppState>,
+    Extension(shared): Extension<super::GraphqlShared>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
@@ -285,6 +291,7 @@ pub async fn post_handler(
         media,
         locale: locale_of(&headers),
         client: addr.ip().to_string(),
+        documents: &shared.documents,
     };
     let limits = &state.core.config.limits;
     let content_type = headers
@@ -359,6 +366,7 @@ pub async fn post_handler(
 
 pub async fn get_handler(
     State(state): State<AppState>,
+    Extension(shared): Extension<super::GraphqlShared>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
@@ -390,6 +398,7 @@ pub async fn get_handler(
         media,
         locale: locale_of(&headers),
         client: addr.ip().to_string(),
+        documents: &shared.documents,
     };
     let mut obj = Map::new();
     for name in ["query", "operationName"] {
@@ -456,7 +465,7 @@ fn is_mutation(req: &async_graphql::Request) -> bool {
 }
 
 /// A GraphQL multipart request (uploads): the operations, the map and the files.
-async fn multipart(state: &AppState, headers: &HeaderMap, caller: &Caller, content_type: &str, body: Bytes) -> Response {
+async fn multipart(state: &AppState, headers: &HeaderMap, caller: &Caller<'_>, content_type: &str, body: Bytes) -> Response {
     let limits = &state.core.config.limits;
     let opts = async_graphql::http::MultipartOptions::default()
         .max_file_size(limits.max_upload_file_bytes)

@@ -6,15 +6,33 @@ mod identity;
 mod ws;
 
 use crate::app::AppState;
+use crate::graphql::extension::Documents;
+use crate::graphql::{build_ws_schema, GuanjiaSchema};
+use std::sync::Arc;
 use axum::routing::get;
 use axum::Router;
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+/// What the GraphQL routes share besides the app state.
+#[derive(Clone)]
+struct GraphqlShared {
+    /// Parsed documents, kept for every route that executes GraphQL.
+    documents: Arc<Documents>,
+    /// The websocket's schema (with the extension the HTTP schema goes without).
+    ws_schema: GuanjiaSchema,
+}
+
 pub fn router(state: AppState) -> Router {
+    let limits = &state.core.config.limits;
     // Uploads need the larger cap; JSON bodies are held to theirs in the handler.
-    let max_body = state.core.config.limits.max_upload_request_bytes;
+    let max_body = limits.max_upload_request_bytes;
+    let documents = Arc::new(Documents::new(limits.max_aliases));
+    let shared = GraphqlShared {
+        ws_schema: build_ws_schema(limits, state.core.config.playground, documents.clone()),
+        documents,
+    };
     let x_request_id = http::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(graphql::get_handler).post(graphql::post_handler))
@@ -25,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(axum::Extension(shared))
         // Every log line of a request carries its id (set here, or taken from the caller).
         .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<axum::body::Body>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

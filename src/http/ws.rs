@@ -6,12 +6,14 @@ use crate::auth::Actor;
 use crate::error::{AppError, Locale};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::Extension;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use std::net::SocketAddr;
 
 pub async fn handler(
     State(state): State<AppState>,
+    Extension(shared): Extension<super::GraphqlShared>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     protocol: GraphQLProtocol,
@@ -23,7 +25,7 @@ pub async fn handler(
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
             let core = state.core.clone();
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+            GraphQLWebSocket::new(socket, shared.ws_schema, protocol)
                 .on_connection_init(move |payload| async move {
                     let field =
                         |k: &str| payload.get(k).and_then(|v| v.as_str()).map(str::to_owned);
