@@ -1,16 +1,20 @@
 //! `cargo bench --bench screens`: the main screens under many concurrent clients, against a
 //! hand-written twin of the owner's home screen.
 //!
-//! The process generates an estate (`guanjia::bench::seed`), signs the users in, then for each
-//! screen starts a fresh server child (this same executable re-run with `--serve`, under
-//! `taskset -c 0` in pinned mode) and drives it over keep-alive HTTP/1.1 connections from this
-//! process (pinned to core 1 in pinned mode). The child prints its statement counter when asked
-//! on stdin, so statements per request are counted in the server between two quiet moments;
-//! its peak memory is VmHWM of /proc/<pid>/status. The hand-written baseline lives only here.
+//! The process generates an estate (`guanjia::bench::seed`): the households in communities of
+//! up to `HOUSEHOLDS_PER_COMMUNITY` (1,000: ten buildings of 100), each with its own manager,
+//! technicians, repair orders and notices, so 100,000 households make 100 communities as a
+//! property company would run them. It signs the users in, then for each screen starts a fresh
+//! server child (this same executable re-run with `--serve`, under `taskset -c 0` in pinned
+//! mode) and drives it over keep-alive HTTP/1.1 connections from this process (pinned to core 1
+//! in pinned mode). The collection report goes to every community in turn, as its manager. The
+//! child prints its statement counter when asked on stdin, so statements per request are counted
+//! in the server between two quiet moments; its peak memory is VmHWM of /proc/<pid>/status.
+//! The hand-written baseline lives only here.
 use clap::{Parser, ValueEnum};
 use guanjia::app::{Application, StatementCounter};
 use guanjia::auth::jwt::JwtKeys;
-use guanjia::bench::{Seeded, Spec};
+use guanjia::bench::{Seeded, Spec, HOUSEHOLDS_PER_COMMUNITY};
 use guanjia::config::Config;
 use guanjia::domain::{GlobalId, NodeKind};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
@@ -29,7 +33,8 @@ use tokio::net::TcpStream;
 #[derive(Parser, Debug)]
 #[command(about = "Throughput, latency, SQL statements and server memory of the main screens")]
 struct Args {
-    /// Households in the generated estate (100 to 100,000), about 100 to a building.
+    /// Households in the generated estate (100 to 100,000), about 100 to a building, in
+    /// communities of up to 1,000.
     #[arg(long, default_value_t = 1000)]
     households: usize,
     /// Concurrent clients, each on its own kept-alive connection.
@@ -41,6 +46,11 @@ struct Args {
     /// Unmeasured warm-up seconds per screen.
     #[arg(long, default_value_t = 2.0)]
     warmup: f64,
+    /// Rounds of each comparison (owner home and its baseline, `{ __typename }` and constant
+    /// JSON), run alternately; the ratio printed is the median of the rounds' ratios, so a slow
+    /// spell of this shared machine weighs on one round, not on one side.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// shared: server and load on both cores; pinned: server on core 0, load on core 1.
     #[arg(long, value_enum, default_value_t = Mode::Both)]
     mode: Mode,
@@ -56,7 +66,7 @@ struct Args {
     /// Internal: the JWT secret of the served child.
     #[arg(long, hide = true)]
     secret: Option<String>,
-    /// Internal: print every statement the GraphQL child runs (to check the baseline's twin).
+    /// Internal: print every statement the server children run (to check the baseline's twin).
     #[arg(long, hide = true)]
     show_sql: bool,
     /// Passed by `cargo bench`; ignored.
@@ -87,7 +97,7 @@ const MAX_OWNER_SESSIONS: usize = 20_000;
 const HOME: &str = "{ me { displayName houses { edges { node { relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } } } } } } myRepairOrders(first: 5) { edges { node { id state category description createdAt lastEvent { action toState at } } } } myNotices(first: 3) { edges { node { id kind title startsAt endsAt publishedAt } } } }";
 /// The technician's queue for today.
 const QUEUE: &str = "{ myRepairQueue(first: 20) { edges { node { id state category description address contactName contactPhone appointmentAt resolveBy overdue } } } }";
-/// The manager's collection report of one month, by building.
+/// A manager's collection report of one month for their community, by building.
 const REPORT: &str = "query($c: ID!, $p: String!) { collectionReport(communityId: $c, period: $p) { total { dueFen collectedFen rateBps } byBuilding { dueFen collectedFen rateBps } } }";
 const TYPENAME: &str = "{ __typename }";
 
@@ -112,8 +122,8 @@ fn run(args: Args) -> Result<(), String> {
     if !(100..=100_000).contains(&args.households) {
         return Err("--households must be between 100 and 100,000".into());
     }
-    if args.clients == 0 || args.seconds <= 0.0 {
-        return Err("--clients and --seconds must be positive".into());
+    if args.clients == 0 || args.seconds <= 0.0 || args.rounds == 0 {
+        return Err("--clients, --seconds and --rounds must be positive".into());
     }
     let (url, _scratch) = match &args.database_url {
         Some(u) => (u.clone(), None),
@@ -130,9 +140,10 @@ fn run(args: Args) -> Result<(), String> {
     eprintln!("generating {} households × {MONTHS} months ({backend}) ...", args.households);
     let (data, tokens) = rt.block_on(generate(&url, args.households, &secret))?;
     eprintln!(
-        "generated in {:.1} s: {} households, {} bills, {} repair orders with {} events, {} notices, {} technicians",
+        "generated in {:.1} s: {} households in {} communities, {} bills, {} repair orders with {} events, {} notices, {} technicians",
         started.elapsed().as_secs_f64(),
         args.households,
+        data.communities.len(),
         data.bills,
         data.repair_orders,
         data.repair_events,
@@ -154,8 +165,9 @@ fn run(args: Args) -> Result<(), String> {
         let rt = runtime(if mode == Mode::Pinned { 1 } else { ncpu });
         println!();
         println!(
-            "== {backend}, {} households, {} clients, {} s per screen (+{} s warm-up), mode {} — load average {}",
+            "== {backend}, {} households in {} communities, {} clients, {} s per screen (+{} s warm-up), mode {} — load average {}",
             args.households,
+            data.communities.len(),
             args.clients,
             args.seconds,
             args.warmup,
@@ -166,8 +178,8 @@ fn run(args: Args) -> Result<(), String> {
             loadavg()
         );
         println!(
-            "{:<30} {:>9} {:>9} {:>9} {:>10} {:>10}",
-            "screen", "req/s", "p50", "p99", "stmts/req", "server peak"
+            "{:<30} {:>9} {:>9} {:>9} {:>10} {:>10} {:>11} {:>9}",
+            "screen", "req/s", "p50", "p99", "stmts/req", "server peak", "server cpu", "in sqlite"
         );
         let run_one = |label: &str, server: Server, reqs: Vec<Vec<u8>>| -> Result<Outcome, String> {
             let mut child = Served::start(&exe, server, &url, &secret, mode, args.show_sql)?;
@@ -181,45 +193,75 @@ fn run(args: Args) -> Result<(), String> {
             };
             child.stop();
             println!(
-                "{:<30} {:>9.0} {:>9} {:>9} {:>10} {:>7} MiB",
+                "{:<30} {:>9.0} {:>9} {:>9} {:>10} {:>7} MiB {:>8.0} µs {:>6.0} µs",
                 label,
                 out.throughput,
                 ms(out.p50),
                 ms(out.p99),
                 stmts(out.statements_per_request),
-                out.peak_kib / 1024
+                out.peak_kib / 1024,
+                out.cpu_per_request.total() * 1e6,
+                out.cpu_per_request.database * 1e6,
             );
             Ok(out)
         };
         let wanted = |name: &str| args.screens.iter().any(|s| s == name);
+        // Runs a GraphQL screen and its twin alternately, `--rounds` times, and prints the
+        // median of the rounds' throughput ratios (and p99 ratios).
+        let compare = |what: &str, graphql: (&str, Vec<Vec<u8>>), twin: (&str, Vec<Vec<u8>>)| -> Result<(), String> {
+            let (mut ratios, mut p99s, mut cpus) = (vec![], vec![], vec![]);
+            for round in 1..=args.rounds {
+                let tag = if args.rounds > 1 { format!(" #{round}") } else { String::new() };
+                let g = run_one(&format!("{}{tag}", graphql.0), Server::Graphql, graphql.1.clone())?;
+                let t = run_one(&format!("{}{tag}", twin.0), Server::Baseline, twin.1.clone())?;
+                ratios.push(g.throughput / t.throughput);
+                p99s.push(g.p99.as_secs_f64() / t.p99.as_secs_f64());
+                cpus.push(t.cpu_per_request.total() / g.cpu_per_request.total());
+            }
+            let each: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+            println!(
+                "ratio: {what} throughput {:.2}× (median of {} rounds: {}), p99 {:.2}×, server cpu per request (twin ÷ GraphQL) {:.2}×",
+                median(&mut ratios),
+                args.rounds,
+                each.join(" "),
+                median(&mut p99s),
+                median(&mut cpus),
+            );
+            Ok(())
+        };
         if wanted("home") {
             let owners: Vec<&String> = tokens.owners.iter().collect();
-            let home = run_one("owner home (GraphQL)", Server::Graphql, requests("/graphql", &owners, HOME, json!({})))?;
-            let base = run_one("owner home (hand-written)", Server::Baseline, requests("/home", &owners, HOME, json!({})))?;
-            println!(
-                "ratio: owner home GraphQL/hand-written throughput {:.2}×, p99 {:.2}×",
-                home.throughput / base.throughput,
-                home.p99.as_secs_f64() / base.p99.as_secs_f64()
-            );
+            compare(
+                "owner home GraphQL/hand-written",
+                ("owner home (GraphQL)", requests("/graphql", &owners, HOME, json!({}))),
+                ("owner home (hand-written)", requests("/home", &owners, HOME, json!({}))),
+            )?;
         }
         if wanted("queue") {
             let techs: Vec<&String> = tokens.technicians.iter().collect();
             run_one("technician queue (GraphQL)", Server::Graphql, requests("/graphql", &techs, QUEUE, json!({})))?;
         }
         if wanted("report") {
-            let community = GlobalId::encode(NodeKind::Community, data.community_id).0;
+            // Period by period, each request of a period to the next community, asked by its own
+            // manager: consecutive requests go to different communities and, with one
+            // community, to different periods.
             let reports: Vec<Vec<u8>> = (0..MONTHS)
-                .map(|age| {
+                .flat_map(|age| {
                     let period = period_ago(age);
-                    request("/graphql", Some(&tokens.manager), REPORT, json!({ "c": community, "p": period }))
+                    data.communities.iter().zip(&tokens.managers).map(move |(&c, token)| {
+                        let community = GlobalId::encode(NodeKind::Community, c).0;
+                        request("/graphql", Some(token), REPORT, json!({ "c": community, "p": period }))
+                    })
                 })
                 .collect();
             run_one("collection report (GraphQL)", Server::Graphql, reports)?;
         }
         if wanted("typename") {
-            let typename = run_one("{ __typename } (GraphQL)", Server::Graphql, vec![request("/graphql", None, TYPENAME, json!({}))])?;
-            let constant = run_one("constant JSON (axum)", Server::Baseline, vec![request("/const", None, TYPENAME, json!({}))])?;
-            println!("ratio: {{ __typename }}/constant JSON throughput {:.2}×", typename.throughput / constant.throughput);
+            compare(
+                "{ __typename }/constant JSON",
+                ("{ __typename } (GraphQL)", vec![request("/graphql", None, TYPENAME, json!({}))]),
+                ("constant JSON (axum)", vec![request("/const", None, TYPENAME, json!({}))]),
+            )?;
         }
         println!("load average after: {}", loadavg());
     }
@@ -265,13 +307,14 @@ fn period_ago(age: u32) -> String {
 struct Tokens {
     owners: Vec<String>,
     technicians: Vec<String>,
-    manager: String,
+    /// Each community's manager, in the order of `Seeded::communities`.
+    managers: Vec<String>,
 }
 
-/// Fills the database and signs users in: one real sign-in over the service checks the
-/// generated password; the others get sessions written directly (argon2 for tens of thousands
-/// of owners would take longer than the benchmark), each with its own token, exactly as a
-/// sign-in would leave them.
+/// Fills the database and signs users in: one real sign-in over the service (the first
+/// community's manager) checks the generated password; the others get sessions written
+/// directly (argon2 for tens of thousands of owners would take longer than the benchmark), each
+/// with its own token, exactly as a sign-in would leave them.
 async fn generate(url: &str, households: usize, secret: &str) -> Result<(Seeded, Tokens), String> {
     let db = guanjia::app::connect(url).await.map_err(|e| format!("connecting: {e}"))?;
     if !guanjia::demo::is_empty(&db).await.map_err(|e| format!("reading the database: {e:?}"))? {
@@ -281,10 +324,13 @@ async fn generate(url: &str, households: usize, secret: &str) -> Result<(Seeded,
         .await
         .map_err(|e| format!("hashing: {e}"))?
         .map_err(|e| format!("hashing: {e:?}"))?;
+    // Ten buildings to a full community; a smaller one (the only one below 1,000 households, or
+    // the last) gets one per 100 households, rounded up.
     let spec = Spec {
         houses: households,
         months: MONTHS,
-        buildings: households.div_ceil(HOUSES_PER_BUILDING),
+        households_per_community: HOUSEHOLDS_PER_COMMUNITY,
+        buildings: households.min(HOUSEHOLDS_PER_COMMUNITY).div_ceil(HOUSES_PER_BUILDING),
         units_per_building: 2,
         repairs_and_notices: true,
     };
@@ -304,10 +350,10 @@ async fn generate(url: &str, households: usize, secret: &str) -> Result<(Seeded,
     let owner_ids: Vec<i64> = (0..n).map(|k| data.owners[k * stride % households]).collect();
     let owners = sessions(&db, &keys, &owner_ids).await?;
     let technicians = sessions(&db, &keys, &data.technicians).await?;
-    let manager = sessions(&db, &keys, &[data.manager]).await?.remove(0);
+    let managers = sessions(&db, &keys, &data.managers).await?;
     check_password(&db, secret).await?;
     db.close().await.map_err(|e| format!("closing: {e}"))?;
-    Ok((data, Tokens { owners, technicians, manager }))
+    Ok((data, Tokens { owners, technicians, managers }))
 }
 
 async fn sessions(db: &DatabaseConnection, keys: &JwtKeys, users: &[i64]) -> Result<Vec<String>, String> {
@@ -337,7 +383,8 @@ async fn sessions(db: &DatabaseConnection, keys: &JwtKeys, users: &[i64]) -> Res
         .collect()
 }
 
-/// The manager signs in through the real service once: the generated password works.
+/// The first community's manager signs in through the real service once: the generated
+/// password works.
 async fn check_password(db: &DatabaseConnection, secret: &str) -> Result<(), String> {
     let mut cfg = Config::for_database("sqlite::memory:");
     cfg.jwt_secret = SecretString::from(secret.to_owned());
@@ -380,6 +427,56 @@ struct Outcome {
     p99: Duration,
     statements_per_request: f64,
     peak_kib: u64,
+    cpu_per_request: Cpu,
+}
+
+/// CPU time of the server child's threads in seconds (user + system, from
+/// `/proc/<pid>/task/*/stat`): the tokio workers, the sqlx-sqlite connection threads, the rest.
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    workers: f64,
+    database: f64,
+    other: f64,
+}
+
+impl Cpu {
+    fn of(pid: u32) -> Self {
+        // Clock ticks per second: 100 on Linux.
+        const TICK: f64 = 0.01;
+        let mut cpu = Cpu::default();
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return cpu };
+        for task in tasks.flatten() {
+            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+            // The name sits in parentheses and may hold spaces; the fields after it are fixed.
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+            let name = &stat[open + 1..close];
+            let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
+            // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the name.
+            let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+            let secs = (ticks(11) + ticks(12)) * TICK;
+            if name.starts_with("tokio-rt-worker") {
+                cpu.workers += secs;
+            } else if name.starts_with("sqlx-sqlite") {
+                cpu.database += secs;
+            } else {
+                cpu.other += secs;
+            }
+        }
+        cpu
+    }
+
+    fn since(&self, earlier: &Cpu) -> Cpu {
+        Cpu { workers: self.workers - earlier.workers, database: self.database - earlier.database, other: self.other - earlier.other }
+    }
+
+    fn per(&self, n: usize) -> Cpu {
+        let n = n as f64;
+        Cpu { workers: self.workers / n, database: self.database / n, other: self.other / n }
+    }
+
+    fn total(&self) -> f64 {
+        self.workers + self.database + self.other
+    }
 }
 
 /// Checks one response of each kind, then warm-up, then the measured run: `clients` tasks,
@@ -408,10 +505,12 @@ async fn drive(
     let next = Arc::new(AtomicUsize::new(0));
     let (conns, _) = phase(conns, &reqs, &next, Duration::from_secs_f64(warmup)).await?;
     let before = server.statements()?;
+    let cpu_before = server.cpu();
     let t = Instant::now();
     let (_conns, mut latencies) = phase(conns, &reqs, &next, Duration::from_secs_f64(seconds)).await?;
     let elapsed = t.elapsed();
     let after = server.statements()?;
+    let cpu = server.cpu().since(&cpu_before);
     let peak_kib = server.peak_kib();
     latencies.sort_unstable();
     let n = latencies.len().max(1);
@@ -421,6 +520,7 @@ async fn drive(
         p99: percentile(&latencies, 99),
         statements_per_request: (after - before) as f64 / n as f64,
         peak_kib,
+        cpu_per_request: cpu.per(n),
     })
 }
 
@@ -464,6 +564,13 @@ async fn phase(
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 }
 }
 
 fn percentile(sorted: &[Duration], p: usize) -> Duration {
@@ -632,6 +739,11 @@ impl Served {
         line.trim().strip_prefix("statements ").and_then(|n| n.parse().ok()).ok_or_else(|| format!("unexpected answer {line:?}"))
     }
 
+    /// CPU time its threads have used so far.
+    fn cpu(&self) -> Cpu {
+        Cpu::of(self.child.id())
+    }
+
     /// VmHWM: the peak resident set of the server process, in KiB.
     fn peak_kib(&self) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -673,7 +785,7 @@ fn serve(server: Server, args: &Args) -> std::process::ExitCode {
                 let addr = app.local_addr();
                 announce(Box::pin(async move { app.run_until_stopped().await.map_err(|e| e.to_string()) }), counter, addr)
             }
-            Server::Baseline => baseline::start(&url, &secret).await?,
+            Server::Baseline => baseline::start(&url, &secret, args.show_sql).await?,
         };
         let c = counter.clone();
         std::thread::spawn(move || {
@@ -763,9 +875,16 @@ mod baseline {
         jwt: JwtKeys,
     }
 
-    pub async fn start(url: &str, secret: &str) -> Result<(BoxedServe, StatementCounter), String> {
+    pub async fn start(url: &str, secret: &str, show_sql: bool) -> Result<(BoxedServe, StatementCounter), String> {
         let counter = StatementCounter::default();
-        let db = guanjia::app::connect_counted(url, counter.clone()).await.map_err(|e| e.to_string())?;
+        let mut db = guanjia::app::connect_counted(url, counter.clone()).await.map_err(|e| e.to_string())?;
+        if show_sql {
+            let c = counter.clone();
+            db.set_metric_callback(move |info| {
+                c.fetch_add(1, Ordering::Relaxed);
+                eprintln!("SQL {}", info.statement);
+            });
+        }
         let state = Arc::new(Base { db, jwt: JwtKeys::new(secret.as_bytes()) });
         let router = axum::Router::new()
             .route("/home", post(home))

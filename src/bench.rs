@@ -14,8 +14,8 @@ use entity::{
     bill, bill_line, building, community, fee_item, house, house_member, staff_member, unit, user,
 };
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, Statement,
-    TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    IntoActiveModel, Set, Statement, TransactionTrait,
 };
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -39,7 +39,7 @@ pub struct Args {
     pub requests: usize,
 }
 
-/// Every generated account (owners and finance) signs in with this.
+/// Every generated account (owners and staff) signs in with this.
 pub const PASSWORD: &str = "bench-password";
 const WARMUP: usize = 10;
 const BUILDINGS: usize = 20;
@@ -49,9 +49,14 @@ const HOUSES_PER_FLOOR: usize = 4;
 const CHUNK: usize = 500;
 const PRICE_FEN_PER_M2: i64 = 280;
 const FINANCE_PHONE: &str = "13700000001";
-/// The generated community's manager signs in with this phone.
+/// The first generated community's manager signs in with this phone (the others with
+/// 135 and the community's number).
 pub const MANAGER_PHONE: &str = "13700000002";
-/// Households per technician: a handful for a thousand households.
+/// Households per community in the screens benchmark (`Spec::households_per_community`): a
+/// typical 小区 is about ten buildings of 100 households, and a property company with 100,000
+/// households runs about 100 of them, not one community of 1,000 buildings.
+pub const HOUSEHOLDS_PER_COMMUNITY: usize = 1_000;
+/// Households per technician, in each community: a handful for a thousand households.
 const HOUSES_PER_TECHNICIAN: usize = 250;
 /// Repair orders per 20 houses: one open, `CLOSED_PER_20` finished and followed up.
 const CLOSED_PER_20: usize = 3;
@@ -118,6 +123,8 @@ pub async fn run(database_url: Option<String>, args: Args) -> Result<(), String>
     let spec = Spec {
         houses: args.houses,
         months: args.months,
+        // The whole estate in one community, as `--houses` describes.
+        households_per_community: usize::MAX,
         buildings: BUILDINGS,
         units_per_building: UNITS_PER_BUILDING,
         repairs_and_notices: false,
@@ -204,21 +211,35 @@ impl Drop for Scratch {
     }
 }
 
-/// The shape of a generated estate.
+/// The shape of a generated estate: `houses` households, one owner each, filling communities of
+/// `households_per_community` houses in order (the last community holds what is left).
 pub struct Spec {
     pub houses: usize,
     /// Months of bills per house, ending with the current month.
     pub months: u32,
+    /// Houses per community; `usize::MAX` (or `houses`) puts the whole estate in one community,
+    /// as `bench-fees` does. At 3 or more, the TYPICAL, ALL_OPEN and ONE_OPEN houses (indexes 0
+    /// to 2) are in the first community.
+    pub households_per_community: usize,
+    /// Buildings of a full community, one of `min(houses, households_per_community)` houses. A
+    /// smaller last community keeps about as many houses per building: it gets
+    /// `ceil(its houses × buildings / a full community's houses)` buildings.
     pub buildings: usize,
     pub units_per_building: usize,
-    /// Also repair orders with their events, technicians, and notices (see `seed_repairs`,
-    /// `seed_notices`).
+    /// Also repair orders with their events, technicians, and notices, each community its own
+    /// (see `seed_repairs`, `seed_notices`).
     pub repairs_and_notices: bool,
 }
 
 /// What the measurements need to know about the generated data.
 pub struct Seeded {
+    /// The first community (the only one in `bench-fees`), which holds house indexes 0 to 2.
     pub community_id: i64,
+    /// Every community, in the order of their houses; the first is `community_id`.
+    pub communities: Vec<i64>,
+    /// Each community's manager (user id), in the order of `communities`; the first signs in
+    /// with `MANAGER_PHONE`.
+    pub managers: Vec<i64>,
     pub bills: u64,
     pub report_period: String,
     /// (phone, house id) of the owners of the TYPICAL, ALL_OPEN and ONE_OPEN houses.
@@ -227,18 +248,40 @@ pub struct Seeded {
     pub one_open: (String, i64),
     /// The owner (user id) of each house, by house index.
     pub owners: Vec<i64>,
-    /// The community's manager (user id).
-    pub manager: i64,
-    /// Technicians (user ids), when repairs were generated.
+    /// Technicians (user ids) of every community, when repairs were generated; each is
+    /// assigned orders of its own community only.
     pub technicians: Vec<i64>,
     pub repair_orders: u64,
     pub repair_events: u64,
     pub notices: u64,
 }
 
+/// One generated community: the house indexes it holds and the rows made for it.
+struct CommunityPlan {
+    id: i64,
+    houses: std::ops::Range<usize>,
+    buildings: Vec<i64>,
+    /// (building id, unit id), in order.
+    units: Vec<(i64, i64)>,
+    fee_item: i64,
+    /// The manager (user id).
+    manager: i64,
+    /// Technicians (user ids), when repairs are generated.
+    technicians: Vec<i64>,
+}
+
 /// The sign-in phone of the owner of house `index`.
 pub fn owner_phone(index: usize) -> String {
     format!("139{index:08}")
+}
+
+/// The sign-in phone of the manager of community `k` (0 = the first, `MANAGER_PHONE`).
+fn manager_phone(k: usize) -> String {
+    if k == 0 {
+        MANAGER_PHONE.to_owned()
+    } else {
+        format!("135{k:08}")
+    }
 }
 
 /// Whether the bill of house `index` from `age` months ago (0 = this month) is paid. The last
@@ -251,108 +294,196 @@ fn is_paid(index: usize, age: u32) -> bool {
     }
 }
 
-/// Writes the community, its houses, owners, finance and bills with multi-row INSERTs and ids
-/// chosen here, so bill lines can point at their bills without reading anything back.
+/// Writes the communities with their buildings, units, fee item and staff, the houses, owners
+/// and bills, with multi-row INSERTs and ids chosen here, so rows can point at each other
+/// without reading anything back.
 pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Seeded, sea_orm::DbErr> {
     let now = Utc::now();
     let this_month = crate::service::today_in_community()
         .with_day(1)
         .expect("first of month");
+    // Community k holds house indexes k × per .. (k + 1) × per; `per` houses make a full one.
+    let per = args.households_per_community.min(args.houses).max(1);
+    let community_count = args.houses.div_ceil(per).max(1);
+    // Every community's price list has this one item, at the same price and late-fee terms.
+    let item = fee_item::Model {
+        id: 0,
+        community_id: 0,
+        name: "物业管理费".into(),
+        kind: FeeKind::Management,
+        formula: FeeFormula::ByArea,
+        cycle: BillingCycle::Monthly,
+        unit_price_fen: PRICE_FEN_PER_M2,
+        late_fee_bps_per_day: Some(5),
+        late_fee_grace_days: 5,
+        late_fee_cap_bps: Some(1000),
+        vacant_discount_bps: None,
+        active: true,
+        created_at: now,
+    };
+
     let txn = db.begin().await?;
-    let c = community::ActiveModel {
-        name: Set("压测花园".into()),
-        code: Set("BENCH".into()),
-        timezone: Set("Asia/Shanghai".into()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let mut units: Vec<(i64, i64)> = vec![];
-    let mut building_ids = vec![];
-    for b in 1..=args.buildings {
-        let bm = building::ActiveModel {
-            community_id: Set(c.id),
-            name: Set(format!("{b}栋")),
+    let community_base = max_id(&txn, "communities").await?;
+    let item_base = max_id(&txn, "fee_items").await?;
+    let mut building_id = max_id(&txn, "buildings").await?;
+    let mut unit_id = max_id(&txn, "units").await?;
+    let mut staff_id = max_id(&txn, "staff_members").await?;
+    let mut user_id = max_id(&txn, "users").await?;
+    let (mut community_rows, mut building_rows, mut unit_rows, mut item_rows) =
+        (vec![], vec![], vec![], vec![]);
+    let (mut user_rows, mut staff_rows) = (vec![], vec![]);
+    // A user with a live staff membership in a community (one live role per user).
+    let mut staff = |community_id: i64, phone: String, name: String, role: StaffRole| {
+        user_id += 1;
+        staff_id += 1;
+        user_rows.push(user::ActiveModel {
+            id: Set(user_id),
+            phone: Set(phone),
+            password_hash: Set(Some(hash.to_owned())),
+            display_name: Set(name),
+            locale: Set("zh-CN".into()),
             created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        building_ids.push(bm.id);
-        for u in 1..=args.units_per_building {
-            let um = unit::ActiveModel {
-                community_id: Set(c.id),
-                building_id: Set(bm.id),
-                name: Set(format!("{u}单元")),
-                ..Default::default()
+        });
+        staff_rows.push(staff_member::ActiveModel {
+            id: Set(staff_id),
+            user_id: Set(user_id),
+            community_id: Set(Some(community_id)),
+            role: Set(role),
+            created_at: Set(now),
+            ended_at: Set(None),
+        });
+        user_id
+    };
+    // One finance account, in the first community.
+    staff(
+        community_base + 1,
+        FINANCE_PHONE.into(),
+        "压测会计".into(),
+        StaffRole::Finance,
+    );
+    let mut technician_no = 0usize;
+    let mut plans = Vec::with_capacity(community_count);
+    for k in 0..community_count {
+        let id = community_base + k as i64 + 1;
+        let houses = (k * per).min(args.houses)..((k + 1) * per).min(args.houses);
+        let (name, code, manager_name) = if k == 0 {
+            ("压测花园".to_owned(), "BENCH".to_owned(), "压测主任".to_owned())
+        } else {
+            (
+                format!("压测花园{}", k + 1),
+                format!("BENCH{}", k + 1),
+                format!("压测主任{}", k + 1),
+            )
+        };
+        community_rows.push(community::ActiveModel {
+            id: Set(id),
+            name: Set(name),
+            code: Set(code),
+            timezone: Set("Asia/Shanghai".into()),
+            created_at: Set(now),
+        });
+        let (mut buildings, mut units) = (vec![], vec![]);
+        for b in 1..=(houses.len() * args.buildings).div_ceil(per).max(1) {
+            building_id += 1;
+            building_rows.push(building::ActiveModel {
+                id: Set(building_id),
+                community_id: Set(id),
+                name: Set(format!("{b}栋")),
+                created_at: Set(now),
+            });
+            buildings.push(building_id);
+            for u in 1..=args.units_per_building {
+                unit_id += 1;
+                unit_rows.push(unit::ActiveModel {
+                    id: Set(unit_id),
+                    community_id: Set(id),
+                    building_id: Set(building_id),
+                    name: Set(format!("{u}单元")),
+                });
+                units.push((building_id, unit_id));
             }
-            .insert(&txn)
+        }
+        let fee_item = item_base + k as i64 + 1;
+        item_rows.push(
+            fee_item::Model {
+                id: fee_item,
+                community_id: id,
+                ..item.clone()
+            }
+            .into_active_model()
+            .reset_all(),
+        );
+        let manager = staff(id, manager_phone(k), manager_name, StaffRole::Manager);
+        // Today's rule, per community: one technician per 250 households, at least three.
+        let mut technicians = vec![];
+        if args.repairs_and_notices {
+            for _ in 0..houses.len().div_ceil(HOUSES_PER_TECHNICIAN).max(3) {
+                let t = technician_no;
+                technician_no += 1;
+                technicians.push(staff(
+                    id,
+                    format!("136{t:08}"),
+                    format!("维修工{t}"),
+                    StaffRole::Technician,
+                ));
+            }
+        }
+        plans.push(CommunityPlan {
+            id,
+            houses,
+            buildings,
+            units,
+            fee_item,
+            manager,
+            technicians,
+        });
+    }
+    for chunk in community_rows.chunks(CHUNK) {
+        community::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
             .await?;
-            units.push((bm.id, um.id));
-        }
     }
-    let item = fee_item::ActiveModel {
-        community_id: Set(c.id),
-        name: Set("物业管理费".into()),
-        kind: Set(FeeKind::Management),
-        formula: Set(FeeFormula::ByArea),
-        cycle: Set(BillingCycle::Monthly),
-        unit_price_fen: Set(PRICE_FEN_PER_M2),
-        late_fee_bps_per_day: Set(Some(5)),
-        late_fee_grace_days: Set(5),
-        late_fee_cap_bps: Set(Some(1000)),
-        vacant_discount_bps: Set(None),
-        active: Set(true),
-        created_at: Set(now),
-        ..Default::default()
+    for chunk in building_rows.chunks(CHUNK) {
+        building::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
     }
-    .insert(&txn)
-    .await?;
-    let finance = user::ActiveModel {
-        phone: Set(FINANCE_PHONE.into()),
-        password_hash: Set(Some(hash.to_owned())),
-        display_name: Set("压测会计".into()),
-        locale: Set("zh-CN".into()),
-        created_at: Set(now),
-        ..Default::default()
+    for chunk in unit_rows.chunks(CHUNK) {
+        unit::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
     }
-    .insert(&txn)
-    .await?;
-    staff_member::ActiveModel {
-        user_id: Set(finance.id),
-        community_id: Set(Some(c.id)),
-        role: Set(StaffRole::Finance),
-        created_at: Set(now),
-        ended_at: Set(None),
-        ..Default::default()
+    for chunk in item_rows.chunks(CHUNK) {
+        fee_item::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
     }
-    .insert(&txn)
-    .await?;
-    let manager = staff_user(&txn, c.id, MANAGER_PHONE, "压测主任", StaffRole::Manager, hash, now).await?;
-    // Before the owners: on PostgreSQL these take ids from the sequence, which the owners'
-    // explicit ids leave behind until the end.
-    let mut technicians = vec![];
-    if args.repairs_and_notices {
-        for t in 0..args.houses.div_ceil(HOUSES_PER_TECHNICIAN).max(3) {
-            let (phone, name) = (format!("136{t:08}"), format!("维修工{t}"));
-            technicians.push(staff_user(&txn, c.id, &phone, &name, StaffRole::Technician, hash, now).await?);
-        }
+    for chunk in user_rows.chunks(CHUNK) {
+        user::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for chunk in staff_rows.chunks(CHUNK) {
+        staff_member::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
     }
 
-    // Houses fill the units in order; each unit gets the same share, four houses a floor.
-    let per_unit = args.houses.div_ceil(units.len());
     let house_base = max_id(&txn, "houses").await?;
     let user_base = max_id(&txn, "users").await?;
     let member_base = max_id(&txn, "house_members").await?;
-    let houses: Vec<house::Model> = (0..args.houses)
-        .map(|i| {
-            let (building_id, unit_id) = units[i / per_unit];
-            let k = i % per_unit;
+    let mut houses: Vec<house::Model> = Vec::with_capacity(args.houses);
+    for p in &plans {
+        // Houses fill their community's units in order; each unit gets the same share, four
+        // houses a floor.
+        let per_unit = p.houses.len().div_ceil(p.units.len()).max(1);
+        for (k, i) in p.houses.clone().enumerate() {
+            let (building_id, unit_id) = p.units[k / per_unit];
+            let k = k % per_unit;
             let (floor, pos) = (k / HOUSES_PER_FLOOR + 1, k % HOUSES_PER_FLOOR + 1);
-            house::Model {
+            houses.push(house::Model {
                 id: house_base + i as i64 + 1,
-                community_id: c.id,
+                community_id: p.id,
                 building_id,
                 unit_id,
                 number: format!("{floor}{pos:02}"),
@@ -361,9 +492,9 @@ pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Se
                 area_centi_m2: 8950 + (floor as i64 % 4) * 1800 + pos as i64 * 450,
                 status: HouseStatus::Occupied,
                 created_at: now,
-            }
-        })
-        .collect();
+            });
+        }
+    }
     for chunk in houses.chunks(CHUNK) {
         house::Entity::insert_many(chunk.iter().map(|h| house::ActiveModel {
             id: Set(h.id),
@@ -395,7 +526,7 @@ pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Se
             let i = h.id - house_base;
             house_member::ActiveModel {
                 id: Set(member_base + i),
-                community_id: Set(c.id),
+                community_id: Set(h.community_id),
                 house_id: Set(h.id),
                 user_id: Set(user_base + i),
                 relation: Set(HouseRelation::Owner),
@@ -433,7 +564,7 @@ pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Se
                 line_id += 1;
                 bill_rows.push(bill::ActiveModel {
                     id: Set(bill_id),
-                    community_id: Set(c.id),
+                    community_id: Set(h.community_id),
                     building_id: Set(h.building_id),
                     house_id: Set(h.id),
                     period: Set(period.clone()),
@@ -449,9 +580,9 @@ pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Se
                 });
                 line_rows.push(bill_line::ActiveModel {
                     id: Set(line_id),
-                    community_id: Set(c.id),
+                    community_id: Set(h.community_id),
                     bill_id: Set(bill_id),
-                    fee_item_id: Set(Some(item.id)),
+                    fee_item_id: Set(Some(plans[index / per].fee_item)),
                     position: Set(0),
                     description: Set(format!(
                         "{}：{} m² × {}/m²/月 × 1 个月 = {}",
@@ -480,8 +611,8 @@ pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Se
     let owners: Vec<i64> = (0..houses.len()).map(|i| user_base + i as i64 + 1).collect();
     let (mut repairs, mut notices) = ((0, 0), 0);
     if args.repairs_and_notices {
-        repairs = seed_repairs(db, c.id, &houses, &owners, &technicians).await?;
-        notices = seed_notices(db, c.id, &building_ids, args.months, manager).await?;
+        repairs = seed_repairs(db, &plans, &houses, &owners).await?;
+        notices = seed_notices(db, &plans, args.months).await?;
     }
 
     if db.get_database_backend() == DbBackend::Postgres {
@@ -489,6 +620,10 @@ pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Se
         // server's own inserts (sessions, payments) do not collide. ANALYZE stands in for the
         // autovacuum that would have gathered statistics on a long-running database.
         for table in [
+            "communities",
+            "buildings",
+            "units",
+            "fee_items",
             "houses",
             "users",
             "house_members",
@@ -513,64 +648,34 @@ pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Se
         .expect("month in range");
     let pick = |i: usize| (owner_phone(i), houses[i].id);
     Ok(Seeded {
-        community_id: c.id,
+        community_id: plans[0].id,
+        communities: plans.iter().map(|p| p.id).collect(),
+        managers: plans.iter().map(|p| p.manager).collect(),
         bills,
         report_period: period_of(report_first),
         typical: pick(TYPICAL),
         all_open: pick(ALL_OPEN),
         one_open: pick(ONE_OPEN),
         owners,
-        manager,
-        technicians,
+        technicians: plans
+            .iter()
+            .flat_map(|p| p.technicians.iter().copied())
+            .collect(),
         repair_orders: repairs.0,
         repair_events: repairs.1,
         notices,
     })
 }
 
-/// A user with a live staff membership in the community.
-async fn staff_user(
-    conn: &impl ConnectionTrait,
-    community_id: i64,
-    phone: &str,
-    name: &str,
-    role: StaffRole,
-    hash: &str,
-    now: DateTime<Utc>,
-) -> Result<i64, sea_orm::DbErr> {
-    let u = user::ActiveModel {
-        phone: Set(phone.into()),
-        password_hash: Set(Some(hash.to_owned())),
-        display_name: Set(name.into()),
-        locale: Set("zh-CN".into()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    staff_member::ActiveModel {
-        user_id: Set(u.id),
-        community_id: Set(Some(community_id)),
-        role: Set(role),
-        created_at: Set(now),
-        ended_at: Set(None),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    Ok(u.id)
-}
-
-/// Repair orders in proportion to the houses: per 20 houses one open order (a quarter waiting
+/// Repair orders in proportion to each community's houses: per 20 houses one open order (a quarter waiting
 /// for dispatch, the rest dispatched, in progress or paused, due today or in the last two days,
-/// spread over the technicians) and `CLOSED_PER_20` finished ones from the last two years,
+/// spread over the community's technicians) and `CLOSED_PER_20` finished ones from the last two years,
 /// each with the events its steps would have written. Returns (orders, events).
 async fn seed_repairs(
     db: &DatabaseConnection,
-    community_id: i64,
+    plans: &[CommunityPlan],
     houses: &[house::Model],
     owners: &[i64],
-    technicians: &[i64],
 ) -> Result<(u64, u64), sea_orm::DbErr> {
     use entity::enums::{RepairCategory, RepairChannel, RepairDifficulty, RepairState};
     use entity::{event, repair_order};
@@ -590,14 +695,21 @@ async fn seed_repairs(
     let mut order_id = max_id(db, "repair_orders").await?;
     let mut event_id = max_id(db, "events").await?;
     let (mut orders, mut events) = (vec![], vec![]);
-    for (i, h) in houses.iter().enumerate() {
+    // Index i counts within the community, so each community follows the same rule.
+    let per_community = plans.iter().flat_map(|p| {
+        let start = p.houses.start;
+        houses[p.houses.clone()].iter().enumerate().map(move |(i, h)| (p, start + i, i, h))
+    });
+    for (p, index, i, h) in per_community {
         let slot = i % 20;
         if slot != 0 && !(1..=CLOSED_PER_20).any(|c| slot == c * 20 / (CLOSED_PER_20 + 1)) {
             continue;
         }
         let k = i / 20;
-        let owner = owners[i];
-        let technician = technicians[k % technicians.len()];
+        let owner = owners[index];
+        // Four blocks in a row go to one technician, so each gets every open state (the state
+        // below follows k % 4): a technician queue is never all undispatched.
+        let technician = p.technicians[(k / 4) % p.technicians.len()];
         let open = slot == 0;
         let created = if open {
             now - chrono::Duration::hours(30 + (k % 20) as i64)
@@ -636,7 +748,7 @@ async fn seed_repairs(
         let appointment_at = if open { appointment(k) } else { at(2) };
         orders.push(repair_order::ActiveModel {
             id: Set(order_id),
-            community_id: Set(community_id),
+            community_id: Set(p.id),
             building_id: Set(Some(h.building_id)),
             house_id: Set(Some(h.id)),
             public_area_id: Set(None),
@@ -675,7 +787,7 @@ async fn seed_repairs(
             event_id += 1;
             events.push(event::ActiveModel {
                 id: Set(event_id),
-                community_id: Set(Some(community_id)),
+                community_id: Set(Some(p.id)),
                 house_id: Set(Some(h.id)),
                 actor: Set(format!("user:{}", if by_technician { technician } else { owner })),
                 action: Set(action.to_owned()),
@@ -704,14 +816,12 @@ async fn seed_repairs(
     Ok(counts)
 }
 
-/// Per month of history: two notices per building (a water or power cut with its times, and
-/// news) and two to the whole community. Returns how many.
+/// Per community and month of history: two notices per building (a water or power cut with its
+/// times, and news) and two to the whole community, published by its manager. Returns how many.
 async fn seed_notices(
     db: &DatabaseConnection,
-    community_id: i64,
-    buildings: &[i64],
+    plans: &[CommunityPlan],
     months: u32,
-    publisher: i64,
 ) -> Result<u64, sea_orm::DbErr> {
     use entity::enums::NoticeKind;
     use entity::{notice, notice_building};
@@ -721,50 +831,53 @@ async fn seed_notices(
     let mut notice_id = max_id(db, "notices").await?;
     let mut link_id = max_id(db, "notice_buildings").await?;
     let (mut notices, mut links) = (vec![], vec![]);
-    // Oldest first, so ids grow with publication time as they do in service.
+    // Oldest first, so within a community ids grow with publication time as they do in service.
     for age in (0..months).rev() {
         let first = first_instant(
             this_month
                 .checked_sub_months(chrono::Months::new(age))
                 .expect("month in range"),
         );
-        let mut add = |building: Option<i64>, kind: NoticeKind, day: i64, title: String| {
-            notice_id += 1;
-            let published_at = first + chrono::Duration::days(day) + chrono::Duration::hours(1);
-            let outage = matches!(kind, NoticeKind::WaterCut | NoticeKind::PowerCut);
-            let starts = published_at + chrono::Duration::days(2);
-            notices.push(notice::ActiveModel {
-                id: Set(notice_id),
-                community_id: Set(community_id),
-                kind: Set(kind),
-                title: Set(title),
-                body: Set("因设备检修，届时请提前做好准备。给您带来不便，敬请谅解。".into()),
-                starts_at: Set(outage.then_some(starts)),
-                ends_at: Set(outage.then(|| starts + chrono::Duration::hours(4))),
-                whole_community: Set(building.is_none()),
-                published_by: Set(publisher),
-                published_at: Set(published_at),
-                updated_at: Set(None),
-                version: Set(1),
-            });
-            if let Some(b) = building {
-                link_id += 1;
-                links.push(notice_building::ActiveModel {
-                    id: Set(link_id),
-                    community_id: Set(community_id),
-                    notice_id: Set(notice_id),
-                    building_id: Set(b),
+        for p in plans {
+            let mut add = |building: Option<i64>, kind: NoticeKind, day: i64, title: String| {
+                notice_id += 1;
+                let published_at =
+                    first + chrono::Duration::days(day) + chrono::Duration::hours(1);
+                let outage = matches!(kind, NoticeKind::WaterCut | NoticeKind::PowerCut);
+                let starts = published_at + chrono::Duration::days(2);
+                notices.push(notice::ActiveModel {
+                    id: Set(notice_id),
+                    community_id: Set(p.id),
+                    kind: Set(kind),
+                    title: Set(title),
+                    body: Set("因设备检修，届时请提前做好准备。给您带来不便，敬请谅解。".into()),
+                    starts_at: Set(outage.then_some(starts)),
+                    ends_at: Set(outage.then(|| starts + chrono::Duration::hours(4))),
+                    whole_community: Set(building.is_none()),
+                    published_by: Set(p.manager),
+                    published_at: Set(published_at),
+                    updated_at: Set(None),
+                    version: Set(1),
                 });
+                if let Some(b) = building {
+                    link_id += 1;
+                    links.push(notice_building::ActiveModel {
+                        id: Set(link_id),
+                        community_id: Set(p.id),
+                        notice_id: Set(notice_id),
+                        building_id: Set(b),
+                    });
+                }
+            };
+            add(None, NoticeKind::News, 1, "社区活动通知".into());
+            for (n, &b) in p.buildings.iter().enumerate() {
+                let kind = if n % 2 == 0 { NoticeKind::WaterCut } else { NoticeKind::PowerCut };
+                add(Some(b), kind, 3 + (n % 10) as i64, "楼栋停水停电通知".into());
             }
-        };
-        add(None, NoticeKind::News, 1, "社区活动通知".into());
-        for (n, &b) in buildings.iter().enumerate() {
-            let kind = if n % 2 == 0 { NoticeKind::WaterCut } else { NoticeKind::PowerCut };
-            add(Some(b), kind, 3 + (n % 10) as i64, "楼栋停水停电通知".into());
-        }
-        add(None, NoticeKind::News, 15, "小区公告".into());
-        for (n, &b) in buildings.iter().enumerate() {
-            add(Some(b), NoticeKind::Other, 16 + (n % 10) as i64, "楼栋公告".into());
+            add(None, NoticeKind::News, 15, "小区公告".into());
+            for (n, &b) in p.buildings.iter().enumerate() {
+                add(Some(b), NoticeKind::Other, 16 + (n % 10) as i64, "楼栋公告".into());
+            }
         }
     }
     let count = notices.len() as u64;
