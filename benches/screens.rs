@@ -140,10 +140,10 @@ fn run(args: Args) -> Result<(), String> {
     eprintln!("generating {} households × {MONTHS} months ({backend}) ...", args.households);
     let (data, tokens) = rt.block_on(generate(&url, args.households, &secret))?;
     eprintln!(
-        "generated in {:.1} s: {} households in {} communities, {} bills, {} repair orders with {} events, {} notices, {} technicians",
+        "generated in {:.1} s: {} households in {}, {} bills, {} repair orders with {} events, {} notices, {} technicians",
         started.elapsed().as_secs_f64(),
         args.households,
-        data.communities.len(),
+        communities(data.communities.len()),
         data.bills,
         data.repair_orders,
         data.repair_events,
@@ -165,9 +165,9 @@ fn run(args: Args) -> Result<(), String> {
         let rt = runtime(if mode == Mode::Pinned { 1 } else { ncpu });
         println!();
         println!(
-            "== {backend}, {} households in {} communities, {} clients, {} s per screen (+{} s warm-up), mode {} — load average {}",
+            "== {backend}, {} households in {}, {} clients, {} s per screen (+{} s warm-up), mode {} — load average {}",
             args.households,
-            data.communities.len(),
+            communities(data.communities.len()),
             args.clients,
             args.seconds,
             args.warmup,
@@ -564,6 +564,10 @@ async fn phase(
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn communities(n: usize) -> String {
+    if n == 1 { "1 community".to_owned() } else { format!("{n} communities") }
 }
 
 /// The middle value (the mean of the two middle ones for an even count).
