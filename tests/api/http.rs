@@ -82,6 +82,29 @@ async fn request_errors_are_400_and_document_errors_depend_on_accept() {
 }
 
 #[tokio::test]
+async fn a_failed_non_null_root_field_is_an_execution_error_not_a_request_error() {
+    let app = spawn_app().await;
+    // `me: User!` without a token: the error bubbles up to `data: null`, but the document ran,
+    // so it is 200 with a `data` entry under either media type, and the error has its path.
+    // The same document twice: the second comes from the parsed-document cache.
+    for _ in 0..2 {
+        for accept in [GRJ, "application/json"] {
+            let (s, _, b) = post(&app, accept, r#"{"query":"{ me { id } }"}"#).await;
+            assert_eq!(s, 200, "{b}");
+            assert!(b.get("data").is_some_and(Value::is_null), "data entry, null: {b}");
+            assert_eq!(b["errors"][0]["path"], json!(["me"]), "{b}");
+            assert_eq!(error_code(&b), "UNAUTHENTICATED");
+        }
+    }
+    // A document that fails validation after an identical text was cached as valid is still
+    // a request error when its variables are wrong.
+    let q = "query($n: Int!) { myNotices(first: $n) { edges { node { id } } } }";
+    let (s, _, b) = post(&app, GRJ, &json!({ "query": q, "variables": { "n": "three" } }).to_string()).await;
+    assert_eq!(s, 400, "{b}");
+    assert!(b.get("data").is_none(), "no data entry: {b}");
+}
+
+#[tokio::test]
 async fn get_runs_queries_but_never_mutations() {
     let app = spawn_app().await;
     let resp = app

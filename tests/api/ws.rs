@@ -139,3 +139,35 @@ async fn repair_news_reaches_exactly_those_who_may_see_it() {
     assert!(seen[3].is_empty(), "another house's owner gets nothing: {seen:?}");
     assert!(seen[4].is_empty(), "another community's manager gets nothing: {seen:?}");
 }
+
+#[tokio::test]
+async fn the_websocket_holds_documents_to_the_alias_cap_too() {
+    let app = spawn_app().await;
+    let owner = app.login(OWNER1).await;
+    let mut ws = connect(&app).await;
+    ws.send(Message::Text(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {owner}") } }).to_string().into())).await.unwrap();
+    assert_eq!(next_json(&mut ws).await.unwrap()["type"], "connection_ack");
+    let aliases: String = (0..1000).map(|i| format!("a{i}:__typename ")).collect();
+    ws.send(Message::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": format!("{{ {aliases} }}") } }).to_string().into()))
+        .await
+        .unwrap();
+    // graphql-transport-ws answers a refused query with `next` carrying the errors, no data.
+    let msg = next_json(&mut ws).await.unwrap();
+    assert_eq!(msg["type"], "next", "{msg}");
+    assert!(msg["payload"]["data"].is_null(), "{msg}");
+    assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{msg}");
+    assert!(msg["payload"]["errors"][0]["message"].as_str().unwrap().contains("别名"), "{msg}");
+    // A small query over the same socket runs.
+    ws.send(Message::Text(json!({ "id": "2", "type": "subscribe", "payload": { "query": "{ __typename }" } }).to_string().into()))
+        .await
+        .unwrap();
+    let msg = loop {
+        let m = next_json(&mut ws).await.unwrap();
+        // The refused operation's own `complete` may come first.
+        if m["id"] == "2" {
+            break m;
+        }
+    };
+    assert_eq!(msg["type"], "next", "{msg}");
+    assert_eq!(msg["payload"]["data"]["__typename"], "Query");
+}
