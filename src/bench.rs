@@ -438,36 +438,12 @@ pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Se
             technicians,
         });
     }
-    for chunk in community_rows.chunks(CHUNK) {
-        community::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in building_rows.chunks(CHUNK) {
-        building::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in unit_rows.chunks(CHUNK) {
-        unit::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in item_rows.chunks(CHUNK) {
-        fee_item::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in user_rows.chunks(CHUNK) {
-        user::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in staff_rows.chunks(CHUNK) {
-        staff_member::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
+    insert_chunked(&txn, community_rows).await?;
+    insert_chunked(&txn, building_rows).await?;
+    insert_chunked(&txn, unit_rows).await?;
+    insert_chunked(&txn, item_rows).await?;
+    insert_chunked(&txn, user_rows).await?;
+    insert_chunked(&txn, staff_rows).await?;
 
     let house_base = max_id(&txn, "houses").await?;
     let user_base = max_id(&txn, "users").await?;
@@ -802,16 +778,8 @@ async fn seed_repairs(
     }
     let counts = (orders.len() as u64, events.len() as u64);
     let txn = db.begin().await?;
-    for chunk in orders.chunks(CHUNK) {
-        repair_order::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in events.chunks(CHUNK) {
-        event::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
+    insert_chunked(&txn, orders).await?;
+    insert_chunked(&txn, events).await?;
     txn.commit().await?;
     Ok(counts)
 }
@@ -882,22 +850,25 @@ async fn seed_notices(
     }
     let count = notices.len() as u64;
     let txn = db.begin().await?;
-    for chunk in notices.chunks(CHUNK) {
-        notice::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in links.chunks(CHUNK) {
-        notice_building::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
+    insert_chunked(&txn, notices).await?;
+    insert_chunked(&txn, links).await?;
     txn.commit().await?;
     Ok(count)
 }
 
 fn first_instant(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
+}
+
+/// Inserts `rows` with multi-row INSERTs of `CHUNK` rows (SQLite's bound-parameter limit).
+async fn insert_chunked<A>(txn: &sea_orm::DatabaseTransaction, rows: Vec<A>) -> Result<(), sea_orm::DbErr>
+where
+    A: ActiveModelTrait + Clone + Send,
+{
+    for chunk in rows.chunks(CHUNK) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+    }
+    Ok(())
 }
 
 /// The highest id in `table` (0 when empty), so generated ids never collide with existing rows.
