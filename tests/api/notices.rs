@@ -1,7 +1,7 @@
 //! Notices (停水、停电管理规程; community news): published to a community or some buildings,
 //! read in the app, and pushed live, publish and update alike, to exactly the residents in scope.
 use crate::helpers::*;
-use crate::ws::{connect, Ws};
+use crate::ws::Ws;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
@@ -41,9 +41,7 @@ async fn resident_of(app: &TestApp, building: &str) -> String {
 
 /// A socket subscribed to `notices` as the holder of `token`.
 async fn listening(app: &TestApp, token: &str) -> Ws {
-    let mut ws = connect(app).await;
-    ws.send(Message::Text(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }).to_string().into())).await.unwrap();
-    assert_eq!(crate::ws::next_json(&mut ws).await.unwrap()["type"], "connection_ack");
+    let mut ws = crate::ws::signed_in(app, token).await;
     ws.send(Message::Text(json!({ "id": "n", "type": "subscribe", "payload": { "query": "subscription { notices { id title endsAt version } }" } }).to_string().into()))
         .await
         .unwrap();

@@ -25,6 +25,14 @@ pub async fn connect(
     ws
 }
 
+/// A socket whose `connection_init` carried `token` and was acknowledged.
+pub async fn signed_in(app: &TestApp, token: &str) -> Ws {
+    let mut ws = connect(app).await;
+    ws.send(Message::Text(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }).to_string().into())).await.unwrap();
+    assert_eq!(next_json(&mut ws).await.unwrap()["type"], "connection_ack");
+    ws
+}
+
 pub async fn next_json<S>(ws: &mut S) -> Option<Value>
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
@@ -45,9 +53,7 @@ where
 async fn the_butler_sees_an_invitation_live() {
     let app = spawn_app().await;
     let butler = app.login(BUTLER).await;
-    let mut ws = connect(&app).await;
-    ws.send(Message::Text(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {butler}") } }).to_string().into())).await.unwrap();
-    assert_eq!(next_json(&mut ws).await.unwrap()["type"], "connection_ack");
+    let mut ws = signed_in(&app, &butler).await;
     ws.send(Message::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { activity { action subjectType toState } }" } }).to_string().into()))
         .await
         .unwrap();
@@ -85,9 +91,7 @@ pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 
 /// A socket subscribed to `activity` as the holder of `token`.
 async fn subscribed(app: &TestApp, token: &str) -> Ws {
-    let mut ws = connect(app).await;
-    ws.send(Message::Text(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }).to_string().into())).await.unwrap();
-    assert_eq!(next_json(&mut ws).await.unwrap()["type"], "connection_ack");
+    let mut ws = signed_in(app, token).await;
     ws.send(Message::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { activity { action subjectType } }" } }).to_string().into()))
         .await
         .unwrap();
@@ -144,9 +148,7 @@ async fn repair_news_reaches_exactly_those_who_may_see_it() {
 async fn the_websocket_holds_documents_to_the_alias_cap_too() {
     let app = spawn_app().await;
     let owner = app.login(OWNER1).await;
-    let mut ws = connect(&app).await;
-    ws.send(Message::Text(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {owner}") } }).to_string().into())).await.unwrap();
-    assert_eq!(next_json(&mut ws).await.unwrap()["type"], "connection_ack");
+    let mut ws = signed_in(&app, &owner).await;
     let aliases: String = (0..1000).map(|i| format!("a{i}:__typename ")).collect();
     ws.send(Message::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": format!("{{ {aliases} }}") } }).to_string().into()))
         .await
