@@ -434,7 +434,7 @@ pub async fn get_handler(
     if let Err(e) = crate::service::apq::resolve(&state.core.db, &mut req).await {
         return apq_error(media, e, caller.locale);
     }
-    if is_mutation(&req) {
+    if is_mutation(caller.documents, &mut req) {
         let err = AppError::bad_input(
             "query",
             "GET 请求只能执行查询，变更请用 POST",
@@ -449,11 +449,17 @@ pub async fn get_handler(
 }
 
 /// Whether the operation a GET would run is a mutation (or subscription): those need POST/ws.
-fn is_mutation(req: &async_graphql::Request) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
+/// The document is parsed through the cache and stays on the request, so `execute` does not
+/// parse it again; one that does not parse is answered by `execute` as a request error.
+fn is_mutation(documents: &Documents, req: &mut async_graphql::Request) -> bool {
+    if documents.prepare(req).is_err() {
+        return false;
+    }
+    let operation_name = req.operation_name.clone();
+    let Ok(doc) = req.parsed_query() else {
         return false;
     };
-    let op = match req.operation_name.as_deref() {
+    let op = match operation_name.as_deref() {
         Some(name) => doc
             .operations
             .iter()
