@@ -1,19 +1,14 @@
-//! Per-request DataLoaders: every "load the related row" field batches into one query per type.
+//! Per-request loaders (`batch::Batcher`): every "load the related row" field batches into one query per type.
 //! They are only reached from rows the caller was already allowed to see, so they do not scope.
+use super::batch::Batcher;
 use crate::error::AppError;
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter, Value,
 };
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
-
-/// How long a loader waits for more keys before it queries. The keys of one level of a response
-/// are all requested in one poll of the request, before the spawned batch task gets to run, so
-/// no wait is needed to batch them; async-graphql's default 1 ms was pure latency on every
-/// level of every screen (and, without its `tokio-timer` feature, a wake-up of another thread).
-const BATCH_DELAY: std::time::Duration = std::time::Duration::ZERO;
 
 pub struct ById<E> {
     db: DatabaseConnection,
@@ -48,7 +43,7 @@ where
     }
 }
 
-pub type ByIdLoader<E> = DataLoader<ById<E>>;
+pub type ByIdLoader<E> = Batcher<ById<E>>;
 
 fn loader<E>(db: &DatabaseConnection) -> ByIdLoader<E>
 where
@@ -89,7 +84,7 @@ where
     }
 }
 
-pub type ChildrenLoader<E> = DataLoader<ByParent<E>>;
+pub type ChildrenLoader<E> = Batcher<ByParent<E>>;
 
 fn children<E>(db: &DatabaseConnection, col: E::Column) -> ChildrenLoader<E>
 where
@@ -225,8 +220,8 @@ macro_rules! loaders {
     };
 }
 
-fn batched<T: Loader<i64>>(loader: T) -> DataLoader<T> {
-    DataLoader::new(loader, tokio::spawn).delay(BATCH_DELAY)
+fn batched<T: Loader<i64>>(loader: T) -> Batcher<T> {
+    Batcher::new(loader)
 }
 
 loaders! {
@@ -238,14 +233,14 @@ loaders! {
     renovation_extensions: ChildrenLoader<entity::renovation_extension::Entity> = |db| children(db, entity::renovation_extension::Column::RenovationId);
     house_cards: ChildrenLoader<entity::card::Entity> = |db| children(db, entity::card::Column::HouseId);
     key_loans: ChildrenLoader<entity::key_loan::Entity> = |db| children(db, entity::key_loan::Column::KeyId);
-    timeline: DataLoader<RepairTimeline> = |db| batched(RepairTimeline { db: db.clone() });
-    complaint_timeline: DataLoader<ComplaintTimeline> = |db| batched(ComplaintTimeline { db: db.clone() });
+    timeline: Batcher<RepairTimeline> = |db| batched(RepairTimeline { db: db.clone() });
+    complaint_timeline: Batcher<ComplaintTimeline> = |db| batched(ComplaintTimeline { db: db.clone() });
     notice_buildings: ChildrenLoader<entity::notice_building::Entity> = |db| children(db, entity::notice_building::Column::NoticeId);
     public_area: ByIdLoader<entity::public_area::Entity> = |db| loader(db);
-    repair_settings: DataLoader<RepairSettings> = |db| batched(RepairSettings { db: db.clone() });
-    photos: DataLoader<RepairPhotos> = |db| batched(RepairPhotos { db: db.clone() });
-    members: DataLoader<MembersByHouse> = |db| batched(MembersByHouse { db: db.clone() });
-    owed: DataLoader<OwedByHouse> = |db| batched(OwedByHouse { db: db.clone() });
+    repair_settings: Batcher<RepairSettings> = |db| batched(RepairSettings { db: db.clone() });
+    photos: Batcher<RepairPhotos> = |db| batched(RepairPhotos { db: db.clone() });
+    members: Batcher<MembersByHouse> = |db| batched(MembersByHouse { db: db.clone() });
+    owed: Batcher<OwedByHouse> = |db| batched(OwedByHouse { db: db.clone() });
     community: ByIdLoader<entity::community::Entity> = |db| loader(db);
     building: ByIdLoader<entity::building::Entity> = |db| loader(db);
     unit: ByIdLoader<entity::unit::Entity> = |db| loader(db);

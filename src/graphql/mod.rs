@@ -1,5 +1,6 @@
 //! The GraphQL schema: `build_schema()` merges one query/mutation object per domain.
 pub mod auth;
+pub mod batch;
 pub mod cards;
 pub mod complaints;
 pub mod connection;
