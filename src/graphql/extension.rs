@@ -7,6 +7,11 @@
 //! HTTP layer parses through `Documents::prepare` before executing, and tells request errors
 //! apart with `is_request_error`. The websocket keeps the extension: it localizes the errors of
 //! subscription events, which no HTTP layer sees.
+//!
+//! A document also remembers which of its operations passed validation without variables: sent
+//! again without variables (a home screen, a dashboard), it runs on a schema that skips the
+//! validation rules (about 3% of the owner home's CPU), since their answer would not change.
+//! With variables it is validated every time: the rules also check the variables' values.
 use crate::error::{AppError, ErrorSource, Locale};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextSubscribe,
@@ -24,7 +29,25 @@ const PARSED_DOCUMENTS_KEPT: usize = 512;
 /// The server's parsed documents, and the alias cap every document is held to.
 pub struct Documents {
     max_aliases: usize,
-    parsed: Mutex<lru::LruCache<String, ExecutableDocument>>,
+    parsed: Mutex<lru::LruCache<String, Kept>>,
+}
+
+/// A parsed document, and the operations of it that passed validation without variables.
+struct Kept {
+    doc: ExecutableDocument,
+    valid_without_variables: Vec<Option<String>>,
+}
+
+/// Whether a prepared request may skip the validation rules (`Documents::prepare`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Validation {
+    /// Validate it (and, if it has no variables, tell `Documents::passed` when it passes).
+    Needed,
+    /// The same document and operation, also without variables, passed validation before.
+    /// What the rules decide depends only on the document, the operation, the variables and
+    /// the schema, so the answer would be the same; the depth and complexity limits are still
+    /// checked (`ValidationMode::Fast` computes them).
+    Passed,
 }
 
 impl Documents {
@@ -34,7 +57,7 @@ impl Documents {
     }
 
     fn cached(&self, query: &str) -> Option<ExecutableDocument> {
-        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(query).cloned()
+        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(query).map(|k| k.doc.clone())
     }
 
     /// Checks a freshly parsed document and keeps it: only documents that pass are kept.
@@ -48,20 +71,40 @@ impl Documents {
             );
             return Err(async_graphql::Error::from(err).into_server_error(Default::default()));
         }
-        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).put(query.to_owned(), doc.clone());
+        let kept = Kept { doc: doc.clone(), valid_without_variables: Vec::new() };
+        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).put(query.to_owned(), kept);
         Ok(())
     }
 
     /// Gives the request its parsed document, from the cache or parsed and checked now. Err is
     /// a request error (syntax, too many aliases): nothing was executed.
-    pub fn prepare(&self, req: &mut Request) -> ServerResult<()> {
-        if let Some(doc) = self.cached(&req.query) {
+    pub fn prepare(&self, req: &mut Request) -> ServerResult<Validation> {
+        let found = {
+            let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+            parsed.get(&req.query).map(|k| {
+                let passed = req.variables.is_empty() && k.valid_without_variables.contains(&req.operation_name);
+                (k.doc.clone(), if passed { Validation::Passed } else { Validation::Needed })
+            })
+        };
+        if let Some((doc, validation)) = found {
             req.set_parsed_query(doc);
-            return Ok(());
+            return Ok(validation);
         }
         let query = req.query.clone();
         let doc = req.parsed_query()?;
-        self.admit(&query, doc)
+        self.admit(&query, doc)?;
+        Ok(Validation::Needed)
+    }
+
+    /// Records that `operation` of the kept document `query`, sent without variables, passed
+    /// validation (its response was not a request error).
+    pub fn passed(&self, query: &str, operation: Option<String>) {
+        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = parsed.peek_mut(query) {
+            if !k.valid_without_variables.contains(&operation) {
+                k.valid_without_variables.push(operation);
+            }
+        }
     }
 }
 

@@ -73,6 +73,13 @@ pub fn build_schema(limits: &Limits, introspection: bool) -> GuanjiaSchema {
     schema_builder(limits, introspection).finish()
 }
 
+/// The schema `/graphql` executes a document with when the same document and operation passed
+/// validation before, also without variables (`extension::Validation::Passed`): the validation
+/// rules are skipped, the depth and complexity limits are still checked.
+pub fn build_prevalidated_schema(limits: &Limits, introspection: bool) -> GuanjiaSchema {
+    schema_builder(limits, introspection).validation_mode(async_graphql::ValidationMode::Fast).finish()
+}
+
 /// The schema `/graphql/ws` serves: the same types and limits, plus the extension that caps
 /// aliases through the server's `Documents` and localizes subscription events' errors.
 pub fn build_ws_schema(limits: &Limits, introspection: bool, documents: std::sync::Arc<extension::Documents>) -> GuanjiaSchema {

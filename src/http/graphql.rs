@@ -4,7 +4,8 @@
 use super::identity::{request_data, resolve_actor};
 use crate::app::AppState;
 use crate::error::{AppError, Locale};
-use crate::graphql::extension::{is_request_error, localize, Documents};
+use crate::graphql::extension::{is_request_error, localize, Documents, Validation};
+use crate::graphql::GuanjiaSchema;
 use async_graphql::parser::types::OperationType;
 use async_graphql::ServerError;
 use axum::body::Bytes;
@@ -187,6 +188,8 @@ struct Caller<'a> {
     locale: Locale,
     client: String,
     documents: &'a Documents,
+    /// The schema for documents that passed validation before (`Validation::Passed`).
+    prevalidated: &'a GuanjiaSchema,
 }
 
 async fn execute(
@@ -221,7 +224,15 @@ async fn execute(
             caller.client.clone(),
         );
         let mut resp = match caller.documents.prepare(&mut req) {
-            Ok(()) => state.schema.execute(req).await,
+            Ok(Validation::Passed) => caller.prevalidated.execute(req).await,
+            Ok(Validation::Needed) => {
+                let without_variables = req.variables.is_empty().then(|| (req.query.clone(), req.operation_name.clone()));
+                let resp = state.schema.execute(req).await;
+                if let Some((query, operation)) = without_variables.filter(|_| !is_request_error(&resp)) {
+                    caller.documents.passed(&query, operation);
+                }
+                resp
+            }
             Err(e) => async_graphql::Response::from_errors(vec![e]),
         };
         for e in &mut resp.errors {
@@ -292,6 +303,7 @@ pub async fn post_handler(
         locale: locale_of(&headers),
         client: addr.ip().to_string(),
         documents: &shared.documents,
+        prevalidated: &shared.prevalidated,
     };
     let limits = &state.core.config.limits;
     let content_type = headers
@@ -399,6 +411,7 @@ pub async fn get_handler(
         locale: locale_of(&headers),
         client: addr.ip().to_string(),
         documents: &shared.documents,
+        prevalidated: &shared.prevalidated,
     };
     let mut obj = Map::new();
     for name in ["query", "operationName"] {

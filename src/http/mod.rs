@@ -7,7 +7,7 @@ mod ws;
 
 use crate::app::AppState;
 use crate::graphql::extension::Documents;
-use crate::graphql::{build_ws_schema, GuanjiaSchema};
+use crate::graphql::{build_prevalidated_schema, build_ws_schema, GuanjiaSchema};
 use std::sync::Arc;
 use axum::routing::get;
 use axum::Router;
@@ -22,6 +22,8 @@ struct GraphqlShared {
     documents: Arc<Documents>,
     /// The websocket's schema (with the extension the HTTP schema goes without).
     ws_schema: GuanjiaSchema,
+    /// The HTTP schema without the validation rules, for documents that passed them before.
+    prevalidated: GuanjiaSchema,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -31,6 +33,7 @@ pub fn router(state: AppState) -> Router {
     let documents = Arc::new(Documents::new(limits.max_aliases));
     let shared = GraphqlShared {
         ws_schema: build_ws_schema(limits, state.core.config.playground, documents.clone()),
+        prevalidated: build_prevalidated_schema(limits, state.core.config.playground),
         documents,
     };
     let x_request_id = http::HeaderName::from_static("x-request-id");

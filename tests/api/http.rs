@@ -160,6 +160,35 @@ async fn unknown_operation_and_wrong_variable_types_are_bad_input() {
     assert_eq!(error_code(&b), "BAD_USER_INPUT");
 }
 
+/// A document that passed validation without variables is not validated again when it comes
+/// back without variables; everything else still is.
+#[tokio::test]
+async fn a_document_that_passed_validation_is_still_checked_when_it_comes_back_different() {
+    let app = spawn_app().await;
+    // An argument that fails in execution still answers `__typename` in `data`, where
+    // validation answers with a request error and no data.
+    let q = r#"query A($id: ID = "Q29tbXVuaXR5OjE") { __typename node(id: $id) { id } } query B { __typename }"#;
+    let body = |op: &str, vars: Value| json!({ "query": q, "operationName": op, "variables": vars }).to_string();
+    // Twice without variables (and without a token): it passes validation, then fails in
+    // execution; the second time from the kept document, the same answer.
+    for _ in 0..2 {
+        let (status, _, b) = post(&app, GRJ, &body("A", json!({}))).await;
+        assert_eq!((status, error_code(&b)), (200, "UNAUTHENTICATED"), "{b}");
+        assert_eq!(b["data"]["__typename"], "Query", "{b}");
+    }
+    // The same document with a variable of the wrong type: validated, a request error.
+    let (status, _, b) = post(&app, GRJ, &body("A", json!({ "id": true }))).await;
+    assert_eq!((status, error_code(&b)), (400, "BAD_USER_INPUT"), "{b}");
+    assert!(b.get("data").is_none(), "{b}");
+    // An operation it does not have: a request error each time.
+    for _ in 0..2 {
+        let (status, _, b) = post(&app, GRJ, &body("C", json!({}))).await;
+        assert_eq!((status, error_code(&b)), (400, "BAD_USER_INPUT"), "{b}");
+    }
+    let (status, _, b) = post(&app, GRJ, &body("B", json!({}))).await;
+    assert_eq!((status, &b["data"]["__typename"]), (200, &json!("Query")), "{b}");
+}
+
 #[tokio::test]
 async fn abusive_documents_hit_clear_caps() {
     let app = spawn_app().await;
