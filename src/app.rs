@@ -51,6 +51,12 @@ pub async fn connect_counted(url: &str, counter: StatementCounter) -> Result<Dat
         .min_connections(if sqlite { 4 } else { 0 })
         .connect_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
+    if sqlite {
+        // sqlx pings a connection each time it leaves the pool, by default. A SQLite connection
+        // is a file opened by a thread of this process: nothing on the other end can hang up,
+        // and each ping was a round trip to that thread, two context switches per statement.
+        opts.test_before_acquire(false);
+    }
     let mut db = Database::connect(opts).await?;
     db.set_metric_callback(move |_| {
         counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
