@@ -1,6 +1,6 @@
 //! Per-request loaders (`batch::Batcher`): every "load the related row" field batches into one query per type.
 //! They are only reached from rows the caller was already allowed to see, so they do not scope.
-use super::batch::Batcher;
+use super::batch::{Batcher, Passes};
 use crate::error::AppError;
 use async_graphql::dataloader::Loader;
 use sea_orm::{
@@ -200,19 +200,23 @@ macro_rules! loaders {
         /// The loaders of one request.
         pub struct Loaders {
             db: DatabaseConnection,
+            passes: Option<Arc<Passes>>,
             $( $name: std::sync::OnceLock<$ty>, )*
         }
 
         impl Loaders {
-            pub fn new(db: &DatabaseConnection) -> Self {
-                Self { db: db.clone(), $( $name: std::sync::OnceLock::new(), )* }
+            /// Loaders whose batches watch the polls of the request `passes` drives (None for
+            /// a websocket, which has no one request to watch; see `batch`).
+            pub fn new(db: &DatabaseConnection, passes: Option<Arc<Passes>>) -> Self {
+                Self { db: db.clone(), passes, $( $name: std::sync::OnceLock::new(), )* }
             }
             $(
                 $(#[$doc])*
                 pub fn $name(&self) -> &$ty {
                     self.$name.get_or_init(|| {
                         let $db = &self.db;
-                        $make
+                        let made: $ty = $make;
+                        made.watching(self.passes.clone())
                     })
                 }
             )*
@@ -221,7 +225,7 @@ macro_rules! loaders {
 }
 
 fn batched<T: Loader<i64>>(loader: T) -> Batcher<T> {
-    Batcher::new(loader)
+    Batcher::new(loader, None)
 }
 
 loaders! {

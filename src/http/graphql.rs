@@ -5,6 +5,7 @@ use super::identity::{request_data, resolve_actor};
 use crate::app::AppState;
 use crate::error::{AppError, Locale};
 use crate::graphql::extension::{is_request_error, localize, Documents, Validation};
+use crate::graphql::batch::Passes;
 use crate::graphql::GuanjiaSchema;
 use async_graphql::parser::types::OperationType;
 use async_graphql::ServerError;
@@ -15,6 +16,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -217,17 +219,13 @@ async fn execute(
     let mut bodies = Vec::with_capacity(reqs.len());
     let mut all_request_errors = true;
     for mut req in reqs {
-        req.data = request_data(
-            &state.core,
-            actor.clone(),
-            caller.locale,
-            caller.client.clone(),
-        );
+        let passes = Arc::new(Passes::default());
+        req.data = request_data(&state.core, actor.clone(), caller.locale, caller.client.clone(), Some(passes.clone()));
         let mut resp = match caller.documents.prepare(&mut req) {
-            Ok(Validation::Passed) => caller.prevalidated.execute(req).await,
+            Ok(Validation::Passed) => passes.drive(caller.prevalidated.execute(req)).await,
             Ok(Validation::Needed) => {
                 let without_variables = req.variables.is_empty().then(|| (req.query.clone(), req.operation_name.clone()));
-                let resp = state.schema.execute(req).await;
+                let resp = passes.drive(state.schema.execute(req)).await;
                 if let Some((query, operation)) = without_variables.filter(|_| !is_request_error(&resp)) {
                     caller.documents.passed(&query, operation);
                 }

@@ -2,6 +2,7 @@
 use crate::auth::Actor;
 use crate::error::{AppResult, AuthProblem, Locale};
 use crate::graphql::auth::ClientAddr;
+use crate::graphql::batch::Passes;
 use crate::graphql::loaders::Loaders;
 use crate::service::{auth, Core, Cx};
 use async_graphql::Data;
@@ -29,10 +30,11 @@ pub async fn resolve_actor(
     }
 }
 
-/// The per-request (or per-websocket) data every resolver relies on.
-pub fn request_data(core: &Arc<Core>, actor: Actor, locale: Locale, client: String) -> Data {
+/// The per-request (or per-websocket) data every resolver relies on. `passes`: the HTTP
+/// request's polls, which its loaders' batches watch (`graphql::batch`); None on a websocket.
+pub fn request_data(core: &Arc<Core>, actor: Actor, locale: Locale, client: String, passes: Option<Arc<Passes>>) -> Data {
     let mut data = Data::default();
-    data.insert(Loaders::new(&core.db));
+    data.insert(Loaders::new(&core.db, passes));
     data.insert(Arc::new(Cx::new(core.clone(), actor)));
     data.insert(locale);
     data.insert(ClientAddr(client));

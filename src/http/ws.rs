@@ -37,7 +37,7 @@ pub async fn handler(
                     if let Actor::Anonymous(problem) = actor {
                         return Err(AppError::Unauthenticated(problem).into());
                     }
-                    Ok(request_data(&core, actor, locale, addr.ip().to_string()))
+                    Ok(request_data(&core, actor, locale, addr.ip().to_string(), None))
                 })
                 .serve()
                 .await

@@ -7,7 +7,8 @@ use serde_json::json;
 const HOUSE_LIST: &str = "query($c: ID!, $n: Int!) { node(id: $c) { ... on Community { houses(first: $n) { edges { node { number address status building { name } unit { name } owed { totalFen } members(first: 5) { edges { node { displayName phone relation } } } } } } } } }";
 const OWNER_HOME: &str = "{ me { displayName houses { edges { node { relation house { address owed { dueFen overdueFen lateFeeFen totalFen openBills { amountFen status } } } } } } } }";
 
-#[tokio::test]
+// Two workers, as a server has: the request and its batches may run on different threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_staff_house_list_does_not_grow_with_its_length() {
     let app = spawn_app().await;
     bill_community(&app, &[period(0)]).await;
