@@ -24,6 +24,7 @@
 //! by without a new key, which is exact on one worker.
 use async_graphql::dataloader::Loader;
 use futures_channel::oneshot;
+use futures_util::task::AtomicWaker;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -44,11 +45,12 @@ pub struct Passes {
     waiting: Mutex<Vec<Waker>>,
 }
 
-/// The waker the request is polled with: notes that it was woken, then wakes its task.
+/// The waker the request is polled with: notes that it was woken, then wakes its task (once
+/// per poll is enough: the task is then scheduled).
 #[derive(Default)]
 struct Noting {
     woken: AtomicBool,
-    task: Mutex<Option<Waker>>,
+    task: AtomicWaker,
 }
 
 impl std::task::Wake for Noting {
@@ -57,9 +59,7 @@ impl std::task::Wake for Noting {
     }
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::SeqCst);
-        if let Some(w) = &*self.task.lock().expect("waker lock") {
-            w.wake_by_ref();
-        }
+        self.task.wake();
     }
 }
 
@@ -72,12 +72,7 @@ impl Passes {
         let waker = Waker::from(noting.clone());
         let mut request = std::pin::pin!(request);
         let out = std::future::poll_fn(|cx| {
-            {
-                let mut task = noting.task.lock().expect("waker lock");
-                if !task.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    *task = Some(cx.waker().clone());
-                }
-            }
+            noting.task.register(cx.waker());
             noting.woken.store(false, Ordering::SeqCst);
             self.polling.store(true, Ordering::SeqCst);
             let out = request.as_mut().poll(&mut Context::from_waker(&waker));
