@@ -859,7 +859,7 @@ mod baseline {
     //! JSON built with `json!`. It checks the token the way the product does (JWT signature,
     //! then the session row and the staff membership) and reads the same rows with the same
     //! statements, once each: the GraphQL server's pool settings, its late-fee arithmetic
-    //! (`owed_by_houses`, the same two statements its DataLoader runs), nothing cached.
+    //! (`owed_by_houses`, the same two statements its loader runs), nothing cached.
     use super::*;
     use axum::body::Bytes;
     use axum::extract::State;
