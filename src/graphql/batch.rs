@@ -20,8 +20,10 @@
 //! the batch task looks. So an HTTP request runs inside `Passes::drive`, which polls it with a
 //! waker that notes being woken: a poll during which nothing woke the request leaves nothing to
 //! run, so every field that could ask for a key has asked, and the batches opened before it
-//! start. Loaders without a request to watch (the websocket's) wait until one `yield_now` goes
-//! by without a new key, which is exact on one worker.
+//! start. (A wake deferred past the poll, as tokio's `yield_now` does, looks settled; the
+//! batch then starts early and the later keys make a second one: more statements, same
+//! answers.) Loaders without a request to watch (the websocket's) wait until one `yield_now`
+//! goes by without a new key, which is exact on one worker.
 use async_graphql::dataloader::Loader;
 use futures_channel::oneshot;
 use futures_util::task::AtomicWaker;
@@ -278,6 +280,45 @@ mod tests {
         assert_eq!((one.unwrap(), two.unwrap(), again.unwrap(), missing.unwrap()), (Some(2), Some(4), Some(2), None));
         assert_eq!(many.unwrap(), HashMap::from([(3, 6), (2, 4)]));
         assert_eq!(*loader.batches.lock().unwrap(), vec![vec![1, 2, 3, 7]]);
+    }
+
+    /// Returns Pending once, having woken its task during the poll, as a `FuturesUnordered`
+    /// does after its first pass.
+    async fn yield_in_poll() {
+        let mut yielded = false;
+        std::future::poll_fn(|cx| {
+            if yielded {
+                return Poll::Ready(());
+            }
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+        .await
+    }
+
+    // One thread: the batch task runs between the request's polls, so without the settle check
+    // it would take the first key alone.
+    #[tokio::test]
+    async fn a_driven_request_is_one_batch_though_it_asks_over_several_polls() {
+        let loader = Arc::new(Log::default());
+        let passes = Arc::new(Passes::default());
+        let b = Batcher::new(Doubler(loader.clone()), Some(passes.clone()));
+        let later = |key: i64, polls: usize| {
+            let b = &b;
+            async move {
+                for _ in 0..polls {
+                    yield_in_poll().await;
+                }
+                b.load_one(key).await
+            }
+        };
+        let request = async { tokio::join!(b.load_one(1), later(2, 1), later(3, 3)) };
+        let (one, two, three) = passes.clone().drive(request).await;
+        assert_eq!((one.unwrap(), two.unwrap(), three.unwrap()), (Some(2), Some(4), Some(6)));
+        assert_eq!(*loader.batches.lock().unwrap(), vec![vec![1, 2, 3]]);
+        // The request is over: a batch opened now does not wait for it.
+        assert_eq!(b.load_one(5).await.unwrap(), Some(10));
     }
 
     #[tokio::test]
