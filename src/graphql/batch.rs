@@ -148,13 +148,13 @@ impl<L> Batcher<L>
 where
     L: Loader<i64>,
 {
-    /// A batcher whose batches watch the polls of the request driven by `passes` (None: no
-    /// request to watch, see the module's doc).
-    pub fn new(loader: L, passes: Option<Arc<Passes>>) -> Self {
-        Self { inner: Arc::new(Inner { loader, next: Mutex::new(Next::empty()), passes }) }
+    /// A batcher with no request to watch (see the module's doc); `watching` gives it one.
+    pub fn new(loader: L) -> Self {
+        Self { inner: Arc::new(Inner { loader, next: Mutex::new(Next::empty()), passes: None }) }
     }
 
-    /// The same batcher, its batches watching the polls of the request `passes` drives.
+    /// The same batcher, its batches watching the polls of the request `passes` drives (None:
+    /// no request to watch).
     pub fn watching(mut self, passes: Option<Arc<Passes>>) -> Self {
         Arc::get_mut(&mut self.inner).expect("a batcher not yet shared").passes = passes;
         self
@@ -274,7 +274,7 @@ mod tests {
     #[tokio::test]
     async fn keys_asked_for_in_one_poll_are_loaded_in_one_call_without_duplicates() {
         let loader = Arc::new(Log::default());
-        let b = Batcher::new(Doubler(loader.clone()), None);
+        let b = Batcher::new(Doubler(loader.clone()));
         let (one, two, again, many, missing) =
             tokio::join!(b.load_one(1), b.load_one(2), b.load_one(1), b.load_many([3, 2, 7]), b.load_one(7));
         assert_eq!((one.unwrap(), two.unwrap(), again.unwrap(), missing.unwrap()), (Some(2), Some(4), Some(2), None));
@@ -303,7 +303,7 @@ mod tests {
     async fn a_driven_request_is_one_batch_though_it_asks_over_several_polls() {
         let loader = Arc::new(Log::default());
         let passes = Arc::new(Passes::default());
-        let b = Batcher::new(Doubler(loader.clone()), Some(passes.clone()));
+        let b = Batcher::new(Doubler(loader.clone())).watching(Some(passes.clone()));
         let later = |key: i64, polls: usize| {
             let b = &b;
             async move {
@@ -324,7 +324,7 @@ mod tests {
     #[tokio::test]
     async fn a_later_level_is_a_second_batch_and_a_failed_batch_fails_every_waiter() {
         let loader = Arc::new(Log::default());
-        let b = Batcher::new(Doubler(loader.clone()), None);
+        let b = Batcher::new(Doubler(loader.clone()));
         assert_eq!(b.load_one(5).await.unwrap(), Some(10));
         let (bad, good_key_same_batch) = tokio::join!(b.load_one(0), b.load_one(4));
         assert_eq!(bad.unwrap_err().as_str(), "key 0");

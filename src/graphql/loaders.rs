@@ -225,7 +225,7 @@ macro_rules! loaders {
 }
 
 fn batched<T: Loader<i64>>(loader: T) -> Batcher<T> {
-    Batcher::new(loader, None)
+    Batcher::new(loader)
 }
 
 loaders! {
