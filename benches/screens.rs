@@ -46,9 +46,10 @@ struct Args {
     /// Unmeasured warm-up seconds per screen.
     #[arg(long, default_value_t = 2.0)]
     warmup: f64,
-    /// Rounds of each comparison (owner home and its baseline, `{ __typename }` and constant
-    /// JSON), run alternately; the ratio printed is the median of the rounds' ratios, so a slow
-    /// spell of this shared machine weighs on one round, not on one side.
+    /// Rounds of each screen. A comparison (owner home and its baseline, `{ __typename }` and
+    /// constant JSON) runs its two sides alternately and prints the median of the rounds'
+    /// ratios, so a slow spell of this shared machine weighs on one round, not on one side; the
+    /// screens without a twin print the medians of their rounds.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
     /// shared: server and load on both cores; pinned: server on core 0, load on core 1.
@@ -69,6 +70,10 @@ struct Args {
     /// Internal: print every statement the server children run (to check the baseline's twin).
     #[arg(long, hide = true)]
     show_sql: bool,
+    /// Diagnosis: send this document as the owners instead of the home screen's, on the GraphQL
+    /// side of the home comparison (the twin stays the full screen), to see what a part costs.
+    #[arg(long)]
+    owner_document: Option<String>,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -178,8 +183,8 @@ fn run(args: Args) -> Result<(), String> {
             loadavg()
         );
         println!(
-            "{:<30} {:>9} {:>9} {:>9} {:>10} {:>10} {:>11} {:>9}",
-            "screen", "req/s", "p50", "p99", "stmts/req", "server peak", "server cpu", "in sqlite"
+            "{:<30} {:>9} {:>9} {:>9} {:>10} {:>10} {:>11} {:>9} {:>13}",
+            "screen", "req/s", "p50", "p99", "stmts/req", "server peak", "server cpu", "in sqlite", "switches/req"
         );
         let run_one = |label: &str, server: Server, reqs: Vec<Vec<u8>>| -> Result<Outcome, String> {
             let mut child = Served::start(&exe, server, &url, &secret, mode, args.show_sql)?;
@@ -193,7 +198,7 @@ fn run(args: Args) -> Result<(), String> {
             };
             child.stop();
             println!(
-                "{:<30} {:>9.0} {:>9} {:>9} {:>10} {:>7} MiB {:>8.0} µs {:>6.0} µs",
+                "{:<30} {:>9.0} {:>9} {:>9} {:>10} {:>7} MiB {:>8.0} µs {:>6.0} µs {:>6.1} +{:>5.1}",
                 label,
                 out.throughput,
                 ms(out.p50),
@@ -202,6 +207,8 @@ fn run(args: Args) -> Result<(), String> {
                 out.peak_kib / 1024,
                 out.cpu_per_request.total() * 1e6,
                 out.cpu_per_request.database * 1e6,
+                out.cpu_per_request.voluntary,
+                out.cpu_per_request.involuntary,
             );
             Ok(out)
         };
@@ -229,17 +236,39 @@ fn run(args: Args) -> Result<(), String> {
             );
             Ok(())
         };
+        // Runs a GraphQL screen without a twin `--rounds` times and prints the medians, so
+        // p99 at one size can be set against p99 at another without one slow spell deciding.
+        let repeat = |label: &str, reqs: Vec<Vec<u8>>| -> Result<(), String> {
+            let (mut rates, mut p50s, mut p99s) = (vec![], vec![], vec![]);
+            for round in 1..=args.rounds {
+                let tag = if args.rounds > 1 { format!(" #{round}") } else { String::new() };
+                let out = run_one(&format!("{label}{tag}"), Server::Graphql, reqs.clone())?;
+                rates.push(out.throughput);
+                p50s.push(out.p50.as_secs_f64());
+                p99s.push(out.p99.as_secs_f64());
+            }
+            if args.rounds > 1 {
+                println!(
+                    "median: {label} {:.0} req/s, p50 {}, p99 {} ({} rounds)",
+                    median(&mut rates),
+                    ms(Duration::from_secs_f64(median(&mut p50s))),
+                    ms(Duration::from_secs_f64(median(&mut p99s))),
+                    args.rounds,
+                );
+            }
+            Ok(())
+        };
         if wanted("home") {
             let owners: Vec<&String> = tokens.owners.iter().collect();
             compare(
                 "owner home GraphQL/hand-written",
-                ("owner home (GraphQL)", requests("/graphql", &owners, HOME, json!({}))),
+                ("owner home (GraphQL)", requests("/graphql", &owners, args.owner_document.as_deref().unwrap_or(HOME), json!({}))),
                 ("owner home (hand-written)", requests("/home", &owners, HOME, json!({}))),
             )?;
         }
         if wanted("queue") {
             let techs: Vec<&String> = tokens.technicians.iter().collect();
-            run_one("technician queue (GraphQL)", Server::Graphql, requests("/graphql", &techs, QUEUE, json!({})))?;
+            repeat("technician queue (GraphQL)", requests("/graphql", &techs, QUEUE, json!({})))?;
         }
         if wanted("report") {
             // Period by period, each request of a period to the next community, asked by its own
@@ -254,7 +283,7 @@ fn run(args: Args) -> Result<(), String> {
                     })
                 })
                 .collect();
-            run_one("collection report (GraphQL)", Server::Graphql, reports)?;
+            repeat("collection report (GraphQL)", reports)?;
         }
         if wanted("typename") {
             compare(
@@ -437,6 +466,10 @@ struct Cpu {
     workers: f64,
     database: f64,
     other: f64,
+    /// Context switches of all the threads: voluntary (a thread waited) and involuntary (the
+    /// scheduler took the core away). On one core each costs both sides a few microseconds.
+    voluntary: f64,
+    involuntary: f64,
 }
 
 impl Cpu {
@@ -454,6 +487,13 @@ impl Cpu {
             // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the name.
             let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
             let secs = (ticks(11) + ticks(12)) * TICK;
+            if let Ok(status) = std::fs::read_to_string(task.path().join("status")) {
+                let count = |key: &str| {
+                    status.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.trim().parse::<f64>().ok()).unwrap_or(0.0)
+                };
+                cpu.voluntary += count("voluntary_ctxt_switches:");
+                cpu.involuntary += count("nonvoluntary_ctxt_switches:");
+            }
             if name.starts_with("tokio-rt-worker") {
                 cpu.workers += secs;
             } else if name.starts_with("sqlx-sqlite") {
@@ -466,12 +506,24 @@ impl Cpu {
     }
 
     fn since(&self, earlier: &Cpu) -> Cpu {
-        Cpu { workers: self.workers - earlier.workers, database: self.database - earlier.database, other: self.other - earlier.other }
+        Cpu {
+            workers: self.workers - earlier.workers,
+            database: self.database - earlier.database,
+            other: self.other - earlier.other,
+            voluntary: self.voluntary - earlier.voluntary,
+            involuntary: self.involuntary - earlier.involuntary,
+        }
     }
 
     fn per(&self, n: usize) -> Cpu {
         let n = n as f64;
-        Cpu { workers: self.workers / n, database: self.database / n, other: self.other / n }
+        Cpu {
+            workers: self.workers / n,
+            database: self.database / n,
+            other: self.other / n,
+            voluntary: self.voluntary / n,
+            involuntary: self.involuntary / n,
+        }
     }
 
     fn total(&self) -> f64 {

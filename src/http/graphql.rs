@@ -17,6 +17,8 @@ use axum::Extension;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tokio_util::task::AbortOnDropHandle;
+use tracing::Instrument;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -194,6 +196,27 @@ struct Caller<'a> {
     prevalidated: &'a GuanjiaSchema,
 }
 
+/// Runs one execution as a task of its own, cancelled if the request is dropped (the client
+/// went away, or the timeout layer gave up).
+///
+/// Why: an execution is woken once for every statement answered and every batch loaded, and a
+/// wake-up polls its task from the top. Inside the handler the top is hyper, the middleware and
+/// axum, about ten futures deep, on each of those wake-ups; as its own task, only the execution
+/// is polled, and the handler once when it is done. The request's span goes with it, so its log
+/// lines keep the request id. A panic in a resolver is re-raised here, as if it had run inline.
+async fn apart<F>(execution: F) -> async_graphql::Response
+where
+    F: std::future::Future<Output = async_graphql::Response> + Send + 'static,
+{
+    let task = AbortOnDropHandle::new(tokio::spawn(execution.in_current_span()));
+    match task.await {
+        Ok(resp) => resp,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only an abort ends a task otherwise, and only dropping `task` (this future) aborts it.
+        Err(e) => async_graphql::Response::from_errors(vec![ServerError::new(format!("the execution was cancelled: {e}"), None)]),
+    }
+}
+
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -222,10 +245,14 @@ async fn execute(
         let passes = Arc::new(Passes::default());
         req.data = request_data(&state.core, actor.clone(), caller.locale, caller.client.clone(), Some(passes.clone()));
         let mut resp = match caller.documents.prepare(&mut req) {
-            Ok(Validation::Passed) => passes.drive(caller.prevalidated.execute(req)).await,
+            Ok(Validation::Passed) => {
+                let schema = caller.prevalidated.clone();
+                apart(async move { passes.drive(schema.execute(req)).await }).await
+            }
             Ok(Validation::Needed) => {
                 let without_variables = req.variables.is_empty().then(|| (req.query.clone(), req.operation_name.clone()));
-                let resp = passes.drive(state.schema.execute(req)).await;
+                let schema = state.schema.clone();
+                let resp = apart(async move { passes.drive(schema.execute(req)).await }).await;
                 if let Some((query, operation)) = without_variables.filter(|_| !is_request_error(&resp)) {
                     caller.documents.passed(&query, operation);
                 }
