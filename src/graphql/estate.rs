@@ -363,7 +363,10 @@ impl House {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<BillConnection> {
-        super::fees::house_bills(ctx, self.0.id, open_only, page_args(after, before, first, last)?).await
+        // Boxed, as is `payments`: these two 2 KB futures set the size of every House field's
+        // future (async-graphql sizes an object's field futures by its largest resolver), and
+        // the owner's home screen resolves House fields on every request.
+        Box::pin(super::fees::house_bills(ctx, self.0.id, open_only, page_args(after, before, first, last)?)).await
     }
     /// Payments and reversals on the house's bills, with receipts.
     #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
@@ -375,7 +378,7 @@ impl House {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<PaymentConnection> {
-        super::fees::house_payments(ctx, self.0.id, page_args(after, before, first, last)?).await
+        Box::pin(super::fees::house_payments(ctx, self.0.id, page_args(after, before, first, last)?)).await
     }
     /// People bound to the house (owner, family, tenants). Housemates see each other's phone
     /// masked; the owner and serving staff see it in full.

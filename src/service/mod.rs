@@ -60,8 +60,13 @@ impl Cx {
         self.reach.get()
     }
     pub async fn reach(&self) -> crate::error::AppResult<&access::Reach> {
+        // Boxed: the load (two queries) is a 2 KB future, and every resolver that awaits
+        // `reach` would carry it inline. async-graphql sizes each field's future of an object by
+        // the largest of its resolvers, so one such resolver made every field of House, User
+        // or RepairOrder allocate and copy 2–2.7 KB. The load runs once per request; the box is
+        // only allocated then.
         self.reach
-            .get_or_try_init(|| access::Reach::load(&self.core.db, &self.actor))
+            .get_or_try_init(|| Box::pin(access::Reach::load(&self.core.db, &self.actor)))
             .await
     }
 }

@@ -14,7 +14,9 @@ pub const MAX_PAGE: u64 = 100;
 pub async fn all_limited<E: EntityTrait>(db: &impl ConnectionTrait, q: Select<E>, n: u64) -> Result<Vec<E::Model>, DbErr> {
     let mut stmt = q.build(db.get_database_backend());
     stmt.sql.push_str(&format!(" LIMIT {n}"));
-    E::find().from_raw_sql(stmt).all(db).await
+    // Boxed: SeaORM's query future is about 1.8 KB, and a page query sits inside list resolvers,
+    // which async-graphql's object futures carry inline (see `Cx::reach`).
+    Box::pin(E::find().from_raw_sql(stmt).all(db)).await
 }
 
 /// `Select::one` with its `LIMIT 1` in the SQL text, for the same reason as `all_limited`:
