@@ -196,18 +196,17 @@ struct Caller<'a> {
     prevalidated: &'a GuanjiaSchema,
 }
 
-/// Runs one execution as a task of its own, cancelled if the request is dropped (the client
-/// went away, or the timeout layer gave up).
+/// Executes `req` on `schema` as a task of its own, its loaders batching by `passes`; the task
+/// is cancelled if the request is dropped (the client went away, or the timeout layer gave up).
 ///
 /// Why: an execution is woken once for every statement answered and every batch loaded, and a
 /// wake-up polls its task from the top. Inside the handler the top is hyper, the middleware and
 /// axum, about ten futures deep, on each of those wake-ups; as its own task, only the execution
 /// is polled, and the handler once when it is done. The request's span goes with it, so its log
 /// lines keep the request id. A panic in a resolver is re-raised here, as if it had run inline.
-async fn apart<F>(execution: F) -> async_graphql::Response
-where
-    F: std::future::Future<Output = async_graphql::Response> + Send + 'static,
-{
+async fn execute_apart(schema: &GuanjiaSchema, passes: Arc<Passes>, req: async_graphql::Request) -> async_graphql::Response {
+    let schema = schema.clone();
+    let execution = async move { passes.drive(schema.execute(req)).await };
     let task = AbortOnDropHandle::new(tokio::spawn(execution.in_current_span()));
     match task.await {
         Ok(resp) => resp,
@@ -245,14 +244,10 @@ async fn execute(
         let passes = Arc::new(Passes::default());
         req.data = request_data(&state.core, actor.clone(), caller.locale, caller.client.clone(), Some(passes.clone()));
         let mut resp = match caller.documents.prepare(&mut req) {
-            Ok(Validation::Passed) => {
-                let schema = caller.prevalidated.clone();
-                apart(async move { passes.drive(schema.execute(req)).await }).await
-            }
+            Ok(Validation::Passed) => execute_apart(caller.prevalidated, passes, req).await,
             Ok(Validation::Needed) => {
                 let without_variables = req.variables.is_empty().then(|| (req.query.clone(), req.operation_name.clone()));
-                let schema = state.schema.clone();
-                let resp = apart(async move { passes.drive(schema.execute(req)).await }).await;
+                let resp = execute_apart(&state.schema, passes, req).await;
                 if let Some((query, operation)) = without_variables.filter(|_| !is_request_error(&resp)) {
                     caller.documents.passed(&query, operation);
                 }
