@@ -74,6 +74,14 @@ struct Args {
     /// side of the home comparison (the twin stays the full screen), to see what a part costs.
     #[arg(long)]
     owner_document: Option<String>,
+    /// Diagnosis: run each server child under valgrind's callgrind, writing its profiles to this
+    /// directory, and count the instructions of the measured window only (zeroed when it starts,
+    /// dumped when it ends). Prints each child's instructions a request and, for a comparison,
+    /// the median twin ÷ GraphQL ratio of them. Instructions are repeatable where seconds on this
+    /// shared machine are not; they leave out cache misses. Use few clients and a long window:
+    /// the server runs some 50 times slower.
+    #[arg(long)]
+    callgrind: Option<PathBuf>,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -187,7 +195,7 @@ fn run(args: Args) -> Result<(), String> {
             "screen", "req/s", "p50", "p99", "stmts/req", "server peak", "server cpu", "in sqlite", "switches/req"
         );
         let run_one = |label: &str, server: Server, reqs: Vec<Vec<u8>>| -> Result<Outcome, String> {
-            let mut child = Served::start(&exe, server, &url, &secret, mode, args.show_sql)?;
+            let mut child = Served::start(&exe, server, &url, &secret, mode, args.show_sql, args.callgrind.as_deref())?;
             let out = rt.block_on(drive(child.addr, args.clients, args.warmup, args.seconds, reqs, &mut child));
             let out = match out {
                 Ok(o) => o,
@@ -216,7 +224,7 @@ fn run(args: Args) -> Result<(), String> {
         // Runs a GraphQL screen and its twin alternately, `--rounds` times, and prints the
         // median of the rounds' throughput ratios (and p99 ratios).
         let compare = |what: &str, graphql: (&str, Vec<Vec<u8>>), twin: (&str, Vec<Vec<u8>>)| -> Result<(), String> {
-            let (mut ratios, mut p99s, mut cpus) = (vec![], vec![], vec![]);
+            let (mut ratios, mut p99s, mut cpus, mut instructions) = (vec![], vec![], vec![], vec![]);
             for round in 1..=args.rounds {
                 let tag = if args.rounds > 1 { format!(" #{round}") } else { String::new() };
                 let g = run_one(&format!("{}{tag}", graphql.0), Server::Graphql, graphql.1.clone())?;
@@ -224,6 +232,9 @@ fn run(args: Args) -> Result<(), String> {
                 ratios.push(g.throughput / t.throughput);
                 p99s.push(g.p99.as_secs_f64() / t.p99.as_secs_f64());
                 cpus.push(t.cpu_per_request.total() / g.cpu_per_request.total());
+                if let (Some(gi), Some(ti)) = (g.instructions_per_request, t.instructions_per_request) {
+                    instructions.push(ti / gi);
+                }
             }
             let each: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
             println!(
@@ -234,6 +245,15 @@ fn run(args: Args) -> Result<(), String> {
                 median(&mut p99s),
                 median(&mut cpus),
             );
+            if !instructions.is_empty() {
+                let each: Vec<String> = instructions.iter().map(|r| format!("{r:.3}")).collect();
+                println!(
+                    "ratio: {what} instructions per request (twin ÷ GraphQL) {:.3}× (median of {} rounds: {})",
+                    median(&mut instructions),
+                    instructions.len(),
+                    each.join(" ")
+                );
+            }
             Ok(())
         };
         // Runs a GraphQL screen without a twin `--rounds` times and prints the medians, so
@@ -457,6 +477,8 @@ struct Outcome {
     statements_per_request: f64,
     peak_kib: u64,
     cpu_per_request: Cpu,
+    /// Under `--callgrind`: the server's instructions a request over the measured window.
+    instructions_per_request: Option<f64>,
 }
 
 /// CPU time of the server child's threads in seconds (user + system, from
@@ -558,9 +580,20 @@ async fn drive(
     let (conns, _) = phase(conns, &reqs, &next, Duration::from_secs_f64(warmup)).await?;
     let before = server.statements()?;
     let cpu_before = server.cpu();
+    server.callgrind("-z")?;
     let t = Instant::now();
     let (_conns, mut latencies) = phase(conns, &reqs, &next, Duration::from_secs_f64(seconds)).await?;
     let elapsed = t.elapsed();
+    server.callgrind("-d")?;
+    let instructions = server.dumped_instructions()?;
+    if let (Some(n), Some(dump)) = (instructions, &server.callgrind) {
+        println!(
+            "callgrind: {} covers {} requests, {:.0} instructions a request",
+            dump.display(),
+            latencies.len(),
+            n as f64 / latencies.len().max(1) as f64
+        );
+    }
     let after = server.statements()?;
     let cpu = server.cpu().since(&cpu_before);
     let peak_kib = server.peak_kib();
@@ -573,6 +606,7 @@ async fn drive(
         statements_per_request: (after - before) as f64 / n as f64,
         peak_kib,
         cpu_per_request: cpu.per(n),
+        instructions_per_request: instructions.map(|i| i as f64 / n as f64),
     })
 }
 
@@ -752,21 +786,36 @@ struct Served {
     stdin: ChildStdin,
     stdout: std::io::BufReader<ChildStdout>,
     addr: SocketAddr,
+    /// Under callgrind (`--callgrind`): the file its first dump goes to.
+    callgrind: Option<PathBuf>,
 }
 
 impl Served {
-    fn start(exe: &std::path::Path, server: Server, url: &str, secret: &str, mode: Mode, show_sql: bool) -> Result<Self, String> {
+    fn start(
+        exe: &std::path::Path,
+        server: Server,
+        url: &str,
+        secret: &str,
+        mode: Mode,
+        show_sql: bool,
+        callgrind: Option<&std::path::Path>,
+    ) -> Result<Self, String> {
         let kind = match server {
             Server::Graphql => "graphql",
             Server::Baseline => "baseline",
         };
         let mut cmd = if mode == Mode::Pinned {
             let mut c = Command::new("taskset");
-            c.args(["-c", "0"]).arg(exe);
+            c.args(["-c", "0"]);
             c
         } else {
-            Command::new(exe)
+            Command::new("env")
         };
+        if let Some(dir) = callgrind {
+            cmd.args(["valgrind", "--tool=callgrind", "--quiet"])
+                .arg(format!("--callgrind-out-file={}/{kind}.%p", dir.display()));
+        }
+        cmd.arg(exe);
         cmd.args(["--serve", kind, "--database-url", url, "--secret", secret])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -784,7 +833,34 @@ impl Served {
             .strip_prefix("listening ")
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| format!("the {kind} server did not start: {line:?}"))?;
-        Ok(Self { child, stdin, stdout, addr })
+        let callgrind = callgrind.map(|dir| dir.join(format!("{kind}.{}.1", child.id())));
+        Ok(Self { child, stdin, stdout, addr, callgrind })
+    }
+
+    /// Under callgrind: zero its counters (`-z`) or dump them (`-d`) with `callgrind_control`.
+    fn callgrind(&self, what: &str) -> Result<(), String> {
+        if self.callgrind.is_none() {
+            return Ok(());
+        }
+        let out = Command::new("callgrind_control")
+            .args([what, &self.child.id().to_string()])
+            .output()
+            .map_err(|e| format!("callgrind_control: {e}"))?;
+        out.status.success().then_some(()).ok_or_else(|| {
+            format!("callgrind_control {what}: {}: {}", out.status, String::from_utf8_lossy(&out.stderr))
+        })
+    }
+
+    /// Under callgrind: the instructions of its first dump (the measured window), from the
+    /// dump's `summary:` line.
+    fn dumped_instructions(&self) -> Result<Option<u64>, String> {
+        let Some(dump) = &self.callgrind else { return Ok(None) };
+        let text = std::fs::read_to_string(dump).map_err(|e| format!("reading {}: {e}", dump.display()))?;
+        text.lines()
+            .find_map(|l| l.strip_prefix("summary:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .map(Some)
+            .ok_or_else(|| format!("no summary line in {}", dump.display()))
     }
 
     /// Statements the server's pool has run so far.
