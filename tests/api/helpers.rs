@@ -217,3 +217,19 @@ pub fn error_code(body: &Value) -> &str {
         .as_str()
         .unwrap_or_else(|| panic!("expected an error, got {body}"))
 }
+
+/// A time later today in the community (UTC+08:00), for what is chased "due today": two hours
+/// from now, or a minute before midnight when the day ends sooner. In the day's last three
+/// minutes it first waits for the next day, so the time is never in the past when it is used.
+pub async fn later_today() -> String {
+    use chrono::{Duration, Utc};
+    let next_midnight = || {
+        let midnight = (guanjia::service::today_in_community() + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight");
+        midnight.and_utc() - Duration::hours(8)
+    };
+    let left = next_midnight() - Utc::now();
+    if left < Duration::minutes(3) {
+        tokio::time::sleep((left + Duration::seconds(1)).to_std().unwrap_or_default()).await;
+    }
+    (Utc::now() + Duration::hours(2)).min(next_midnight() - Duration::minutes(1)).to_rfc3339()
+}
