@@ -288,8 +288,17 @@ impl Allocation {
     }
     /// The bill.
     async fn bill(&self, ctx: &Context<'_>) -> Result<Bill> {
-        Ok(Bill(billing::get(cx(ctx), self.0.bill_id).await?))
+        bill_pointed_at(ctx, self.0.bill_id).await?.ok_or_else(|| AppError::NotFound.into())
     }
+}
+
+/// The bill a row points at, if the caller may see its house's bills. The bills (and their
+/// houses) of all the rows of a list are read in one statement each, not one per row.
+pub async fn bill_pointed_at(ctx: &Context<'_>, id: i64) -> Result<Option<Bill>> {
+    let l = loaders(ctx);
+    let b = load_one(l.bill(), id).await?;
+    let h = load_one(l.house(), b.house_id).await?;
+    Ok(billing::sees_bills_in(cx(ctx), &h).await?.then_some(Bill(b)))
 }
 
 /// An online payment the owner started; the gateway confirms it.

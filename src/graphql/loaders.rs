@@ -249,6 +249,8 @@ loaders! {
     building: ByIdLoader<entity::building::Entity> = |db| loader(db);
     unit: ByIdLoader<entity::unit::Entity> = |db| loader(db);
     house: ByIdLoader<entity::house::Entity> = |db| loader(db);
+    /// Bills that rows point at (allocations, repair charges, renovation deposits and fees).
+    bill: ByIdLoader<entity::bill::Entity> = |db| loader(db);
     user: ByIdLoader<entity::user::Entity> = |db| loader(db);
     /// Keys behind lists already authorized (loans, openings).
     custody_key: ByIdLoader<entity::custody_key::Entity> = |db| loader(db);

@@ -92,14 +92,14 @@ impl Renovation {
     /// The renovation deposit bill (after approval).
     async fn deposit_bill(&self, ctx: &Context<'_>) -> Result<Option<Bill>> {
         match self.0.deposit_bill_id {
-            Some(b) => Ok(crate::service::fees::billing::get(cx(ctx), b).await.ok().map(Bill)),
+            Some(b) => super::fees::bill_pointed_at(ctx, b).await,
             None => Ok(None),
         }
     }
     /// The renovation management fee bill (after approval).
     async fn fee_bill(&self, ctx: &Context<'_>) -> Result<Option<Bill>> {
         match self.0.fee_bill_id {
-            Some(b) => Ok(crate::service::fees::billing::get(cx(ctx), b).await.ok().map(Bill)),
+            Some(b) => super::fees::bill_pointed_at(ctx, b).await,
             None => Ok(None),
         }
     }

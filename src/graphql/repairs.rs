@@ -137,7 +137,7 @@ impl RepairOrder {
     /// The bill for paid service, if any.
     async fn charge_bill(&self, ctx: &Context<'_>) -> Result<Option<super::fees::Bill>> {
         match self.0.charge_bill_id {
-            Some(b) => Ok(crate::service::fees::billing::get(cx(ctx), b).await.ok().map(super::fees::Bill)),
+            Some(b) => super::fees::bill_pointed_at(ctx, b).await,
             None => Ok(None),
         }
     }

@@ -47,7 +47,7 @@ async fn the_owners_bill_history_does_not_grow_with_the_number_of_bills() {
     let owner = app.login(OWNER1).await;
     let reception = app.login(RECEPTION).await;
     let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
-    let q = "query($h: ID!) { node(id: $h) { ... on House { bills { edges { node { period amountFen lateFeeFen lines { description amountFen } } } } payments { edges { node { receiptNo allocations { amountFen } } } } } } }";
+    let q = "query($h: ID!) { node(id: $h) { ... on House { bills { edges { node { period amountFen lateFeeFen lines { description amountFen } } } } payments { edges { node { receiptNo allocations { amountFen bill { id paidFen } } } } } } } }";
     let c1 = app.community_id("CUIHU").await;
     let mut counts = vec![];
     for (i, p) in [period(2), period(3), period(4)].iter().enumerate() {
@@ -59,6 +59,11 @@ async fn the_owners_bill_history_does_not_grow_with_the_number_of_bills() {
         app.gql(Some(&reception), "mutation($k: String!, $b: ID!) { recordPayment(clientKey: $k, method: CASH, allocations: [{ billId: $b, amountFen: 100 }]) { id } }", json!({ "k": format!("h{i}"), "b": bill })).await;
         let (out, n) = app.counted(Some(&owner), q, json!({ "h": house })).await;
         assert_eq!(out["data"]["node"]["bills"]["edges"].as_array().unwrap().len(), i + 1, "{out}");
+        // The newest payment (listed last) shows the bill it paid.
+        let payments = out["data"]["node"]["payments"]["edges"].as_array().unwrap();
+        assert_eq!(payments.len(), i + 1, "{out}");
+        let paid = &payments[i]["node"]["allocations"][0]["bill"];
+        assert_eq!((&paid["id"], paid["paidFen"].as_i64()), (&bill, Some(100)), "{out}");
         counts.push(n);
     }
     assert!(counts[2] <= counts[0] + 1, "1 vs 3 bills and payments: {counts:?}");
@@ -83,7 +88,8 @@ async fn the_key_desk_the_gate_list_and_my_moves_do_not_grow_with_their_length()
         let floor = [1, 2, 3, 5][n];
         let h = app.house_id("CUIHU", "1栋", "1单元", &format!("{floor}01")).await;
         let k = app.gql(Some(&reception), "mutation($h: ID!) { depositKey(houseId: $h, label: \"入户门\") { id } }", json!({ "h": h })).await["data"]["depositKey"]["id"].clone();
-        let due = (chrono::Utc::now() + chrono::Duration::hours(3)).to_rfc3339();
+        // Due back today, so the loan is on today's chase list.
+        let due = later_today().await;
         let lent = app.gql(Some(&reception), "mutation($i: LendKeyInput!) { lendKey(input: $i) { state } }",
             json!({ "i": { "keyId": k, "purpose": "INSPECTION", "borrowerId": staff["BUTLER"], "dueBackAt": due } })).await;
         assert_eq!(lent["data"]["lendKey"]["state"], "LENT", "{lent}");

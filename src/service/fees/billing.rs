@@ -337,6 +337,12 @@ pub async fn cancel(cx: &Cx, bill_id: i64, reason: String) -> AppResult<bill::Mo
     Ok(bill::Model { cancelled_at: Some(now), cancel_reason: Some(reason), ..b })
 }
 
+/// Whether the caller may see the bills of house `h`: they see the house, and its money.
+pub async fn sees_bills_in(cx: &Cx, h: &house::Model) -> AppResult<bool> {
+    cx.actor.require_signed_in()?;
+    Ok(cx.reach().await?.sees_house(h) && super::sees_bills_of(cx, h).await?)
+}
+
 /// One bill, if the caller may see its house's bills.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<bill::Model> {
     cx.actor.require_signed_in()?;
