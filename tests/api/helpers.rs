@@ -59,6 +59,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the real server with the demo estate; `tweak` adjusts the configuration first.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    clear_of_midnight().await;
     let mut cfg = Config::for_database(fresh_database_url().await);
     cfg.demo = true;
     cfg.upload_dir = std::env::temp_dir().join(format!("gj_uploads_{}", uuid::Uuid::new_v4().simple()));
@@ -218,18 +219,27 @@ pub fn error_code(body: &Value) -> &str {
         .unwrap_or_else(|| panic!("expected an error, got {body}"))
 }
 
+/// The community's next midnight (UTC+08:00), as a UTC instant.
+fn next_community_midnight() -> chrono::DateTime<chrono::Utc> {
+    let midnight = (guanjia::service::today_in_community() + chrono::Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight");
+    midnight.and_utc() - chrono::Duration::hours(8)
+}
+
+/// In the community day's last three minutes, waits for the next day. Tests take a date as
+/// "today" (a move day, a patrol round, a loan due back) and use it a few seconds later; across
+/// midnight the server's today has moved on and refuses what was valid when it was taken.
+pub async fn clear_of_midnight() {
+    let left = next_community_midnight() - chrono::Utc::now();
+    if left < chrono::Duration::minutes(3) {
+        tokio::time::sleep((left + chrono::Duration::seconds(1)).to_std().unwrap_or_default()).await;
+    }
+}
+
 /// A time later today in the community (UTC+08:00), for what is chased "due today": two hours
-/// from now, or a minute before midnight when the day ends sooner. In the day's last three
-/// minutes it first waits for the next day, so the time is never in the past when it is used.
+/// from now, or a minute before midnight when the day ends sooner (`clear_of_midnight` first,
+/// so the time is never in the past when it is used).
 pub async fn later_today() -> String {
     use chrono::{Duration, Utc};
-    let next_midnight = || {
-        let midnight = (guanjia::service::today_in_community() + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight");
-        midnight.and_utc() - Duration::hours(8)
-    };
-    let left = next_midnight() - Utc::now();
-    if left < Duration::minutes(3) {
-        tokio::time::sleep((left + Duration::seconds(1)).to_std().unwrap_or_default()).await;
-    }
-    (Utc::now() + Duration::hours(2)).min(next_midnight() - Duration::minutes(1)).to_rfc3339()
+    clear_of_midnight().await;
+    (Utc::now() + Duration::hours(2)).min(next_community_midnight() - Duration::minutes(1)).to_rfc3339()
 }
