@@ -266,13 +266,13 @@ impl Payment {
     /// For a reversal: the payment it reverses.
     async fn reverses(&self, ctx: &Context<'_>) -> Result<Option<Payment>> {
         match self.0.reverses_payment_id {
-            Some(id) => Ok(Some(Payment(payments::get(cx(ctx), id).await?))),
+            Some(id) => Ok(Some(Payment(load_one(loaders(ctx).payment(), id).await?))),
             None => Ok(None),
         }
     }
     /// For a payment: its reversal, if it was reversed.
     async fn reversed_by(&self, ctx: &Context<'_>) -> Result<Option<Payment>> {
-        Ok(payments::reversal_of(cx(ctx).db(), self.0.id).await?.map(Payment))
+        Ok(children_of(loaders(ctx).payment_reversals(), self.0.id).await?.into_iter().next().map(Payment))
     }
 }
 

@@ -252,6 +252,11 @@ loaders! {
     /// Bills that rows point at (allocations, repair charges, renovation deposits and fees).
     bill: ByIdLoader<entity::bill::Entity> = |db| loader(db);
     user: ByIdLoader<entity::user::Entity> = |db| loader(db);
+    /// Payments that reversals point at: the original paid the same bills as its reversal, so
+    /// whoever sees the reversal may see it.
+    payment: ByIdLoader<entity::payment::Entity> = |db| loader(db);
+    /// Each payment's reversal (at most one), by the payment it reverses.
+    payment_reversals: ChildrenLoader<entity::payment::Entity> = |db| children(db, entity::payment::Column::ReversesPaymentId);
     /// Keys behind lists already authorized (loans, openings).
     custody_key: ByIdLoader<entity::custody_key::Entity> = |db| loader(db);
     patrol_checkpoint: ByIdLoader<entity::patrol_checkpoint::Entity> = |db| loader(db);

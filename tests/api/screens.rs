@@ -47,8 +47,14 @@ async fn the_owners_bill_history_does_not_grow_with_the_number_of_bills() {
     let owner = app.login(OWNER1).await;
     let reception = app.login(RECEPTION).await;
     let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
-    let q = "query($h: ID!) { node(id: $h) { ... on House { bills { edges { node { period amountFen lateFeeFen lines { description amountFen } } } } payments { edges { node { receiptNo allocations { amountFen bill { id paidFen } } } } } } } }";
+    let q = "query($h: ID!) { node(id: $h) { ... on House { bills { edges { node { period amountFen lateFeeFen lines { description amountFen } } } } payments { edges { node { receiptNo reverses { receiptNo } reversedBy { receiptNo } allocations { amountFen bill { id paidFen } } } } } } } }";
     let c1 = app.community_id("CUIHU").await;
+    // A mistaken payment and its reversal come first in the history: they point at each other.
+    let manager = app.login(MANAGER).await;
+    let first_bill = app.gql(Some(&owner), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house })).await["data"]["owed"]["openBills"][0]["id"].clone();
+    let mistaken = app.gql(Some(&reception), "mutation($b: ID!) { recordPayment(clientKey: \"m\", method: CASH, allocations: [{ billId: $b, amountFen: 50 }]) { id } }", json!({ "b": first_bill })).await;
+    let reversed = app.gql(Some(&manager), "mutation($p: ID!) { reversePayment(paymentId: $p, reason: \"收错了户\") { id } }", json!({ "p": mistaken["data"]["recordPayment"]["id"] })).await;
+    assert_eq!(outcome(&reversed), "OK", "{reversed}");
     let mut counts = vec![];
     for (i, p) in [period(2), period(3), period(4)].iter().enumerate() {
         if i > 0 {
@@ -61,12 +67,16 @@ async fn the_owners_bill_history_does_not_grow_with_the_number_of_bills() {
         assert_eq!(out["data"]["node"]["bills"]["edges"].as_array().unwrap().len(), i + 1, "{out}");
         // The newest payment (listed last) shows the bill it paid.
         let payments = out["data"]["node"]["payments"]["edges"].as_array().unwrap();
-        assert_eq!(payments.len(), i + 1, "{out}");
-        let paid = &payments[i]["node"]["allocations"][0]["bill"];
+        assert_eq!(payments.len(), i + 3, "{out}");
+        let paid = &payments[i + 2]["node"]["allocations"][0]["bill"];
         assert_eq!((&paid["id"], paid["paidFen"].as_i64()), (&bill, Some(100)), "{out}");
+        let (mistaken, reversal) = (&payments[0]["node"], &payments[1]["node"]);
+        assert_eq!(mistaken["reversedBy"]["receiptNo"], reversal["receiptNo"], "{out}");
+        assert_eq!(reversal["reverses"]["receiptNo"], mistaken["receiptNo"], "{out}");
+        assert!(payments[2..].iter().all(|p| p["node"]["reversedBy"].is_null() && p["node"]["reverses"].is_null()), "{out}");
         counts.push(n);
     }
-    assert!(counts[2] <= counts[0] + 1, "1 vs 3 bills and payments: {counts:?}");
+    assert!(counts[2] <= counts[0] + 1, "1 vs 3 bills and payments (and a reversed pair): {counts:?}");
 }
 
 #[tokio::test]

@@ -293,11 +293,6 @@ pub async fn of_house(cx: &Cx, house_id: i64, args: &PageArgs) -> AppResult<Page
 }
 
 
-/// The reversal of a payment, if any.
-pub async fn reversal_of(conn: &impl ConnectionTrait, payment_id: i64) -> AppResult<Option<payment::Model>> {
-    Ok(payment::Entity::find().filter(payment::Column::ReversesPaymentId.eq(payment_id)).one_row(conn).await?)
-}
-
 /// An owner starts paying online: the full outstanding amount of their chosen bills, for the
 /// gateway's checkout. Only bills of houses the caller is bound to (and may see) qualify.
 pub async fn create_intent(cx: &Cx, client_key: &str, bill_ids: Vec<i64>) -> AppResult<payment_intent::Model> {
