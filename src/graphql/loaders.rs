@@ -235,6 +235,10 @@ loaders! {
     renovation_inspections: ChildrenLoader<entity::renovation_inspection::Entity> = |db| children(db, entity::renovation_inspection::Column::RenovationId);
     renovation_files: ChildrenLoader<entity::renovation_file::Entity> = |db| children(db, entity::renovation_file::Column::RenovationId);
     renovation_extensions: ChildrenLoader<entity::renovation_extension::Entity> = |db| children(db, entity::renovation_extension::Column::RenovationId);
+    /// A renovation's deposit refund (at most one, once accepted).
+    deposit_refunds: ChildrenLoader<entity::deposit_refund::Entity> = |db| children(db, entity::deposit_refund::Column::RenovationId);
+    /// A butler's assigned buildings.
+    butler_buildings: ChildrenLoader<entity::butler_building::Entity> = |db| children(db, entity::butler_building::Column::StaffMemberId);
     house_cards: ChildrenLoader<entity::card::Entity> = |db| children(db, entity::card::Column::HouseId);
     key_loans: ChildrenLoader<entity::key_loan::Entity> = |db| children(db, entity::key_loan::Column::KeyId);
     timeline: Batcher<RepairTimeline> = |db| batched(RepairTimeline { db: db.clone() });

@@ -117,7 +117,7 @@ impl Renovation {
     }
     /// The deposit refund, once accepted: deposit, fines, refunded amount.
     async fn deposit_refund(&self, ctx: &Context<'_>) -> Result<Option<DepositRefund>> {
-        Ok(svc::refund_of(cx(ctx), &self.0).await?.map(DepositRefund))
+        Ok(children_of(loaders(ctx).deposit_refunds(), self.0.id).await?.into_iter().next().map(DepositRefund))
     }
     /// The workers and their pass codes (a handful, so a plain list).
     async fn workers(&self, ctx: &Context<'_>) -> Result<Vec<Worker>> {

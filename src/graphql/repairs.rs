@@ -67,7 +67,10 @@ impl RepairOrder {
             let (c, b, u) = futures_util::try_join!(load_one(l.community(), house.community_id), load_one(l.building(), house.building_id), load_one(l.unit(), house.unit_id))?;
             return Ok(format!("{} {} {} {}", c.name, b.name, u.name, house.number));
         }
-        let area = repairs::public_area_name(cx(ctx), self.0.public_area_id).await?;
+        let area = match self.0.public_area_id {
+            Some(a) => load_one(l.public_area(), a).await?.name,
+            None => String::new(),
+        };
         let c = load_one(l.community(), self.0.community_id).await?;
         Ok(format!("{} {}", c.name, area))
     }

@@ -1,7 +1,7 @@
 //! Staff memberships and integrator API keys: who works where, and who else may call the API.
 use super::estate::{Building, Community};
 use super::guard::{StaffGuard, ADMINS, MANAGERS};
-use super::loaders::load_one;
+use super::loaders::{children_of, load_one};
 use super::{cx, loaders};
 use crate::auth::ApiScope;
 use crate::domain::{GlobalId, NodeKind};
@@ -45,7 +45,7 @@ impl StaffMember {
     }
     /// A butler's assigned buildings (a handful at most, so a plain list).
     async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<Building>> {
-        let ids = staff::buildings_of(cx(ctx), &self.0).await?;
+        let ids: Vec<i64> = children_of(loaders(ctx).butler_buildings(), self.0.id).await?.iter().map(|b| b.building_id).collect();
         let map = loaders(ctx)
             .building()
             .load_many(ids.iter().copied())

@@ -700,10 +700,6 @@ pub async fn accept(cx: &Cx, id: i64) -> AppResult<(renovation::Model, deposit_r
     Ok((get(cx, id).await?, refund))
 }
 
-pub async fn refund_of(cx: &Cx, r: &renovation::Model) -> AppResult<Option<deposit_refund::Model>> {
-    Ok(deposit_refund::Entity::find().filter(deposit_refund::Column::RenovationId.eq(r.id)).one_row(cx.db()).await?)
-}
-
 /// The owner asks for more time.
 pub async fn request_extension(cx: &Cx, id: i64, new_end: NaiveDate, reason: String) -> AppResult<renovation_extension::Model> {
     let r = get(cx, id).await?;

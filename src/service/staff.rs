@@ -73,16 +73,6 @@ pub async fn member(cx: &Cx, id: i64) -> AppResult<staff_member::Model> {
     }
 }
 
-pub async fn buildings_of(cx: &Cx, member: &staff_member::Model) -> AppResult<Vec<i64>> {
-    Ok(butler_building::Entity::find()
-        .filter(butler_building::Column::StaffMemberId.eq(member.id))
-        .all(cx.db())
-        .await?
-        .into_iter()
-        .map(|b| b.building_id)
-        .collect())
-}
-
 pub struct NewStaff {
     pub community_id: Option<i64>,
     pub phone: String,

@@ -290,7 +290,7 @@ async fn the_renovation_desk_list_does_not_grow_with_its_length() {
     let manager = app.login(MANAGER).await;
     let c1 = app.community_id("CUIHU").await;
     let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
-    let q = "query($c: ID!) { renovations(communityId: $c) { edges { node { state house { number } workers { name passCode } inspections { note } files { url } extensions { status } } } } }";
+    let q = "query($c: ID!) { renovations(communityId: $c) { edges { node { state house { number } workers { name passCode } inspections { note } files { url } extensions { status } depositRefund { refundFen } } } } }";
     let mut counts = vec![];
     for n in [1, 4] {
         while app.scalar("SELECT COUNT(*) FROM renovations").await < n {

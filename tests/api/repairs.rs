@@ -248,6 +248,17 @@ async fn staff_raise_public_area_orders_and_register_calls_for_households() {
     let lift = areas["data"]["node"]["publicAreas"]["edges"].as_array().unwrap().iter().find(|e| e["node"]["name"] == "1栋电梯").unwrap()["node"]["id"].clone();
     let out = app.gql(Some(&reception), BOOK, json!({ "i": { "publicAreaId": lift, "category": "LIFT", "description": "电梯按钮失灵", "channel": "PATROL", "clientKey": "pa-1" } })).await;
     assert_eq!(out["data"]["bookRepair"]["channel"], "PATROL", "{out}");
+    // The desk's list names each order's area; a second public-area order costs no statement more.
+    let desk = "query($c: ID!) { repairOrders(communityId: $c) { edges { node { address } } } }";
+    let (one, with_one) = app.counted(Some(&reception), desk, json!({ "c": c1 })).await;
+    assert!(one["data"]["repairOrders"]["edges"][0]["node"]["address"].as_str().unwrap().ends_with(" 1栋电梯"), "{one}");
+    let other = areas["data"]["node"]["publicAreas"]["edges"].as_array().unwrap().iter().find(|e| e["node"]["name"] != "1栋电梯").unwrap()["node"].clone();
+    let out = app.gql(Some(&reception), BOOK, json!({ "i": { "publicAreaId": other["id"], "category": "OTHER", "description": "灯不亮", "channel": "PATROL", "clientKey": "pa-3" } })).await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    let (two, with_two) = app.counted(Some(&reception), desk, json!({ "c": c1 })).await;
+    let addresses: Vec<&str> = two["data"]["repairOrders"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["address"].as_str().unwrap()).collect();
+    assert!(addresses.iter().any(|a| a.ends_with(other["name"].as_str().unwrap())), "{two}");
+    assert_eq!(with_two, with_one, "1 vs 2 public-area orders");
     // An owner cannot raise public-area orders.
     let owner = app.login(OWNER1).await;
     let out = app.gql(Some(&owner), BOOK, json!({ "i": { "publicAreaId": lift, "category": "LIFT", "description": "x", "clientKey": "pa-2" } })).await;

@@ -339,14 +339,6 @@ pub(crate) fn urge_expr() -> sea_orm::sea_query::Expr {
     Expr::col(repair_order::Column::UrgeCount).add(1)
 }
 
-/// The name of a public area (for an order's address).
-pub async fn public_area_name(cx: &Cx, id: Option<i64>) -> AppResult<String> {
-    match id {
-        Some(a) => Ok(entity::public_area::Entity::find_by_id(a).one_row(cx.db()).await?.map(|a| a.name).unwrap_or_default()),
-        None => Ok(String::new()),
-    }
-}
-
 /// The manager sets the community's clocks.
 pub async fn set_clocks(cx: &Cx, community_id: i64, c: clock::Settings) -> AppResult<clock::Settings> {
     estate::community(cx, community_id).await?;
