@@ -292,7 +292,6 @@ pub async fn of_house(cx: &Cx, house_id: i64, args: &PageArgs) -> AppResult<Page
     paginate(cx.db(), q, payment::Column::Id, args).await
 }
 
-
 /// An owner starts paying online: the full outstanding amount of their chosen bills, for the
 /// gateway's checkout. Only bills of houses the caller is bound to (and may see) qualify.
 pub async fn create_intent(cx: &Cx, client_key: &str, bill_ids: Vec<i64>) -> AppResult<payment_intent::Model> {
