@@ -183,3 +183,80 @@ async fn the_server_reports_not_ready_while_the_database_is_away_and_recovers_wi
     let me = app.gql(Some(&token), "{ me { displayName } }", json!({})).await;
     assert_eq!(me["data"]["me"]["displayName"], "王建国", "{me}");
 }
+
+/// A phone that loses signal while its payment waits on a lock: the server stops the request's
+/// execution when the connection goes (`execute_apart` aborts the task), the transaction rolls
+/// back, the pool's connection comes back clean, and the phone's retry with the same client key
+/// pays once.
+#[tokio::test]
+async fn a_payment_whose_client_hangs_up_mid_transaction_rolls_back_and_its_retry_pays_once() {
+    use sea_orm::TransactionTrait;
+    use std::io::Write;
+    let app = spawn_app().await;
+    crate::fees::bill_community(&app, &[crate::fees::period(0)]).await;
+    let reception = app.login(RECEPTION).await;
+    let owner = app.login(OWNER1).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let owed = app.gql(Some(&owner), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house })).await;
+    let bill = owed["data"]["owed"]["openBills"][0]["id"].clone();
+    let paid = || app.scalar("SELECT CAST(COALESCE(SUM(paid_fen), 0) AS BIGINT) FROM bills");
+    let paid_before = paid().await;
+
+    // Another writer holds the lock the payment needs: on SQLite the database's write lock (the
+    // payment waits at its first UPDATE), on PostgreSQL a lock on `payments` (the payment has
+    // already raised the bill's paid amount and waits at its INSERT).
+    let holder = Database::connect(&app.database_url).await.unwrap();
+    let lock = holder.begin().await.unwrap();
+    let postgres = app.database_url.starts_with("postgres");
+    if postgres {
+        lock.execute_unprepared("LOCK TABLE payments IN SHARE ROW EXCLUSIVE MODE").await.unwrap();
+    } else {
+        lock.execute_unprepared("UPDATE communities SET code = code").await.unwrap();
+    }
+
+    let body = json!({ "query": PAY, "variables": { "k": "lost-signal", "b": bill } }).to_string();
+    let mut phone = std::net::TcpStream::connect(app.addr).unwrap();
+    write!(
+        phone,
+        "POST /graphql HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAuthorization: Bearer {reception}\r\nContent-Length: {}\r\n\r\n{body}",
+        app.addr,
+        body.len()
+    )
+    .unwrap();
+    if postgres {
+        let waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+        let mut blocked = false;
+        for _ in 0..100 {
+            if app.scalar(waiting).await == 1 {
+                blocked = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(blocked, "the payment waits on the lock, inside its transaction");
+    } else {
+        // SQLite's busy handler waits inside the connection's thread, where nothing shows it.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    phone.shutdown(std::net::Shutdown::Both).unwrap();
+    drop(phone);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lock.rollback().await.unwrap();
+
+    // Given time to finish had it gone on, nothing of it is there.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM payments").await, 0, "the hung-up payment did not commit");
+    assert_eq!(paid().await, paid_before, "the bill's paid amount rolled back");
+
+    // The retry pays once, and the server goes on serving on the same pool.
+    for _ in 0..2 {
+        let out = app.gql(Some(&reception), PAY, json!({ "k": "lost-signal", "b": bill })).await;
+        assert_eq!(outcome(&out), "OK", "{out}");
+    }
+    for i in 0..6 {
+        let out = app.gql(Some(&reception), PAY, json!({ "k": format!("after-{i}"), "b": bill })).await;
+        assert_eq!(outcome(&out), "OK", "{out}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM payments").await, 7);
+    assert_eq!(paid().await, paid_before + 7);
+}
