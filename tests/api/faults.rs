@@ -13,13 +13,13 @@ struct Server {
     client: reqwest::Client,
 }
 
-async fn start(db_url: &str, port: u16) -> Server {
+async fn start(db_url: &str, port: u16, uploads: &std::path::Path) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_guanjia"))
         .arg("--demo")
         .env("GUANJIA_DATABASE_URL", db_url)
         .env("GUANJIA_BIND", format!("127.0.0.1:{port}"))
         .env("GUANJIA_JWT_SECRET", "faults-test-secret-faults-test-secret")
-        .env("GUANJIA_UPLOAD_DIR", std::env::temp_dir().join(format!("gj_faults_{port}")))
+        .env("GUANJIA_UPLOAD_DIR", uploads)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -59,9 +59,10 @@ fn free_port() -> u16 {
 
 #[tokio::test]
 async fn a_server_killed_mid_stream_loses_nothing_acknowledged_and_retries_double_nothing() {
-    let url = fresh_database_url().await;
+    let scratch = fresh_database().await;
+    let (url, uploads) = (scratch.database_url.clone(), scratch.upload_dir());
     let port = free_port();
-    let mut server = start(&url, port).await;
+    let mut server = start(&url, port, &uploads).await;
     let (reception, owner, finance) = (server.login(RECEPTION).await, server.login(OWNER1).await, server.login(FINANCE).await);
     let who = server.gql(Some(&reception), "{ communities { edges { node { id } } } }", json!({})).await.unwrap();
     let c1 = who["data"]["communities"]["edges"][0]["node"]["id"].clone();
@@ -103,7 +104,7 @@ async fn a_server_killed_mid_stream_loses_nothing_acknowledged_and_retries_doubl
     let acked = acked.lock().unwrap().clone();
 
     // Restarted on the same database: everything acknowledged is there, once, whole.
-    let server = start(&url, port).await;
+    let server = start(&url, port, &uploads).await;
     let db = Database::connect(&url).await.unwrap();
     let count = |sql: String| {
         let db = db.clone();

@@ -4,6 +4,8 @@ use guanjia::config::Config;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 pub const PASSWORD: &str = guanjia::demo::DEMO_PASSWORD;
 pub const OWNER1: &str = "13800000001";
@@ -28,13 +30,36 @@ pub struct TestApp {
     /// What a second server needs to join the same deployment.
     pub database_url: String,
     pub jwt_secret: String,
+    /// Its database and uploads, removed when the last server on them is dropped (declared last,
+    /// so `db` closes first).
+    scratch: Arc<Scratch>,
 }
 
-/// A fresh database for one test: a new SQLite file, or a new PostgreSQL database.
-pub async fn fresh_database_url() -> String {
-    let name = format!("gj_test_{}", uuid::Uuid::new_v4().simple());
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(base) if !base.is_empty() => {
+/// A test's own database (a SQLite file, or a PostgreSQL database on `TEST_DATABASE_URL`) and
+/// upload folders. A SQLite file and the folders go when the last server using them is dropped,
+/// unless the test failed (they are kept, and printed, for a look). PostgreSQL databases go at
+/// the start of a later run, two hours on (see `sweep_leftovers`): dropping one as its test ends
+/// took 0.3 s, as long as some tests.
+pub struct Scratch {
+    pub database_url: String,
+    dirs: std::sync::Mutex<Vec<PathBuf>>,
+}
+
+/// Scratch databases and folders are named `gj_test_<unix seconds>_…` and `gj_uploads_…`.
+const SCRATCH_PREFIX: &str = "gj_test_";
+/// Older scratch than this is from a run that has ended (none lasts an hour).
+const LEFTOVER_AFTER: std::time::Duration = std::time::Duration::from_secs(2 * 3600);
+
+/// A fresh database for one test.
+pub async fn fresh_database() -> Scratch {
+    let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    // Every test waits for the sweep: what it removes is then never a scratch of this run.
+    static SWEEP: std::sync::Once = std::sync::Once::new();
+    SWEEP.call_once(|| sweep_leftovers(admin_url.clone()));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock after 1970");
+    let name = format!("{SCRATCH_PREFIX}{}_{}", now.as_secs(), &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let database_url = match admin_url {
+        Some(base) => {
             let admin = Database::connect(&base)
                 .await
                 .expect("connect to TEST_DATABASE_URL");
@@ -46,9 +71,81 @@ pub async fn fresh_database_url() -> String {
             let (prefix, _) = base.rsplit_once('/').expect("URL has a database path");
             format!("{prefix}/{name}")
         }
-        _ => {
+        None => {
             let path = std::env::temp_dir().join(format!("{name}.db"));
             format!("sqlite://{}?mode=rwc", path.display())
+        }
+    };
+    Scratch { database_url, dirs: Default::default() }
+}
+
+/// Once a run, before its first scratch: removes what earlier runs' failed (or killed) tests
+/// left, once it is `LEFTOVER_AFTER` old, so that a run going on beside this one keeps its own.
+fn sweep_leftovers(admin_url: Option<String>) {
+    let hours_ago = std::time::SystemTime::now() - LEFTOVER_AFTER;
+    if let Some(admin_url) = admin_url {
+        let cutoff = hours_ago.duration_since(std::time::UNIX_EPOCH).expect("clock after 1970").as_secs();
+        // Names from before the time was in them count as stale.
+        let stale = move |name: &str| {
+            let secs = name.strip_prefix(SCRATCH_PREFIX).and_then(|rest| rest.split('_').next()).and_then(|s| s.parse::<u64>().ok());
+            secs.is_none_or(|s| s < cutoff)
+        };
+        // Called from inside a test's runtime, which cannot block on a future: a thread and
+        // runtime of its own.
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+                let list = format!("SELECT datname FROM pg_database WHERE datname LIKE '{SCRATCH_PREFIX}%'");
+                let rows = admin.query_all_raw(sea_orm::Statement::from_string(admin.get_database_backend(), list)).await.expect("list scratch databases");
+                for row in rows {
+                    let name: String = row.try_get_by_index(0).expect("datname");
+                    if stale(&name) {
+                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    }
+                }
+                admin.close().await.ok();
+            })
+        })
+        .join()
+        .expect("sweeping old test databases");
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with(SCRATCH_PREFIX) || name.starts_with("gj_uploads_")) {
+            continue;
+        }
+        if entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t < hours_ago) {
+            let path = entry.path();
+            let _ = if path.is_dir() { std::fs::remove_dir_all(path) } else { std::fs::remove_file(path) };
+        }
+    }
+}
+
+impl Scratch {
+    /// A new upload folder path, removed with the database.
+    pub fn upload_dir(&self) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("gj_uploads_{}", uuid::Uuid::new_v4().simple()));
+        self.dirs.lock().unwrap().push(dir.clone());
+        dir
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let dirs = std::mem::take(&mut *self.dirs.lock().unwrap());
+        if std::thread::panicking() {
+            eprintln!("the failed test's database and uploads are kept: {} {dirs:?}", self.database_url);
+            return;
+        }
+        for dir in dirs {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(file) = self.database_url.strip_prefix("sqlite://").and_then(|rest| rest.split('?').next()) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{file}{suffix}"));
+            }
         }
     }
 }
@@ -60,9 +157,10 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the real server with the demo estate; `tweak` adjusts the configuration first.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     clear_of_midnight().await;
-    let mut cfg = Config::for_database(fresh_database_url().await);
+    let scratch = Arc::new(fresh_database().await);
+    let mut cfg = Config::for_database(scratch.database_url.clone());
     cfg.demo = true;
-    cfg.upload_dir = std::env::temp_dir().join(format!("gj_uploads_{}", uuid::Uuid::new_v4().simple()));
+    cfg.upload_dir = scratch.upload_dir();
     tweak(&mut cfg);
     let (database_url, jwt_secret) = (cfg.database_url.clone(), secrecy::ExposeSecret::expose_secret(&cfg.jwt_secret).to_owned());
     let app = Application::build(cfg).await.expect("application builds");
@@ -77,6 +175,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         db,
         database_url,
         jwt_secret,
+        scratch,
     }
 }
 
@@ -85,11 +184,19 @@ impl TestApp {
     pub async fn spawn_peer(&self) -> TestApp {
         let mut cfg = Config::for_database(self.database_url.clone());
         cfg.jwt_secret = secrecy::SecretString::from(self.jwt_secret.clone());
-        cfg.upload_dir = std::env::temp_dir().join(format!("gj_uploads_{}", uuid::Uuid::new_v4().simple()));
+        cfg.upload_dir = self.scratch.upload_dir();
         let app = Application::build(cfg).await.expect("peer builds");
         let (addr, db, statements) = (app.local_addr(), app.db(), app.statement_counter());
         tokio::spawn(app.run_until_stopped());
-        TestApp { statements, addr, client: reqwest::Client::new(), db, database_url: self.database_url.clone(), jwt_secret: self.jwt_secret.clone() }
+        TestApp {
+            statements,
+            addr,
+            client: reqwest::Client::new(),
+            db,
+            database_url: self.database_url.clone(),
+            jwt_secret: self.jwt_secret.clone(),
+            scratch: self.scratch.clone(),
+        }
     }
 }
 
