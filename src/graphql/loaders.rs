@@ -171,11 +171,7 @@ impl Loader<i64> for RepairSettings {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let mut out = HashMap::new();
-        for k in keys {
-            out.insert(*k, crate::service::repairs::settings(&self.db, *k).await.map_err(Arc::new)?);
-        }
-        Ok(out)
+        crate::service::repairs::settings_of(&self.db, keys).await.map_err(Arc::new)
     }
 }
 

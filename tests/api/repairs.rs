@@ -1,5 +1,6 @@
 //! Repair booking: from an owner's tap to the follow-up call.
 use crate::helpers::*;
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
 pub const BOOK: &str = "mutation($i: BookRepairInput!) { bookRepair(input: $i) { id state channel } }";
@@ -273,4 +274,54 @@ async fn staff_raise_public_area_orders_and_register_calls_for_households() {
     let tech = app.login(TECHNICIAN).await;
     let out = app.gql(Some(&tech), BOOK, json!({ "i": { "houseId": house, "category": "WATER", "description": "x", "channel": "PHONE", "clientKey": "t-1" } })).await;
     assert_eq!(error_code(&out), "NOT_FOUND");
+}
+
+/// An owner with homes in two communities: each order runs on its own community's clocks, and
+/// the list reads both communities' clocks in one statement (it took one more per community).
+#[tokio::test]
+async fn an_owner_with_homes_in_two_communities_gets_each_communitys_clocks_in_one_statement() {
+    let app = spawn_app().await;
+    let owner = app.login(OWNER1).await;
+    let home = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let home_id = guanjia::domain::GlobalId::decode_as("h", &async_graphql::ID(home.clone()), guanjia::domain::NodeKind::House).unwrap();
+    // The owner also bought a flat in 云栖苑 (bound at its handover; here, straight in the table).
+    let second = app
+        .scalar("SELECT MIN(h.id) FROM houses h JOIN communities c ON c.id = h.community_id WHERE c.code = 'YUNQI' AND h.id NOT IN (SELECT house_id FROM house_members)")
+        .await;
+    app.db
+        .execute_unprepared(&format!(
+            "INSERT INTO house_members (community_id, house_id, user_id, relation, tenant_may_see_bills, created_at) \
+             SELECT h.community_id, h.id, m.user_id, m.relation, m.tenant_may_see_bills, m.created_at \
+             FROM houses h, house_members m JOIN users u ON u.id = m.user_id \
+             WHERE h.id = {second} AND m.house_id = {home_id} AND u.phone = '{OWNER1}' AND m.ended_at IS NULL"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM house_members WHERE house_id = {second}")).await, 1);
+    let second = guanjia::domain::GlobalId::encode(guanjia::domain::NodeKind::House, second).0;
+    for (manager, code, minutes) in [(MANAGER, "CUIHU", 15), (MANAGER_C2, "YUNQI", 45)] {
+        let token = app.login(manager).await;
+        let c = app.community_id(code).await;
+        let out = app.gql(Some(&token), "mutation($c: ID!, $m: Int!) { setRepairClocks(communityId: $c, dispatchMinutes: $m, hardDays: 5, followUpHours: 12) { dispatchMinutes } }", json!({ "c": c, "m": minutes })).await;
+        assert_eq!(out["data"]["setRepairClocks"]["dispatchMinutes"], minutes, "{out}");
+    }
+    let book = |house: &str, key: &str| json!({ "i": { "houseId": house, "category": "WATER", "description": "漏水", "clientKey": key } });
+    let list = "{ myRepairOrders { edges { node { address createdAt dispatchBy } } } }";
+    let mut statements = vec![];
+    for (house, key) in [(&home, "a"), (&home, "b"), (&second, "c")] {
+        let out = app.gql(Some(&owner), BOOK, book(house, key)).await;
+        assert_eq!(outcome(&out), "OK", "{out}");
+        if key != "a" {
+            let (out, n) = app.counted(Some(&owner), list, json!({})).await;
+            assert_eq!(outcome(&out), "OK", "{out}");
+            statements.push(n);
+            for edge in out["data"]["myRepairOrders"]["edges"].as_array().unwrap() {
+                let node = &edge["node"];
+                let at = |f: &str| chrono::DateTime::parse_from_rfc3339(node[f].as_str().unwrap()).unwrap();
+                let expected = if node["address"].as_str().unwrap().contains("云栖苑") { 45 } else { 15 };
+                assert_eq!((at("dispatchBy") - at("createdAt")).num_minutes(), expected, "{node}");
+            }
+        }
+    }
+    assert_eq!(statements[0], statements[1], "two orders in one community, then a third in another: {statements:?}");
 }

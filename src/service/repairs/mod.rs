@@ -43,6 +43,20 @@ pub async fn settings(conn: &impl ConnectionTrait, community_id: i64) -> AppResu
         .unwrap_or_default())
 }
 
+/// The repair clocks of several communities in one statement (the defaults where a community set
+/// none): a list of orders asks once, however many communities its orders come from.
+pub async fn settings_of(conn: &impl ConnectionTrait, community_ids: &[i64]) -> AppResult<std::collections::HashMap<i64, clock::Settings>> {
+    let mut out: std::collections::HashMap<i64, clock::Settings> = community_ids.iter().map(|&c| (c, clock::Settings::default())).collect();
+    let rows = repair_setting::Entity::find()
+        .filter(repair_setting::Column::CommunityId.is_in(community_ids.iter().copied()))
+        .all(conn)
+        .await?;
+    for row in rows {
+        out.insert(row.community_id, row.into());
+    }
+    Ok(out)
+}
+
 /// Books a repair. Owners and residents book for their own house from the app; staff register a
 /// household's call or visit (PHONE, VISIT) or raise a public-area order (PATROL, STAFF). The
 /// client key makes a retried tap return the first order.
