@@ -35,12 +35,7 @@ pub struct Booking {
 
 /// A community's clocks.
 pub async fn settings(conn: &impl ConnectionTrait, community_id: i64) -> AppResult<clock::Settings> {
-    Ok(repair_setting::Entity::find()
-        .filter(repair_setting::Column::CommunityId.eq(community_id))
-        .one_row(conn)
-        .await?
-        .map(Into::into)
-        .unwrap_or_default())
+    Ok(settings_of(conn, &[community_id]).await?.remove(&community_id).unwrap_or_default())
 }
 
 /// The repair clocks of several communities in one statement (the defaults where a community set
