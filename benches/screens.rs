@@ -82,6 +82,14 @@ struct Args {
     /// the server runs some 50 times slower.
     #[arg(long)]
     callgrind: Option<PathBuf>,
+    /// The GraphQL server's turns to execute (`guanjia serve --max-executions`; 0: no limit).
+    /// Default: the product's, 8 a core on SQLite and 32 a core on PostgreSQL.
+    #[arg(long)]
+    executions: Option<usize>,
+    /// Diagnosis: give the hand-written twin such a limit too (0, the default: none), to see
+    /// whether a limit's gain is the GraphQL server's own.
+    #[arg(long, default_value_t = 0)]
+    twin_executions: usize,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -190,12 +198,16 @@ fn run(args: Args) -> Result<(), String> {
             },
             loadavg()
         );
+        let server_cores = if mode == Mode::Pinned { 1 } else { ncpu };
+        let executions = args.executions.unwrap_or_else(|| server_cores * guanjia::config::executions_per_core(&url));
+        let limit = |n: usize| if n == 0 { "no limit".to_owned() } else { format!("{n} at once") };
+        println!("executions: GraphQL {}, hand-written twin {}", limit(executions), limit(args.twin_executions));
         println!(
             "{:<30} {:>9} {:>9} {:>9} {:>10} {:>10} {:>11} {:>9} {:>13}",
             "screen", "req/s", "p50", "p99", "stmts/req", "server peak", "server cpu", "in sqlite", "switches/req"
         );
         let run_one = |label: &str, server: Server, reqs: Vec<Vec<u8>>| -> Result<Outcome, String> {
-            let mut child = Served::start(&exe, server, &url, &secret, mode, args.show_sql, args.callgrind.as_deref())?;
+            let mut child = Served::start(&exe, server, &url, &secret, mode, &args)?;
             let out = rt.block_on(drive(child.addr, args.clients, args.warmup, args.seconds, reqs, &mut child));
             let out = match out {
                 Ok(o) => o,
@@ -797,9 +809,9 @@ impl Served {
         url: &str,
         secret: &str,
         mode: Mode,
-        show_sql: bool,
-        callgrind: Option<&std::path::Path>,
+        args: &Args,
     ) -> Result<Self, String> {
+        let callgrind = args.callgrind.as_deref();
         let kind = match server {
             Server::Graphql => "graphql",
             Server::Baseline => "baseline",
@@ -820,9 +832,13 @@ impl Served {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
-        if show_sql {
+        if args.show_sql {
             cmd.arg("--show-sql");
         }
+        if let Some(n) = args.executions {
+            cmd.arg(format!("--executions={n}"));
+        }
+        cmd.arg(format!("--twin-executions={}", args.twin_executions));
         let mut child = cmd.spawn().map_err(|e| format!("starting the {kind} server: {e}"))?;
         let stdin = child.stdin.take().expect("piped stdin");
         let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
@@ -912,12 +928,15 @@ fn serve(server: Server, args: &Args) -> std::process::ExitCode {
                 let mut cfg = Config::for_database(url);
                 cfg.jwt_secret = SecretString::from(secret);
                 cfg.playground = false;
+                if let Some(n) = args.executions {
+                    cfg.max_executions = n;
+                }
                 let app = Application::build(cfg).await.map_err(|e| format!("starting: {e}"))?;
                 let counter = app.statement_counter();
                 let addr = app.local_addr();
                 announce(Box::pin(async move { app.run_until_stopped().await.map_err(|e| e.to_string()) }), counter, addr)
             }
-            Server::Baseline => baseline::start(&url, &secret, args.show_sql).await?,
+            Server::Baseline => baseline::start(&url, &secret, args.show_sql, args.twin_executions).await?,
         };
         let c = counter.clone();
         std::thread::spawn(move || {
@@ -1005,9 +1024,11 @@ mod baseline {
     struct Base {
         db: DatabaseConnection,
         jwt: JwtKeys,
+        /// `--twin-executions`: turns to answer, as the product's `max_executions` (None: no limit).
+        executions: Option<tokio::sync::Semaphore>,
     }
 
-    pub async fn start(url: &str, secret: &str, show_sql: bool) -> Result<(BoxedServe, StatementCounter), String> {
+    pub async fn start(url: &str, secret: &str, show_sql: bool, executions: usize) -> Result<(BoxedServe, StatementCounter), String> {
         let counter = StatementCounter::default();
         let mut db = guanjia::app::connect_counted(url, counter.clone()).await.map_err(|e| e.to_string())?;
         if show_sql {
@@ -1017,7 +1038,8 @@ mod baseline {
                 eprintln!("SQL {}", info.statement);
             });
         }
-        let state = Arc::new(Base { db, jwt: JwtKeys::new(secret.as_bytes()) });
+        let executions = (executions > 0).then(|| tokio::sync::Semaphore::new(executions));
+        let state = Arc::new(Base { db, jwt: JwtKeys::new(secret.as_bytes()), executions });
         let router = axum::Router::new()
             .route("/home", post(home))
             .route("/const", post(constant))
@@ -1033,6 +1055,10 @@ mod baseline {
     }
 
     async fn home(State(s): State<Arc<Base>>, headers: HeaderMap, _body: Bytes) -> Response {
+        let _permit = match &s.executions {
+            Some(x) => Some(x.acquire().await.expect("never closed")),
+            None => None,
+        };
         match home_json(&s, &headers).await {
             Ok(v) => ([(header::CONTENT_TYPE, "application/json")], serde_json::to_vec(&v).expect("JSON")).into_response(),
             Err((status, msg)) => (status, [(header::CONTENT_TYPE, "application/json")], json!({ "errors": [{ "message": msg }] }).to_string()).into_response(),

@@ -36,6 +36,10 @@ struct Cli {
     /// Directory for uploaded photos.
     #[arg(long, env = "GUANJIA_UPLOAD_DIR", default_value = "uploads", global = true)]
     upload_dir: std::path::PathBuf,
+    /// GraphQL executions one server runs at once, the rest waiting their turn (0: no limit).
+    /// Default: 8 a core on SQLite, 32 a core on PostgreSQL.
+    #[arg(long, env = "GUANJIA_MAX_EXECUTIONS", global = true)]
+    max_executions: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +97,9 @@ fn main() -> std::process::ExitCode {
     cfg.demo = cli.demo;
     cfg.playground = cli.demo || cli.playground;
     cfg.upload_dir = cli.upload_dir;
+    if let Some(n) = cli.max_executions {
+        cfg.max_executions = n;
+    }
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {
         match guanjia::app::Application::build(cfg).await {

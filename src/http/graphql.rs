@@ -194,6 +194,8 @@ struct Caller<'a> {
     documents: &'a Documents,
     /// The schema for documents that passed validation before (`Validation::Passed`).
     prevalidated: &'a GuanjiaSchema,
+    /// Turns to execute (see `GraphqlShared::executions`).
+    executions: Option<&'a tokio::sync::Semaphore>,
 }
 
 /// Executes `req` on `schema` as a task of its own, its loaders batching by `passes`; the task
@@ -223,6 +225,12 @@ async fn execute(
     reqs: Vec<async_graphql::Request>,
     batch: bool,
 ) -> Response {
+    // Wait for a turn (tokio's semaphore is first come, first served). A caller who hangs up
+    // while waiting leaves the queue; the turn goes back when this response is built.
+    let _turn = match caller.executions {
+        Some(turns) => Some(turns.acquire().await.expect("the executions semaphore is never closed")),
+        None => None,
+    };
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
@@ -324,6 +332,7 @@ pub async fn post_handler(
         client: addr.ip().to_string(),
         documents: &shared.documents,
         prevalidated: &shared.prevalidated,
+        executions: shared.executions.as_deref(),
     };
     let limits = &state.core.config.limits;
     let content_type = headers
@@ -432,6 +441,7 @@ pub async fn get_handler(
         client: addr.ip().to_string(),
         documents: &shared.documents,
         prevalidated: &shared.prevalidated,
+        executions: shared.executions.as_deref(),
     };
     let mut obj = Map::new();
     for name in ["query", "operationName"] {

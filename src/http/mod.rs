@@ -24,6 +24,9 @@ struct GraphqlShared {
     ws_schema: GuanjiaSchema,
     /// The HTTP schema without the validation rules, for documents that passed them before.
     prevalidated: GuanjiaSchema,
+    /// Turns to execute, `Config::max_executions` of them (None: no limit). Taken once a
+    /// request's body is read, so a slow upload holds none, and given back with the response.
+    executions: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -35,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         ws_schema: build_ws_schema(limits, state.core.config.playground, documents.clone()),
         prevalidated: build_prevalidated_schema(limits, state.core.config.playground),
         documents,
+        executions: (state.core.config.max_executions > 0).then(|| Arc::new(tokio::sync::Semaphore::new(state.core.config.max_executions))),
     };
     let x_request_id = http::HeaderName::from_static("x-request-id");
     Router::new()

@@ -189,56 +189,71 @@ async fn the_server_reports_not_ready_while_the_database_is_away_and_recovers_wi
 /// execution when the connection goes (`execute_apart` aborts the task), the transaction rolls
 /// back, the pool's connection comes back clean, and the phone's retry with the same client key
 /// pays once.
-#[tokio::test]
-async fn a_payment_whose_client_hangs_up_mid_transaction_rolls_back_and_its_retry_pays_once() {
+/// Another writer holding the lock a payment needs: on SQLite the database's write lock (the
+/// payment waits at its first UPDATE), on PostgreSQL a lock on `payments` (the payment has
+/// already raised the bill's paid amount and waits at its INSERT). Rolling back the
+/// transaction releases it.
+async fn hold_the_payments_lock(app: &TestApp) -> (sea_orm::DatabaseConnection, sea_orm::DatabaseTransaction) {
     use sea_orm::TransactionTrait;
-    use std::io::Write;
-    let app = spawn_app().await;
-    crate::fees::bill_community(&app, &[crate::fees::period(0)]).await;
-    let reception = app.login(RECEPTION).await;
-    let owner = app.login(OWNER1).await;
-    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
-    let owed = app.gql(Some(&owner), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house })).await;
-    let bill = owed["data"]["owed"]["openBills"][0]["id"].clone();
-    let paid = || app.scalar("SELECT CAST(COALESCE(SUM(paid_fen), 0) AS BIGINT) FROM bills");
-    let paid_before = paid().await;
-
-    // Another writer holds the lock the payment needs: on SQLite the database's write lock (the
-    // payment waits at its first UPDATE), on PostgreSQL a lock on `payments` (the payment has
-    // already raised the bill's paid amount and waits at its INSERT).
     let holder = Database::connect(&app.database_url).await.unwrap();
     let lock = holder.begin().await.unwrap();
-    let postgres = app.database_url.starts_with("postgres");
-    if postgres {
+    if app.database_url.starts_with("postgres") {
         lock.execute_unprepared("LOCK TABLE payments IN SHARE ROW EXCLUSIVE MODE").await.unwrap();
     } else {
         lock.execute_unprepared("UPDATE communities SET code = code").await.unwrap();
     }
+    (holder, lock)
+}
 
-    let body = json!({ "query": PAY, "variables": { "k": "lost-signal", "b": bill } }).to_string();
-    let mut phone = std::net::TcpStream::connect(app.addr).unwrap();
-    write!(
-        phone,
-        "POST /graphql HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAuthorization: Bearer {reception}\r\nContent-Length: {}\r\n\r\n{body}",
-        app.addr,
-        body.len()
-    )
-    .unwrap();
-    if postgres {
+/// Returns once a payment waits on `hold_the_payments_lock`'s lock, inside its transaction.
+async fn until_a_payment_waits_on_the_lock(app: &TestApp) {
+    if app.database_url.starts_with("postgres") {
         let waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
-        let mut blocked = false;
         for _ in 0..100 {
             if app.scalar(waiting).await == 1 {
-                blocked = true;
-                break;
+                return;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert!(blocked, "the payment waits on the lock, inside its transaction");
-    } else {
-        // SQLite's busy handler waits inside the connection's thread, where nothing shows it.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        panic!("no payment waits on the lock");
     }
+    // SQLite's busy handler waits inside the connection's thread, where nothing shows it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// Bills this month and returns reception's token, owner 1's token and the id of an open bill of
+/// their house, for `PAY`.
+async fn a_bill_to_pay(app: &TestApp) -> (String, String, Value) {
+    crate::fees::bill_community(app, &[crate::fees::period(0)]).await;
+    let reception = app.login(RECEPTION).await;
+    let owner = app.login(OWNER1).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let owed = app.gql(Some(&owner), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house })).await;
+    (reception, owner, owed["data"]["owed"]["openBills"][0]["id"].clone())
+}
+
+/// A GraphQL POST as raw HTTP/1.1, for a client that hangs up or reads its answer late.
+fn raw_post(app: &TestApp, token: &str, body: &str) -> String {
+    format!(
+        "POST /graphql HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAuthorization: Bearer {token}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        app.addr,
+        body.len()
+    )
+}
+
+#[tokio::test]
+async fn a_payment_whose_client_hangs_up_mid_transaction_rolls_back_and_its_retry_pays_once() {
+    use std::io::Write;
+    let app = spawn_app().await;
+    let (reception, owner, bill) = a_bill_to_pay(&app).await;
+    let paid = || app.scalar("SELECT CAST(COALESCE(SUM(paid_fen), 0) AS BIGINT) FROM bills");
+    let paid_before = paid().await;
+
+    let (_holder, lock) = hold_the_payments_lock(&app).await;
+    let body = json!({ "query": PAY, "variables": { "k": "lost-signal", "b": bill } }).to_string();
+    let mut phone = std::net::TcpStream::connect(app.addr).unwrap();
+    write!(phone, "{}", raw_post(&app, &reception, &body)).unwrap();
+    until_a_payment_waits_on_the_lock(&app).await;
     phone.shutdown(std::net::Shutdown::Both).unwrap();
     drop(phone);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -260,4 +275,44 @@ async fn a_payment_whose_client_hangs_up_mid_transaction_rolls_back_and_its_retr
     }
     assert_eq!(app.scalar("SELECT COUNT(*) FROM payments").await, 7);
     assert_eq!(paid().await, paid_before + 7);
+}
+
+#[tokio::test]
+async fn executions_beyond_the_limit_wait_their_turn_and_a_caller_who_gives_up_while_waiting_takes_none() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(|c| c.max_executions = 1).await;
+    let (reception, owner, bill) = a_bill_to_pay(&app).await;
+    const WHO: &str = "{ me { displayName } }";
+
+    // A payment takes the one turn and waits on a lock.
+    let (_holder, lock) = hold_the_payments_lock(&app).await;
+    let body = json!({ "query": PAY, "variables": { "k": "first-in-line", "b": bill } }).to_string();
+    let mut payment = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    payment.write_all(raw_post(&app, &reception, &body).as_bytes()).await.unwrap();
+    until_a_payment_waits_on_the_lock(&app).await;
+
+    // An owner's query waits for the turn instead of running beside it.
+    let queued = tokio::spawn(app.client.post(app.url("/graphql")).bearer_auth(&owner).json(&json!({ "query": WHO })).send());
+    // Another caller gives up while waiting.
+    let body = json!({ "query": WHO }).to_string();
+    let mut quitter = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    quitter.write_all(raw_post(&app, &owner, &body).as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!queued.is_finished(), "the query waits while the payment holds the only turn");
+    drop(quitter);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    lock.rollback().await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(10), payment.read_to_string(&mut answer)).await.expect("the payment is answered").unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""recordPayment":{"id":"#), "{answer}");
+    let out: Value = tokio::time::timeout(Duration::from_secs(10), queued).await.expect("the queued query runs next").unwrap().unwrap().json().await.unwrap();
+    assert_eq!(out["data"]["me"]["displayName"], "王建国", "{out}");
+    // The caller who gave up took no turn with them: the next requests run one after another.
+    for _ in 0..3 {
+        let out = tokio::time::timeout(Duration::from_secs(10), app.gql(Some(&owner), WHO, json!({}))).await.expect("a turn is free");
+        assert_eq!(out["data"]["me"]["displayName"], "王建国", "{out}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM payments").await, 1, "the payment ran once");
 }
