@@ -245,7 +245,7 @@ fn raw_post(app: &TestApp, token: &str, body: &str) -> String {
 async fn a_payment_whose_client_hangs_up_mid_transaction_rolls_back_and_its_retry_pays_once() {
     use std::io::Write;
     let app = spawn_app().await;
-    let (reception, owner, bill) = a_bill_to_pay(&app).await;
+    let (reception, _owner, bill) = a_bill_to_pay(&app).await;
     let paid = || app.scalar("SELECT CAST(COALESCE(SUM(paid_fen), 0) AS BIGINT) FROM bills");
     let paid_before = paid().await;
 
