@@ -15,6 +15,7 @@ mod m20261123_000011_notices;
 mod m20261123_000012_patrols;
 mod m20261123_000013_persisted_queries;
 mod m20261124_000014_bill_totals;
+mod m20261124_000015_desk_list_order;
 pub mod util;
 
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_notices::Migration),
             Box::new(m20261123_000012_patrols::Migration),
             Box::new(m20261123_000013_persisted_queries::Migration),
-            Box::new(m20261124_000014_bill_totals::Migration)]
+            Box::new(m20261124_000014_bill_totals::Migration),
+            Box::new(m20261124_000015_desk_list_order::Migration)]
     }
 }
