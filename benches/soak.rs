@@ -88,22 +88,35 @@ async fn main() {
     let item = json!({ "communityId": community, "name": "物业费", "kind": "MANAGEMENT", "formula": "BY_AREA", "cycle": "MONTHLY", "unitPriceFen": 280 });
     gql(&client, &url, Some(&finance), "mutation($i: CreateFeeItemInput!) { createFeeItem(input: $i) { id } }", json!({ "i": item })).await.unwrap();
     let today = chrono::Utc::now().format("%Y-%m").to_string();
-    gql(&client, &url, Some(&finance), "mutation($c: ID!, $p: String!) { generateBills(communityId: $c, period: $p) { created } }", json!({ "c": community, "p": today })).await.unwrap();
+    // A year of bills, not one: the payments take 1 fen at a time, and one month's bill (301
+    // yuan) was paid off within two minutes, after which every payment was the expected
+    // CONFLICT and the rest of the run no longer wrote any.
+    let now = chrono::Utc::now().date_naive();
+    for back in 0..12 {
+        let period = (now - chrono::Months::new(back)).format("%Y-%m").to_string();
+        let (_, g) = gql(&client, &url, Some(&finance), "mutation($c: ID!, $p: String!) { generateBills(communityId: $c, period: $p) { created } }", json!({ "c": community, "p": period })).await.unwrap();
+        assert!(g["errors"].is_null(), "generating the bills of {period}: {g}");
+    }
     let (_, o) = gql(&client, &url, Some(&owner), "{ me { houses { edges { node { house { id owed { openBills { id } } } } } } } }", json!({})).await.unwrap();
     let house = o["data"]["me"]["houses"]["edges"][0]["node"]["house"]["id"].clone();
-    let bill = o["data"]["me"]["houses"]["edges"][0]["node"]["house"]["owed"]["openBills"][0]["id"].clone();
+    let bills: Vec<Value> = o["data"]["me"]["houses"]["edges"][0]["node"]["house"]["owed"]["openBills"]
+        .as_array()
+        .map(|open| open.iter().map(|b| b["id"].clone()).collect())
+        .unwrap_or_default();
+    assert!(!bills.is_empty(), "the owner has no open bill to pay: {o}");
+    println!("paying 1 fen at a time into {} open bills of the owner's house", bills.len());
 
     // The mix, each with the error codes it may legitimately answer.
     type Req = (&'static str, String, &'static str, Value, &'static [&'static str]);
     let seq = Arc::new(AtomicU64::new(0));
     let mix = {
         let (owner, reception, tech, manager) = (owner.clone(), reception.clone(), tech.clone(), manager.clone());
-        let (house, bill, community, today) = (house.clone(), bill.clone(), community.clone(), today.clone());
+        let (house, bills, community, today) = (house.clone(), bills.clone(), community.clone(), today.clone());
         move |n: u64| -> Req {
             match n % 8 {
                 0 | 1 => ("owner home", owner.clone(), "{ me { displayName houses { edges { node { house { address owed { totalFen openBills { amountFen } } } } } } } myRepairOrders(first: 5) { edges { node { state timeline { action } } } } myNotices(first: 3) { edges { node { title } } } }", json!({}), &[]),
                 2 => ("book repair", owner.clone(), "mutation($i: BookRepairInput!) { bookRepair(input: $i) { id } }", json!({ "i": { "houseId": house, "category": "WATER", "description": "压测报修", "clientKey": format!("soak-{n}") } }), &[]),
-                3 => ("pay 1 fen", reception.clone(), "mutation($k: String!, $b: ID!) { recordPayment(clientKey: $k, method: CASH, allocations: [{ billId: $b, amountFen: 1 }]) { id } }", json!({ "k": format!("soak-pay-{n}"), "b": bill }), &["CONFLICT"]),
+                3 => ("pay 1 fen", reception.clone(), "mutation($k: String!, $b: ID!) { recordPayment(clientKey: $k, method: CASH, allocations: [{ billId: $b, amountFen: 1 }]) { id } }", json!({ "k": format!("soak-pay-{n}"), "b": bills[(n / 8) as usize % bills.len()] }), &["CONFLICT"]),
                 4 => ("technician queue", tech.clone(), "{ myRepairQueue { edges { node { address state } } } }", json!({}), &[]),
                 5 => ("collection report", manager.clone(), "query($c: ID!, $p: String!) { collectionReport(communityId: $c, period: $p) { total { rateBps } } }", json!({ "c": community, "p": today }), &[]),
                 6 => ("desk repair list", reception.clone(), "query($c: ID!) { repairOrders(communityId: $c, first: 20) { edges { node { state } } } }", json!({ "c": community }), &[]),
