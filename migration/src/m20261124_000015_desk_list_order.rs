@@ -1,7 +1,7 @@
 //! Desk lists page a community's rows by id (`service::page::paginate`). With only indexes that
 //! start `(community_id, state …)` or `(community_id, period …)`, SQLite read every row of the
 //! community and sorted them for each page of 20: the reception's repair list sorted all 40,000
-//! orders of the two-minute soak on every request. `(community_id, id)` gives those pages in
+//! orders of a five-minute soak on every request. `(community_id, id)` gives those pages in
 //! order, so a page reads its 21 rows and stops (notices and card changes had it already).
 use crate::util::index;
 use sea_orm_migration::prelude::*;
