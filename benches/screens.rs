@@ -1017,7 +1017,8 @@ mod baseline {
     use entity::{auth_session, building, community, event, house, house_member, notice, notice_building, repair_order, staff_member, unit, user};
     // The product's statement helpers, so both servers send the same SQL text (LIMIT written in,
     // not bound; see `guanjia::service::page::all_limited`).
-    use guanjia::service::page::{all_limited, OneRow};
+    use guanjia::service::page::{all_limited, any_limited_statement, OneRow};
+    use guanjia::service::repairs::owners_orders;
     use sea_orm::{ActiveEnum, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
     use std::collections::HashMap;
 
@@ -1169,10 +1170,9 @@ mod baseline {
             })
             .collect();
 
-        // The owner's orders (their houses' and those they booked), first five, with their last step.
-        let orders = repair_order::Entity::find()
-            .filter(Condition::any().add(repair_order::Column::HouseId.is_in(house_ids.clone())).add(repair_order::Column::RequestedBy.eq(user_id)))
-            .order_by_asc(repair_order::Column::Id);
+        // The owner's orders (their houses' and those they booked), first five, with their last
+        // step: the product's one statement, a page from each branch in index order.
+        let orders = any_limited_statement(db.get_database_backend(), owners_orders(&house_ids, user_id), repair_order::Column::Id, false, 5);
         // The latest three notices reaching the caller's buildings or whole communities.
         let to_my_buildings = notice_building::Entity::find()
             .select_only()
@@ -1184,7 +1184,7 @@ mod baseline {
             .filter(Condition::any().add(notice::Column::WholeCommunity.eq(true)).add(notice::Column::Id.in_subquery(to_my_buildings)))
             .order_by_desc(notice::Column::Id);
         let (orders, notices) = futures_util::try_join!(
-            async { all_limited(db, orders, 5).await.map_err(internal) },
+            async { repair_order::Entity::find().from_raw_sql(orders).all(db).await.map_err(internal) },
             async { all_limited(db, notices, 3).await.map_err(internal) }
         )?;
         let mut steps: HashMap<i64, Vec<Value>> = HashMap::new();

@@ -16,6 +16,7 @@ mod m20261123_000012_patrols;
 mod m20261123_000013_persisted_queries;
 mod m20261124_000014_bill_totals;
 mod m20261124_000015_desk_list_order;
+mod m20261125_000016_owner_repair_order;
 pub mod util;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_patrols::Migration),
             Box::new(m20261123_000013_persisted_queries::Migration),
             Box::new(m20261124_000014_bill_totals::Migration),
-            Box::new(m20261124_000015_desk_list_order::Migration)]
+            Box::new(m20261124_000015_desk_list_order::Migration),
+            Box::new(m20261125_000016_owner_repair_order::Migration)]
     }
 }

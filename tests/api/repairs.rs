@@ -325,3 +325,61 @@ async fn an_owner_with_homes_in_two_communities_gets_each_communitys_clocks_in_o
     }
     assert_eq!(statements[0], statements[1], "two orders in one community, then a third in another: {statements:?}");
 }
+
+/// The owner's list holds the orders of their houses, whoever booked them, and those they
+/// booked, each once, and pages through them by id both ways.
+#[tokio::test]
+async fn the_owners_list_pages_through_their_houses_orders_and_their_own_once_each() {
+    let app = spawn_app().await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let other = app.house_id("CUIHU", "1栋", "1单元", "201").await;
+    let book = |who: &'static str, house: String, key: &'static str, channel: &'static str| {
+        let app = &app;
+        async move {
+            let token = app.login(who).await;
+            let input = json!({ "houseId": house, "category": "WATER", "description": key, "channel": channel, "clientKey": key });
+            let out = app.gql(Some(&token), BOOK, json!({ "i": input })).await;
+            assert_eq!(outcome(&out), "OK", "{key}: {out}");
+            out["data"]["bookRepair"]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let mut expected = vec![
+        book(OWNER1, house.clone(), "o-1", "APP").await,
+        book(FAMILY, house.clone(), "f-1", "APP").await,
+        book(OWNER1, house.clone(), "o-2", "APP").await,
+    ];
+    book(OWNER2, other, "not-mine", "APP").await;
+    expected.push(book(RECEPTION, house.clone(), "call-1", "PHONE").await);
+    expected.push(book(OWNER1, house, "o-3", "APP").await);
+
+    let owner = app.login(OWNER1).await;
+    let list = "query($first: Int, $after: String, $last: Int, $before: String) { myRepairOrders(first: $first, after: $after, last: $last, before: $before) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage } } }";
+    let page = |vars: Value| {
+        let (app, owner) = (&app, &owner);
+        async move {
+            let out = app.gql(Some(owner), list, vars).await;
+            let conn = out["data"]["myRepairOrders"].clone();
+            assert!(conn.is_object(), "{out}");
+            let ids: Vec<String> = conn["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect();
+            let cursors: Vec<Value> = conn["edges"].as_array().unwrap().iter().map(|e| e["cursor"].clone()).collect();
+            (ids, cursors, conn["pageInfo"]["hasNextPage"] == true, conn["pageInfo"]["hasPreviousPage"] == true)
+        }
+    };
+    // Forward, two at a time: every order once, in booking order.
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let (ids, cursors, more, _) = page(json!({ "first": 2, "after": after })).await;
+        seen.extend(ids);
+        if !more {
+            break;
+        }
+        after = cursors.last().unwrap().clone();
+    }
+    assert_eq!(seen, expected);
+    // Backward from the end: the last two, then the two before them.
+    let (ids, cursors, _, earlier) = page(json!({ "last": 2 })).await;
+    assert_eq!((ids.as_slice(), earlier), (&expected[3..], true));
+    let (ids, _, later, earlier) = page(json!({ "last": 2, "before": cursors[0] })).await;
+    assert_eq!((ids.as_slice(), later, earlier), (&expected[1..3], true, true));
+}

@@ -124,37 +124,87 @@ async fn the_key_desk_the_gate_list_and_my_moves_do_not_grow_with_their_length()
     assert!(chases[1] <= chases[0] + 1, "the unreturned-key list: 1 row {} statements, 4 rows {}", chases[0], chases[1]);
 }
 
+/// A transaction in which the planner must show whether an index gives rows in order: on a few
+/// demo rows its own choice would be a scan and a sort whatever the indexes, so on PostgreSQL
+/// both are forbidden within it (SQLite's plans already say which index they use).
+async fn planning_txn(db: &sea_orm::DatabaseConnection) -> sea_orm::DatabaseTransaction {
+    use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+    let txn = db.begin().await.unwrap();
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off").await.unwrap();
+    }
+    txn
+}
+
+/// The plan of `stmt`, one line a step, with the SQL it explained.
+async fn plan_of(txn: &sea_orm::DatabaseTransaction, stmt: sea_orm::Statement) -> (String, Vec<String>) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let backend = txn.get_database_backend();
+    let explain = if backend == DbBackend::Postgres { "EXPLAIN" } else { "EXPLAIN QUERY PLAN" };
+    let sql = format!("{explain} {}", stmt.sql);
+    let rows = txn.query_all_raw(Statement { sql: sql.clone(), ..stmt }).await.unwrap();
+    let plan = rows
+        .iter()
+        .map(|r| if backend == DbBackend::Postgres { r.try_get_by_index::<String>(0).unwrap() } else { r.try_get::<String>("", "detail").unwrap() })
+        .collect();
+    (sql, plan)
+}
+
 /// The community lists of the desks (repairs, complaints, bills, renovations, moves, handovers,
 /// cards, keys) page by id, 20 rows and one more to know there is a next page. A page must be
 /// read in the order of an index and stop there: sorting the whole community first made the
 /// reception's repair list cost as much as the community's history (40,000 orders in the soak).
 #[tokio::test]
 async fn a_desk_list_page_reads_the_community_in_id_order_instead_of_sorting_it() {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    use sea_orm::{DbBackend, Statement};
     let app = spawn_app().await;
     let backend = app.db.get_database_backend();
-    // The planner's own choice on a few demo rows would be a scan and a sort whatever the
-    // indexes: on PostgreSQL, forbid both (within this transaction) so that the plan shows
-    // whether an index gives the page in order.
-    let txn = app.db.begin().await.unwrap();
-    if backend == DbBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off").await.unwrap();
-    }
-    let explain = if backend == DbBackend::Postgres { "EXPLAIN" } else { "EXPLAIN QUERY PLAN" };
+    let txn = planning_txn(&app.db).await;
     for table in ["repair_orders", "complaints", "bills", "renovations", "move_bookings", "handovers", "cards", "custody_keys", "notices"] {
         for order in ["ASC", "DESC"] {
-            let sql = format!("{explain} SELECT * FROM {table} WHERE community_id = 1 ORDER BY id {order} LIMIT 21");
-            let rows = txn.query_all_raw(Statement::from_string(backend, sql.clone())).await.unwrap();
-            let plan: Vec<String> = rows
-                .iter()
-                .map(|r| if backend == DbBackend::Postgres { r.try_get_by_index::<String>(0).unwrap() } else { r.try_get::<String>("", "detail").unwrap() })
-                .collect();
+            let page = format!("SELECT * FROM {table} WHERE community_id = 1 ORDER BY id {order} LIMIT 21");
+            let (sql, plan) = plan_of(&txn, Statement::from_string(backend, page)).await;
             let text = plan.join("\n");
             assert!(!text.contains("TEMP B-TREE") && !text.contains("Sort"), "{sql} sorts the community:\n{text}");
             if backend == DbBackend::Postgres {
                 assert!(text.contains("Index Cond: (community_id ="), "{sql} reads every row of the table:\n{text}");
             } else {
                 assert!(text.contains("(community_id=?)"), "{sql} reads every row of the table:\n{text}");
+            }
+        }
+    }
+    txn.rollback().await.unwrap();
+}
+
+/// The owner's repair list on the home screen: each of its branches (a house's orders, the
+/// orders the owner booked) must read its page in id order and stop, so that the page costs
+/// the same for an owner with 10 orders as for the soak's owner with 67,000.
+#[tokio::test]
+async fn the_owners_repair_page_reads_each_branch_in_id_order() {
+    use guanjia::service::page::any_limited_statement;
+    use guanjia::service::repairs::owners_orders;
+    use sea_orm::DbBackend;
+    let app = spawn_app().await;
+    let backend = app.db.get_database_backend();
+    let txn = planning_txn(&app.db).await;
+    for descending in [false, true] {
+        let page = any_limited_statement(backend, owners_orders(&[1, 2], 1), entity::repair_order::Column::Id, descending, 6);
+        let (sql, plan) = plan_of(&txn, page).await;
+        let text = plan.join("\n");
+        let searches = |cond: &str| plan.iter().filter(|l| l.contains(cond)).count();
+        if backend == DbBackend::Postgres {
+            assert_eq!((searches("Index Cond: (house_id ="), searches("Index Cond: (requested_by =")), (2, 1), "{sql}:\n{text}");
+            // One sort, of the union's few rows; a sort under a branch would sort all its rows.
+            let sorts: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].contains("Sort  (")).collect();
+            let append = plan.iter().position(|l| l.contains("Append")).expect("a union of branches");
+            assert!(sorts.len() == 1 && sorts[0] < append, "{sql} sorts inside a branch:\n{text}");
+        } else {
+            assert_eq!((searches("(house_id=?)"), searches("(requested_by=?)")), (2, 1), "{sql}:\n{text}");
+            assert!(plan.iter().all(|l| !l.starts_with("SCAN repair_orders")), "{sql} reads every order:\n{text}");
+            // SQLite sorts each branch's output for the union's merge (a page of rows at most):
+            // a sort straight after the index search would be of every order the branch matches.
+            for i in (0..plan.len()).filter(|&i| plan[i].contains("TEMP B-TREE")) {
+                assert!(plan[i - 1].starts_with("SCAN branch"), "{sql} sorts inside a branch:\n{text}");
             }
         }
     }

@@ -256,10 +256,17 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<repair_order::Model> {
 pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<repair_order::Model>> {
     let user = cx.actor.user()?.user_id;
     let houses: Vec<i64> = cx.reach().await?.own.iter().map(|o| o.house_id).collect();
-    let q = repair_order::Entity::find().filter(
-        sea_orm::Condition::any().add(repair_order::Column::HouseId.is_in(houses)).add(repair_order::Column::RequestedBy.eq(user)),
-    );
-    paginate(cx.db(), q, repair_order::Column::Id, args).await
+    super::page::paginate_any(cx.db(), owners_orders(&houses, user), repair_order::Column::Id, false, args).await
+}
+
+/// The owner's orders as branches read in id order: one a house (index `(house_id, id)`; a
+/// person has a handful of houses) and those they booked (`(requested_by, id)`).
+pub fn owners_orders(houses: &[i64], user: i64) -> Vec<sea_orm::Select<repair_order::Entity>> {
+    houses
+        .iter()
+        .map(|h| repair_order::Entity::find().filter(repair_order::Column::HouseId.eq(*h)))
+        .chain([repair_order::Entity::find().filter(repair_order::Column::RequestedBy.eq(user))])
+        .collect()
 }
 
 /// The technician's queue for a day: open orders assigned to them with an appointment that day
