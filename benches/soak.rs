@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "guanjia2026";
+/// Requests of each kind in the unloaded probes before and after the load.
+const PROBES: u64 = 50;
 
 struct Args {
     seconds: u64,
@@ -125,17 +127,47 @@ async fn main() {
         }
     };
 
+    // Each kind alone, one at a time, before the load and after it: under load every kind waits
+    // in the same queue, so only an unloaded request shows which one the grown database slows.
+    let probe = |from: u64| {
+        let (client, url, mix) = (client.clone(), url.clone(), mix.clone());
+        async move {
+            let mut alone: BTreeMap<&'static str, (u64, Duration)> = BTreeMap::new();
+            for i in 0..PROBES * 8 {
+                let (name, token, query, vars, _) = mix(from + i);
+                let sent = Instant::now();
+                gql(&client, &url, Some(&token), query, vars).await.expect("a probe request");
+                let slot = alone.entry(name).or_default();
+                *slot = (slot.0 + 1, slot.1 + sent.elapsed());
+            }
+            alone
+        }
+    };
+    let before = probe(u64::MAX / 2).await;
+
     let counts: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
+    // Time taken by each kind of request, by quarter of the run: which one slows down as the
+    // database grows.
+    let timings: Arc<Mutex<BTreeMap<&'static str, [(u64, Duration); 4]>>> = Arc::default();
     let failures: Arc<Mutex<Vec<String>>> = Arc::default();
     let deadline = Instant::now() + Duration::from_secs(a.seconds);
     let mut workers = vec![];
     for _ in 0..a.clients {
-        let (client, url, seq, mix, counts, failures) = (client.clone(), url.clone(), seq.clone(), mix.clone(), counts.clone(), failures.clone());
+        let (client, url, seq, mix, counts, failures, timings) = (client.clone(), url.clone(), seq.clone(), mix.clone(), counts.clone(), failures.clone(), timings.clone());
+        let run = Duration::from_secs(a.seconds);
         workers.push(tokio::spawn(async move {
             while Instant::now() < deadline {
                 let n = seq.fetch_add(1, Ordering::Relaxed);
                 let (name, token, query, vars, expected) = mix(n);
-                let outcome = match gql(&client, &url, Some(&token), query, vars).await {
+                let sent = Instant::now();
+                let answer = gql(&client, &url, Some(&token), query, vars).await;
+                let quarter = ((run.saturating_sub(deadline.saturating_duration_since(sent))).as_secs_f64() * 4.0 / run.as_secs_f64()) as usize;
+                {
+                    let mut timings = timings.lock().unwrap();
+                    let slot = &mut timings.entry(name).or_default()[quarter.min(3)];
+                    *slot = (slot.0 + 1, slot.1 + sent.elapsed());
+                }
+                let outcome = match answer {
                     Err(e) => Err(format!("{name}: transport error {e}")),
                     Ok((status, _)) if status >= 500 => Err(format!("{name}: HTTP {status}")),
                     Ok((_, body)) => match body["errors"][0]["extensions"]["code"].as_str() {
@@ -162,6 +194,7 @@ async fn main() {
     for w in workers {
         w.await.unwrap();
     }
+    let after = probe(u64::MAX / 2 + PROBES * 8).await;
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
@@ -170,6 +203,16 @@ async fn main() {
     println!("\n{} clients for {} s: {} requests answered ({:.0}/s)", a.clients, a.seconds, total, total as f64 / a.seconds as f64);
     for (k, v) in counts.lock().unwrap().iter() {
         println!("  {k:<40} {v}");
+    }
+    println!("\nmean time a request, ms, by quarter of the run:");
+    for (name, quarters) in timings.lock().unwrap().iter() {
+        let means: Vec<String> = quarters.iter().map(|(n, t)| format!("{:>6.2}", t.as_secs_f64() * 1000.0 / (*n).max(1) as f64)).collect();
+        println!("  {name:<28} {}", means.join(" "));
+    }
+    println!("\nalone, one at a time ({PROBES} each), ms: before the load, after it");
+    let mean = |(n, t): &(u64, Duration)| t.as_secs_f64() * 1000.0 / (*n).max(1) as f64;
+    for (name, b) in &before {
+        println!("  {name:<28} {:>6.2} {:>6.2}", mean(b), after.get(name).map(mean).unwrap_or(0.0));
     }
     // Flat memory: after the first quarter (caches, pools and the database warm up), the last
     // sample may not exceed the warm-up sample by more than 10%.
