@@ -154,14 +154,14 @@ async fn main() {
     let mut workers = vec![];
     for _ in 0..a.clients {
         let (client, url, seq, mix, counts, failures, timings) = (client.clone(), url.clone(), seq.clone(), mix.clone(), counts.clone(), failures.clone(), timings.clone());
-        let run = Duration::from_secs(a.seconds);
+        let (run, start) = (Duration::from_secs(a.seconds), deadline - Duration::from_secs(a.seconds));
         workers.push(tokio::spawn(async move {
             while Instant::now() < deadline {
                 let n = seq.fetch_add(1, Ordering::Relaxed);
                 let (name, token, query, vars, expected) = mix(n);
                 let sent = Instant::now();
                 let answer = gql(&client, &url, Some(&token), query, vars).await;
-                let quarter = ((run.saturating_sub(deadline.saturating_duration_since(sent))).as_secs_f64() * 4.0 / run.as_secs_f64()) as usize;
+                let quarter = (sent.duration_since(start).as_secs_f64() * 4.0 / run.as_secs_f64()) as usize;
                 {
                     let mut timings = timings.lock().unwrap();
                     let slot = &mut timings.entry(name).or_default()[quarter.min(3)];
@@ -204,13 +204,13 @@ async fn main() {
     for (k, v) in counts.lock().unwrap().iter() {
         println!("  {k:<40} {v}");
     }
+    let mean = |(n, t): &(u64, Duration)| t.as_secs_f64() * 1000.0 / (*n).max(1) as f64;
     println!("\nmean time a request, ms, by quarter of the run:");
     for (name, quarters) in timings.lock().unwrap().iter() {
-        let means: Vec<String> = quarters.iter().map(|(n, t)| format!("{:>6.2}", t.as_secs_f64() * 1000.0 / (*n).max(1) as f64)).collect();
+        let means: Vec<String> = quarters.iter().map(|q| format!("{:>6.2}", mean(q))).collect();
         println!("  {name:<28} {}", means.join(" "));
     }
     println!("\nalone, one at a time ({PROBES} each), ms: before the load, after it");
-    let mean = |(n, t): &(u64, Duration)| t.as_secs_f64() * 1000.0 / (*n).max(1) as f64;
     for (name, b) in &before {
         println!("  {name:<28} {:>6.2} {:>6.2}", mean(b), after.get(name).map(mean).unwrap_or(0.0));
     }

@@ -66,30 +66,29 @@ fn union_of_pages<Q: QueryBuilder, E: EntityTrait, C: ColumnTrait>(builder: Q, b
     Statement::from_sql_and_values(backend, text, values)
 }
 
-/// One page of the rows matching any of `branches` (see `any_limited_statement`), oldest first
-/// or newest first, with the same keyset semantics as `paginate` and `paginate_newest_first`.
-pub async fn paginate_any<E, C>(db: &impl ConnectionTrait, branches: Vec<Select<E>>, id_col: C, newest_first: bool, args: &PageArgs) -> AppResult<Page<E::Model>>
+/// One page of the rows matching any of `branches` (see `any_limited_statement`), by id, with
+/// the same keyset semantics as `paginate`.
+pub async fn paginate_any<E, C>(db: &impl ConnectionTrait, branches: Vec<Select<E>>, id_col: C, args: &PageArgs) -> AppResult<Page<E::Model>>
 where
     E: EntityTrait,
     C: ColumnTrait,
 {
-    let backward = args.last.is_some();
     let limit = args.first.or(args.last).unwrap_or(DEFAULT_PAGE);
-    let branches = branches
-        .into_iter()
-        .map(|mut q| {
-            if let Some(a) = args.after {
-                q = q.filter(if newest_first { id_col.lt(a) } else { id_col.gt(a) });
-            }
-            if let Some(b) = args.before {
-                q = q.filter(if newest_first { id_col.gt(b) } else { id_col.lt(b) });
-            }
-            q
-        })
-        .collect();
-    let stmt = any_limited_statement(db.get_database_backend(), branches, id_col, newest_first != backward, limit + 1);
+    let branches = branches.into_iter().map(|q| within_cursors(q, id_col, args)).collect();
+    let stmt = any_limited_statement(db.get_database_backend(), branches, id_col, args.last.is_some(), limit + 1);
     let rows = Box::pin(E::find().from_raw_sql(stmt).all(db)).await?;
     Ok(keyset_page(rows, limit, args))
+}
+
+/// `q` narrowed to the rows after `after` and before `before`, in id order.
+fn within_cursors<E: EntityTrait, C: ColumnTrait>(mut q: Select<E>, id_col: C, args: &PageArgs) -> Select<E> {
+    if let Some(a) = args.after {
+        q = q.filter(id_col.gt(a));
+    }
+    if let Some(b) = args.before {
+        q = q.filter(id_col.lt(b));
+    }
+    q
 }
 
 /// Parsed `first/after/last/before`.
@@ -167,13 +166,7 @@ where
 {
     let backward = args.last.is_some();
     let limit = args.first.or(args.last).unwrap_or(DEFAULT_PAGE);
-    let mut q = select;
-    if let Some(a) = args.after {
-        q = q.filter(id_col.gt(a));
-    }
-    if let Some(b) = args.before {
-        q = q.filter(id_col.lt(b));
-    }
+    let mut q = within_cursors(select, id_col, args);
     q = if backward {
         q.order_by_desc(id_col)
     } else {

@@ -256,7 +256,7 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<repair_order::Model> {
 pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<repair_order::Model>> {
     let user = cx.actor.user()?.user_id;
     let houses: Vec<i64> = cx.reach().await?.own.iter().map(|o| o.house_id).collect();
-    super::page::paginate_any(cx.db(), owners_orders(&houses, user), repair_order::Column::Id, false, args).await
+    super::page::paginate_any(cx.db(), owners_orders(&houses, user), repair_order::Column::Id, args).await
 }
 
 /// The owner's orders as branches read in id order: one a house (index `(house_id, id)`; a
