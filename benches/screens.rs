@@ -74,6 +74,16 @@ struct Args {
     /// side of the home comparison (the twin stays the full screen), to see what a part costs.
     #[arg(long)]
     owner_document: Option<String>,
+    /// How the home screen asks for its three lists: `edges { node }` (each item with its
+    /// cursor, the screen measured since the first session) or `nodes` (the items alone). Both
+    /// servers answer in the form asked.
+    #[arg(long, value_enum, default_value_t = ListForm::Edges)]
+    home_lists: ListForm,
+    /// Diagnosis: serve the hand-written twin (and the constant route) without the product's
+    /// HTTP layers (request id, span, timeout; `guanjia::http::common_layers`), so the ratio
+    /// also charges those to GraphQL.
+    #[arg(long)]
+    bare_twin: bool,
     /// Diagnosis: run each server child under valgrind's callgrind, writing its profiles to this
     /// directory, and count the instructions of the measured window only (zeroed when it starts,
     /// dumped when it ends). Prints each child's instructions a request and, for a comparison,
@@ -103,6 +113,12 @@ enum Mode {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ListForm {
+    Nodes,
+    Edges,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Server {
     Graphql,
     Baseline,
@@ -116,6 +132,8 @@ const MAX_OWNER_SESSIONS: usize = 20_000;
 /// The owner's home screen: houses with what each owes, their repair orders with their last
 /// step, and the latest three notices.
 const HOME: &str = "{ me { displayName houses { edges { node { relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } } } } } } myRepairOrders(first: 5) { edges { node { id state category description createdAt lastEvent { action toState at } } } } myNotices(first: 3) { edges { node { id kind title startsAt endsAt publishedAt } } } }";
+/// The same screen with the lists' items alone (`--home-lists nodes`).
+const HOME_NODES: &str = "{ me { displayName houses { nodes { relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } } } } } myRepairOrders(first: 5) { nodes { id state category description createdAt lastEvent { action toState at } } } myNotices(first: 3) { nodes { id kind title startsAt endsAt publishedAt } } }";
 /// The technician's queue for today.
 const QUEUE: &str = "{ myRepairQueue(first: 20) { edges { node { id state category description address contactName contactPhone appointmentAt resolveBy overdue } } } }";
 /// A manager's collection report of one month for their community, by building.
@@ -241,6 +259,13 @@ fn run(args: Args) -> Result<(), String> {
                 let tag = if args.rounds > 1 { format!(" #{round}") } else { String::new() };
                 let g = run_one(&format!("{}{tag}", graphql.0), Server::Graphql, graphql.1.clone())?;
                 let t = run_one(&format!("{}{tag}", twin.0), Server::Baseline, twin.1.clone())?;
+                // A ratio means something only if both answered alike (the diagnosis document
+                // is not the twin's screen).
+                if args.owner_document.is_none() {
+                    if let Some((k, (a, b))) = g.answers.iter().zip(&t.answers).enumerate().find(|(_, (a, b))| a != b) {
+                        return Err(format!("{what}: the two servers answer request {k} differently:\nGraphQL:      {a}\nhand-written: {b}"));
+                    }
+                }
                 ratios.push(g.throughput / t.throughput);
                 p99s.push(g.p99.as_secs_f64() / t.p99.as_secs_f64());
                 cpus.push(t.cpu_per_request.total() / g.cpu_per_request.total());
@@ -292,10 +317,14 @@ fn run(args: Args) -> Result<(), String> {
         };
         if wanted("home") {
             let owners: Vec<&String> = tokens.owners.iter().collect();
+            let home = match args.home_lists {
+                ListForm::Nodes => HOME_NODES,
+                ListForm::Edges => HOME,
+            };
             compare(
                 "owner home GraphQL/hand-written",
-                ("owner home (GraphQL)", requests("/graphql", &owners, args.owner_document.as_deref().unwrap_or(HOME), json!({}))),
-                ("owner home (hand-written)", requests("/home", &owners, HOME, json!({}))),
+                ("owner home (GraphQL)", requests("/graphql", &owners, args.owner_document.as_deref().unwrap_or(home), json!({}))),
+                ("owner home (hand-written)", requests("/home", &owners, home, json!({}))),
             )?;
         }
         if wanted("queue") {
@@ -491,7 +520,14 @@ struct Outcome {
     cpu_per_request: Cpu,
     /// Under `--callgrind`: the server's instructions a request over the measured window.
     instructions_per_request: Option<f64>,
+    /// The answers to the first requests (up to `ANSWERS_CHECKED`), sent before the warm-up: a
+    /// comparison checks that both servers answer the same.
+    answers: Vec<Value>,
 }
+
+/// How many of a screen's requests (each as another user) both sides of a comparison must
+/// answer alike.
+const ANSWERS_CHECKED: usize = 20;
 
 /// CPU time of the server child's threads in seconds (user + system, from
 /// `/proc/<pid>/task/*/stat`): the tokio workers, the sqlx-sqlite connection threads, the rest.
@@ -584,6 +620,11 @@ async fn drive(
     if status != 200 || v.get("errors").is_some_and(|e| !e.is_null()) || v.get("data").is_none() {
         return Err(format!("status {status}: {v}"));
     }
+    let mut answers = vec![v];
+    for req in reqs.iter().take(ANSWERS_CHECKED).skip(1) {
+        let (_, body) = first.send(req).await.map_err(|e| format!("HTTP: {e}"))?;
+        answers.push(serde_json::from_slice(&body).map_err(|e| format!("not JSON: {e}: {}", String::from_utf8_lossy(&body)))?);
+    }
     let mut conns = vec![];
     for _ in 0..clients {
         conns.push(Conn::connect(addr).await?);
@@ -619,6 +660,7 @@ async fn drive(
         peak_kib,
         cpu_per_request: cpu.per(n),
         instructions_per_request: instructions.map(|i| i as f64 / n as f64),
+        answers,
     })
 }
 
@@ -839,6 +881,12 @@ impl Served {
             cmd.arg(format!("--executions={n}"));
         }
         cmd.arg(format!("--twin-executions={}", args.twin_executions));
+        if args.bare_twin {
+            cmd.arg("--bare-twin");
+        }
+        if args.home_lists == ListForm::Nodes {
+            cmd.arg("--home-lists=nodes");
+        }
         let mut child = cmd.spawn().map_err(|e| format!("starting the {kind} server: {e}"))?;
         let stdin = child.stdin.take().expect("piped stdin");
         let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
@@ -936,7 +984,7 @@ fn serve(server: Server, args: &Args) -> std::process::ExitCode {
                 let addr = app.local_addr();
                 announce(Box::pin(async move { app.run_until_stopped().await.map_err(|e| e.to_string()) }), counter, addr)
             }
-            Server::Baseline => baseline::start(&url, &secret, args.show_sql, args.twin_executions).await?,
+            Server::Baseline => baseline::start(&url, &secret, args.show_sql, args.twin_executions, args.home_lists, args.bare_twin).await?,
         };
         let c = counter.clone();
         std::thread::spawn(move || {
@@ -1027,9 +1075,11 @@ mod baseline {
         jwt: JwtKeys,
         /// `--twin-executions`: turns to answer, as the product's `max_executions` (None: no limit).
         executions: Option<tokio::sync::Semaphore>,
+        /// How the home screen's lists are asked for (`--home-lists`).
+        lists: ListForm,
     }
 
-    pub async fn start(url: &str, secret: &str, show_sql: bool, executions: usize) -> Result<(BoxedServe, StatementCounter), String> {
+    pub async fn start(url: &str, secret: &str, show_sql: bool, executions: usize, lists: ListForm, bare: bool) -> Result<(BoxedServe, StatementCounter), String> {
         let counter = StatementCounter::default();
         let mut db = guanjia::app::connect_counted(url, counter.clone()).await.map_err(|e| e.to_string())?;
         if show_sql {
@@ -1040,11 +1090,10 @@ mod baseline {
             });
         }
         let executions = (executions > 0).then(|| tokio::sync::Semaphore::new(executions));
-        let state = Arc::new(Base { db, jwt: JwtKeys::new(secret.as_bytes()), executions });
-        let router = axum::Router::new()
-            .route("/home", post(home))
-            .route("/const", post(constant))
-            .with_state(state);
+        let state = Arc::new(Base { db, jwt: JwtKeys::new(secret.as_bytes()), executions, lists });
+        let routes = axum::Router::new().route("/home", post(home)).route("/const", post(constant));
+        // Behind the product's own layers, as a handler of the product would be.
+        let router = if bare { routes } else { guanjia::http::common_layers(routes) }.with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let fut: BoxedServe = Box::pin(async move { axum::serve(listener, router).await.map_err(|e| e.to_string()) });
@@ -1143,7 +1192,7 @@ mod baseline {
                 o,
             )
         };
-        let house_edges: Vec<Value> = bindings
+        let house_items: Vec<Value> = bindings
             .iter()
             .filter_map(|b| {
                 let h = houses.get(&b.house_id)?;
@@ -1162,11 +1211,11 @@ mod baseline {
                     units.get(&h.unit_id)?,
                     h.number
                 );
-                Some(json!({ "node": { "relation": b.relation.to_value(), "house": {
+                Some(json!({ "relation": b.relation.to_value(), "house": {
                     "id": GlobalId::encode(NodeKind::House, h.id).0,
                     "address": address,
                     "owed": owed,
-                } } }))
+                } }))
             })
             .collect();
 
@@ -1200,36 +1249,41 @@ mod baseline {
                 steps.entry(e.subject_id).or_default().push(json!({ "action": e.action, "toState": e.to_state, "at": rfc3339(e.at) }));
             }
         }
-        let order_edges: Vec<Value> = orders
+        let order_items: Vec<Value> = orders
             .iter()
             .map(|o| {
-                json!({ "node": {
+                json!({
                     "id": GlobalId::encode(NodeKind::RepairOrder, o.id).0,
                     "state": o.state.to_value(),
                     "category": o.category.to_value(),
                     "description": o.description,
                     "createdAt": rfc3339(o.created_at),
                     "lastEvent": steps.remove(&o.id).and_then(|mut s| s.pop()),
-                } })
+                })
             })
             .collect();
-        let notice_edges: Vec<Value> = notices
+        let notice_items: Vec<Value> = notices
             .iter()
             .map(|n| {
-                json!({ "node": {
+                json!({
                     "id": GlobalId::encode(NodeKind::Notice, n.id).0,
                     "kind": n.kind.to_value(),
                     "title": n.title,
                     "startsAt": n.starts_at.map(rfc3339),
                     "endsAt": n.ends_at.map(rfc3339),
                     "publishedAt": rfc3339(n.published_at),
-                } })
+                })
             })
             .collect();
+        // A list as the screen asked for it: the items, or each under `edges { node }`.
+        let list = |items: Vec<Value>| match s.lists {
+            ListForm::Nodes => json!({ "nodes": items }),
+            ListForm::Edges => json!({ "edges": items.into_iter().map(|node| json!({ "node": node })).collect::<Vec<_>>() }),
+        };
         Ok(json!({ "data": {
-            "me": { "displayName": me.display_name, "houses": { "edges": house_edges } },
-            "myRepairOrders": { "edges": order_edges },
-            "myNotices": { "edges": notice_edges },
+            "me": { "displayName": me.display_name, "houses": list(house_items) },
+            "myRepairOrders": list(order_items),
+            "myNotices": list(notice_items),
         } }))
     }
 }

@@ -62,11 +62,21 @@ macro_rules! connection_type {
     ($conn:ident, $edge:ident, $node:ty, $what:literal) => {
         #[doc = concat!("A page of ", $what, ", with cursors to fetch the pages around it.")]
         #[derive(async_graphql::SimpleObject)]
+        #[graphql(complex)]
         pub struct $conn {
             /// The items of this page, each with its cursor.
             pub edges: Vec<$edge>,
             /// Whether there are more pages, and the cursors to ask for them.
             pub page_info: $crate::graphql::connection::PageInfo,
+        }
+
+        #[async_graphql::ComplexObject]
+        impl $conn {
+            /// The items of this page without their cursors, in the same order as `edges`: for a
+            /// screen that shows a page and pages on with `pageInfo`'s cursors.
+            async fn nodes(&self) -> Vec<&$node> {
+                self.edges.iter().map(|e| &e.node).collect()
+            }
         }
 
         #[doc = concat!("One of ", $what, " and its cursor.")]

@@ -40,8 +40,7 @@ pub fn router(state: AppState) -> Router {
         documents,
         executions: (state.core.config.max_executions > 0).then(|| Arc::new(tokio::sync::Semaphore::new(state.core.config.max_executions))),
     };
-    let x_request_id = http::HeaderName::from_static("x-request-id");
-    Router::new()
+    let routes = Router::new()
         .route("/graphql", get(graphql::get_handler).post(graphql::post_handler))
         .route("/graphql/ws", get(ws::handler))
         .route("/files/repair-photos/{id}", get(files::repair_photo))
@@ -50,8 +49,17 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
-        .layer(axum::Extension(shared))
-        // Every log line of a request carries its id (set here, or taken from the caller).
+        .layer(axum::Extension(shared));
+    common_layers(routes).with_state(state)
+}
+
+/// The layers every route of the server sits behind, whatever it serves: a request id (set
+/// here, or taken from the caller, and returned), the request's span, so every log line of it
+/// carries that id, and the 30-s timeout. Public so the benchmark's hand-written twin of a
+/// screen sits behind the same ones: what it measures against is then the GraphQL layer alone.
+pub fn common_layers<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
+    let x_request_id = http::HeaderName::from_static("x-request-id");
+    routes
         .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<axum::body::Body>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
@@ -59,5 +67,4 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-        .with_state(state)
 }

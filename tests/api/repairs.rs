@@ -353,7 +353,7 @@ async fn the_owners_list_pages_through_their_houses_orders_and_their_own_once_ea
     expected.push(book(OWNER1, house, "o-3", "APP").await);
 
     let owner = app.login(OWNER1).await;
-    let list = "query($first: Int, $after: String, $last: Int, $before: String) { myRepairOrders(first: $first, after: $after, last: $last, before: $before) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage } } }";
+    let list = "query($first: Int, $after: String, $last: Int, $before: String) { myRepairOrders(first: $first, after: $after, last: $last, before: $before) { edges { cursor node { id } } nodes { id } pageInfo { hasNextPage hasPreviousPage } } }";
     let page = |vars: Value| {
         let (app, owner) = (&app, &owner);
         async move {
@@ -362,6 +362,9 @@ async fn the_owners_list_pages_through_their_houses_orders_and_their_own_once_ea
             assert!(conn.is_object(), "{out}");
             let ids: Vec<String> = conn["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect();
             let cursors: Vec<Value> = conn["edges"].as_array().unwrap().iter().map(|e| e["cursor"].clone()).collect();
+            // `nodes` is the same page without the cursors, in the same order.
+            let nodes: Vec<String> = conn["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
+            assert_eq!(nodes, ids, "{out}");
             (ids, cursors, conn["pageInfo"]["hasNextPage"] == true, conn["pageInfo"]["hasPreviousPage"] == true)
         }
     };
