@@ -129,11 +129,11 @@ const HOUSES_PER_BUILDING: usize = 100;
 /// Signed-in owners, spread evenly over the estate (every owner up to this many).
 const MAX_OWNER_SESSIONS: usize = 20_000;
 
-/// The owner's home screen: houses with what each owes, their repair orders with their last
-/// step, and the latest three notices.
-const HOME: &str = "{ me { displayName houses { edges { node { relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } } } } } } myRepairOrders(first: 5) { edges { node { id state category description createdAt lastEvent { action toState at } } } } myNotices(first: 3) { edges { node { id kind title startsAt endsAt publishedAt } } } }";
+/// The owner's home screen: houses with what each owes, their open repair orders with their
+/// last step, and the latest three notices.
+const HOME: &str = "{ me { displayName houses { edges { node { relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } } } } } } myRepairOrders(first: 5, open: true) { edges { node { id state category description createdAt lastEvent { action toState at } } } } myNotices(first: 3) { edges { node { id kind title startsAt endsAt publishedAt } } } }";
 /// The same screen with the lists' items alone (`--home-lists nodes`).
-const HOME_NODES: &str = "{ me { displayName houses { nodes { relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } } } } } myRepairOrders(first: 5) { nodes { id state category description createdAt lastEvent { action toState at } } } myNotices(first: 3) { nodes { id kind title startsAt endsAt publishedAt } } }";
+const HOME_NODES: &str = "{ me { displayName houses { nodes { relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } } } } } myRepairOrders(first: 5, open: true) { nodes { id state category description createdAt lastEvent { action toState at } } } myNotices(first: 3) { nodes { id kind title startsAt endsAt publishedAt } } }";
 /// The technician's queue for today.
 const QUEUE: &str = "{ myRepairQueue(first: 20) { edges { node { id state category description address contactName contactPhone appointmentAt resolveBy overdue } } } }";
 /// A manager's collection report of one month for their community, by building.
@@ -1219,9 +1219,9 @@ mod baseline {
             })
             .collect();
 
-        // The owner's orders (their houses' and those they booked), first five, with their last
-        // step: the product's one statement, a page from each branch in index order.
-        let orders = any_limited_statement(db.get_database_backend(), owners_orders(&house_ids, user_id), repair_order::Column::Id, false, 5);
+        // The owner's open orders (their houses' and those they booked), first five, with their
+        // last step: the product's one statement, a page from each branch in index order.
+        let orders = any_limited_statement(db.get_database_backend(), owners_orders(&house_ids, user_id, Some(true)), repair_order::Column::Id, false, 5);
         // The latest three notices reaching the caller's buildings or whole communities.
         let to_my_buildings = notice_building::Entity::find()
             .select_only()

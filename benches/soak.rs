@@ -116,7 +116,7 @@ async fn main() {
         let (house, bills, community, today) = (house.clone(), bills.clone(), community.clone(), today.clone());
         move |n: u64| -> Req {
             match n % 8 {
-                0 | 1 => ("owner home", owner.clone(), "{ me { displayName houses { edges { node { house { address owed { totalFen openBills { amountFen } } } } } } } myRepairOrders(first: 5) { edges { node { state timeline { action } } } } myNotices(first: 3) { edges { node { title } } } }", json!({}), &[]),
+                0 | 1 => ("owner home", owner.clone(), "{ me { displayName houses { edges { node { house { address owed { totalFen openBills { amountFen } } } } } } } myRepairOrders(first: 5, open: true) { edges { node { state timeline { action } } } } myNotices(first: 3) { edges { node { title } } } }", json!({}), &[]),
                 2 => ("book repair", owner.clone(), "mutation($i: BookRepairInput!) { bookRepair(input: $i) { id } }", json!({ "i": { "houseId": house, "category": "WATER", "description": "压测报修", "clientKey": format!("soak-{n}") } }), &[]),
                 3 => ("pay 1 fen", reception.clone(), "mutation($k: String!, $b: ID!) { recordPayment(clientKey: $k, method: CASH, allocations: [{ billId: $b, amountFen: 1 }]) { id } }", json!({ "k": format!("soak-pay-{n}"), "b": bills[(n / 8) as usize % bills.len()] }), &["CONFLICT"]),
                 4 => ("technician queue", tech.clone(), "{ myRepairQueue { edges { node { address state } } } }", json!({}), &[]),

@@ -51,6 +51,10 @@ pub enum Party {
 use Party::*;
 use RepairAction::*;
 
+/// Where an order's work is over: followed up (the owner may still rate it, which changes no
+/// state) or cancelled. Every other state is open, `COMPLETED` too: its follow-up call is due.
+pub const FINISHED: [S; 2] = [S::FollowedUp, S::Cancelled];
+
 /// The whole workflow.
 pub const TRANSITIONS: &[(S, RepairAction, Party, S)] = &[
     (S::Submitted, Dispatch, Dispatcher, S::Dispatched),

@@ -317,17 +317,20 @@ pub struct RepairQuery;
 
 #[Object]
 impl RepairQuery {
-    /// The owner's orders: their houses' and those they booked, with timeline and photos.
+    /// The owner's orders: their houses' and those they booked, with timeline and photos,
+    /// oldest first (by when they were booked).
     #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
     async fn my_repair_orders(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "true: only the open orders, whose work is not over (every state but FOLLOWED_UP and CANCELLED; COMPLETED waits for its follow-up call), as the home screen shows them; false: only the finished ones; omitted: all.")]
+        open: Option<bool>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<RepairOrderConnection> {
-        let page = repairs::mine(cx(ctx), &page_args(after, before, first, last)?).await?;
+        let page = repairs::mine(cx(ctx), open, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, RepairOrder))
     }
     /// The technician's queue for a day (today by default), by appointment time.

@@ -326,6 +326,44 @@ async fn an_owner_with_homes_in_two_communities_gets_each_communitys_clocks_in_o
     assert_eq!(statements[0], statements[1], "two orders in one community, then a third in another: {statements:?}");
 }
 
+/// The home screen asks for the open orders only: a cancelled order and a followed-up one drop
+/// out of `open: true` and are all of `open: false`; a completed one, whose follow-up call is
+/// still due, stays open.
+#[tokio::test]
+async fn the_owners_open_orders_leave_out_the_cancelled_and_the_followed_up() {
+    let app = spawn_app().await;
+    let (cancelled, owner) = booked(&app, "open-1").await;
+    let (followed_up, _) = booked(&app, "open-2").await;
+    let (completed, _) = booked(&app, "open-3").await;
+    let (submitted, _) = booked(&app, "open-4").await;
+    assert_eq!(step(&app, &owner, "cancelRepair", &cancelled).await["data"]["cancelRepair"]["state"], "CANCELLED");
+    let reception = app.login(RECEPTION).await;
+    let tech = app.login(TECHNICIAN).await;
+    let tech_staff = technician_staff_id(&app).await;
+    for (order, at) in [(&followed_up, 1), (&completed, 3)] {
+        let out = app.gql(Some(&reception), DISPATCH, json!({ "o": order, "t": tech_staff, "at": in_hours(at) })).await;
+        assert_eq!(out["data"]["dispatchRepair"]["state"], "DISPATCHED", "{out}");
+        step(&app, &tech, "startRepair", order).await;
+        let out = app.gql(Some(&tech), "mutation($o: ID!) { completeRepair(orderId: $o, workDone: \"修好了\") { state } }", json!({ "o": order })).await;
+        assert_eq!(out["data"]["completeRepair"]["state"], "COMPLETED", "{out}");
+    }
+    let butler = app.login(BUTLER).await;
+    let out = app.gql(Some(&butler), "mutation($o: ID!) { followUpRepair(orderId: $o, satisfaction: 5) { state } }", json!({ "o": followed_up })).await;
+    assert_eq!(out["data"]["followUpRepair"]["state"], "FOLLOWED_UP", "{out}");
+
+    let list = |open: Value| {
+        let (app, owner) = (&app, &owner);
+        async move {
+            let out = app.gql(Some(owner), "query($open: Boolean) { myRepairOrders(open: $open) { nodes { id } } }", json!({ "open": open })).await;
+            let nodes = out["data"]["myRepairOrders"]["nodes"].as_array().unwrap_or_else(|| panic!("{out}")).clone();
+            nodes.into_iter().map(|n| n["id"].clone()).collect::<Vec<Value>>()
+        }
+    };
+    assert_eq!(list(json!(true)).await, [completed.clone(), submitted.clone()]);
+    assert_eq!(list(json!(false)).await, [cancelled.clone(), followed_up.clone()]);
+    assert_eq!(list(Value::Null).await, [cancelled, followed_up, completed, submitted]);
+}
+
 /// The owner's list holds the orders of their houses, whoever booked them, and those they
 /// booked, each once, and pages through them by id both ways.
 #[tokio::test]

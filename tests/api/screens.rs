@@ -187,8 +187,10 @@ async fn the_owners_repair_page_reads_each_branch_in_id_order() {
     let app = spawn_app().await;
     let backend = app.db.get_database_backend();
     let txn = planning_txn(&app.db).await;
-    for descending in [false, true] {
-        let page = any_limited_statement(backend, owners_orders(&[1, 2], 1), entity::repair_order::Column::Id, descending, 6);
+    // All orders, or the open ones only (the home screen's): the state is a filter on the rows
+    // each index search yields.
+    for (descending, open) in [(false, None), (true, None), (false, Some(true)), (true, Some(true))] {
+        let page = any_limited_statement(backend, owners_orders(&[1, 2], 1, open), entity::repair_order::Column::Id, descending, 6);
         let (sql, plan) = plan_of(&txn, page).await;
         let text = plan.join("\n");
         let searches = |cond: &str| plan.iter().filter(|l| l.contains(cond)).count();

@@ -252,20 +252,30 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<repair_order::Model> {
     Ok(o)
 }
 
-/// The owner's screen: orders of the houses they are bound to, and those they booked.
-pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<repair_order::Model>> {
+/// The owner's screen: orders of the houses they are bound to, and those they booked; with
+/// `open`, only the open (`Some(true)`) or the finished ones (`Some(false)`).
+pub async fn mine(cx: &Cx, open: Option<bool>, args: &PageArgs) -> AppResult<Page<repair_order::Model>> {
     let user = cx.actor.user()?.user_id;
     let houses: Vec<i64> = cx.reach().await?.own.iter().map(|o| o.house_id).collect();
-    super::page::paginate_any(cx.db(), owners_orders(&houses, user), repair_order::Column::Id, args).await
+    super::page::paginate_any(cx.db(), owners_orders(&houses, user, open), repair_order::Column::Id, args).await
 }
 
 /// The owner's orders as branches read in id order: one a house (index `(house_id, id)`; a
-/// person has a handful of houses) and those they booked (`(requested_by, id)`).
-pub fn owners_orders(houses: &[i64], user: i64) -> Vec<sea_orm::Select<repair_order::Entity>> {
+/// person has a handful of houses) and those they booked (`(requested_by, id)`). The state
+/// filter is checked on the rows the index yields: an owner's orders are a few dozen, and
+/// their open ones are the latest, so a branch stops soon either way.
+pub fn owners_orders(houses: &[i64], user: i64, open: Option<bool>) -> Vec<sea_orm::Select<repair_order::Entity>> {
+    let finished = crate::domain::repair_flow::FINISHED;
+    let by_state = |q: sea_orm::Select<repair_order::Entity>| match open {
+        None => q,
+        Some(true) => q.filter(repair_order::Column::State.is_not_in(finished)),
+        Some(false) => q.filter(repair_order::Column::State.is_in(finished)),
+    };
     houses
         .iter()
         .map(|h| repair_order::Entity::find().filter(repair_order::Column::HouseId.eq(*h)))
         .chain([repair_order::Entity::find().filter(repair_order::Column::RequestedBy.eq(user))])
+        .map(by_state)
         .collect()
 }
 
