@@ -262,8 +262,9 @@ pub async fn mine(cx: &Cx, open: Option<bool>, args: &PageArgs) -> AppResult<Pag
 
 /// The owner's orders as branches read in id order: one a house (index `(house_id, id)`; a
 /// person has a handful of houses) and those they booked (`(requested_by, id)`). The state
-/// filter is checked on the rows the index yields: an owner's orders are a few dozen, and
-/// their open ones are the latest, so a branch stops soon either way.
+/// filter is checked on the rows the index yields, so a branch passes the owner's finished
+/// orders on its way to a page of open ones: a few dozen for an owner, which an index on the
+/// state would not repay.
 pub fn owners_orders(houses: &[i64], user: i64, open: Option<bool>) -> Vec<sea_orm::Select<repair_order::Entity>> {
     let finished = crate::domain::repair_flow::FINISHED;
     let by_state = |q: sea_orm::Select<repair_order::Entity>| match open {
