@@ -328,7 +328,7 @@ async fn an_owner_with_homes_in_two_communities_gets_each_communitys_clocks_in_o
 
 /// The home screen asks for the open orders only: a cancelled order and a followed-up one drop
 /// out of `open: true` and are all of `open: false`; a completed one, whose follow-up call is
-/// still due, stays open.
+/// still due, stays open. Another owner's open order is in none of the lists.
 #[tokio::test]
 async fn the_owners_open_orders_leave_out_the_cancelled_and_the_followed_up() {
     let app = spawn_app().await;
@@ -336,6 +336,11 @@ async fn the_owners_open_orders_leave_out_the_cancelled_and_the_followed_up() {
     let (followed_up, _) = booked(&app, "open-2").await;
     let (completed, _) = booked(&app, "open-3").await;
     let (submitted, _) = booked(&app, "open-4").await;
+    // Another owner's open order, in another house: in none of owner 1's lists.
+    let theirs = app.house_id("CUIHU", "1栋", "1单元", "201").await;
+    let other = app.login(OWNER2).await;
+    let out = app.gql(Some(&other), BOOK, json!({ "i": { "houseId": theirs, "category": "WALLS", "description": "墙裂了", "clientKey": "open-theirs" } })).await;
+    assert_eq!(outcome(&out), "OK", "{out}");
     assert_eq!(step(&app, &owner, "cancelRepair", &cancelled).await["data"]["cancelRepair"]["state"], "CANCELLED");
     let reception = app.login(RECEPTION).await;
     let tech = app.login(TECHNICIAN).await;
