@@ -130,10 +130,19 @@ const HOUSES_PER_BUILDING: usize = 100;
 const MAX_OWNER_SESSIONS: usize = 20_000;
 
 /// The owner's home screen: houses with what each owes, their open repair orders with their
-/// last step, and the latest three notices.
-const HOME: &str = "{ me { displayName houses { edges { node { relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } } } } } } myRepairOrders(first: 5, open: true) { edges { node { id state category description createdAt lastEvent { action toState at } } } } myNotices(first: 3) { edges { node { id kind title startsAt endsAt publishedAt } } } }";
-/// The same screen with the lists' items alone (`--home-lists nodes`).
-const HOME_NODES: &str = "{ me { displayName houses { nodes { relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } } } } } myRepairOrders(first: 5, open: true) { nodes { id state category description createdAt lastEvent { action toState at } } } myNotices(first: 3) { nodes { id kind title startsAt endsAt publishedAt } } }";
+/// last step, and the latest three notices; each list as `form` asks for its items.
+fn home_document(form: ListForm) -> String {
+    let list = |items: &str| match form {
+        ListForm::Edges => format!("edges {{ node {{ {items} }} }}"),
+        ListForm::Nodes => format!("nodes {{ {items} }}"),
+    };
+    format!(
+        "{{ me {{ displayName houses {{ {} }} }} myRepairOrders(first: 5, open: true) {{ {} }} myNotices(first: 3) {{ {} }} }}",
+        list("relation house { id address owed { dueFen overdueFen lateFeeFen totalFen } }"),
+        list("id state category description createdAt lastEvent { action toState at }"),
+        list("id kind title startsAt endsAt publishedAt"),
+    )
+}
 /// The technician's queue for today.
 const QUEUE: &str = "{ myRepairQueue(first: 20) { edges { node { id state category description address contactName contactPhone appointmentAt resolveBy overdue } } } }";
 /// A manager's collection report of one month for their community, by building.
@@ -317,14 +326,11 @@ fn run(args: Args) -> Result<(), String> {
         };
         if wanted("home") {
             let owners: Vec<&String> = tokens.owners.iter().collect();
-            let home = match args.home_lists {
-                ListForm::Nodes => HOME_NODES,
-                ListForm::Edges => HOME,
-            };
+            let home = home_document(args.home_lists);
             compare(
                 "owner home GraphQL/hand-written",
-                ("owner home (GraphQL)", requests("/graphql", &owners, args.owner_document.as_deref().unwrap_or(home), json!({}))),
-                ("owner home (hand-written)", requests("/home", &owners, home, json!({}))),
+                ("owner home (GraphQL)", requests("/graphql", &owners, args.owner_document.as_deref().unwrap_or(&home), json!({}))),
+                ("owner home (hand-written)", requests("/home", &owners, &home, json!({}))),
             )?;
         }
         if wanted("queue") {
