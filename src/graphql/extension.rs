@@ -81,6 +81,7 @@ impl Documents {
             );
             return Err(async_graphql::Error::from(err).into_server_error(Default::default()));
         }
+        super::text::check_document(query, doc).map_err(request_error)?;
         let kept = Kept {
             doc: doc.clone(),
             valid_without_variables: Vec::new(),
@@ -95,6 +96,7 @@ impl Documents {
     /// Gives the request its parsed document, from the cache or parsed and checked now. Err is
     /// a request error (syntax, too many aliases): nothing was executed.
     pub fn prepare(&self, req: &mut Request) -> ServerResult<Validation> {
+        super::text::check_variables(&req.variables).map_err(request_error)?;
         let found = {
             let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
             parsed.get(&req.query).map(|k| {
@@ -130,6 +132,11 @@ impl Documents {
             }
         }
     }
+}
+
+/// An error found before execution: it has no position or path.
+fn request_error(err: AppError) -> async_graphql::ServerError {
+    async_graphql::Error::from(err).into_server_error(Default::default())
 }
 
 /// Whether a response failed before execution (syntax, validation, limits, variables): the
@@ -192,6 +199,7 @@ impl Extension for PolicyExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        super::text::check_variables(variables).map_err(request_error)?;
         if let Some(doc) = self.documents.cached(query) {
             return Ok(doc);
         }

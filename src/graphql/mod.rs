@@ -20,6 +20,7 @@ pub mod renovation;
 pub mod repairs;
 pub mod staff;
 pub mod targets;
+pub mod text;
 
 use crate::config::Limits;
 use crate::service::Cx;

@@ -9,6 +9,7 @@ mod estate;
 mod faults;
 mod fees;
 mod helpers;
+mod hostile;
 mod http;
 mod keys;
 mod members;
