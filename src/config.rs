@@ -60,6 +60,29 @@ impl Default for ThrottleConfig {
     }
 }
 
+/// What one server holds open for its clients. Each connection costs a file descriptor and a
+/// task, so neither a flood of sockets nor a client that never finishes its request may keep
+/// them for ever.
+#[derive(Clone, Debug)]
+pub struct ConnectionLimits {
+    /// Connections open at once; one more is answered 503 and closed (a load balancer then
+    /// tries another server). Keep it below the process's file-descriptor limit.
+    pub max_connections: usize,
+    /// A connection that has not sent a complete request head within this time is closed: a
+    /// request whose headers never finish, and an idle keep-alive connection between requests
+    /// alike. A load balancer's own idle timeout should be shorter, so that it closes first.
+    pub idle_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 4096,
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
@@ -72,6 +95,7 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub limits: Limits,
     pub throttle: ThrottleConfig,
+    pub connections: ConnectionLimits,
     /// Where uploaded photos are stored (served back only to people who may see them).
     pub upload_dir: std::path::PathBuf,
     /// GraphQL executions (HTTP queries and mutations) one server runs at once; the rest wait
@@ -97,6 +121,7 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             limits: Limits::default(),
             throttle: ThrottleConfig::default(),
+            connections: ConnectionLimits::default(),
             upload_dir: std::path::PathBuf::from("uploads"),
         }
     }

@@ -45,6 +45,13 @@ struct Cli {
     /// Default: 8 a core on SQLite, 32 a core on PostgreSQL.
     #[arg(long, env = "GUANJIA_MAX_EXECUTIONS", global = true)]
     max_executions: Option<usize>,
+    /// Connections one server holds open at once; past it a new one is answered 503.
+    #[arg(long, env = "GUANJIA_MAX_CONNECTIONS", global = true)]
+    max_connections: Option<usize>,
+    /// Seconds a connection may take to send a complete request head, and may stay idle
+    /// between requests, before it is closed.
+    #[arg(long, env = "GUANJIA_IDLE_TIMEOUT_SECS", global = true)]
+    idle_timeout_secs: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -104,6 +111,12 @@ fn main() -> std::process::ExitCode {
     cfg.upload_dir = cli.upload_dir;
     if let Some(n) = cli.max_executions {
         cfg.max_executions = n;
+    }
+    if let Some(n) = cli.max_connections {
+        cfg.connections.max_connections = n;
+    }
+    if let Some(secs) = cli.idle_timeout_secs {
+        cfg.connections.idle_timeout = std::time::Duration::from_secs(secs);
     }
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {

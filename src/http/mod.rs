@@ -3,6 +3,7 @@ mod files;
 mod graphql;
 mod health;
 mod identity;
+pub mod server;
 mod ws;
 
 use crate::app::AppState;

@@ -76,3 +76,101 @@ async fn a_nul_in_a_persisted_query_is_bad_input() {
         0
     );
 }
+
+/// Reads until the server closes the socket (Ok(true)) or `within` passes (Ok(false)).
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+async fn healthz(app: &TestApp) -> u16 {
+    let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
+    resp.status().as_u16()
+}
+
+/// A few hundred requests whose headers never finish neither stop `/healthz` nor stay open.
+#[tokio::test]
+async fn slow_headers_and_idle_connections_are_closed() {
+    use tokio::io::AsyncWriteExt;
+    let app =
+        spawn_app_with(|c| c.connections.idle_timeout = std::time::Duration::from_secs(1)).await;
+    let mut slow = Vec::new();
+    for _ in 0..300 {
+        let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: guanjia\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    assert_eq!(healthz(&app).await, 200);
+    // An idle keep-alive connection, after one answered request.
+    let mut idle = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: guanjia\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 12];
+    tokio::io::AsyncReadExt::read_exact(&mut idle, &mut first)
+        .await
+        .unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let wait = std::time::Duration::from_secs(5);
+    for s in &mut slow {
+        assert!(
+            closed_within(s, wait).await,
+            "a request with unfinished headers stayed open"
+        );
+    }
+    assert!(
+        closed_within(&mut idle, wait).await,
+        "an idle keep-alive connection stayed open"
+    );
+    assert_eq!(healthz(&app).await, 200);
+}
+
+/// Past the bound on open connections a new one is told so (503) and closed; once others close,
+/// the server answers again.
+#[tokio::test]
+async fn connections_past_the_bound_are_refused_clearly() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(|c| c.connections.max_connections = 40).await;
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        held.push(tokio::net::TcpStream::connect(app.addr).await.unwrap());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut extra = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let _ = extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: guanjia\r\n\r\n")
+        .await;
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        extra.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the refusal comes at once")
+    .ok();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("RATE_LIMITED"), "{answer}");
+    drop(held);
+    let mut ok = false;
+    for _ in 0..50 {
+        if let Ok(resp) = app.client.get(app.url("/healthz")).send().await {
+            if resp.status() == 200 {
+                ok = true;
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ok, "the server answers again once connections close");
+}
