@@ -1,8 +1,10 @@
-//! HTTP adapter: `/graphql` (POST, GET, GraphiQL), `/graphql/ws`, `/healthz`, `/readyz`.
+//! HTTP adapter: `/graphql` (POST, GET, GraphiQL and its files under `/graphiql/`), `/graphql/ws`,
+//! `/healthz`, `/readyz`.
 mod files;
 mod graphql;
 mod health;
 mod identity;
+mod playground;
 pub mod server;
 mod ws;
 
@@ -51,6 +53,7 @@ pub fn router(state: AppState) -> Router {
             get(graphql::get_handler).post(graphql::post_handler),
         )
         .route("/graphql/ws", get(ws::handler))
+        .route("/graphiql/{*path}", get(playground::asset))
         .route("/files/repair-photos/{id}", get(files::repair_photo))
         .route("/files/renovation/{id}", get(files::renovation_file))
         .route("/files/patrol-photos/{id}", get(files::patrol_photo))

@@ -298,3 +298,134 @@ async fn health_and_readiness_and_request_ids() {
         .unwrap();
     assert_eq!(r.headers()["x-request-id"], "abc-123");
 }
+
+/// GraphiQL must load where a browser reaches this server and nothing else (an integrator
+/// behind a firewall): the page names no other origin, and every file it loads is served here,
+/// with its content type, and the versioned ones cacheable for good. Off, the files go too.
+#[tokio::test]
+async fn graphiql_and_every_file_it_loads_come_from_the_server_itself() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .get(app.url("/graphql"))
+        .header("accept", "text/html,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert!(
+        header(&resp, "content-type").starts_with("text/html"),
+        "{}",
+        header(&resp, "content-type")
+    );
+    // The browser itself refuses other origins' scripts and connections.
+    let csp = header(&resp, "content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    let page = resp.text().await.unwrap();
+    for external in ["https://", "http://", "//unpkg", "//cdn"] {
+        assert!(
+            !page.contains(external),
+            "the page names another origin ({external}):\n{page}"
+        );
+    }
+    // Every file the page refers to, by src= or href=, resolved against /graphql.
+    let refs: Vec<&str> = ["src=\"", "href=\""]
+        .iter()
+        .flat_map(|attr| {
+            page.split(attr)
+                .skip(1)
+                .map(|rest| &rest[..rest.find('"').unwrap()])
+        })
+        .collect();
+    let wanted = [".js", ".css", "favicon.svg"];
+    for ending in wanted {
+        assert!(
+            refs.iter().any(|r| r.ends_with(ending)),
+            "no {ending} among {refs:?}"
+        );
+    }
+    assert!(
+        refs.iter().filter(|r| r.ends_with(".js")).count() >= 4,
+        "React, ReactDOM, GraphiQL and the start script: {refs:?}"
+    );
+    for r in &refs {
+        assert!(
+            !r.starts_with("//") && !r.contains(':'),
+            "{r} is not on this server"
+        );
+        let path = if r.starts_with('/') {
+            r.to_string()
+        } else {
+            format!("/{r}")
+        };
+        let resp = app.client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+        let (content_type, cache) = (
+            header(&resp, "content-type"),
+            header(&resp, "cache-control"),
+        );
+        let expected = match path.rsplit('.').next().unwrap() {
+            "js" => "text/javascript",
+            "css" => "text/css",
+            "svg" => "image/svg+xml",
+            other => panic!("unexpected file type {other} for {path}"),
+        };
+        assert!(content_type.starts_with(expected), "{path}: {content_type}");
+        assert_eq!(header(&resp, "x-content-type-options"), "nosniff", "{path}");
+        // A vendored file's path carries its version, so browsers may keep it for a year.
+        let versioned = path.split('/').any(|segment| {
+            segment
+                .rsplit_once('-')
+                .is_some_and(|(_, v)| v.starts_with(|c: char| c.is_ascii_digit()))
+        });
+        if versioned {
+            assert!(
+                cache.contains("max-age=31536000") && cache.contains("immutable"),
+                "{path}: {cache}"
+            );
+        } else {
+            assert!(!cache.is_empty(), "{path} has no Cache-Control");
+        }
+        assert!(!resp.bytes().await.unwrap().is_empty(), "{path} is empty");
+    }
+    let unknown = app
+        .client
+        .get(app.url("/graphiql/graphiql-4.1.2/nothing.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status().as_u16(), 404);
+
+    // Off (production without GUANJIA_PLAYGROUND), neither the page nor its files are served.
+    let off = spawn_app_with(|c| c.playground = false).await;
+    let resp = off
+        .client
+        .get(off.url("/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+    for r in &refs {
+        let path = if r.starts_with('/') {
+            r.to_string()
+        } else {
+            format!("/{r}")
+        };
+        let resp = off.client.get(off.url(&path)).send().await.unwrap();
+        assert_eq!(
+            resp.status().as_u16(),
+            404,
+            "{path} with the playground off"
+        );
+    }
+}
