@@ -174,3 +174,27 @@ async fn connections_past_the_bound_are_refused_clearly() {
     }
     assert!(ok, "the server answers again once connections close");
 }
+
+/// Twenty copies of one booking sent at once (a phone retrying on a bad network): one order,
+/// and every copy answers it.
+#[tokio::test]
+async fn concurrent_duplicates_of_a_booking_all_get_the_first_answer() {
+    let app = spawn_app().await;
+    let owner = app.login(OWNER1).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let input = json!({ "houseId": house, "category": "WATER", "description": "厨房水龙头漏水", "preferredFrom": in_hours(2), "preferredTo": in_hours(4), "clientKey": "retry-storm" });
+    let copies = (0..20).map(|_| app.gql(Some(&owner), BOOK, json!({ "i": input })));
+    let answers = futures_util::future::join_all(copies).await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|out| {
+            assert_eq!(outcome(out), "OK", "{out}");
+            out["data"]["bookRepair"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let stored = app
+        .scalar("SELECT COUNT(*) FROM repair_orders WHERE client_key = 'retry-storm'")
+        .await;
+    assert_eq!(stored, 1);
+}
