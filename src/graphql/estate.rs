@@ -380,6 +380,11 @@ impl House {
     ) -> Result<PaymentConnection> {
         Box::pin(super::fees::house_payments(ctx, self.0.id, page_args(after, before, first, last)?)).await
     }
+    /// Renovation deposits refunded to the house, newest first, with how each was paid out
+    /// (seen by whoever sees its payments).
+    async fn deposit_refunds(&self, ctx: &Context<'_>) -> Result<Vec<super::renovation::DepositRefund>> {
+        super::renovation::house_refunds(ctx, self.0.id).await
+    }
     /// People bound to the house (owner, family, tenants). Housemates see each other's phone
     /// masked; the owner and serving staff see it in full.
     #[graphql(

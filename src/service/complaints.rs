@@ -188,7 +188,7 @@ pub async fn register(cx: &Cx, r: Registration) -> AppResult<complaint::Model> {
         house_id: c.house_id,
         building_id: c.building_id,
         action: "complaint.registered",
-        subject_type: "Complaint",
+        subject_type: crate::domain::NodeKind::Complaint,
         subject_id: c.id,
         from_state: None,
         to_state: Some(state.to_value()),
@@ -259,7 +259,7 @@ async fn check(cx: &Cx, c: &complaint::Model, action: ComplaintAction) -> AppRes
     if !complaint_flow::parties(action).iter().any(|p| mine.contains(p)) {
         return Err(AppError::Forbidden);
     }
-    Err(AppError::InvalidStateTransition { current: c.state.to_value(), action: format!("{action:?}") })
+    Err(AppError::InvalidStateTransition { current: c.state.to_value(), action: crate::domain::flow::step_key(action) })
 }
 
 fn action_name(a: ComplaintAction) -> &'static str {
@@ -300,7 +300,7 @@ async fn step(
     if res.rows_affected == 0 {
         let now = complaint::Entity::find_by_id(c.id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
         if now.state != c.state {
-            return Err(AppError::InvalidStateTransition { current: now.state.to_value(), action: format!("{action:?}") });
+            return Err(AppError::InvalidStateTransition { current: now.state.to_value(), action: crate::domain::flow::step_key(action) });
         }
         return Err(AppError::conflict("complaintId", "投诉刚被他人更新，请刷新后重试", "The complaint changed meanwhile; reload and retry"));
     }
@@ -310,7 +310,7 @@ async fn step(
         house_id: c.house_id,
         building_id: c.building_id,
         action: action_name(action),
-        subject_type: "Complaint",
+        subject_type: crate::domain::NodeKind::Complaint,
         subject_id: c.id,
         from_state: Some(c.state.to_value()),
         to_state: Some(next.to_value()),

@@ -148,7 +148,7 @@ pub async fn hand_over(cx: &Cx, n: NewHandover) -> AppResult<handover::Model> {
         for k in &n.keys_kept {
             published.push(super::keys::deposit_in(cx, &txn, &h, &k.label, k.seal_number.as_deref(), Some(owner.id)).await?.1);
         }
-        let mut ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "house.handed_over", "Handover", row.id).to("OWNER").because(Some(format!("fees from {fees_from}")))).await?;
+        let mut ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "house.handed_over", crate::domain::NodeKind::Handover, row.id).to("OWNER").because(Some(format!("fees from {fees_from}")))).await?;
         ev.audience.push(owner.id);
         published.insert(0, ev);
         txn.commit().await?;

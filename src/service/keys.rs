@@ -42,7 +42,7 @@ async fn owners(conn: &impl ConnectionTrait, house_id: i64) -> AppResult<Vec<i64
 }
 
 async fn record(cx: &Cx, conn: &impl ConnectionTrait, h: &house::Model, action: &'static str, key_id: i64, from: Option<KeyState>, to: KeyState, reason: Option<String>) -> AppResult<events::Published> {
-    let mut e = NewEvent::about_house(h, action, "CustodyKey", key_id).to(to.to_value()).because(reason);
+    let mut e = NewEvent::about_house(h, action, crate::domain::NodeKind::CustodyKey, key_id).to(to.to_value()).because(reason);
     if let Some(f) = from {
         e = e.from(f.to_value());
     }
@@ -255,7 +255,7 @@ pub async fn request_opening(cx: &Cx, key_id: i64, reason: &str) -> AppResult<ke
     }
     .insert(&txn)
     .await?;
-    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "key.opening_requested", "KeyOpening", o.id).to("REQUESTED").because(Some(reason))).await?;
+    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "key.opening_requested", crate::domain::NodeKind::KeyOpening, o.id).to("REQUESTED").because(Some(reason))).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(o)
@@ -309,7 +309,7 @@ pub async fn decide_opening(cx: &Cx, id: i64, approve: bool, reason: Option<Stri
         (key_opening::Column::RefusalReason, reason.clone().into()),
     ])
     .await?;
-    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "key.opening_decided", "KeyOpening", o.id).from(o.state.to_value()).to(next.to_value()).because(reason)).await?;
+    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "key.opening_decided", crate::domain::NodeKind::KeyOpening, o.id).from(o.state.to_value()).to(next.to_value()).because(reason)).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     opening(cx, id).await

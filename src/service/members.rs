@@ -185,7 +185,7 @@ pub async fn invite(cx: &Cx, input: Invite) -> AppResult<house_member::Model> {
         let ev = events::record(
             &txn,
             &actor,
-            NewEvent::about_house(&h, "house_member.invited", "HouseMember", member.id).to(input.relation.to_value()),
+            NewEvent::about_house(&h, "house_member.invited", crate::domain::NodeKind::HouseMember, member.id).to(input.relation.to_value()),
         )
         .await?;
         (member, ev)
@@ -244,7 +244,7 @@ pub async fn remove(
         let ev = events::record(
             &txn,
             &actor,
-            NewEvent::about_house(&h, "house_member.removed", "HouseMember", m.id).from(m.relation.to_value()).to("ENDED").because(reason),
+            NewEvent::about_house(&h, "house_member.removed", crate::domain::NodeKind::HouseMember, m.id).from(m.relation.to_value()).to("ENDED").because(reason),
         )
         .await?;
         (
@@ -288,7 +288,7 @@ pub async fn set_tenant_bill_access(
         let ev = events::record(
             &txn,
             &actor,
-            NewEvent::about_house(&h, "house_member.bill_access_changed", "HouseMember", updated.id).from(before.to_string()).to(allowed.to_string()),
+            NewEvent::about_house(&h, "house_member.bill_access_changed", crate::domain::NodeKind::HouseMember, updated.id).from(before.to_string()).to(allowed.to_string()),
         )
         .await?;
         (updated, ev)

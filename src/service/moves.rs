@@ -136,7 +136,7 @@ pub async fn book(cx: &Cx, b: NewBooking) -> AppResult<move_booking::Model> {
         }
         Err(e) => return Err(e),
     };
-    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "move.booked", "MoveBooking", row.id).to(state.to_value())).await?;
+    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "move.booked", crate::domain::NodeKind::MoveBooking, row.id).to(state.to_value())).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(row)
@@ -204,10 +204,10 @@ async fn step(
     if res.rows_affected == 0 {
         // Someone else moved it first (two guards, two taps): report what it is now.
         let now_state = move_booking::Entity::find_by_id(m.id).one_row(txn).await?.map(|r| r.state).unwrap_or(m.state);
-        return Err(AppError::InvalidStateTransition { current: now_state.to_value(), action: format!("{action:?}") });
+        return Err(AppError::InvalidStateTransition { current: now_state.to_value(), action: crate::domain::flow::step_key(action) });
     }
     let h = house::Entity::find_by_id(m.house_id).one_row(txn).await?.ok_or(AppError::NotFound)?;
-    let mut ev = events::record(txn, &cx.actor, NewEvent::about_house(&h, "move.changed", "MoveBooking", m.id).from(m.state.to_value()).to(next.to_value()).because(reason)).await?;
+    let mut ev = events::record(txn, &cx.actor, NewEvent::about_house(&h, "move.changed", crate::domain::NodeKind::MoveBooking, m.id).from(m.state.to_value()).to(next.to_value()).because(reason)).await?;
     ev.audience.push(m.requested_by_user_id);
     let updated = move_booking::Entity::find_by_id(m.id).one_row(txn).await?.ok_or(AppError::NotFound)?;
     Ok((updated, ev))
@@ -325,7 +325,7 @@ pub async fn pass_gate(cx: &Cx, community_id: i64, code: &str) -> AppResult<move
             let w = format!("{}–{}", clock(m.window_start_min), clock(m.window_end_min));
             return Err(AppError::bad_input("code", format!("不在预约时段 {w} 内"), format!("Outside the booked window {w}")));
         }
-        _ => return Err(AppError::InvalidStateTransition { current: m.state.to_value(), action: "Pass".into() }),
+        _ => return Err(AppError::InvalidStateTransition { current: m.state.to_value(), action: crate::domain::flow::step_key(MoveAction::Pass) }),
     }
     let user = cx.actor.user()?.user_id;
     let txn = cx.db().begin().await?;

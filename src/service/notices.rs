@@ -118,7 +118,7 @@ async fn record(conn: &impl ConnectionTrait, cx: &Cx, n: &notice::Model, buildin
             _ => None,
         },
         action,
-        subject_type: "Notice",
+        subject_type: crate::domain::NodeKind::Notice,
         subject_id: n.id,
         from_state: None,
         to_state: None,

@@ -102,13 +102,13 @@ pub async fn create_checkpoint(cx: &Cx, n: NewCheckpoint) -> AppResult<patrol_ch
         AppError::Conflict { .. } => taken(),
         other => other,
     })?;
-    let ev = events::record(&txn, &cx.actor, event(area.community_id, area.building_id, "patrol.checkpoint_created", "PatrolCheckpoint", cp.id)).await?;
+    let ev = events::record(&txn, &cx.actor, event(area.community_id, area.building_id, "patrol.checkpoint_created", crate::domain::NodeKind::PatrolCheckpoint, cp.id)).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(cp)
 }
 
-fn event(community_id: i64, building_id: Option<i64>, action: &'static str, subject_type: &'static str, subject_id: i64) -> NewEvent {
+fn event(community_id: i64, building_id: Option<i64>, action: &'static str, subject_type: crate::domain::NodeKind, subject_id: i64) -> NewEvent {
     NewEvent { community_id: Some(community_id), house_id: None, building_id, action, subject_type, subject_id, from_state: None, to_state: None, reason: None }
 }
 
@@ -163,7 +163,7 @@ pub async fn create_route(cx: &Cx, n: NewRoute) -> AppResult<patrol_route::Model
         ..Default::default()
     });
     patrol_route_point::Entity::insert_many(points).exec(&txn).await?;
-    let ev = events::record(&txn, &cx.actor, event(n.community_id, None, "patrol.route_created", "PatrolRoute", route.id)).await?;
+    let ev = events::record(&txn, &cx.actor, event(n.community_id, None, "patrol.route_created", crate::domain::NodeKind::PatrolRoute, route.id)).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(route)
@@ -269,7 +269,7 @@ pub async fn schedule(cx: &Cx, route_id: i64, date: NaiveDate, assignee_staff_id
         })
         .on_conflict_do_nothing_on([patrol_task::Column::RouteId, patrol_task::Column::OnDate, patrol_task::Column::Round]);
         if let Some(t) = inserted(res.exec_with_returning(&txn).await)? {
-            let e = event(r.community_id, None, "patrol.scheduled", "PatrolTask", t.id).to(format!("user:{assignee}"));
+            let e = event(r.community_id, None, "patrol.scheduled", crate::domain::NodeKind::PatrolTask, t.id).to(format!("user:{assignee}"));
             evs.push(events::record(&txn, &cx.actor, e).await?);
         }
     }
@@ -309,7 +309,7 @@ pub async fn assign(cx: &Cx, task_id: i64, assignee_staff_id: i64) -> AppResult<
         .filter(patrol_task::Column::Id.eq(t.id))
         .exec(&txn)
         .await?;
-    let e = event(t.community_id, None, "patrol.reassigned", "PatrolTask", t.id).from(format!("user:{}", t.assignee_user_id)).to(format!("user:{assignee}"));
+    let e = event(t.community_id, None, "patrol.reassigned", crate::domain::NodeKind::PatrolTask, t.id).from(format!("user:{}", t.assignee_user_id)).to(format!("user:{assignee}"));
     let ev = events::record(&txn, &cx.actor, e).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
@@ -693,7 +693,7 @@ pub async fn sync(cx: &Cx, records: Vec<SyncRecord>) -> AppResult<Vec<SyncOutcom
                 PatrolRecordKind::CheckIn => ("patrol.checked_in", None),
                 PatrolRecordKind::Finding => ("patrol.finding", rec.description.clone()),
             };
-            let e = NewEvent { reason, ..event(t.community_id, cp.building_id, action, "PatrolTask", t.id) };
+            let e = NewEvent { reason, ..event(t.community_id, cp.building_id, action, crate::domain::NodeKind::PatrolTask, t.id) };
             let ev = events::record(&txn, &cx.actor, e).await?;
             // Check-ins are logged but not pushed live: a synced round would flood the feed.
             if rec.kind == PatrolRecordKind::Finding {
@@ -874,7 +874,7 @@ async fn store_photos(
             unused.push(name.clone());
         }
     }
-    let e = NewEvent { reason: Some(format!("{} photo(s)", names.len() - unused.len())), ..event(rec.community_id, None, "patrol.photos_added", "PatrolTask", rec.task_id) };
+    let e = NewEvent { reason: Some(format!("{} photo(s)", names.len() - unused.len())), ..event(rec.community_id, None, "patrol.photos_added", crate::domain::NodeKind::PatrolTask, rec.task_id) };
     events::record(&txn, &cx.actor, e).await?;
     txn.commit().await?;
     Ok(unused)

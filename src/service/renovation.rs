@@ -10,10 +10,10 @@ use crate::domain::renovation_flow::{self, Party, RenovationAction};
 use crate::domain::{Fen, Phone};
 use crate::error::{AppError, AppResult};
 use chrono::{NaiveDate, NaiveTime, Timelike};
-use entity::enums::{BillingCycle, FeeKind, HouseStatus, RenovationState, StaffRole};
+use entity::enums::{BillingCycle, FeeKind, HouseStatus, PaymentMethod, RenovationState, StaffRole};
 use entity::{bill, fee_item, house, renovation, renovation_rule, renovation_worker};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 
 /// A community's renovation rules (defaults when it has none).
 #[derive(Clone, Debug)]
@@ -211,7 +211,7 @@ pub async fn apply(cx: &Cx, a: Application) -> AppResult<renovation::Model> {
         .insert(&txn)
         .await?;
     }
-    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.applied", "Renovation", row.id).to(row.state.to_value())).await?;
+    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.applied", crate::domain::NodeKind::Renovation, row.id).to(row.state.to_value())).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(row)
@@ -237,6 +237,8 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
                 && match s.role {
                     StaffRole::Manager | StaffRole::Reception => true,
                     StaffRole::Butler => s.building_ids.contains(&r.building_id),
+                    // Guards check worker passes and inspect (装修巡查) while works are on site.
+                    StaffRole::Security => ON_SITE.contains(&r.state),
                     _ => false,
                 })
     });
@@ -246,6 +248,9 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
         Err(AppError::NotFound)
     }
 }
+
+/// States in which workers are on site: passes work, and inspections are recorded.
+const ON_SITE: [RenovationState; 3] = [RenovationState::InProgress, RenovationState::AcceptanceRequested, RenovationState::RectificationRequired];
 
 fn parties(cx: &Cx, r: &renovation::Model, owns: bool) -> Vec<Party> {
     let mut out = vec![];
@@ -277,7 +282,7 @@ async fn step(cx: &Cx, id: i64, action: RenovationAction) -> AppResult<(renovati
         if !mine.iter().any(|p| renovation_flow::may_ever(action, *p)) || renovation_flow::exists_from(r.state, action) {
             return Err(AppError::Forbidden);
         }
-        return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: format!("{action:?}") });
+        return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: crate::domain::flow::step_key(action) });
     };
     Ok((r, next))
 }
@@ -306,7 +311,7 @@ async fn commit_step(
         return Err(AppError::conflict("renovationId", "申请刚被他人更新，请刷新后重试", "The application changed meanwhile; reload and retry"));
     }
     let h = house::Entity::find_by_id(r.house_id).one_row(txn).await?.ok_or(AppError::NotFound)?;
-    let mut ev = events::record(txn, &cx.actor, NewEvent::about_house(&h, action, "Renovation", r.id).from(r.state.to_value()).to(next.to_value()).because(note)).await?;
+    let mut ev = events::record(txn, &cx.actor, NewEvent::about_house(&h, action, crate::domain::NodeKind::Renovation, r.id).from(r.state.to_value()).to(next.to_value()).because(note)).await?;
     ev.audience.push(r.applicant_user_id);
     Ok(ev)
 }
@@ -390,7 +395,11 @@ pub async fn issue_permit(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
     let bills = bill::Entity::find().filter(bill::Column::Id.is_in([r.deposit_bill_id.unwrap_or(-1), r.fee_bill_id.unwrap_or(-1)])).all(cx.db()).await?;
     let unpaid: Vec<&bill::Model> = bills.iter().filter(|b| b.paid_fen < b.amount_fen || b.cancelled_at.is_some()).collect();
     if bills.len() != 2 || !unpaid.is_empty() {
-        return Err(AppError::InvalidStateTransition { current: "APPROVED (押金或管理费未缴清 / deposit or fee unpaid)".into(), action: "issuePermit".into() });
+        return Err(AppError::StepBlocked {
+            current: r.state.to_value(),
+            reason: "DEPOSIT_OR_FEE_UNPAID",
+            msg: crate::error::Msg::new("装修押金或装修管理费尚未缴清，暂不能发放装修许可证", "The renovation deposit or fee is not yet paid, so the permit cannot be issued"),
+        });
     }
     let community = entity::community::Entity::find_by_id(r.community_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let permit_no = format!("ZX-{}-{}-{:05}", community.code, super::today_in_community().format("%Y"), r.id);
@@ -489,7 +498,11 @@ pub async fn check_pass(cx: &Cx, community_id: i64, code: &str, at: chrono::Date
     let (day, time) = (local.date_naive(), local.time().with_nanosecond(0).expect("valid"));
     let verdict = if w.removed_at.is_some() {
         PassVerdict::Revoked
-    } else if r.state != RenovationState::InProgress {
+    } else if matches!(r.state, RenovationState::Accepted) {
+        // The works are over: the pass has had its day, it was not merely never issued.
+        PassVerdict::Ended
+    } else if !matches!(r.state, RenovationState::InProgress | RenovationState::RectificationRequired) {
+        // Before the permit, or while the works wait for acceptance (the gate list agrees).
         PassVerdict::NotIssued
     } else if day < r.planned_start {
         PassVerdict::NotStarted
@@ -542,14 +555,22 @@ pub struct Violation {
     pub fine: Fen,
 }
 
-/// Records an inspection (装修巡查) of works under way.
-pub async fn inspect(cx: &Cx, id: i64, note: String, violation: Option<Violation>) -> AppResult<renovation_inspection::Model> {
+/// Records an inspection (装修巡查) of works under way. A deadline makes it a violation; a fine
+/// is only ever part of a violation, so a fine without a deadline is refused, not dropped.
+pub async fn inspect(cx: &Cx, id: i64, note: String, rectify_by: Option<NaiveDate>, fine: Fen) -> AppResult<renovation_inspection::Model> {
     let r = get(cx, id).await?;
     require_inspector(cx, &r)?;
-    if !matches!(r.state, RenovationState::InProgress | RenovationState::AcceptanceRequested | RenovationState::RectificationRequired) {
+    if !ON_SITE.contains(&r.state) {
         return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: "inspect".into() });
     }
     let note = required("note", &note)?;
+    let violation = match rectify_by {
+        Some(rectify_by) => Some(Violation { rectify_by, fine }),
+        None if fine.0 != 0 => {
+            return Err(AppError::bad_input("rectifyBy", "罚款须随违规一并登记：请填写整改期限", "A fine comes with a violation: give the rectification deadline"));
+        }
+        None => None,
+    };
     let (rectify_by, fine) = match &violation {
         Some(v) => {
             if v.rectify_by < super::today_in_community() {
@@ -587,7 +608,7 @@ pub async fn inspect(cx: &Cx, id: i64, note: String, violation: Option<Violation
     .insert(&txn)
     .await?;
     let h = house::Entity::find_by_id(r.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
-    let mut ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, if row.is_violation { "renovation.violation" } else { "renovation.inspected" }, "Renovation", r.id)).await?;
+    let mut ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, if row.is_violation { "renovation.violation" } else { "renovation.inspected" }, crate::domain::NodeKind::Renovation, r.id)).await?;
     ev.audience.push(r.applicant_user_id);
     txn.commit().await?;
     cx.core.bus.publish([ev]);
@@ -598,7 +619,8 @@ pub async fn inspections_of(cx: &Cx, r: &renovation::Model) -> AppResult<Vec<ren
     Ok(renovation_inspection::Entity::find().filter(renovation_inspection::Column::RenovationId.eq(r.id)).all(cx.db()).await?)
 }
 
-async fn inspection(cx: &Cx, id: i64) -> AppResult<(renovation_inspection::Model, renovation::Model)> {
+/// An inspection and its renovation, if the caller may see the renovation.
+pub async fn inspection(cx: &Cx, id: i64) -> AppResult<(renovation_inspection::Model, renovation::Model)> {
     let i = renovation_inspection::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
     let r = get(cx, i.renovation_id).await?;
     Ok((i, r))
@@ -665,7 +687,7 @@ pub async fn require_rectification(cx: &Cx, id: i64, items: String) -> AppResult
 
 /// Accepts the works: no open violation may remain; the deposit is refunded less fines as a
 /// linked refund record (the deposit bill is never edited) and the house is lived in again.
-pub async fn accept(cx: &Cx, id: i64) -> AppResult<(renovation::Model, deposit_refund::Model)> {
+pub async fn accept(cx: &Cx, id: i64, method: PaymentMethod) -> AppResult<(renovation::Model, deposit_refund::Model)> {
     let (r, next) = step(cx, id, RenovationAction::Accept).await?;
     let open = inspections_of(cx, &r).await?.into_iter().filter(|i| i.is_violation && i.confirmed_at.is_none()).count();
     if open > 0 {
@@ -682,6 +704,9 @@ pub async fn accept(cx: &Cx, id: i64) -> AppResult<(renovation::Model, deposit_r
         refund_fen: Set(paid - fines),
         recorded_by: Set(cx.actor.label()),
         created_at: Set(super::now()),
+        house_id: Set(Some(r.house_id)),
+        method: Set(method),
+        business_date: Set(Some(super::today_in_community())),
         ..Default::default()
     }
     .insert(&txn)
@@ -698,6 +723,31 @@ pub async fn accept(cx: &Cx, id: i64) -> AppResult<(renovation::Model, deposit_r
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok((get(cx, id).await?, refund))
+}
+
+// ---- deposit refunds as money paid out, for the fees screens ----------------------------
+
+/// Deposit refunds paid out on a business day: money out of finance's day (the counter's
+/// cashiers: reception, finance, manager of the community).
+pub async fn refunds_paid_on(cx: &Cx, community_id: i64, date: NaiveDate) -> AppResult<Vec<deposit_refund::Model>> {
+    super::fees::require_staff_in(cx, community_id, super::fees::CASHIERS)?;
+    Ok(deposit_refund::Entity::find()
+        .filter(deposit_refund::Column::CommunityId.eq(community_id))
+        .filter(deposit_refund::Column::BusinessDate.eq(date))
+        .order_by_asc(deposit_refund::Column::Id)
+        .all(cx.db())
+        .await?)
+}
+
+/// Deposit refunds paid to a house, newest first: whoever may see the house's bills and
+/// payments sees them (the owner's payment history).
+pub async fn refunds_of_house(cx: &Cx, house_id: i64) -> AppResult<Vec<deposit_refund::Model>> {
+    super::fees::house_for_bills(cx, house_id).await?;
+    Ok(deposit_refund::Entity::find()
+        .filter(deposit_refund::Column::HouseId.eq(house_id))
+        .order_by_desc(deposit_refund::Column::Id)
+        .all(cx.db())
+        .await?)
 }
 
 /// The owner asks for more time.
@@ -780,10 +830,17 @@ pub async fn add_worker(cx: &Cx, id: i64, w: NewWorker) -> AppResult<renovation_
     .insert(&txn)
     .await?;
     let h = house::Entity::find_by_id(r.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
-    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.worker_added", "Renovation", r.id).to(row.name.clone())).await?;
+    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.worker_added", crate::domain::NodeKind::Renovation, r.id).to(row.name.clone())).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(row)
+}
+
+/// A worker of a renovation the caller may see.
+pub async fn worker(cx: &Cx, worker_id: i64) -> AppResult<renovation_worker::Model> {
+    let w = renovation_worker::Entity::find_by_id(worker_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    get(cx, w.renovation_id).await?;
+    Ok(w)
 }
 
 /// The butler (or manager) removes a worker; their pass stops working at once (REVOKED).
@@ -803,7 +860,7 @@ pub async fn remove_worker(cx: &Cx, worker_id: i64, reason: Option<String>) -> A
         return Err(AppError::InvalidStateTransition { current: "REMOVED".into(), action: "removeRenovationWorker".into() });
     }
     let h = house::Entity::find_by_id(r.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
-    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.worker_removed", "Renovation", r.id).from(w.name.clone()).because(reason)).await?;
+    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.worker_removed", crate::domain::NodeKind::Renovation, r.id).from(w.name.clone()).because(reason)).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(renovation_worker::Model { removed_at: Some(now), ..w })

@@ -6,6 +6,7 @@ mod cluster;
 mod complaints;
 mod authz;
 mod estate;
+mod events;
 mod faults;
 mod fees;
 mod helpers;

@@ -165,7 +165,7 @@ async fn write(cx: &Cx, p: NewPayment<'_>, allocs: Vec<(bill::Model, i64)>) -> A
         house_id: allocs.first().map(|(b, _)| b.house_id),
         building_id: allocs.first().map(|(b, _)| b.building_id),
         action: if p.kind == PaymentKind::Payment { "payment.recorded" } else { "payment.reversed" },
-        subject_type: "Payment",
+        subject_type: crate::domain::NodeKind::Payment,
         subject_id: row.id,
         from_state: None,
         to_state: Some(Fen(amount).to_string()),

@@ -53,7 +53,7 @@ async fn check(cx: &Cx, o: &repair_order::Model, action: RepairAction) -> AppRes
     if mine.is_empty() || !repair_flow::parties(action).iter().any(|p| mine.contains(p)) {
         return Err(AppError::Forbidden);
     }
-    Err(AppError::InvalidStateTransition { current: o.state.to_value(), action: format!("{action:?}") })
+    Err(AppError::InvalidStateTransition { current: o.state.to_value(), action: crate::domain::flow::step_key(action) })
 }
 
 /// Field changes a step makes besides the state.
@@ -79,7 +79,7 @@ async fn apply(
     if res.rows_affected == 0 {
         let now = repair_order::Entity::find_by_id(o.id).one_row(txn).await?.ok_or(AppError::NotFound)?;
         if now.state != o.state {
-            return Err(AppError::InvalidStateTransition { current: now.state.to_value(), action: format!("{action:?}") });
+            return Err(AppError::InvalidStateTransition { current: now.state.to_value(), action: crate::domain::flow::step_key(action) });
         }
         return Err(AppError::conflict("orderId", "工单刚被他人更新，请刷新后重试", "The order changed meanwhile; reload and retry"));
     }
@@ -88,7 +88,7 @@ async fn apply(
         house_id: o.house_id,
         building_id: o.building_id,
         action: action_name(action),
-        subject_type: "RepairOrder",
+        subject_type: crate::domain::NodeKind::RepairOrder,
         subject_id: o.id,
         from_state: Some(o.state.to_value()),
         to_state: Some(next.to_value()),
@@ -204,7 +204,7 @@ pub async fn propose_time(cx: &Cx, id: i64, at: DateTime<Utc>, reason: Option<St
 pub async fn confirm_time(cx: &Cx, id: i64) -> AppResult<repair_order::Model> {
     let now = crate::service::now();
     step(cx, id, RepairAction::ConfirmTime, |o| {
-        let at = o.proposed_at.ok_or_else(|| AppError::InvalidStateTransition { current: "NO_PROPOSAL".into(), action: "ConfirmTime".into() })?;
+        let at = o.proposed_at.ok_or_else(|| AppError::InvalidStateTransition { current: "NO_PROPOSAL".into(), action: crate::domain::flow::step_key(RepairAction::ConfirmTime) })?;
         Ok(vec![
             (repair_order::Column::AppointmentAt, at.into()),
             (repair_order::Column::ProposedAt, Option::<DateTime<Utc>>::None.into()),
