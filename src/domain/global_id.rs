@@ -42,6 +42,7 @@ node_kinds!(
     Renovation,
     RenovationWorker,
     RenovationInspection,
+    RenovationExtension,
     Card,
     Handover,
     MoveBooking,

@@ -198,11 +198,11 @@ impl RenovationFile {
 pub struct Extension(pub entity::renovation_extension::Model);
 
 /// An extension request and its decision.
-#[Object]
+#[Object(name = "RenovationExtension")]
 impl Extension {
-    /// Pass to `decideRenovationExtension`.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Opaque global id; pass to `decideRenovationExtension`.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::RenovationExtension, self.0.id)
     }
     /// The new last day asked for.
     async fn requested_end(&self) -> NaiveDate {
@@ -636,7 +636,7 @@ impl RenovationMutation {
         #[graphql(desc = "The extension request.")] extension_id: ID,
         #[graphql(desc = "true to approve.")] approve: bool,
     ) -> Result<Renovation> {
-        let id: i64 = extension_id.parse().map_err(|_| crate::error::AppError::bad_input("extensionId", "ID 格式不正确", "Malformed ID"))?;
+        let id = id_of("extensionId", &extension_id, NodeKind::RenovationExtension)?;
         Ok(Renovation(svc::decide_extension(cx(ctx), id, approve).await?))
     }
     /// Issue the permit once deposit and fee are paid (reception, butler, manager).

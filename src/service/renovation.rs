@@ -777,6 +777,13 @@ pub async fn request_extension(cx: &Cx, id: i64, new_end: NaiveDate, reason: Str
     .await?)
 }
 
+/// An extension request of a renovation the caller may see.
+pub async fn extension(cx: &Cx, extension_id: i64) -> AppResult<renovation_extension::Model> {
+    let e = renovation_extension::Entity::find_by_id(extension_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    get(cx, e.renovation_id).await?;
+    Ok(e)
+}
+
 /// The manager decides an extension; approval moves the permit's end date (and the passes').
 pub async fn decide_extension(cx: &Cx, extension_id: i64, approve: bool) -> AppResult<renovation::Model> {
     let e = renovation_extension::Entity::find_by_id(extension_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;

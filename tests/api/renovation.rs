@@ -200,6 +200,8 @@ async fn an_extension_approved_by_the_manager_moves_the_end_date() {
     let ext = app.gql(Some(&owner), "mutation($r: ID!, $d: NaiveDate!) { requestRenovationExtension(renovationId: $r, plannedEnd: $d, reason: \"瓷砖到货晚\") { id status } }", json!({ "r": id, "d": day(45) })).await;
     assert_eq!(ext["data"]["requestRenovationExtension"]["status"], "PENDING", "{ext}");
     let ext_id = ext["data"]["requestRenovationExtension"]["id"].clone();
+    let node = app.gql(Some(&owner), "query($e: ID!) { node(id: $e) { __typename } }", json!({ "e": ext_id })).await;
+    assert_eq!(node["data"]["node"]["__typename"], "RenovationExtension", "{node}");
     let butler = app.login(BUTLER).await;
     let decide = "mutation($e: ID!) { decideRenovationExtension(extensionId: $e, approve: true) { plannedEnd } }";
     assert_eq!(error_code(&app.gql(Some(&butler), decide, json!({ "e": ext_id })).await), "FORBIDDEN");
