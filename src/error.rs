@@ -48,18 +48,36 @@ pub enum AppError {
     Unauthenticated(AuthProblem),
     Forbidden,
     NotFound,
-    BadUserInput { field: String, msg: Msg },
-    Conflict { field: String, msg: Msg },
+    BadUserInput {
+        field: String,
+        msg: Msg,
+    },
+    Conflict {
+        field: String,
+        msg: Msg,
+    },
     /// A step the current state does not allow. `current` is the state's code (reported as
     /// `currentState`); `action` the step's key in `domain::flow::STEPS`, which words it.
-    InvalidStateTransition { current: String, action: String },
+    InvalidStateTransition {
+        current: String,
+        action: String,
+    },
     /// A step the state allows but something else holds back (the deposit is unpaid): the
     /// same code as a wrong state, the state alone in `currentState`, why in `reason` (a stable
     /// code for apps) and in words in the message.
-    StepBlocked { current: String, reason: &'static str, msg: Msg },
-    RateLimited { retry_after_secs: u64 },
+    StepBlocked {
+        current: String,
+        reason: &'static str,
+        msg: Msg,
+    },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// Something needs the house's bills cleared first; says what is owed.
-    BillsOutstanding { total_fen: i64, bills: Vec<OwedBill> },
+    BillsOutstanding {
+        total_fen: i64,
+        bills: Vec<OwedBill>,
+    },
     /// An APQ hash this server group has not seen: send the query with it once.
     PersistedQueryNotFound,
     Internal,
@@ -125,7 +143,9 @@ impl AppError {
             AppError::NotFound => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
             AppError::Conflict { .. } => "CONFLICT",
-            AppError::InvalidStateTransition { .. } | AppError::StepBlocked { .. } => "INVALID_STATE_TRANSITION",
+            AppError::InvalidStateTransition { .. } | AppError::StepBlocked { .. } => {
+                "INVALID_STATE_TRANSITION"
+            }
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::BillsOutstanding { .. } => "BILLS_OUTSTANDING",
             AppError::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
@@ -216,8 +236,13 @@ impl AppError {
             AppError::InvalidStateTransition { current, .. } => {
                 vec![("currentState", Value::from(current.clone()))]
             }
-            AppError::StepBlocked { current, reason, .. } => {
-                vec![("currentState", Value::from(current.clone())), ("reason", Value::from(*reason))]
+            AppError::StepBlocked {
+                current, reason, ..
+            } => {
+                vec![
+                    ("currentState", Value::from(current.clone())),
+                    ("reason", Value::from(*reason)),
+                ]
             }
             AppError::RateLimited { retry_after_secs } => {
                 vec![("retryAfterSeconds", Value::from(*retry_after_secs))]
@@ -230,13 +255,25 @@ impl AppError {
                     .iter()
                     .map(|b| {
                         let mut m = async_graphql::indexmap::IndexMap::new();
-                        m.insert(async_graphql::Name::new("billId"), Value::from(b.bill_id.clone()));
-                        m.insert(async_graphql::Name::new("period"), Value::from(b.period.clone()));
-                        m.insert(async_graphql::Name::new("outstandingFen"), Value::from(b.outstanding_fen));
+                        m.insert(
+                            async_graphql::Name::new("billId"),
+                            Value::from(b.bill_id.clone()),
+                        );
+                        m.insert(
+                            async_graphql::Name::new("period"),
+                            Value::from(b.period.clone()),
+                        );
+                        m.insert(
+                            async_graphql::Name::new("outstandingFen"),
+                            Value::from(b.outstanding_fen),
+                        );
                         Value::Object(m)
                     })
                     .collect();
-                vec![("owedFen", Value::from(*total_fen)), ("bills", Value::List(list))]
+                vec![
+                    ("owedFen", Value::from(*total_fen)),
+                    ("bills", Value::List(list)),
+                ]
             }
             _ => vec![],
         }

@@ -25,7 +25,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_foundation::Migration), Box::new(m20261123_000002_fees::Migration),
+        vec![
+            Box::new(m20261123_000001_foundation::Migration),
+            Box::new(m20261123_000002_fees::Migration),
             Box::new(m20261123_000003_repairs::Migration),
             Box::new(m20261123_000004_renovation::Migration),
             Box::new(m20261123_000005_renovation_inspections::Migration),
@@ -40,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000014_bill_totals::Migration),
             Box::new(m20261124_000015_desk_list_order::Migration),
             Box::new(m20261125_000016_owner_repair_order::Migration),
-            Box::new(m20261203_000017_deposit_refund_payout::Migration)]
+            Box::new(m20261203_000017_deposit_refund_payout::Migration),
+        ]
     }
 }
