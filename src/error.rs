@@ -56,9 +56,19 @@ pub enum AppError {
         field: String,
         msg: Msg,
     },
+    /// A step the current state does not allow. `current` is the state's code (reported as
+    /// `currentState`); `action` the step's key in `domain::flow::STEPS`, which words it.
     InvalidStateTransition {
         current: String,
         action: String,
+    },
+    /// A step the state allows but something else holds back (the deposit is unpaid): the
+    /// same code as a wrong state, the state alone in `currentState`, why in `reason` (a stable
+    /// code for apps) and in words in the message.
+    StepBlocked {
+        current: String,
+        reason: &'static str,
+        msg: Msg,
     },
     RateLimited {
         retry_after_secs: u64,
@@ -133,7 +143,9 @@ impl AppError {
             AppError::NotFound => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
             AppError::Conflict { .. } => "CONFLICT",
-            AppError::InvalidStateTransition { .. } => "INVALID_STATE_TRANSITION",
+            AppError::InvalidStateTransition { .. } | AppError::StepBlocked { .. } => {
+                "INVALID_STATE_TRANSITION"
+            }
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::BillsOutstanding { .. } => "BILLS_OUTSTANDING",
             AppError::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
@@ -178,12 +190,15 @@ impl AppError {
                 msg.get(locale).to_owned()
             }
             AppError::InvalidStateTransition { current, action } => {
+                use crate::domain::flow::{state_words, step_words};
+                let (state, step) = (state_words(current, locale), step_words(action, locale));
                 if zh {
-                    format!("当前状态为 {current}，不能执行 {action}")
+                    format!("当前状态为「{state}」，不能{step}")
                 } else {
-                    format!("Cannot {action} while the current state is {current}")
+                    format!("Cannot {step}: it is {state}")
                 }
             }
+            AppError::StepBlocked { msg, .. } => msg.get(locale).to_owned(),
             AppError::RateLimited { retry_after_secs } => {
                 if zh {
                     format!("尝试次数过多，请在 {retry_after_secs} 秒后重试")
@@ -220,6 +235,14 @@ impl AppError {
             }
             AppError::InvalidStateTransition { current, .. } => {
                 vec![("currentState", Value::from(current.clone()))]
+            }
+            AppError::StepBlocked {
+                current, reason, ..
+            } => {
+                vec![
+                    ("currentState", Value::from(current.clone())),
+                    ("reason", Value::from(*reason)),
+                ]
             }
             AppError::RateLimited { retry_after_secs } => {
                 vec![("retryAfterSeconds", Value::from(*retry_after_secs))]

@@ -17,6 +17,7 @@ mod m20261123_000013_persisted_queries;
 mod m20261124_000014_bill_totals;
 mod m20261124_000015_desk_list_order;
 mod m20261125_000016_owner_repair_order;
+mod m20261203_000017_deposit_refund_payout;
 pub mod util;
 
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000014_bill_totals::Migration),
             Box::new(m20261124_000015_desk_list_order::Migration),
             Box::new(m20261125_000016_owner_repair_order::Migration),
+            Box::new(m20261203_000017_deposit_refund_payout::Migration),
         ]
     }
 }

@@ -2,9 +2,30 @@
 use crate::error::AppError;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 
-/// Every type that implements `Node`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NodeKind {
+/// Declares the kinds once: the enum, the list of all of them and each one's name come from the
+/// same line, so a kind can never be missing from decoding or from the event log's mapping.
+macro_rules! node_kinds {
+    ($($kind:ident),+ $(,)?) => {
+        /// Every type that implements `Node`, and every kind of record an event can be about.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum NodeKind {
+            $($kind,)+
+        }
+
+        impl NodeKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [NodeKind] = &[$(NodeKind::$kind,)+];
+            /// The GraphQL type name (also what the event log stores as `subject_type`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(NodeKind::$kind => stringify!($kind),)+
+                }
+            }
+        }
+    };
+}
+
+node_kinds!(
     Community,
     Building,
     Unit,
@@ -19,6 +40,9 @@ pub enum NodeKind {
     Payment,
     RepairOrder,
     Renovation,
+    RenovationWorker,
+    RenovationInspection,
+    RenovationExtension,
     Card,
     Handover,
     MoveBooking,
@@ -29,62 +53,12 @@ pub enum NodeKind {
     PatrolCheckpoint,
     PatrolRoute,
     PatrolTask,
-}
+);
 
 impl NodeKind {
-    const ALL: [NodeKind; 24] = [
-        NodeKind::Community,
-        NodeKind::Building,
-        NodeKind::Unit,
-        NodeKind::House,
-        NodeKind::PublicArea,
-        NodeKind::User,
-        NodeKind::HouseMember,
-        NodeKind::StaffMember,
-        NodeKind::ApiKey,
-        NodeKind::FeeItem,
-        NodeKind::Bill,
-        NodeKind::Payment,
-        NodeKind::RepairOrder,
-        NodeKind::Renovation,
-        NodeKind::Card,
-        NodeKind::Handover,
-        NodeKind::MoveBooking,
-        NodeKind::CustodyKey,
-        NodeKind::KeyOpening,
-        NodeKind::Complaint,
-        NodeKind::Notice,
-        NodeKind::PatrolCheckpoint,
-        NodeKind::PatrolRoute,
-        NodeKind::PatrolTask,
-    ];
-    pub fn name(self) -> &'static str {
-        match self {
-            NodeKind::Community => "Community",
-            NodeKind::Building => "Building",
-            NodeKind::Unit => "Unit",
-            NodeKind::House => "House",
-            NodeKind::PublicArea => "PublicArea",
-            NodeKind::User => "User",
-            NodeKind::HouseMember => "HouseMember",
-            NodeKind::StaffMember => "StaffMember",
-            NodeKind::ApiKey => "ApiKey",
-            NodeKind::FeeItem => "FeeItem",
-            NodeKind::Bill => "Bill",
-            NodeKind::Payment => "Payment",
-            NodeKind::RepairOrder => "RepairOrder",
-            NodeKind::Renovation => "Renovation",
-            NodeKind::Card => "Card",
-            NodeKind::Handover => "Handover",
-            NodeKind::MoveBooking => "MoveBooking",
-            NodeKind::CustodyKey => "CustodyKey",
-            NodeKind::KeyOpening => "KeyOpening",
-            NodeKind::Complaint => "Complaint",
-            NodeKind::Notice => "Notice",
-            NodeKind::PatrolCheckpoint => "PatrolCheckpoint",
-            NodeKind::PatrolRoute => "PatrolRoute",
-            NodeKind::PatrolTask => "PatrolTask",
-        }
+    /// The kind of a type name, as stored in the event log.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.name() == name)
     }
 }
 
@@ -107,10 +81,7 @@ impl GlobalId {
         let bytes = URL_SAFE_NO_PAD.decode(raw.as_bytes()).map_err(|_| bad())?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
         let (name, id) = text.split_once(':').ok_or_else(bad)?;
-        let kind = NodeKind::ALL
-            .into_iter()
-            .find(|k| k.name() == name)
-            .ok_or_else(bad)?;
+        let kind = NodeKind::named(name).ok_or_else(bad)?;
         let id = id.parse::<i64>().map_err(|_| bad())?;
         Ok(Self { kind, id })
     }

@@ -412,6 +412,14 @@ impl House {
         ))
         .await
     }
+    /// Renovation deposits refunded to the house, newest first, with how each was paid out
+    /// (seen by whoever sees its payments).
+    async fn deposit_refunds(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::renovation::DepositRefund>> {
+        super::renovation::house_refunds(ctx, self.0.id).await
+    }
     /// People bound to the house (owner, family, tenants). Housemates see each other's phone
     /// masked; the owner and serving staff see it in full.
     #[graphql(

@@ -382,7 +382,11 @@ pub struct MethodTotal {
 
 /// The counter's day close (日结).
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct DayClose {
+    /// Whose day (money out is added in `graphql::renovation`).
+    #[graphql(skip)]
+    pub community_id: i64,
     /// The business date.
     pub date: NaiveDate,
     /// Takings by method.
@@ -398,6 +402,7 @@ pub struct DayClose {
 impl From<reports::DayReport> for DayClose {
     fn from(r: reports::DayReport) -> Self {
         Self {
+            community_id: r.community_id,
             date: r.date,
             total_fen: Fen(r.by_method.iter().map(|m| m.amount_fen).sum()),
             cash_fen: Fen(r

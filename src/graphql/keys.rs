@@ -29,6 +29,13 @@ pub struct CustodyKey(pub custody_key::Model);
 /// A key in the management office's custody, where it is, and every time it left the cabinet.
 #[Object]
 impl CustodyKey {
+    /// Every step so far, oldest first: who did it (name and role), what, from, to, why, when.
+    async fn timeline(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<super::events::TimelineEntry>> {
+        super::events::timeline(super::loaders(ctx).key_timeline(), self.0.id).await
+    }
     /// Opaque global id.
     pub async fn id(&self) -> ID {
         GlobalId::encode(NodeKind::CustodyKey, self.0.id)
@@ -126,6 +133,13 @@ pub struct KeyOpening(pub key_opening::Model);
 /// An emergency opening: why, who approved, and who was present.
 #[Object]
 impl KeyOpening {
+    /// Every step so far, oldest first: who did it (name and role), what, from, to, why, when.
+    async fn timeline(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<super::events::TimelineEntry>> {
+        super::events::timeline(super::loaders(ctx).key_opening_timeline(), self.0.id).await
+    }
     /// Opaque global id.
     pub async fn id(&self) -> ID {
         GlobalId::encode(NodeKind::KeyOpening, self.0.id)

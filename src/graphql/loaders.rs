@@ -150,33 +150,41 @@ impl Loader<i64> for MembersByHouse {
     }
 }
 
-/// Recorded events of repair orders (their timelines).
-pub struct RepairTimeline {
+/// Recorded events of one kind of record (their timelines).
+pub struct Timeline {
     db: DatabaseConnection,
+    kind: crate::domain::NodeKind,
 }
 
-impl Loader<i64> for RepairTimeline {
+impl Loader<i64> for Timeline {
     type Value = Vec<entity::event::Model>;
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        crate::service::events::timelines(&self.db, "RepairOrder", keys)
+        crate::service::events::timelines(&self.db, self.kind, keys)
             .await
             .map_err(Arc::new)
     }
 }
 
-/// Recorded events of complaints (their timelines).
-pub struct ComplaintTimeline {
+fn timeline_of(db: &DatabaseConnection, kind: crate::domain::NodeKind) -> Batcher<Timeline> {
+    batched(Timeline {
+        db: db.clone(),
+        kind,
+    })
+}
+
+/// The people named by events' actors.
+pub struct People {
     db: DatabaseConnection,
 }
 
-impl Loader<i64> for ComplaintTimeline {
-    type Value = Vec<entity::event::Model>;
+impl Loader<i64> for People {
+    type Value = crate::service::events::Person;
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        crate::service::events::timelines(&self.db, "Complaint", keys)
+        crate::service::events::people(&self.db, keys)
             .await
             .map_err(Arc::new)
     }
@@ -262,8 +270,16 @@ loaders! {
     butler_buildings: ChildrenLoader<entity::butler_building::Entity> = |db| children(db, entity::butler_building::Column::StaffMemberId);
     house_cards: ChildrenLoader<entity::card::Entity> = |db| children(db, entity::card::Column::HouseId);
     key_loans: ChildrenLoader<entity::key_loan::Entity> = |db| children(db, entity::key_loan::Column::KeyId);
-    timeline: Batcher<RepairTimeline> = |db| batched(RepairTimeline { db: db.clone() });
-    complaint_timeline: Batcher<ComplaintTimeline> = |db| batched(ComplaintTimeline { db: db.clone() });
+    timeline: Batcher<Timeline> = |db| timeline_of(db, crate::domain::NodeKind::RepairOrder);
+    complaint_timeline: Batcher<Timeline> = |db| timeline_of(db, crate::domain::NodeKind::Complaint);
+    renovation_timeline: Batcher<Timeline> = |db| timeline_of(db, crate::domain::NodeKind::Renovation);
+    move_timeline: Batcher<Timeline> = |db| timeline_of(db, crate::domain::NodeKind::MoveBooking);
+    key_timeline: Batcher<Timeline> = |db| timeline_of(db, crate::domain::NodeKind::CustodyKey);
+    key_opening_timeline: Batcher<Timeline> = |db| timeline_of(db, crate::domain::NodeKind::KeyOpening);
+    /// Who acted in the events a timeline or the live feed shows.
+    people: Batcher<People> = |db| batched(People { db: db.clone() });
+    /// Integrators' keys that acted in events.
+    api_key: ByIdLoader<entity::api_key::Entity> = |db| loader(db);
     notice_buildings: ChildrenLoader<entity::notice_building::Entity> = |db| children(db, entity::notice_building::Column::NoticeId);
     public_area: ByIdLoader<entity::public_area::Entity> = |db| loader(db);
     repair_settings: Batcher<RepairSettings> = |db| batched(RepairSettings { db: db.clone() });

@@ -133,6 +133,13 @@ pub struct MoveBooking(pub move_booking::Model);
 /// A move booking: what, when, and whether the goods may pass the gate.
 #[Object]
 impl MoveBooking {
+    /// Every step so far, oldest first: who did it (name and role), what, from, to, why, when.
+    async fn timeline(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<super::events::TimelineEntry>> {
+        super::events::timeline(super::loaders(ctx).move_timeline(), self.0.id).await
+    }
     /// Opaque global id.
     pub async fn id(&self) -> ID {
         GlobalId::encode(NodeKind::MoveBooking, self.0.id)

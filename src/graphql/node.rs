@@ -28,6 +28,9 @@ pub enum Node {
     Payment(Payment),
     RepairOrder(super::repairs::RepairOrder),
     Renovation(super::renovation::Renovation),
+    RenovationWorker(super::renovation::Worker),
+    RenovationInspection(super::renovation::Inspection),
+    RenovationExtension(super::renovation::Extension),
     Card(super::cards::Card),
     Handover(super::moves::Handover),
     MoveBooking(super::moves::MoveBooking),
@@ -78,6 +81,19 @@ impl NodeQuery {
             NodeKind::Renovation => Node::Renovation(super::renovation::Renovation(
                 crate::service::renovation::get(cx, gid.id).await?,
             )),
+            NodeKind::RenovationWorker => Node::RenovationWorker(super::renovation::Worker(
+                crate::service::renovation::worker(cx, gid.id).await?,
+            )),
+            NodeKind::RenovationInspection => {
+                Node::RenovationInspection(super::renovation::Inspection(
+                    crate::service::renovation::inspection(cx, gid.id).await?.0,
+                ))
+            }
+            NodeKind::RenovationExtension => {
+                Node::RenovationExtension(super::renovation::Extension(
+                    crate::service::renovation::extension(cx, gid.id).await?,
+                ))
+            }
             NodeKind::Card => Node::Card(super::cards::Card(
                 crate::service::cards::get(cx, gid.id).await?,
             )),

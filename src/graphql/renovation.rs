@@ -8,7 +8,7 @@ use crate::domain::{GlobalId, NodeKind};
 use crate::service::renovation::{self as svc, PassVerdict};
 use async_graphql::{Context, InputObject, Object, Result, ID};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::RenovationState;
+use entity::enums::{PaymentMethod, RenovationState};
 use entity::{renovation, renovation_worker};
 
 fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
@@ -21,6 +21,13 @@ pub struct Renovation(pub renovation::Model);
 /// A renovation: what, who, when, and where it stands.
 #[Object]
 impl Renovation {
+    /// Every step so far, oldest first: who did it (name and role), what, from, to, why, when.
+    async fn timeline(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<super::events::TimelineEntry>> {
+        super::events::timeline(super::loaders(ctx).renovation_timeline(), self.0.id).await
+    }
     /// Opaque global id.
     pub async fn id(&self) -> ID {
         GlobalId::encode(NodeKind::Renovation, self.0.id)
@@ -154,11 +161,11 @@ impl Renovation {
 pub struct Inspection(pub entity::renovation_inspection::Model);
 
 /// What an inspector found; a violation has a deadline and maybe a fine.
-#[Object]
+#[Object(name = "RenovationInspection")]
 impl Inspection {
-    /// Pass to `markRectified` / `confirmRectified`.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Opaque global id; pass to `markRectified` / `confirmRectified`.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::RenovationInspection, self.0.id)
     }
     /// What was found.
     async fn note(&self) -> &str {
@@ -206,7 +213,9 @@ impl RenovationFile {
     }
     /// The inspection it documents (inspection photos).
     async fn inspection_id(&self) -> Option<ID> {
-        self.0.inspection_id.map(|i| ID(i.to_string()))
+        self.0
+            .inspection_id
+            .map(|i| GlobalId::encode(NodeKind::RenovationInspection, i))
     }
     /// Checked from the content: an image type, or application/pdf for drawings.
     async fn content_type(&self) -> &str {
@@ -218,11 +227,11 @@ impl RenovationFile {
 pub struct Extension(pub entity::renovation_extension::Model);
 
 /// An extension request and its decision.
-#[Object]
+#[Object(name = "RenovationExtension")]
 impl Extension {
-    /// Pass to `decideRenovationExtension`.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Opaque global id; pass to `decideRenovationExtension`.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::RenovationExtension, self.0.id)
     }
     /// The new last day asked for.
     async fn requested_end(&self) -> NaiveDate {
@@ -260,6 +269,45 @@ impl DepositRefund {
     async fn refunded_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// How it was paid out.
+    async fn method(&self) -> PaymentMethod {
+        self.0.method
+    }
+    /// The business day it was paid out (null on refunds recorded before this was kept).
+    async fn business_date(&self) -> Option<NaiveDate> {
+        self.0.business_date
+    }
+    /// The renovation whose deposit it returns.
+    async fn renovation_id(&self) -> ID {
+        GlobalId::encode(NodeKind::Renovation, self.0.renovation_id)
+    }
+}
+
+/// A house's deposit refunds (its owner's payment history shows money back as well as paid).
+pub async fn house_refunds(ctx: &Context<'_>, house_id: i64) -> Result<Vec<DepositRefund>> {
+    Ok(svc::refunds_of_house(cx(ctx), house_id)
+        .await?
+        .into_iter()
+        .map(DepositRefund)
+        .collect())
+}
+
+/// The day close's money out: deposit refunds are paid from the same day's money.
+#[async_graphql::ComplexObject]
+impl super::fees::DayClose {
+    /// Renovation deposits refunded this day, with how each was paid out.
+    async fn deposit_refunds(&self, ctx: &Context<'_>) -> Result<Vec<DepositRefund>> {
+        Ok(svc::refunds_paid_on(cx(ctx), self.community_id, self.date)
+            .await?
+            .into_iter()
+            .map(DepositRefund)
+            .collect())
+    }
+    /// Money paid out this day (deposit refunds), in fen; `cashFen` is takings, before this.
+    async fn paid_out_fen(&self, ctx: &Context<'_>) -> Result<crate::domain::Fen> {
+        let rows = svc::refunds_paid_on(cx(ctx), self.community_id, self.date).await?;
+        Ok(crate::domain::Fen(rows.iter().map(|r| r.refund_fen).sum()))
+    }
 }
 
 /// A pass the gate should expect today.
@@ -296,11 +344,11 @@ impl GatePass {
 pub struct Worker(pub renovation_worker::Model);
 
 /// A worker and their gate pass.
-#[Object]
+#[Object(name = "RenovationWorker")]
 impl Worker {
-    /// Pass to `removeRenovationWorker`.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Opaque global id; pass to `removeRenovationWorker`.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::RenovationWorker, self.0.id)
     }
     /// Name.
     async fn name(&self) -> &str {
@@ -637,15 +685,7 @@ impl RenovationMutation {
         #[graphql(desc = "The files.")] files: Vec<async_graphql::Upload>,
     ) -> Result<Vec<RenovationFile>> {
         let inspection = inspection_id
-            .map(|i| {
-                i.parse::<i64>().map_err(|_| {
-                    crate::error::AppError::bad_input(
-                        "inspectionId",
-                        "ID 格式不正确",
-                        "Malformed ID",
-                    )
-                })
-            })
+            .map(|i| id_of("inspectionId", &i, NodeKind::RenovationInspection))
             .transpose()?;
         let files = super::repairs::read_uploads(ctx, files)?;
         Ok(
@@ -679,9 +719,7 @@ impl RenovationMutation {
         #[graphql(desc = "The worker.")] worker_id: ID,
         #[graphql(desc = "Why.")] reason: Option<String>,
     ) -> Result<Worker> {
-        let id: i64 = worker_id.parse().map_err(|_| {
-            crate::error::AppError::bad_input("workerId", "ID 格式不正确", "Malformed ID")
-        })?;
+        let id = id_of("workerId", &worker_id, NodeKind::RenovationWorker)?;
         Ok(Worker(svc::remove_worker(cx(ctx), id, reason).await?))
     }
     /// Record an inspection (butler of the building, manager, security); a violation needs a
@@ -694,12 +732,8 @@ impl RenovationMutation {
         #[graphql(desc = "For a violation: fix by this date.")] rectify_by: Option<NaiveDate>,
         #[graphql(desc = "For a violation: fine in fen taken from the deposit.", default)] fine_fen: crate::domain::Fen,
     ) -> Result<Inspection> {
-        let v = rectify_by.map(|d| svc::Violation {
-            rectify_by: d,
-            fine: fine_fen,
-        });
         Ok(Inspection(
-            svc::inspect(cx(ctx), ren_id(&renovation_id)?, note, v).await?,
+            svc::inspect(cx(ctx), ren_id(&renovation_id)?, note, rectify_by, fine_fen).await?,
         ))
     }
     /// The owner reports a violation fixed.
@@ -708,9 +742,11 @@ impl RenovationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The inspection.")] inspection_id: ID,
     ) -> Result<Inspection> {
-        let id: i64 = inspection_id.parse().map_err(|_| {
-            crate::error::AppError::bad_input("inspectionId", "ID 格式不正确", "Malformed ID")
-        })?;
+        let id = id_of(
+            "inspectionId",
+            &inspection_id,
+            NodeKind::RenovationInspection,
+        )?;
         Ok(Inspection(svc::mark_rectified(cx(ctx), id).await?))
     }
     /// Staff confirm the fix on site.
@@ -719,9 +755,11 @@ impl RenovationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The inspection.")] inspection_id: ID,
     ) -> Result<Inspection> {
-        let id: i64 = inspection_id.parse().map_err(|_| {
-            crate::error::AppError::bad_input("inspectionId", "ID 格式不正确", "Malformed ID")
-        })?;
+        let id = id_of(
+            "inspectionId",
+            &inspection_id,
+            NodeKind::RenovationInspection,
+        )?;
         Ok(Inspection(svc::confirm_rectified(cx(ctx), id).await?))
     }
     /// The owner asks for the acceptance inspection (验收).
@@ -734,14 +772,23 @@ impl RenovationMutation {
             svc::request_acceptance(cx(ctx), ren_id(&renovation_id)?).await?,
         ))
     }
-    /// Staff accept the works: no open violations; the deposit is refunded less fines.
+    /// Staff accept the works: no open violations; the deposit is refunded less fines, paid out
+    /// by `refundMethod` (it shows in that day's `dayClose.depositRefunds` and in
+    /// `House.depositRefunds`).
     async fn accept_renovation(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The renovation.")] renovation_id: ID,
+        #[graphql(
+            desc = "How the refund is paid out (bank transfer to the owner unless told otherwise).",
+            default_with = "PaymentMethod::Transfer"
+        )]
+        refund_method: PaymentMethod,
     ) -> Result<Renovation> {
         Ok(Renovation(
-            svc::accept(cx(ctx), ren_id(&renovation_id)?).await?.0,
+            svc::accept(cx(ctx), ren_id(&renovation_id)?, refund_method)
+                .await?
+                .0,
         ))
     }
     /// Staff send the works back with the items to fix.
@@ -774,9 +821,7 @@ impl RenovationMutation {
         #[graphql(desc = "The extension request.")] extension_id: ID,
         #[graphql(desc = "true to approve.")] approve: bool,
     ) -> Result<Renovation> {
-        let id: i64 = extension_id.parse().map_err(|_| {
-            crate::error::AppError::bad_input("extensionId", "ID 格式不正确", "Malformed ID")
-        })?;
+        let id = id_of("extensionId", &extension_id, NodeKind::RenovationExtension)?;
         Ok(Renovation(
             svc::decide_extension(cx(ctx), id, approve).await?,
         ))

@@ -10,7 +10,7 @@ use crate::service::repairs::{self, clock, flow, prices, targets, OrderView};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, Upload, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{RepairCategory, RepairChannel, RepairDifficulty, RepairState, StaffRole};
-use entity::{event, repair_order, repair_photo, service_price};
+use entity::{repair_order, repair_photo, service_price};
 
 fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
     Ok(GlobalId::decode_as(field, raw, kind)?)
@@ -215,33 +215,7 @@ impl RepairOrder {
     }
 }
 
-/// One recorded step of an order.
-pub struct TimelineEntry(pub event::Model);
-
-/// A step in a repair order's history.
-#[Object]
-impl TimelineEntry {
-    /// What happened, e.g. repair.dispatched.
-    async fn action(&self) -> &str {
-        &self.0.action
-    }
-    /// State before.
-    async fn from_state(&self) -> Option<&str> {
-        self.0.from_state.as_deref()
-    }
-    /// State after.
-    async fn to_state(&self) -> Option<&str> {
-        self.0.to_state.as_deref()
-    }
-    /// The reason or comment given.
-    async fn reason(&self) -> Option<&str> {
-        self.0.reason.as_deref()
-    }
-    /// When (UTC).
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
-    }
-}
+pub use super::events::TimelineEntry;
 
 /// A photo of a repair order.
 pub struct RepairPhoto(pub repair_photo::Model);

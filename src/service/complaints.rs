@@ -243,7 +243,7 @@ pub async fn register(cx: &Cx, r: Registration) -> AppResult<complaint::Model> {
             house_id: c.house_id,
             building_id: c.building_id,
             action: "complaint.registered",
-            subject_type: "Complaint",
+            subject_type: crate::domain::NodeKind::Complaint,
             subject_id: c.id,
             from_state: None,
             to_state: Some(state.to_value()),
@@ -339,7 +339,7 @@ async fn check(
     }
     Err(AppError::InvalidStateTransition {
         current: c.state.to_value(),
-        action: format!("{action:?}"),
+        action: crate::domain::flow::step_key(action),
     })
 }
 
@@ -390,7 +390,7 @@ async fn step(
         if now.state != c.state {
             return Err(AppError::InvalidStateTransition {
                 current: now.state.to_value(),
-                action: format!("{action:?}"),
+                action: crate::domain::flow::step_key(action),
             });
         }
         return Err(AppError::conflict(
@@ -411,7 +411,7 @@ async fn step(
             house_id: c.house_id,
             building_id: c.building_id,
             action: action_name(action),
-            subject_type: "Complaint",
+            subject_type: crate::domain::NodeKind::Complaint,
             subject_id: c.id,
             from_state: Some(c.state.to_value()),
             to_state: Some(next.to_value()),

@@ -1,6 +1,7 @@
 //! The append-only event log (who, what, from, to, why, when) and the in-process bus that feeds
 //! live subscriptions once the recording transaction has committed.
 use crate::auth::Actor;
+use crate::domain::NodeKind;
 use crate::error::AppResult;
 use crate::service::page::OneRow;
 use entity::event;
@@ -14,7 +15,8 @@ pub struct NewEvent {
     /// Not stored: lets a butler's feed be filtered to their buildings without a query.
     pub building_id: Option<i64>,
     pub action: &'static str,
-    pub subject_type: &'static str,
+    /// The kind of record changed: a `NodeKind`, so every event's subject has a global id.
+    pub subject_type: NodeKind,
     pub subject_id: i64,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
@@ -26,7 +28,7 @@ impl NewEvent {
     pub fn about_house(
         h: &entity::house::Model,
         action: &'static str,
-        subject_type: &'static str,
+        subject_type: NodeKind,
         subject_id: i64,
     ) -> Self {
         Self {
@@ -198,7 +200,7 @@ pub async fn record(
         house_id: Set(e.house_id),
         actor: Set(actor.label()),
         action: Set(e.action.to_owned()),
-        subject_type: Set(e.subject_type.to_owned()),
+        subject_type: Set(e.subject_type.name().to_owned()),
         subject_id: Set(e.subject_id),
         from_state: Set(e.from_state),
         to_state: Set(e.to_state),
@@ -218,20 +220,170 @@ pub async fn record(
 /// The recorded events of many subjects of one type, oldest first (one statement).
 pub async fn timelines(
     conn: &impl ConnectionTrait,
-    subject_type: &str,
+    subject_type: NodeKind,
     ids: &[i64],
 ) -> AppResult<std::collections::HashMap<i64, Vec<event::Model>>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let mut out: std::collections::HashMap<i64, Vec<event::Model>> =
         std::collections::HashMap::new();
     for e in event::Entity::find()
-        .filter(event::Column::SubjectType.eq(subject_type))
+        .filter(event::Column::SubjectType.eq(subject_type.name()))
         .filter(event::Column::SubjectId.is_in(ids.iter().copied()))
         .order_by_asc(event::Column::Id)
         .all(conn)
         .await?
     {
         out.entry(e.subject_id).or_default().push(e);
+    }
+    Ok(out)
+}
+
+/// The role someone acted in, as a timeline shows it (DOMAIN.md's roles).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
+pub enum ActorRole {
+    /// An owner of the house.
+    Owner,
+    /// A family member or tenant of the house.
+    Resident,
+    /// A butler (客服管家).
+    Butler,
+    /// Reception (接待).
+    Reception,
+    /// A technician (维修工).
+    Technician,
+    /// A security guard (保安).
+    Security,
+    /// A manager (客服部经理 / 管理处主任).
+    Manager,
+    /// Finance (财务).
+    Finance,
+    /// An administrator of the property company.
+    Admin,
+    /// Another system through an API key (a payment gateway, an access-control vendor).
+    Integrator,
+    /// The server itself (scheduled work).
+    System,
+}
+
+impl From<entity::enums::StaffRole> for ActorRole {
+    fn from(r: entity::enums::StaffRole) -> Self {
+        use entity::enums::StaffRole as R;
+        match r {
+            R::Butler => ActorRole::Butler,
+            R::Reception => ActorRole::Reception,
+            R::Technician => ActorRole::Technician,
+            R::Security => ActorRole::Security,
+            R::Manager => ActorRole::Manager,
+            R::Finance => ActorRole::Finance,
+            R::Admin => ActorRole::Admin,
+        }
+    }
+}
+
+/// Whom an event's `actor` label ("user:<id>", "apikey:<id>", "system") names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActorRef {
+    User(i64),
+    ApiKey(i64),
+    System,
+}
+
+impl ActorRef {
+    pub fn parse(label: &str) -> Self {
+        let id = |s: &str| s.parse::<i64>().ok();
+        match label.split_once(':') {
+            Some(("user", n)) => id(n).map_or(ActorRef::System, ActorRef::User),
+            Some(("apikey", n)) => id(n).map_or(ActorRef::System, ActorRef::ApiKey),
+            _ => ActorRef::System,
+        }
+    }
+}
+
+/// A person who acted: their name, and every staff membership and house binding they ever had
+/// (ended ones too, since a timeline names the role someone acted in after they have left).
+#[derive(Clone, Debug, Default)]
+pub struct Person {
+    pub name: String,
+    pub staff: Vec<entity::staff_member::Model>,
+    pub bindings: Vec<entity::house_member::Model>,
+}
+
+impl Person {
+    /// The role this person acted in for an event of `community_id` / `house_id` at `at`: a staff
+    /// membership of that community live then, else their relation to the house.
+    pub fn role_in(
+        &self,
+        community_id: Option<i64>,
+        house_id: Option<i64>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> ActorRole {
+        use entity::enums::{HouseRelation, StaffRole};
+        let live = |s: &&entity::staff_member::Model| {
+            s.created_at <= at && s.ended_at.is_none_or(|e| e > at)
+        };
+        let here = self.staff.iter().filter(live).find(|s| {
+            s.role == StaffRole::Admin || community_id.is_none() || s.community_id == community_id
+        });
+        if let Some(s) = here {
+            return s.role.into();
+        }
+        let binding = self
+            .bindings
+            .iter()
+            .find(|b| Some(b.house_id) == house_id)
+            .or_else(|| self.bindings.first());
+        match binding {
+            Some(b) if b.relation == HouseRelation::Owner => ActorRole::Owner,
+            Some(_) => ActorRole::Resident,
+            // Staff acting outside their own community (or since gone): the role they last held.
+            None => self
+                .staff
+                .last()
+                .map_or(ActorRole::Resident, |s| s.role.into()),
+        }
+    }
+}
+
+/// The people behind many user ids: three statements whatever their number.
+pub async fn people(
+    conn: &impl ConnectionTrait,
+    user_ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, Person>> {
+    use entity::{house_member, staff_member, user};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let mut out: std::collections::HashMap<i64, Person> = std::collections::HashMap::new();
+    for u in user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids.iter().copied()))
+        .all(conn)
+        .await?
+    {
+        out.insert(
+            u.id,
+            Person {
+                name: u.display_name,
+                ..Default::default()
+            },
+        );
+    }
+    for s in staff_member::Entity::find()
+        .filter(staff_member::Column::UserId.is_in(user_ids.iter().copied()))
+        .order_by_asc(staff_member::Column::Id)
+        .all(conn)
+        .await?
+    {
+        if let Some(p) = out.get_mut(&s.user_id) {
+            p.staff.push(s);
+        }
+    }
+    for b in house_member::Entity::find()
+        .filter(house_member::Column::UserId.is_in(user_ids.iter().copied()))
+        .order_by_asc(house_member::Column::Id)
+        .all(conn)
+        .await?
+    {
+        if let Some(p) = out.get_mut(&b.user_id) {
+            p.bindings.push(b);
+        }
     }
     Ok(out)
 }

@@ -203,9 +203,14 @@ pub async fn hand_over(cx: &Cx, n: NewHandover) -> AppResult<handover::Model> {
         let mut ev = events::record(
             &txn,
             &cx.actor,
-            NewEvent::about_house(&h, "house.handed_over", "Handover", row.id)
-                .to("OWNER")
-                .because(Some(format!("fees from {fees_from}"))),
+            NewEvent::about_house(
+                &h,
+                "house.handed_over",
+                crate::domain::NodeKind::Handover,
+                row.id,
+            )
+            .to("OWNER")
+            .because(Some(format!("fees from {fees_from}"))),
         )
         .await?;
         ev.audience.push(owner.id);

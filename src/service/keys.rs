@@ -63,7 +63,7 @@ async fn record(
     to: KeyState,
     reason: Option<String>,
 ) -> AppResult<events::Published> {
-    let mut e = NewEvent::about_house(h, action, "CustodyKey", key_id)
+    let mut e = NewEvent::about_house(h, action, crate::domain::NodeKind::CustodyKey, key_id)
         .to(to.to_value())
         .because(reason);
     if let Some(f) = from {
@@ -402,9 +402,14 @@ pub async fn request_opening(cx: &Cx, key_id: i64, reason: &str) -> AppResult<ke
     let ev = events::record(
         &txn,
         &cx.actor,
-        NewEvent::about_house(&h, "key.opening_requested", "KeyOpening", o.id)
-            .to("REQUESTED")
-            .because(Some(reason)),
+        NewEvent::about_house(
+            &h,
+            "key.opening_requested",
+            crate::domain::NodeKind::KeyOpening,
+            o.id,
+        )
+        .to("REQUESTED")
+        .because(Some(reason)),
     )
     .await?;
     txn.commit().await?;
@@ -511,10 +516,15 @@ pub async fn decide_opening(
     let ev = events::record(
         &txn,
         &cx.actor,
-        NewEvent::about_house(&h, "key.opening_decided", "KeyOpening", o.id)
-            .from(o.state.to_value())
-            .to(next.to_value())
-            .because(reason),
+        NewEvent::about_house(
+            &h,
+            "key.opening_decided",
+            crate::domain::NodeKind::KeyOpening,
+            o.id,
+        )
+        .from(o.state.to_value())
+        .to(next.to_value())
+        .because(reason),
     )
     .await?;
     txn.commit().await?;

@@ -193,8 +193,13 @@ pub async fn invite(cx: &Cx, input: Invite) -> AppResult<house_member::Model> {
         let ev = events::record(
             &txn,
             &actor,
-            NewEvent::about_house(&h, "house_member.invited", "HouseMember", member.id)
-                .to(input.relation.to_value()),
+            NewEvent::about_house(
+                &h,
+                "house_member.invited",
+                crate::domain::NodeKind::HouseMember,
+                member.id,
+            )
+            .to(input.relation.to_value()),
         )
         .await?;
         (member, ev)
@@ -253,10 +258,15 @@ pub async fn remove(
         let ev = events::record(
             &txn,
             &actor,
-            NewEvent::about_house(&h, "house_member.removed", "HouseMember", m.id)
-                .from(m.relation.to_value())
-                .to("ENDED")
-                .because(reason),
+            NewEvent::about_house(
+                &h,
+                "house_member.removed",
+                crate::domain::NodeKind::HouseMember,
+                m.id,
+            )
+            .from(m.relation.to_value())
+            .to("ENDED")
+            .because(reason),
         )
         .await?;
         (
@@ -303,7 +313,7 @@ pub async fn set_tenant_bill_access(
             NewEvent::about_house(
                 &h,
                 "house_member.bill_access_changed",
-                "HouseMember",
+                crate::domain::NodeKind::HouseMember,
                 updated.id,
             )
             .from(before.to_string())

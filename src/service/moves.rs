@@ -186,7 +186,13 @@ pub async fn book(cx: &Cx, b: NewBooking) -> AppResult<move_booking::Model> {
     let ev = events::record(
         &txn,
         &cx.actor,
-        NewEvent::about_house(&h, "move.booked", "MoveBooking", row.id).to(state.to_value()),
+        NewEvent::about_house(
+            &h,
+            "move.booked",
+            crate::domain::NodeKind::MoveBooking,
+            row.id,
+        )
+        .to(state.to_value()),
     )
     .await?;
     txn.commit().await?;
@@ -281,7 +287,7 @@ async fn step(
             .unwrap_or(m.state);
         return Err(AppError::InvalidStateTransition {
             current: now_state.to_value(),
-            action: format!("{action:?}"),
+            action: crate::domain::flow::step_key(action),
         });
     }
     let h = house::Entity::find_by_id(m.house_id)
@@ -291,10 +297,15 @@ async fn step(
     let mut ev = events::record(
         txn,
         &cx.actor,
-        NewEvent::about_house(&h, "move.changed", "MoveBooking", m.id)
-            .from(m.state.to_value())
-            .to(next.to_value())
-            .because(reason),
+        NewEvent::about_house(
+            &h,
+            "move.changed",
+            crate::domain::NodeKind::MoveBooking,
+            m.id,
+        )
+        .from(m.state.to_value())
+        .to(next.to_value())
+        .because(reason),
     )
     .await?;
     ev.audience.push(m.requested_by_user_id);
@@ -469,7 +480,7 @@ pub async fn pass_gate(cx: &Cx, community_id: i64, code: &str) -> AppResult<move
         _ => {
             return Err(AppError::InvalidStateTransition {
                 current: m.state.to_value(),
-                action: "Pass".into(),
+                action: crate::domain::flow::step_key(MoveAction::Pass),
             })
         }
     }

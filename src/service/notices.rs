@@ -150,7 +150,7 @@ async fn record(
                 _ => None,
             },
             action,
-            subject_type: "Notice",
+            subject_type: crate::domain::NodeKind::Notice,
             subject_id: n.id,
             from_state: None,
             to_state: None,

@@ -132,7 +132,7 @@ pub async fn create_checkpoint(cx: &Cx, n: NewCheckpoint) -> AppResult<patrol_ch
             area.community_id,
             area.building_id,
             "patrol.checkpoint_created",
-            "PatrolCheckpoint",
+            crate::domain::NodeKind::PatrolCheckpoint,
             cp.id,
         ),
     )
@@ -146,7 +146,7 @@ fn event(
     community_id: i64,
     building_id: Option<i64>,
     action: &'static str,
-    subject_type: &'static str,
+    subject_type: crate::domain::NodeKind,
     subject_id: i64,
 ) -> NewEvent {
     NewEvent {
@@ -240,7 +240,7 @@ pub async fn create_route(cx: &Cx, n: NewRoute) -> AppResult<patrol_route::Model
             n.community_id,
             None,
             "patrol.route_created",
-            "PatrolRoute",
+            crate::domain::NodeKind::PatrolRoute,
             route.id,
         ),
     )
@@ -392,8 +392,14 @@ pub async fn schedule(
             patrol_task::Column::Round,
         ]);
         if let Some(t) = inserted(res.exec_with_returning(&txn).await)? {
-            let e = event(r.community_id, None, "patrol.scheduled", "PatrolTask", t.id)
-                .to(format!("user:{assignee}"));
+            let e = event(
+                r.community_id,
+                None,
+                "patrol.scheduled",
+                crate::domain::NodeKind::PatrolTask,
+                t.id,
+            )
+            .to(format!("user:{assignee}"));
             evs.push(events::record(&txn, &cx.actor, e).await?);
         }
     }
@@ -444,7 +450,7 @@ pub async fn assign(
         t.community_id,
         None,
         "patrol.reassigned",
-        "PatrolTask",
+        crate::domain::NodeKind::PatrolTask,
         t.id,
     )
     .from(format!("user:{}", t.assignee_user_id))
@@ -952,7 +958,13 @@ pub async fn sync(cx: &Cx, records: Vec<SyncRecord>) -> AppResult<Vec<SyncOutcom
             };
             let e = NewEvent {
                 reason,
-                ..event(t.community_id, cp.building_id, action, "PatrolTask", t.id)
+                ..event(
+                    t.community_id,
+                    cp.building_id,
+                    action,
+                    crate::domain::NodeKind::PatrolTask,
+                    t.id,
+                )
             };
             let ev = events::record(&txn, &cx.actor, e).await?;
             // Check-ins are logged but not pushed live: a synced round would flood the feed.
@@ -1170,7 +1182,7 @@ async fn store_photos(
             rec.community_id,
             None,
             "patrol.photos_added",
-            "PatrolTask",
+            crate::domain::NodeKind::PatrolTask,
             rec.task_id,
         )
     };

@@ -10,11 +10,14 @@ use crate::domain::{Fen, Phone};
 use crate::error::{AppError, AppResult};
 use crate::service::page::OneRow;
 use chrono::{NaiveDate, NaiveTime, Timelike};
-use entity::enums::{BillingCycle, FeeKind, HouseStatus, RenovationState, StaffRole};
+use entity::enums::{
+    BillingCycle, FeeKind, HouseStatus, PaymentMethod, RenovationState, StaffRole,
+};
 use entity::{bill, fee_item, house, renovation, renovation_rule, renovation_worker};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 
 /// A community's renovation rules (defaults when it has none).
@@ -289,8 +292,13 @@ pub async fn apply(cx: &Cx, a: Application) -> AppResult<renovation::Model> {
     let ev = events::record(
         &txn,
         &cx.actor,
-        NewEvent::about_house(&h, "renovation.applied", "Renovation", row.id)
-            .to(row.state.to_value()),
+        NewEvent::about_house(
+            &h,
+            "renovation.applied",
+            crate::domain::NodeKind::Renovation,
+            row.id,
+        )
+        .to(row.state.to_value()),
     )
     .await?;
     txn.commit().await?;
@@ -320,6 +328,8 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
                 && match s.role {
                     StaffRole::Manager | StaffRole::Reception => true,
                     StaffRole::Butler => s.building_ids.contains(&r.building_id),
+                    // Guards check worker passes and inspect (装修巡查) while works are on site.
+                    StaffRole::Security => ON_SITE.contains(&r.state),
                     _ => false,
                 })
     });
@@ -329,6 +339,13 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
         Err(AppError::NotFound)
     }
 }
+
+/// States in which workers are on site: passes work, and inspections are recorded.
+const ON_SITE: [RenovationState; 3] = [
+    RenovationState::InProgress,
+    RenovationState::AcceptanceRequested,
+    RenovationState::RectificationRequired,
+];
 
 fn parties(cx: &Cx, r: &renovation::Model, owns: bool) -> Vec<Party> {
     let mut out = vec![];
@@ -373,7 +390,7 @@ async fn step(
         }
         return Err(AppError::InvalidStateTransition {
             current: r.state.to_value(),
-            action: format!("{action:?}"),
+            action: crate::domain::flow::step_key(action),
         });
     };
     Ok((r, next))
@@ -417,7 +434,7 @@ async fn commit_step(
     let mut ev = events::record(
         txn,
         &cx.actor,
-        NewEvent::about_house(&h, action, "Renovation", r.id)
+        NewEvent::about_house(&h, action, crate::domain::NodeKind::Renovation, r.id)
             .from(r.state.to_value())
             .to(next.to_value())
             .because(note),
@@ -576,9 +593,13 @@ pub async fn issue_permit(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
         .filter(|b| b.paid_fen < b.amount_fen || b.cancelled_at.is_some())
         .collect();
     if bills.len() != 2 || !unpaid.is_empty() {
-        return Err(AppError::InvalidStateTransition {
-            current: "APPROVED (押金或管理费未缴清 / deposit or fee unpaid)".into(),
-            action: "issuePermit".into(),
+        return Err(AppError::StepBlocked {
+            current: r.state.to_value(),
+            reason: "DEPOSIT_OR_FEE_UNPAID",
+            msg: crate::error::Msg::new(
+                "装修押金或装修管理费尚未缴清，暂不能发放装修许可证",
+                "The renovation deposit or fee is not yet paid, so the permit cannot be issued",
+            ),
         });
     }
     let community = entity::community::Entity::find_by_id(r.community_id)
@@ -734,7 +755,14 @@ pub async fn check_pass(
     );
     let verdict = if w.removed_at.is_some() {
         PassVerdict::Revoked
-    } else if r.state != RenovationState::InProgress {
+    } else if matches!(r.state, RenovationState::Accepted) {
+        // The works are over: the pass has had its day, it was not merely never issued.
+        PassVerdict::Ended
+    } else if !matches!(
+        r.state,
+        RenovationState::InProgress | RenovationState::RectificationRequired
+    ) {
+        // Before the permit, or while the works wait for acceptance (the gate list agrees).
         PassVerdict::NotIssued
     } else if day < r.planned_start {
         PassVerdict::NotStarted
@@ -799,27 +827,35 @@ pub struct Violation {
     pub fine: Fen,
 }
 
-/// Records an inspection (装修巡查) of works under way.
+/// Records an inspection (装修巡查) of works under way. A deadline makes it a violation; a fine
+/// is only ever part of a violation, so a fine without a deadline is refused, not dropped.
 pub async fn inspect(
     cx: &Cx,
     id: i64,
     note: String,
-    violation: Option<Violation>,
+    rectify_by: Option<NaiveDate>,
+    fine: Fen,
 ) -> AppResult<renovation_inspection::Model> {
     let r = get(cx, id).await?;
     require_inspector(cx, &r)?;
-    if !matches!(
-        r.state,
-        RenovationState::InProgress
-            | RenovationState::AcceptanceRequested
-            | RenovationState::RectificationRequired
-    ) {
+    if !ON_SITE.contains(&r.state) {
         return Err(AppError::InvalidStateTransition {
             current: r.state.to_value(),
             action: "inspect".into(),
         });
     }
     let note = required("note", &note)?;
+    let violation = match rectify_by {
+        Some(rectify_by) => Some(Violation { rectify_by, fine }),
+        None if fine.0 != 0 => {
+            return Err(AppError::bad_input(
+                "rectifyBy",
+                "罚款须随违规一并登记：请填写整改期限",
+                "A fine comes with a violation: give the rectification deadline",
+            ));
+        }
+        None => None,
+    };
     let (rectify_by, fine) = match &violation {
         Some(v) => {
             if v.rectify_by < super::today_in_community() {
@@ -881,7 +917,7 @@ pub async fn inspect(
             } else {
                 "renovation.inspected"
             },
-            "Renovation",
+            crate::domain::NodeKind::Renovation,
             r.id,
         ),
     )
@@ -902,7 +938,8 @@ pub async fn inspections_of(
         .await?)
 }
 
-async fn inspection(
+/// An inspection and its renovation, if the caller may see the renovation.
+pub async fn inspection(
     cx: &Cx,
     id: i64,
 ) -> AppResult<(renovation_inspection::Model, renovation::Model)> {
@@ -1022,7 +1059,11 @@ pub async fn require_rectification(
 
 /// Accepts the works: no open violation may remain; the deposit is refunded less fines as a
 /// linked refund record (the deposit bill is never edited) and the house is lived in again.
-pub async fn accept(cx: &Cx, id: i64) -> AppResult<(renovation::Model, deposit_refund::Model)> {
+pub async fn accept(
+    cx: &Cx,
+    id: i64,
+    method: PaymentMethod,
+) -> AppResult<(renovation::Model, deposit_refund::Model)> {
     let (r, next) = step(cx, id, RenovationAction::Accept).await?;
     let open = inspections_of(cx, &r)
         .await?
@@ -1047,6 +1088,9 @@ pub async fn accept(cx: &Cx, id: i64) -> AppResult<(renovation::Model, deposit_r
         refund_fen: Set(paid - fines),
         recorded_by: Set(cx.actor.label()),
         created_at: Set(super::now()),
+        house_id: Set(Some(r.house_id)),
+        method: Set(method),
+        business_date: Set(Some(super::today_in_community())),
         ..Default::default()
     }
     .insert(&txn)
@@ -1080,6 +1124,35 @@ pub async fn accept(cx: &Cx, id: i64) -> AppResult<(renovation::Model, deposit_r
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok((get(cx, id).await?, refund))
+}
+
+// ---- deposit refunds as money paid out, for the fees screens ----------------------------
+
+/// Deposit refunds paid out on a business day: money out of finance's day (the counter's
+/// cashiers: reception, finance, manager of the community).
+pub async fn refunds_paid_on(
+    cx: &Cx,
+    community_id: i64,
+    date: NaiveDate,
+) -> AppResult<Vec<deposit_refund::Model>> {
+    super::fees::require_staff_in(cx, community_id, super::fees::CASHIERS)?;
+    Ok(deposit_refund::Entity::find()
+        .filter(deposit_refund::Column::CommunityId.eq(community_id))
+        .filter(deposit_refund::Column::BusinessDate.eq(date))
+        .order_by_asc(deposit_refund::Column::Id)
+        .all(cx.db())
+        .await?)
+}
+
+/// Deposit refunds paid to a house, newest first: whoever may see the house's bills and
+/// payments sees them (the owner's payment history).
+pub async fn refunds_of_house(cx: &Cx, house_id: i64) -> AppResult<Vec<deposit_refund::Model>> {
+    super::fees::house_for_bills(cx, house_id).await?;
+    Ok(deposit_refund::Entity::find()
+        .filter(deposit_refund::Column::HouseId.eq(house_id))
+        .order_by_desc(deposit_refund::Column::Id)
+        .all(cx.db())
+        .await?)
 }
 
 /// The owner asks for more time.
@@ -1119,6 +1192,16 @@ pub async fn request_extension(
     }
     .insert(cx.db())
     .await?)
+}
+
+/// An extension request of a renovation the caller may see.
+pub async fn extension(cx: &Cx, extension_id: i64) -> AppResult<renovation_extension::Model> {
+    let e = renovation_extension::Entity::find_by_id(extension_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    get(cx, e.renovation_id).await?;
+    Ok(e)
 }
 
 /// The manager decides an extension; approval moves the permit's end date (and the passes').
@@ -1205,13 +1288,28 @@ pub async fn add_worker(cx: &Cx, id: i64, w: NewWorker) -> AppResult<renovation_
     let ev = events::record(
         &txn,
         &cx.actor,
-        NewEvent::about_house(&h, "renovation.worker_added", "Renovation", r.id)
-            .to(row.name.clone()),
+        NewEvent::about_house(
+            &h,
+            "renovation.worker_added",
+            crate::domain::NodeKind::Renovation,
+            r.id,
+        )
+        .to(row.name.clone()),
     )
     .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(row)
+}
+
+/// A worker of a renovation the caller may see.
+pub async fn worker(cx: &Cx, worker_id: i64) -> AppResult<renovation_worker::Model> {
+    let w = renovation_worker::Entity::find_by_id(worker_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    get(cx, w.renovation_id).await?;
+    Ok(w)
 }
 
 /// The butler (or manager) removes a worker; their pass stops working at once (REVOKED).
@@ -1247,9 +1345,14 @@ pub async fn remove_worker(
     let ev = events::record(
         &txn,
         &cx.actor,
-        NewEvent::about_house(&h, "renovation.worker_removed", "Renovation", r.id)
-            .from(w.name.clone())
-            .because(reason),
+        NewEvent::about_house(
+            &h,
+            "renovation.worker_removed",
+            crate::domain::NodeKind::Renovation,
+            r.id,
+        )
+        .from(w.name.clone())
+        .because(reason),
     )
     .await?;
     txn.commit().await?;

@@ -330,7 +330,7 @@ async fn record(
             house_id: None,
             building_id: None,
             action,
-            subject_type: "StaffMember",
+            subject_type: crate::domain::NodeKind::StaffMember,
             subject_id: m.id,
             from_state: from,
             to_state: to.map(Into::into),

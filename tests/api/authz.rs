@@ -277,6 +277,15 @@ async fn every_role_gets_exactly_what_it_may() {
         ren_a.clone(),
         ren_a.clone(),
     );
+    let ren_worker = app
+        .gql(
+            Some(&app.login(OWNER1).await),
+            "query($r: ID!) { node(id: $r) { ... on Renovation { workers { id } } } }",
+            json!({ "r": ren_a }),
+        )
+        .await["data"]["node"]["workers"][0]["id"]
+        .clone();
+    let (ren_timeline, a_refunds, c_day_out) = (ren_a.clone(), house_a.clone(), c1.clone());
     let (c_passes, c_overdue) = (c1.clone(), c1.clone());
     let (c_cards, c_changes, card_lost) = (c1.clone(), c1.clone(), card_a.clone());
     let (a_move, c_passes_gate, c_check, c_use, c_handovers, a_cards) = (
@@ -394,6 +403,16 @@ async fn every_role_gets_exactly_what_it_may() {
              expect: [U, F, F, F, F, F, OK, F, OK, OK, F, OK, N, F] },
         Op { name: "node(renovation of A)", query: "query($r: ID!) { node(id: $r) { id } }", vars: Box::new(move |_| json!({ "r": ren_node })),
              expect: [U, OK, N, OK, N, OK, OK, N, N, OK, N, OK, N, N] },
+        // Workers are nodes seen by whoever sees their renovation; so is its timeline.
+        Op { name: "node(worker of A's renovation)", query: "query($w: ID!) { node(id: $w) { id } }", vars: Box::new(move |_| json!({ "w": ren_worker })),
+             expect: [U, OK, N, OK, N, OK, OK, N, N, OK, N, OK, N, N] },
+        Op { name: "Renovation.timeline(A)", query: "query($r: ID!) { node(id: $r) { ... on Renovation { timeline { actorName actorRole } } } }", vars: Box::new(move |_| json!({ "r": ren_timeline })),
+             expect: [U, OK, N, OK, N, OK, OK, N, N, OK, N, OK, N, N] },
+        // Deposit refunds: the house's to whoever sees its payments, the day's to the cashiers.
+        Op { name: "House.depositRefunds(A)", query: "query($h: ID!) { node(id: $h) { ... on House { depositRefunds { refundFen } } } }", vars: Box::new(move |_| json!({ "h": a_refunds })),
+             expect: [U, OK, N, OK, N, OK, OK, N, N, OK, OK, OK, N, F] },
+        Op { name: "dayClose(C1) money out", query: "query($c: ID!) { dayClose(communityId: $c) { paidOutFen depositRefunds { refundFen } } }", vars: Box::new(move |_| json!({ "c": c_day_out })),
+             expect: [U, F, F, F, F, F, OK, F, F, OK, OK, OK, N, F] },
         // The butler forwards first; the manager and admin then find it already REVIEWED.
         Op { name: "forwardRenovation(A)", query: "mutation($r: ID!) { forwardRenovation(renovationId: $r) { state } }", vars: Box::new(move |_| json!({ "r": ren_fwd })),
              expect: [U, F, N, F, N, OK, F, N, N, I, N, I, N, N] },

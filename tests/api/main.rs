@@ -6,6 +6,7 @@ mod cards;
 mod cluster;
 mod complaints;
 mod estate;
+mod events;
 mod faults;
 mod fees;
 mod helpers;

@@ -107,6 +107,15 @@ async fn a_permit_is_issued_only_after_deposit_and_fee_are_paid_and_passes_work_
         )
         .await;
     assert_eq!(error_code(&early), "INVALID_STATE_TRANSITION");
+    // The state field holds the state; why the step waits is a field of its own.
+    assert_eq!(
+        early["errors"][0]["extensions"]["currentState"], "APPROVED",
+        "{early}"
+    );
+    assert_eq!(
+        early["errors"][0]["extensions"]["reason"], "DEPOSIT_OR_FEE_UNPAID",
+        "{early}"
+    );
     let chk = app
         .gql(Some(&security), CHECK, json!({ "c": c1, "code": code }))
         .await;
@@ -490,6 +499,17 @@ async fn an_extension_approved_by_the_manager_moves_the_end_date() {
         "{ext}"
     );
     let ext_id = ext["data"]["requestRenovationExtension"]["id"].clone();
+    let node = app
+        .gql(
+            Some(&owner),
+            "query($e: ID!) { node(id: $e) { __typename } }",
+            json!({ "e": ext_id }),
+        )
+        .await;
+    assert_eq!(
+        node["data"]["node"]["__typename"], "RenovationExtension",
+        "{node}"
+    );
     let butler = app.login(BUTLER).await;
     let decide = "mutation($e: ID!) { decideRenovationExtension(extensionId: $e, approve: true) { plannedEnd } }";
     assert_eq!(
@@ -745,4 +765,182 @@ async fn the_renovation_desk_list_does_not_grow_with_its_length() {
         counts[1] <= counts[0] + 1,
         "1 vs 4 applications: {counts:?}"
     );
+}
+
+const INSPECT: &str = "mutation($r: ID!, $n: String!, $d: NaiveDate, $f: Fen) { inspectRenovation(renovationId: $r, note: $n, rectifyBy: $d, fineFen: $f) { id isViolation fineFen rectifyBy } }";
+
+/// A guard of the community records what they find on their round (DOMAIN.md: SECURITY may
+/// record an inspection finding); a guard of another community does not even find the works.
+#[tokio::test]
+async fn a_guard_of_the_community_records_an_inspection_and_one_of_another_finds_nothing() {
+    let app = spawn_app().await;
+    let id = issued(&app).await;
+    let security = app.login(SECURITY).await;
+    let out = app
+        .gql(
+            Some(&security),
+            INSPECT,
+            json!({ "r": id, "n": "楼道堆放建筑垃圾", "d": day(2), "f": 0 }),
+        )
+        .await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    assert_eq!(
+        out["data"]["inspectRenovation"]["isViolation"], true,
+        "{out}"
+    );
+    // Another community's guard, hired by its manager.
+    let manager2 = app.login(MANAGER_C2).await;
+    let c2 = app.community_id("YUNQI").await;
+    let hire = json!({ "i": { "communityId": c2, "phone": "13500000077", "displayName": "云栖保安", "role": "SECURITY", "initialPassword": "s3cret-pass" } });
+    let hired = app
+        .gql(
+            Some(&manager2),
+            "mutation($i: AddStaffMemberInput!) { addStaffMember(input: $i) { id } }",
+            hire,
+        )
+        .await;
+    assert_eq!(outcome(&hired), "OK", "{hired}");
+    let login = app
+        .gql(
+            None,
+            "mutation { login(phone: \"13500000077\", password: \"s3cret-pass\") { accessToken } }",
+            json!({}),
+        )
+        .await;
+    let other = login["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{login}"))
+        .to_owned();
+    let out = app
+        .gql(
+            Some(&other),
+            INSPECT,
+            json!({ "r": id, "n": "越界巡查", "f": 0 }),
+        )
+        .await;
+    assert_eq!(error_code(&out), "NOT_FOUND", "{out}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM renovation_inspections")
+            .await,
+        1
+    );
+}
+
+/// A fine belongs to a violation, and a violation has a deadline: a fine without one is refused
+/// with the argument named, and nothing is recorded (it used to be stored as no violation, 0 fen).
+#[tokio::test]
+async fn a_fine_without_a_rectification_deadline_is_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let id = issued(&app).await;
+    let butler = app.login(BUTLER).await;
+    let out = app
+        .gql(
+            Some(&butler),
+            INSPECT,
+            json!({ "r": id, "n": "中午施工噪音扰民", "f": 5000 }),
+        )
+        .await;
+    assert_eq!(error_code(&out), "BAD_USER_INPUT", "{out}");
+    assert_eq!(
+        out["errors"][0]["extensions"]["field"], "rectifyBy",
+        "{out}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM renovation_inspections")
+            .await,
+        0
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM events WHERE action LIKE 'renovation.%' AND action IN ('renovation.violation', 'renovation.inspected')").await, 0);
+}
+
+/// Acceptance pays the deposit back as a money record: it shows in finance's day with how it was
+/// paid out and in the house's history, the workers' passes read ENDED, and workers and
+/// inspections carry global ids that `node(id:)` fetches.
+#[tokio::test]
+async fn the_refund_is_money_out_of_the_day_and_into_the_house_history_and_passes_end() {
+    let app = spawn_app().await;
+    let id = issued(&app).await;
+    let owner = app.login(OWNER1).await;
+    let butler = app.login(BUTLER).await;
+    let finance = app.login(FINANCE).await;
+    let security = app.login(SECURITY).await;
+    let c1 = app.community_id("CUIHU").await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let ins = app
+        .gql(
+            Some(&butler),
+            INSPECT,
+            json!({ "r": id, "n": "现场整洁", "f": 0 }),
+        )
+        .await;
+    let inspection = ins["data"]["inspectRenovation"]["id"].clone();
+    let workers = app
+        .gql(
+            Some(&owner),
+            "query($r: ID!) { node(id: $r) { ... on Renovation { workers { id passCode } } } }",
+            json!({ "r": id }),
+        )
+        .await;
+    let worker = workers["data"]["node"]["workers"][0].clone();
+    for (gid, kind) in [
+        (&worker["id"], "RenovationWorker"),
+        (&inspection, "RenovationInspection"),
+    ] {
+        let n = app
+            .gql(
+                Some(&butler),
+                "query($id: ID!) { node(id: $id) { __typename id } }",
+                json!({ "id": gid }),
+            )
+            .await;
+        assert_eq!(
+            n["data"]["node"],
+            json!({ "__typename": kind, "id": gid }),
+            "{n}"
+        );
+    }
+    app.gql(
+        Some(&owner),
+        "mutation($r: ID!) { requestRenovationAcceptance(renovationId: $r) { state } }",
+        json!({ "r": id }),
+    )
+    .await;
+    let out = app.gql(Some(&butler), "mutation($r: ID!) { acceptRenovation(renovationId: $r, refundMethod: CASH) { state depositRefund { refundFen method businessDate } } }", json!({ "r": id })).await;
+    assert_eq!(
+        out["data"]["acceptRenovation"]["depositRefund"],
+        json!({ "refundFen": 200_000, "method": "CASH", "businessDate": day(0) }),
+        "{out}"
+    );
+    let dayq = "query($c: ID!) { dayClose(communityId: $c) { paidOutFen depositRefunds { refundFen method } } }";
+    let d = app.gql(Some(&finance), dayq, json!({ "c": c1 })).await;
+    assert_eq!(
+        d["data"]["dayClose"],
+        json!({ "paidOutFen": 200_000, "depositRefunds": [{ "refundFen": 200_000, "method": "CASH" }] }),
+        "{d}"
+    );
+    let h = app.gql(Some(&owner), "query($h: ID!) { node(id: $h) { ... on House { depositRefunds { refundFen method } } } }", json!({ "h": house })).await;
+    assert_eq!(
+        h["data"]["node"]["depositRefunds"],
+        json!([{ "refundFen": 200_000, "method": "CASH" }]),
+        "{h}"
+    );
+    // A neighbour sees neither the house nor its refund.
+    let other = app.login(OWNER2).await;
+    let n = app
+        .gql(
+            Some(&other),
+            "query($h: ID!) { node(id: $h) { ... on House { depositRefunds { refundFen } } } }",
+            json!({ "h": house }),
+        )
+        .await;
+    assert_ne!(outcome(&n), "OK", "{n}");
+    // The works are over: the pass has ended, it was not "never issued".
+    let chk = app
+        .gql(
+            Some(&security),
+            CHECK,
+            json!({ "c": c1, "code": worker["passCode"] }),
+        )
+        .await;
+    assert_eq!(chk["data"]["checkWorkerPass"]["verdict"], "ENDED", "{chk}");
 }

@@ -96,7 +96,7 @@ pub async fn create(cx: &Cx, input: NewFeeItem) -> AppResult<fee_item::Model> {
             house_id: None,
             building_id: None,
             action: "fee_item.created",
-            subject_type: "FeeItem",
+            subject_type: crate::domain::NodeKind::FeeItem,
             subject_id: row.id,
             from_state: None,
             to_state: Some(Fen(row.unit_price_fen).to_string()),

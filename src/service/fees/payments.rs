@@ -233,7 +233,7 @@ async fn write(
             } else {
                 "payment.reversed"
             },
-            subject_type: "Payment",
+            subject_type: crate::domain::NodeKind::Payment,
             subject_id: row.id,
             from_state: None,
             to_state: Some(Fen(amount).to_string()),

@@ -129,8 +129,9 @@ pub async fn mark_banked(
             house_id: None,
             building_id: None,
             action: "day.banked",
-            subject_type: "DayClose",
-            subject_id: row.id,
+            // A banked day is a fact about the community; the date is in `toState`.
+            subject_type: crate::domain::NodeKind::Community,
+            subject_id: community_id,
             from_state: None,
             to_state: Some(date.to_string()),
             reason: None,

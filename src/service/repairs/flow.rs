@@ -74,7 +74,7 @@ async fn check(cx: &Cx, o: &repair_order::Model, action: RepairAction) -> AppRes
     }
     Err(AppError::InvalidStateTransition {
         current: o.state.to_value(),
-        action: format!("{action:?}"),
+        action: crate::domain::flow::step_key(action),
     })
 }
 
@@ -110,7 +110,7 @@ async fn apply(
         if now.state != o.state {
             return Err(AppError::InvalidStateTransition {
                 current: now.state.to_value(),
-                action: format!("{action:?}"),
+                action: crate::domain::flow::step_key(action),
             });
         }
         return Err(AppError::conflict(
@@ -127,7 +127,7 @@ async fn apply(
             house_id: o.house_id,
             building_id: o.building_id,
             action: action_name(action),
-            subject_type: "RepairOrder",
+            subject_type: crate::domain::NodeKind::RepairOrder,
             subject_id: o.id,
             from_state: Some(o.state.to_value()),
             to_state: Some(next.to_value()),
@@ -315,7 +315,7 @@ pub async fn confirm_time(cx: &Cx, id: i64) -> AppResult<repair_order::Model> {
                 .proposed_at
                 .ok_or_else(|| AppError::InvalidStateTransition {
                     current: "NO_PROPOSAL".into(),
-                    action: "ConfirmTime".into(),
+                    action: crate::domain::flow::step_key(RepairAction::ConfirmTime),
                 })?;
             Ok(vec![
                 (repair_order::Column::AppointmentAt, at.into()),

@@ -280,7 +280,7 @@ async fn insert_order(
             house_id: n.house_id,
             building_id: n.building_id,
             action: "repair.booked",
-            subject_type: "RepairOrder",
+            subject_type: crate::domain::NodeKind::RepairOrder,
             subject_id: order.id,
             from_state: None,
             to_state: Some("SUBMITTED".into()),
