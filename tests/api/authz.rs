@@ -74,6 +74,8 @@ async fn every_role_gets_exactly_what_it_may() {
     let bill_b = app.gql(Some(&admin), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house_b })).await["data"]["owed"]["openBills"][0]["id"].clone();
     let payment_ab = app.gql(Some(&app.login(RECEPTION).await), "mutation($a: ID!, $b: ID!) { recordPayment(clientKey: \"authz-ab\", method: CASH, allocations: [{ billId: $a, amountFen: 100 }, { billId: $b, amountFen: 200 }]) { id } }",
         json!({ "a": bill_a, "b": bill_b })).await["data"]["recordPayment"]["id"].clone();
+    let payment_rev = app.gql(Some(&app.login(RECEPTION).await), "mutation($a: ID!) { recordPayment(clientKey: \"authz-rev\", method: CASH, allocations: [{ billId: $a, amountFen: 100 }]) { id } }",
+        json!({ "a": bill_a })).await["data"]["recordPayment"]["id"].clone();
 
     // Repairs: an order of house A booked by its owner, and the technician to dispatch to.
     let (order_a, _) = crate::repairs::booked(&app, "authz-setup").await;
@@ -246,6 +248,9 @@ async fn every_role_gets_exactly_what_it_may() {
         // allowed to see the bills above.
         Op { name: "node(payment of A and B)", query: "query($p: ID!) { node(id: $p) { ... on Payment { amountFen allocations { amountFen } } } }", vars: Box::new(move |_| json!({ "p": payment_ab })),
              expect: [U, OK, OK, OK, OK, OK, OK, N, N, OK, OK, OK, N, N] },
+        // The manager reverses first; finance and admin, who may too, are then told it is REVERSED.
+        Op { name: "reversePayment(payment of A)", query: "mutation($p: ID!) { reversePayment(paymentId: $p, reason: \"收错了\") { id } }", vars: Box::new(move |_| json!({ "p": payment_rev })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, I, I, N, F] },
         Op { name: "dayPayments(C1)", query: "query($c: ID!) { dayPayments(communityId: $c) { edges { node { receiptNo } } } }", vars: Box::new(move |_| json!({ "c": c_day_payments })),
              expect: [U, F, F, F, F, F, OK, F, F, OK, OK, OK, N, F] },
         Op { name: "paymentByReceipt(C1's first)", query: "query($r: String!) { paymentByReceipt(receiptNo: $r) { amountFen } }", vars: Box::new(|_| json!({ "r": format!("CUIHU-{}-000001", chrono::Datelike::year(&guanjia::service::fees::today())) })),
