@@ -74,6 +74,8 @@ async fn every_role_gets_exactly_what_it_may() {
     let bill_b = app.gql(Some(&admin), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house_b })).await["data"]["owed"]["openBills"][0]["id"].clone();
     let payment_ab = app.gql(Some(&app.login(RECEPTION).await), "mutation($a: ID!, $b: ID!) { recordPayment(clientKey: \"authz-ab\", method: CASH, allocations: [{ billId: $a, amountFen: 100 }, { billId: $b, amountFen: 200 }]) { id } }",
         json!({ "a": bill_a, "b": bill_b })).await["data"]["recordPayment"]["id"].clone();
+    let intent_a = app.gql(Some(&app.login(OWNER1).await), "mutation($b: ID!) { createPaymentIntent(clientKey: \"authz-intent-node\", billIds: [$b]) { id } }",
+        json!({ "b": bill_a })).await["data"]["createPaymentIntent"]["id"].clone();
     let payment_rev = app.gql(Some(&app.login(RECEPTION).await), "mutation($a: ID!) { recordPayment(clientKey: \"authz-rev\", method: CASH, allocations: [{ billId: $a, amountFen: 100 }]) { id } }",
         json!({ "a": bill_a })).await["data"]["recordPayment"]["id"].clone();
 
@@ -251,6 +253,9 @@ async fn every_role_gets_exactly_what_it_may() {
         // The manager reverses first; finance and admin, who may too, are then told it is REVERSED.
         Op { name: "reversePayment(payment of A)", query: "mutation($p: ID!) { reversePayment(paymentId: $p, reason: \"收错了\") { id } }", vars: Box::new(move |_| json!({ "p": payment_rev })),
              expect: [U, F, F, F, F, F, F, F, F, OK, I, I, N, F] },
+        // Owner 1's online payment intent: theirs, and the counter's and finance's to answer for.
+        Op { name: "node(payment intent of owner 1)", query: "query($i: ID!) { node(id: $i) { ... on PaymentIntent { amountFen status } } }", vars: Box::new(move |_| json!({ "i": intent_a })),
+             expect: [U, OK, N, N, N, N, OK, N, N, OK, OK, OK, N, N] },
         Op { name: "dayPayments(C1)", query: "query($c: ID!) { dayPayments(communityId: $c) { edges { node { receiptNo } } } }", vars: Box::new(move |_| json!({ "c": c_day_payments })),
              expect: [U, F, F, F, F, F, OK, F, F, OK, OK, OK, N, F] },
         Op { name: "paymentByReceipt(C1's first)", query: "query($r: String!) { paymentByReceipt(receiptNo: $r) { amountFen } }", vars: Box::new(|_| json!({ "r": format!("CUIHU-{}-000001", chrono::Datelike::year(&guanjia::service::fees::today())) })),
