@@ -235,7 +235,8 @@ impl Payment {
     /// Amount in fen; negative for a reversal. An owner or resident sees the whole amount only
     /// when all of it went to bills of their own houses; when one payment at the counter also
     /// paid other houses' bills, this is their share (the sum of the `allocations` they see),
-    /// never the other houses' money.
+    /// never the other houses' money. The same holds for a butler and houses outside their
+    /// buildings; the community's counter, finance and manager see the whole amount.
     async fn amount_fen(&self, ctx: &Context<'_>) -> Result<Fen> {
         let (shown, whole) = self.shown_allocations(ctx).await?;
         Ok(Fen(if whole { self.0.amount_fen } else { shown.iter().map(|a| a.amount_fen).sum() }))
@@ -271,7 +272,7 @@ impl Payment {
         self.0.gateway_reference.as_deref()
     }
     /// How the money was spread over bills: for an owner or resident, only the bills of their
-    /// own houses.
+    /// own houses (for a butler, of the houses in their buildings).
     async fn allocations(&self, ctx: &Context<'_>) -> Result<Vec<Allocation>> {
         Ok(self.shown_allocations(ctx).await?.0.into_iter().map(Allocation).collect())
     }
