@@ -651,3 +651,30 @@ async fn the_demo_estate_bills_and_prices_from_the_start() {
     assert_eq!(done["data"]["completeRepair"]["chargeBill"]["amountFen"], tap["priceFen"], "{done}");
     assert_eq!(owed(&app, &owner, &house).await["dueFen"], 30100 + tap["priceFen"].as_i64().unwrap());
 }
+
+/// Banking while the counter takes cash: whatever the interleaving, the cash recorded as banked
+/// is the banked day's cash, and every payment counts for today or tomorrow, none lost.
+#[tokio::test]
+async fn banking_while_the_counter_takes_cash_banks_exactly_the_days_cash() {
+    let app = spawn_app().await;
+    let finance = bill_community(&app, &[period(0)]).await;
+    let reception = app.login(RECEPTION).await;
+    let c1 = app.community_id("CUIHU").await;
+    let today = guanjia::service::fees::today();
+    let list = app.gql(Some(&finance), "query($c: ID!) { node(id: $c) { ... on Community { bills(first: 8) { edges { node { id } } } } } }", json!({ "c": c1 })).await;
+    let bills: Vec<Value> = list["data"]["node"]["bills"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].clone()).collect();
+    let pays = bills.iter().enumerate().map(|(i, b)| {
+        let (app, reception) = (&app, &reception);
+        let vars = json!({ "k": format!("race{i}"), "m": "CASH", "a": [{ "billId": b, "amountFen": 100 + i as i64 }] });
+        async move { app.gql(Some(reception), PAY, vars).await }
+    });
+    let bank = app.gql(Some(&finance), BANK, json!({ "c": c1, "d": today.to_string() }));
+    let (paid, banked) = tokio::join!(futures_util::future::join_all(pays), bank);
+    assert!(paid.iter().all(|p| outcome(p) == "OK"), "{paid:?}");
+    assert_eq!(outcome(&banked), "OK", "{banked}");
+    let day = app.gql(Some(&finance), DAY, json!({ "c": c1, "d": today.to_string() })).await;
+    assert_eq!(day["data"]["dayClose"]["cashFen"], day["data"]["dayClose"]["bankedCashFen"], "{day}");
+    let next = app.gql(Some(&finance), DAY, json!({ "c": c1, "d": (today + chrono::Duration::days(1)).to_string() })).await;
+    let total: i64 = (0..bills.len() as i64).map(|i| 100 + i).sum();
+    assert_eq!(day["data"]["dayClose"]["cashFen"].as_i64().unwrap() + next["data"]["dayClose"]["cashFen"].as_i64().unwrap(), total, "{day} {next}");
+}
