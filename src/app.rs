@@ -39,7 +39,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
 }
 
 /// Like `connect`, counting every statement the pool executes into `counter`.
-pub async fn connect_counted(url: &str, counter: StatementCounter) -> Result<DatabaseConnection, sea_orm::DbErr> {
+pub async fn connect_counted(
+    url: &str,
+    counter: StatementCounter,
+) -> Result<DatabaseConnection, sea_orm::DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     let sqlite = url.starts_with("sqlite");
     // Each sqlx-sqlite connection is an OS thread: a fixed set of them (min = max) is not
@@ -78,7 +81,9 @@ impl Application {
         let db = connect_counted(&config.database_url, statements.clone()).await?;
         let demo_err = |e: crate::error::AppError| format!("loading the demo estate failed: {e:?}");
         if config.demo && crate::demo::is_empty(&db).await.map_err(demo_err)? {
-            crate::demo::load(&db, config.demo_price_lists).await.map_err(demo_err)?;
+            crate::demo::load(&db, config.demo_price_lists)
+                .await
+                .map_err(demo_err)?;
             tracing::info!("demo estate loaded; see README for the demo logins");
         }
         let schema = build_schema(&config.limits, config.playground);

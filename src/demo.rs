@@ -3,7 +3,9 @@
 //! each community's price lists: fee items and paid-service prices. Never loaded otherwise.
 use crate::auth::password;
 use crate::error::AppError;
-use entity::enums::{BillingCycle, FeeFormula, FeeKind, HouseRelation, HouseStatus, PublicAreaKind, StaffRole};
+use entity::enums::{
+    BillingCycle, FeeFormula, FeeKind, HouseRelation, HouseStatus, PublicAreaKind, StaffRole,
+};
 use entity::{
     building, butler_building, community, fee_item, house, house_member, public_area,
     service_price, staff_member, unit, user,
@@ -239,12 +241,40 @@ async fn price_list(
     use BillingCycle::{Monthly, OneOff};
     use FeeFormula::{ByArea, ByMeter, Fixed};
     let items: [(&str, FeeKind, FeeFormula, BillingCycle, i64, bool); 6] = [
-        ("物业管理费", FeeKind::Management, ByArea, Monthly, 280, true),
+        (
+            "物业管理费",
+            FeeKind::Management,
+            ByArea,
+            Monthly,
+            280,
+            true,
+        ),
         ("水费", FeeKind::Water, ByMeter, Monthly, 350, false),
         ("电费", FeeKind::Electricity, ByMeter, Monthly, 62, false),
-        ("补卡费", FeeKind::CardReplacement, Fixed, OneOff, 2000, false),
-        ("装修押金", FeeKind::RenovationDeposit, Fixed, OneOff, 300_000, false),
-        ("装修管理费", FeeKind::RenovationFee, Fixed, OneOff, 50_000, false),
+        (
+            "补卡费",
+            FeeKind::CardReplacement,
+            Fixed,
+            OneOff,
+            2000,
+            false,
+        ),
+        (
+            "装修押金",
+            FeeKind::RenovationDeposit,
+            Fixed,
+            OneOff,
+            300_000,
+            false,
+        ),
+        (
+            "装修管理费",
+            FeeKind::RenovationFee,
+            Fixed,
+            OneOff,
+            50_000,
+            false,
+        ),
     ];
     for (name, kind, formula, cycle, price, late_fees) in items {
         fee_item::ActiveModel {

@@ -48,15 +48,31 @@ pub enum AppError {
     Unauthenticated(AuthProblem),
     Forbidden,
     NotFound,
-    BadUserInput { field: String, msg: Msg },
-    Conflict { field: String, msg: Msg },
-    InvalidStateTransition { current: String, action: String },
+    BadUserInput {
+        field: String,
+        msg: Msg,
+    },
+    Conflict {
+        field: String,
+        msg: Msg,
+    },
+    InvalidStateTransition {
+        current: String,
+        action: String,
+    },
     /// A payment already reversed: INVALID_STATE_TRANSITION in state REVERSED, with the
     /// reversal's receipt number in its own extension field (`reversalReceiptNo`).
-    AlreadyReversed { reversal_receipt_no: String },
-    RateLimited { retry_after_secs: u64 },
+    AlreadyReversed {
+        reversal_receipt_no: String,
+    },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// Something needs the house's bills cleared first; says what is owed.
-    BillsOutstanding { total_fen: i64, bills: Vec<OwedBill> },
+    BillsOutstanding {
+        total_fen: i64,
+        bills: Vec<OwedBill>,
+    },
     /// An APQ hash this server group has not seen: send the query with it once.
     PersistedQueryNotFound,
     Internal,
@@ -122,7 +138,9 @@ impl AppError {
             AppError::NotFound => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
             AppError::Conflict { .. } => "CONFLICT",
-            AppError::InvalidStateTransition { .. } | AppError::AlreadyReversed { .. } => "INVALID_STATE_TRANSITION",
+            AppError::InvalidStateTransition { .. } | AppError::AlreadyReversed { .. } => {
+                "INVALID_STATE_TRANSITION"
+            }
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::BillsOutstanding { .. } => "BILLS_OUTSTANDING",
             AppError::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
@@ -173,7 +191,9 @@ impl AppError {
                     format!("Cannot {action} while the current state is {current}")
                 }
             }
-            AppError::AlreadyReversed { reversal_receipt_no } => {
+            AppError::AlreadyReversed {
+                reversal_receipt_no,
+            } => {
                 if zh {
                     format!("该笔付款已冲正（冲正收据 {reversal_receipt_no}），不能再次冲正")
                 } else {
@@ -217,8 +237,16 @@ impl AppError {
             AppError::InvalidStateTransition { current, .. } => {
                 vec![("currentState", Value::from(current.clone()))]
             }
-            AppError::AlreadyReversed { reversal_receipt_no } => {
-                vec![("currentState", Value::from("REVERSED")), ("reversalReceiptNo", Value::from(reversal_receipt_no.clone()))]
+            AppError::AlreadyReversed {
+                reversal_receipt_no,
+            } => {
+                vec![
+                    ("currentState", Value::from("REVERSED")),
+                    (
+                        "reversalReceiptNo",
+                        Value::from(reversal_receipt_no.clone()),
+                    ),
+                ]
             }
             AppError::RateLimited { retry_after_secs } => {
                 vec![("retryAfterSeconds", Value::from(*retry_after_secs))]
@@ -231,13 +259,25 @@ impl AppError {
                     .iter()
                     .map(|b| {
                         let mut m = async_graphql::indexmap::IndexMap::new();
-                        m.insert(async_graphql::Name::new("billId"), Value::from(b.bill_id.clone()));
-                        m.insert(async_graphql::Name::new("period"), Value::from(b.period.clone()));
-                        m.insert(async_graphql::Name::new("outstandingFen"), Value::from(b.outstanding_fen));
+                        m.insert(
+                            async_graphql::Name::new("billId"),
+                            Value::from(b.bill_id.clone()),
+                        );
+                        m.insert(
+                            async_graphql::Name::new("period"),
+                            Value::from(b.period.clone()),
+                        );
+                        m.insert(
+                            async_graphql::Name::new("outstandingFen"),
+                            Value::from(b.outstanding_fen),
+                        );
                         Value::Object(m)
                     })
                     .collect();
-                vec![("owedFen", Value::from(*total_fen)), ("bills", Value::List(list))]
+                vec![
+                    ("owedFen", Value::from(*total_fen)),
+                    ("bills", Value::List(list)),
+                ]
             }
             _ => vec![],
         }

@@ -66,12 +66,31 @@ async fn every_role_gets_exactly_what_it_may() {
 
     // Fees: a management fee and this month's bills, so money rows exist to be guarded.
     let item = json!({ "communityId": c1, "name": "物业费", "kind": "MANAGEMENT", "formula": "BY_AREA", "cycle": "MONTHLY", "unitPriceFen": 280 });
-    app.gql(Some(&admin), "mutation($i: CreateFeeItemInput!) { createFeeItem(input: $i) { id } }", json!({ "i": item })).await;
+    app.gql(
+        Some(&admin),
+        "mutation($i: CreateFeeItemInput!) { createFeeItem(input: $i) { id } }",
+        json!({ "i": item }),
+    )
+    .await;
     let gen = app.gql(Some(&admin), "mutation($c: ID!, $p: String!) { generateBills(communityId: $c, period: $p) { created } }", json!({ "c": c1, "p": crate::fees::period(0) })).await;
     assert_eq!(outcome(&gen), "OK", "{gen}");
-    let bill_a = app.gql(Some(&admin), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house_a })).await["data"]["owed"]["openBills"][0]["id"].clone();
+    let bill_a = app
+        .gql(
+            Some(&admin),
+            "query($h: ID!) { owed(houseId: $h) { openBills { id } } }",
+            json!({ "h": house_a }),
+        )
+        .await["data"]["owed"]["openBills"][0]["id"]
+        .clone();
     // One payment at the counter for houses A and B (owner 1's and owner 2's).
-    let bill_b = app.gql(Some(&admin), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house_b })).await["data"]["owed"]["openBills"][0]["id"].clone();
+    let bill_b = app
+        .gql(
+            Some(&admin),
+            "query($h: ID!) { owed(houseId: $h) { openBills { id } } }",
+            json!({ "h": house_b }),
+        )
+        .await["data"]["owed"]["openBills"][0]["id"]
+        .clone();
     let payment_ab = app.gql(Some(&app.login(RECEPTION).await), "mutation($a: ID!, $b: ID!) { recordPayment(clientKey: \"authz-ab\", method: CASH, allocations: [{ billId: $a, amountFen: 100 }, { billId: $b, amountFen: 200 }]) { id } }",
         json!({ "a": bill_a, "b": bill_b })).await["data"]["recordPayment"]["id"].clone();
     let intent_a = app.gql(Some(&app.login(OWNER1).await), "mutation($b: ID!) { createPaymentIntent(clientKey: \"authz-intent-node\", billIds: [$b]) { id } }",
@@ -84,8 +103,14 @@ async fn every_role_gets_exactly_what_it_may() {
     let tech_staff = crate::repairs::technician_staff_id(&app).await;
 
     // Renovation: owner 1 applies for house A.
-    let ren_a = app.gql(Some(&app.login(OWNER1).await), "mutation($i: ApplyRenovationInput!) { applyRenovation(input: $i) { id } }",
-        json!({ "i": crate::renovation::application(&house_a, 1, 20) })).await["data"]["applyRenovation"]["id"].clone();
+    let ren_a = app
+        .gql(
+            Some(&app.login(OWNER1).await),
+            "mutation($i: ApplyRenovationInput!) { applyRenovation(input: $i) { id } }",
+            json!({ "i": crate::renovation::application(&house_a, 1, 20) }),
+        )
+        .await["data"]["applyRenovation"]["id"]
+        .clone();
 
     // Cards: reception issues one to owner 1.
     let owner1 = app.login(OWNER1).await;
@@ -96,14 +121,51 @@ async fn every_role_gets_exactly_what_it_may() {
 
     // Moves and keys: two move-in bookings of house A (one to pass the gate, one to cancel), a
     // sealed key of A to ask to open, and another whose opening the manager is asked to decide.
-    let book_in = |key: &str| crate::moves::booking(&house_a, "IN", guanjia::service::today_in_community(), key);
-    let move_pass = app.gql(Some(&owner1), "mutation($i: BookMoveInput!) { bookMove(input: $i) { id passCode } }", book_in("authz-move-1")).await["data"]["bookMove"].clone();
-    let move_cancel = app.gql(Some(&owner1), "mutation($i: BookMoveInput!) { bookMove(input: $i) { id } }", book_in("authz-move-2")).await["data"]["bookMove"]["id"].clone();
+    let book_in = |key: &str| {
+        crate::moves::booking(&house_a, "IN", guanjia::service::today_in_community(), key)
+    };
+    let move_pass = app
+        .gql(
+            Some(&owner1),
+            "mutation($i: BookMoveInput!) { bookMove(input: $i) { id passCode } }",
+            book_in("authz-move-1"),
+        )
+        .await["data"]["bookMove"]
+        .clone();
+    let move_cancel = app
+        .gql(
+            Some(&owner1),
+            "mutation($i: BookMoveInput!) { bookMove(input: $i) { id } }",
+            book_in("authz-move-2"),
+        )
+        .await["data"]["bookMove"]["id"]
+        .clone();
     let reception_t = app.login(RECEPTION).await;
     let deposit = "mutation($h: ID!, $s: String) { depositKey(houseId: $h, label: \"入户门\", sealNumber: $s) { id } }";
-    let key_request = app.gql(Some(&reception_t), deposit, json!({ "h": house_a, "s": "A-1" })).await["data"]["depositKey"]["id"].clone();
-    let key_decide = app.gql(Some(&reception_t), deposit, json!({ "h": house_a, "s": "A-2" })).await["data"]["depositKey"]["id"].clone();
-    let opening = app.gql(Some(&reception_t), "mutation($k: ID!) { requestKeyOpening(keyId: $k, reason: \"漏水\") { id } }", json!({ "k": key_decide })).await["data"]["requestKeyOpening"]["id"].clone();
+    let key_request = app
+        .gql(
+            Some(&reception_t),
+            deposit,
+            json!({ "h": house_a, "s": "A-1" }),
+        )
+        .await["data"]["depositKey"]["id"]
+        .clone();
+    let key_decide = app
+        .gql(
+            Some(&reception_t),
+            deposit,
+            json!({ "h": house_a, "s": "A-2" }),
+        )
+        .await["data"]["depositKey"]["id"]
+        .clone();
+    let opening = app
+        .gql(
+            Some(&reception_t),
+            "mutation($k: ID!) { requestKeyOpening(keyId: $k, reason: \"漏水\") { id } }",
+            json!({ "k": key_decide }),
+        )
+        .await["data"]["requestKeyOpening"]["id"]
+        .clone();
     let house_401 = app.house_id("CUIHU", "1栋", "1单元", "401").await;
     // Complaints and notices: owner 1's complaints about house A, one per step to test, each
     // in the state that step starts from; a water cut to 1栋.
@@ -116,7 +178,11 @@ async fn every_role_gets_exactly_what_it_may() {
             let out = app.gql(Some(&owner1), crate::complaints::REGISTER, json!({ "i": { "houseId": house_a, "category": "FACILITIES", "summary": "水压低" } })).await;
             let id = out["data"]["registerComplaint"]["id"].clone();
             let tech = crate::repairs::technician_staff_id(app).await;
-            let handler = if step == "handled-by-technician" { tech } else { Value::Null };
+            let handler = if step == "handled-by-technician" {
+                tech
+            } else {
+                Value::Null
+            };
             if step != "registered" {
                 let out = app.gql(Some(&butler), "mutation($c: ID!, $h: ID) { assignComplaint(complaintId: $c, department: ENGINEERING, handlerId: $h) { id } }", json!({ "c": id, "h": handler })).await;
                 assert_eq!(outcome(&out), "OK", "{out}");
@@ -128,22 +194,46 @@ async fn every_role_gets_exactly_what_it_may() {
             id
         }
     };
-    let (complaint_node, complaint_assign, complaint_escalate, complaint_withdraw) =
-        (complaint_at("registered").await, complaint_at("registered").await, complaint_at("registered").await, complaint_at("registered").await);
-    let (complaint_reply, complaint_resolve) = (complaint_at("handled-by-technician").await, complaint_at("handled-by-technician").await);
-    let (complaint_visit, complaint_reopen) = (complaint_at("resolved").await, complaint_at("resolved").await);
+    let (complaint_node, complaint_assign, complaint_escalate, complaint_withdraw) = (
+        complaint_at("registered").await,
+        complaint_at("registered").await,
+        complaint_at("registered").await,
+        complaint_at("registered").await,
+    );
+    let (complaint_reply, complaint_resolve) = (
+        complaint_at("handled-by-technician").await,
+        complaint_at("handled-by-technician").await,
+    );
+    let (complaint_visit, complaint_reopen) = (
+        complaint_at("resolved").await,
+        complaint_at("resolved").await,
+    );
     let building_1 = crate::notices::building_id(&app, "CUIHU", "1栋").await;
     let notice_1 = app.gql(Some(&app.login(RECEPTION).await), crate::notices::PUBLISH,
         json!({ "i": { "communityId": c1, "kind": "WATER_CUT", "title": "停水", "body": "检修", "startsAt": crate::repairs::in_hours(2), "endsAt": crate::repairs::in_hours(6), "buildingIds": [building_1] } })).await
         ["data"]["publishNotice"]["id"].clone();
     // Patrols: three checkpoints on a route walked every day; today's round is the butler's.
     let patrol = crate::patrols::setup(&app, json!([{ "start": "00:00", "end": "23:59" }])).await;
-    let patrol_task = crate::patrols::schedule(&app, &patrol, &patrol.route, crate::patrols::today(), BUTLER).await.remove(0);
+    let patrol_task = crate::patrols::schedule(
+        &app,
+        &patrol,
+        &patrol.route,
+        crate::patrols::today(),
+        BUTLER,
+    )
+    .await
+    .remove(0);
     let patrol_butler = crate::patrols::staff_id(&app, BUTLER).await;
     let patrol_area = app.gql(Some(&admin), "query($c: ID!) { node(id: $c) { ... on Community { publicAreas(first: 1) { edges { node { id } } } } } }", json!({ "c": c1 })).await
         ["data"]["node"]["publicAreas"]["edges"][0]["node"]["id"].clone();
     let finding = json!({ "clientId": "authz-finding", "kind": "FINDING", "taskId": patrol_task, "checkpointId": patrol.points[0].0, "description": "灯坏了", "deviceTime": chrono::Utc::now().to_rfc3339() });
-    let synced = app.gql(Some(&patrol.butler), crate::patrols::SYNC, json!({ "r": [finding] })).await;
+    let synced = app
+        .gql(
+            Some(&patrol.butler),
+            crate::patrols::SYNC,
+            json!({ "r": [finding] }),
+        )
+        .await;
     assert_eq!(synced["data"]["syncPatrol"]["stored"], 1, "{synced}");
 
     let mut tokens: Vec<Option<String>> = vec![];
@@ -178,23 +268,62 @@ async fn every_role_gets_exactly_what_it_may() {
     );
     let (c_staff, c_keys, c_add, c_key) = (c1.clone(), c1.clone(), c1.clone(), c1.clone());
     let a_invite = house_a.clone();
-    let (a_owed, c_fee, c_gen, c_day, c_coll, c_arr) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone());
+    let (a_owed, c_fee, c_gen, c_day, c_coll, c_arr) = (
+        house_a.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+    );
     let (bill_pay, bill_intent, bill_node) = (bill_a.clone(), bill_a.clone(), bill_a.clone());
     let c_day_payments = c1.clone();
-    let (a_book, c_orders, c_targets, c_price, c_techs) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone());
+    let (a_book, c_orders, c_targets, c_price, c_techs) = (
+        house_a.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+    );
     let (order_node, order_dispatch) = (order_a.clone(), order_a.clone());
-    let (a_ren, c_ren, c_gate, ren_node, ren_fwd) = (house_a.clone(), c1.clone(), c1.clone(), ren_a.clone(), ren_a.clone());
+    let (a_ren, c_ren, c_gate, ren_node, ren_fwd) = (
+        house_a.clone(),
+        c1.clone(),
+        c1.clone(),
+        ren_a.clone(),
+        ren_a.clone(),
+    );
     let (c_passes, c_overdue) = (c1.clone(), c1.clone());
     let (c_cards, c_changes, card_lost) = (c1.clone(), c1.clone(), card_a.clone());
-    let (a_move, c_passes_gate, c_check, c_use, c_handovers, a_cards) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), house_a.clone());
-    let (c_keys_desk, c_unreturned, a_deposit, c_approvals) = (c1.clone(), c1.clone(), house_a.clone(), c1.clone());
+    let (a_move, c_passes_gate, c_check, c_use, c_handovers, a_cards) = (
+        house_a.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        house_a.clone(),
+    );
+    let (c_keys_desk, c_unreturned, a_deposit, c_approvals) =
+        (c1.clone(), c1.clone(), house_a.clone(), c1.clone());
     let move_node = move_pass["id"].clone();
     let c_board = c1.clone();
-    let (a_complain, c_complaints, c_analysis, c_publish, c_notices, b1_publish) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), building_1.clone());
+    let (a_complain, c_complaints, c_analysis, c_publish, c_notices, b1_publish) = (
+        house_a.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        building_1.clone(),
+    );
     let (notice_update, notice_node) = (notice_1.clone(), notice_1.clone());
     let (pc_c1, pr_c1, pq_c1, pl_c1) = (c1.clone(), c1.clone(), c1.clone(), c1.clone());
     let (p_point, p_point_node) = (patrol.points[0].clone(), patrol.points[0].0.clone());
-    let (p_task_node, p_task_sched, p_task_assign, p_task_sync) = (patrol_task.clone(), patrol.route.clone(), patrol_task.clone(), patrol_task.clone());
+    let (p_task_node, p_task_sched, p_task_assign, p_task_sync) = (
+        patrol_task.clone(),
+        patrol.route.clone(),
+        patrol_task.clone(),
+        patrol_task.clone(),
+    );
     let (p_butler_sched, p_butler_assign) = (patrol_butler.clone(), patrol_butler.clone());
     let p_area = patrol_area.clone();
     let p_point_route = p_point.0.clone();
@@ -484,12 +613,21 @@ async fn an_owner_sees_only_their_houses_share_of_a_payment() {
     let app = spawn_app().await;
     let finance = crate::fees::bill_community(&app, &[crate::fees::period(0)]).await;
     let reception = app.login(RECEPTION).await;
-    let (a, b) = (app.house_id("CUIHU", "1栋", "1单元", "101").await, app.house_id("CUIHU", "1栋", "1单元", "201").await);
+    let (a, b) = (
+        app.house_id("CUIHU", "1栋", "1单元", "101").await,
+        app.house_id("CUIHU", "1栋", "1单元", "201").await,
+    );
     let open = "query($h: ID!) { owed(houseId: $h) { openBills { id } } }";
-    let bill_a = app.gql(Some(&finance), open, json!({ "h": a })).await["data"]["owed"]["openBills"][0]["id"].clone();
-    let bill_b = app.gql(Some(&finance), open, json!({ "h": b })).await["data"]["owed"]["openBills"][0]["id"].clone();
+    let bill_a = app.gql(Some(&finance), open, json!({ "h": a })).await["data"]["owed"]
+        ["openBills"][0]["id"]
+        .clone();
+    let bill_b = app.gql(Some(&finance), open, json!({ "h": b })).await["data"]["owed"]
+        ["openBills"][0]["id"]
+        .clone();
     let pay = "mutation($a: ID!, $b: ID!) { recordPayment(clientKey: \"two-houses\", method: CASH, allocations: [{ billId: $a, amountFen: 30100 }, { billId: $b, amountFen: 1000 }]) { id amountFen } }";
-    let paid = app.gql(Some(&reception), pay, json!({ "a": bill_a, "b": bill_b })).await;
+    let paid = app
+        .gql(Some(&reception), pay, json!({ "a": bill_a, "b": bill_b }))
+        .await;
     assert_eq!(paid["data"]["recordPayment"]["amountFen"], 31100, "{paid}");
     let payment = paid["data"]["recordPayment"]["id"].clone();
     let history = "query($h: ID!) { node(id: $h) { ... on House { payments { edges { node { id amountFen allocations { amountFen bill { house { number } } } } } } } } }";
@@ -506,18 +644,55 @@ async fn an_owner_sees_only_their_houses_share_of_a_payment() {
         v.as_object_mut().unwrap().remove("id");
         v
     };
-    assert_eq!(without_id(seen(app.login(OWNER1).await, a.clone()).await), share(30100, "101"), "owner 1: house A's part only");
-    assert_eq!(without_id(seen(app.login(FAMILY).await, a.clone()).await), share(30100, "101"));
-    assert_eq!(without_id(seen(app.login(OWNER2).await, b.clone()).await), share(1000, "201"), "owner 2: house B's part only");
+    assert_eq!(
+        without_id(seen(app.login(OWNER1).await, a.clone()).await),
+        share(30100, "101"),
+        "owner 1: house A's part only"
+    );
+    assert_eq!(
+        without_id(seen(app.login(FAMILY).await, a.clone()).await),
+        share(30100, "101")
+    );
+    assert_eq!(
+        without_id(seen(app.login(OWNER2).await, b.clone()).await),
+        share(1000, "201"),
+        "owner 2: house B's part only"
+    );
     let whole = seen(finance.clone(), a.clone()).await;
     assert_eq!(whole["amountFen"], 31100);
     assert_eq!(whole["allocations"].as_array().unwrap().len(), 2);
     // The payment itself, fetched by id: owner 2 sees it (A's bill comes first), as their share.
     let node = "query($p: ID!) { node(id: $p) { ... on Payment { amountFen allocations { amountFen } } } }";
-    let o2 = app.gql(Some(&app.login(OWNER2).await), node, json!({ "p": payment })).await;
-    assert_eq!(o2["data"]["node"], json!({ "amountFen": 1000, "allocations": [{ "amountFen": 1000 }] }), "{o2}");
+    let o2 = app
+        .gql(
+            Some(&app.login(OWNER2).await),
+            node,
+            json!({ "p": payment }),
+        )
+        .await;
+    assert_eq!(
+        o2["data"]["node"],
+        json!({ "amountFen": 1000, "allocations": [{ "amountFen": 1000 }] }),
+        "{o2}"
+    );
     // Its reversal reads the same way: owner 1 sees only A's part given back.
-    let rev = app.gql(Some(&finance), "mutation($p: ID!) { reversePayment(paymentId: $p, reason: \"收错了\") { id } }", json!({ "p": payment })).await;
-    let o1 = app.gql(Some(&app.login(OWNER1).await), node, json!({ "p": rev["data"]["reversePayment"]["id"] })).await;
-    assert_eq!(o1["data"]["node"], json!({ "amountFen": -30100, "allocations": [{ "amountFen": -30100 }] }), "{o1}");
+    let rev = app
+        .gql(
+            Some(&finance),
+            "mutation($p: ID!) { reversePayment(paymentId: $p, reason: \"收错了\") { id } }",
+            json!({ "p": payment }),
+        )
+        .await;
+    let o1 = app
+        .gql(
+            Some(&app.login(OWNER1).await),
+            node,
+            json!({ "p": rev["data"]["reversePayment"]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        o1["data"]["node"],
+        json!({ "amountFen": -30100, "allocations": [{ "amountFen": -30100 }] }),
+        "{o1}"
+    );
 }

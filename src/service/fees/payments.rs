@@ -1,24 +1,33 @@
 //! Payments: at the counter or confirmed by a gateway, idempotent by client key, never edited;
 //! a mistake is reversed by a linked negative payment that finance or a manager records.
 //! Receipt numbers run without gaps per community and year.
-use crate::service::page::OneRow;
 use super::{house_for_bills, require_staff_in, CASHIERS};
 use crate::auth::ApiScope;
 use crate::domain::Fen;
 use crate::error::{AppError, AppResult};
 use crate::service::events::{self, NewEvent};
+use crate::service::page::OneRow;
 use crate::service::page::{paginate, Page, PageArgs};
 use crate::service::Cx;
 use chrono::Datelike;
 use entity::enums::{PaymentKind, PaymentMethod, StaffRole};
-use entity::{bill, community, day_close, payment, payment_allocation, payment_intent, receipt_counter};
+use entity::{
+    bill, community, day_close, payment, payment_allocation, payment_intent, receipt_counter,
+};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
 
 pub fn check_client_key(raw: &str) -> AppResult<&str> {
     let k = raw.trim();
     if k.is_empty() || k.len() > 100 {
-        return Err(AppError::bad_input("clientKey", "clientKey 须为 1–100 个字符", "clientKey must be 1–100 characters"));
+        return Err(AppError::bad_input(
+            "clientKey",
+            "clientKey 须为 1–100 个字符",
+            "clientKey must be 1–100 characters",
+        ));
     }
     Ok(k)
 }
@@ -31,39 +40,67 @@ pub struct Allocation {
 }
 
 fn bill_changed() -> AppError {
-    AppError::conflict("allocations", "账单刚被他人修改（可能已收款），请刷新后重试", "The bill changed meanwhile (someone else took a payment); reload and retry")
+    AppError::conflict(
+        "allocations",
+        "账单刚被他人修改（可能已收款），请刷新后重试",
+        "The bill changed meanwhile (someone else took a payment); reload and retry",
+    )
 }
 
 /// Loads and checks the bills of a payment: same community, open, not overpaid.
-async fn checked_bills(txn: &DatabaseTransaction, allocations: &[Allocation]) -> AppResult<Vec<bill::Model>> {
+async fn checked_bills(
+    txn: &DatabaseTransaction,
+    allocations: &[Allocation],
+) -> AppResult<Vec<bill::Model>> {
     if allocations.is_empty() {
-        return Err(AppError::bad_input("allocations", "至少选择一张账单", "Choose at least one bill"));
+        return Err(AppError::bad_input(
+            "allocations",
+            "至少选择一张账单",
+            "Choose at least one bill",
+        ));
     }
     let mut seen = std::collections::HashSet::new();
     for a in allocations {
         Fen::positive("allocations.amountFen", a.amount)?;
         if !seen.insert(a.bill_id) {
-            return Err(AppError::bad_input("allocations", "同一账单出现了两次", "A bill appears twice"));
+            return Err(AppError::bad_input(
+                "allocations",
+                "同一账单出现了两次",
+                "A bill appears twice",
+            ));
         }
     }
-    let bills = bill::Entity::find().filter(bill::Column::Id.is_in(allocations.iter().map(|a| a.bill_id))).all(txn).await?;
+    let bills = bill::Entity::find()
+        .filter(bill::Column::Id.is_in(allocations.iter().map(|a| a.bill_id)))
+        .all(txn)
+        .await?;
     if bills.len() != allocations.len() {
         return Err(AppError::NotFound);
     }
     for a in allocations {
         let b = bills.iter().find(|b| b.id == a.bill_id).expect("loaded");
         if b.cancelled_at.is_some() {
-            return Err(AppError::InvalidStateTransition { current: "CANCELLED".into(), action: "pay".into() });
+            return Err(AppError::InvalidStateTransition {
+                current: "CANCELLED".into(),
+                action: "pay".into(),
+            });
         }
         if b.paid_fen >= b.amount_fen {
             // Someone paid it in full first: the same race as a lost update, so the same answer.
-            return Err(AppError::conflict("allocations", "该账单已付清", "This bill is already paid in full"));
+            return Err(AppError::conflict(
+                "allocations",
+                "该账单已付清",
+                "This bill is already paid in full",
+            ));
         }
         if a.amount.0 > b.amount_fen - b.paid_fen {
             return Err(AppError::bad_input(
                 "allocations.amountFen",
                 format!("超额支付：该账单仅欠 {}", Fen(b.amount_fen - b.paid_fen)),
-                format!("Overpayment: only {} is outstanding on this bill", Fen(b.amount_fen - b.paid_fen)),
+                format!(
+                    "Overpayment: only {} is outstanding on this bill",
+                    Fen(b.amount_fen - b.paid_fen)
+                ),
             ));
         }
     }
@@ -72,7 +109,11 @@ async fn checked_bills(txn: &DatabaseTransaction, allocations: &[Allocation]) ->
 
 /// The next receipt number of a community's year, taken inside the payment's transaction: the
 /// counter row stays locked until commit, so numbers are sequential and a rollback leaves no gap.
-async fn next_receipt(txn: &DatabaseTransaction, community: &community::Model, year: i32) -> AppResult<(String, i64)> {
+async fn next_receipt(
+    txn: &DatabaseTransaction,
+    community: &community::Model,
+    year: i32,
+) -> AppResult<(String, i64)> {
     bump_counter(txn, community.id, year, 1).await?;
     let row = receipt_counter::Entity::find()
         .filter(receipt_counter::Column::CommunityId.eq(community.id))
@@ -80,24 +121,42 @@ async fn next_receipt(txn: &DatabaseTransaction, community: &community::Model, y
         .one_row(txn)
         .await?
         .ok_or(AppError::Internal)?;
-    Ok((format!("{}-{year}-{:06}", community.code, row.last_seq), row.last_seq))
+    Ok((
+        format!("{}-{year}-{:06}", community.code, row.last_seq),
+        row.last_seq,
+    ))
 }
 
 /// Adds `step` to a community's receipt counter of `year` (creating it at 0), which holds the
 /// row locked until the transaction ends. A step of 0 takes the lock only: banking a day
 /// (`reports::mark_banked`) takes it so that no payment commits into the day being closed.
-pub(super) async fn bump_counter(txn: &DatabaseTransaction, community_id: i64, year: i32, step: i64) -> AppResult<()> {
+pub(super) async fn bump_counter(
+    txn: &DatabaseTransaction,
+    community_id: i64,
+    year: i32,
+    step: i64,
+) -> AppResult<()> {
     receipt_counter::Entity::insert(receipt_counter::ActiveModel {
         community_id: Set(community_id),
         year: Set(year),
         last_seq: Set(0),
         ..Default::default()
     })
-    .on_conflict(OnConflict::columns([receipt_counter::Column::CommunityId, receipt_counter::Column::Year]).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::columns([
+            receipt_counter::Column::CommunityId,
+            receipt_counter::Column::Year,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
     .exec_without_returning(txn)
     .await?;
     receipt_counter::Entity::update_many()
-        .col_expr(receipt_counter::Column::LastSeq, Expr::col(receipt_counter::Column::LastSeq).add(step))
+        .col_expr(
+            receipt_counter::Column::LastSeq,
+            Expr::col(receipt_counter::Column::LastSeq).add(step),
+        )
         .filter(receipt_counter::Column::CommunityId.eq(community_id))
         .filter(receipt_counter::Column::Year.eq(year))
         .exec(txn)
@@ -109,7 +168,11 @@ pub(super) async fn bump_counter(txn: &DatabaseTransaction, community_id: i64, y
 /// cash is not yet banked. A banked day's figures never change, and refusing the money instead
 /// would stop the counter taking payments for the rest of the day. Read under the receipt
 /// counter's lock, which banking takes too.
-async fn open_business_date(txn: &DatabaseTransaction, community_id: i64, today: chrono::NaiveDate) -> AppResult<chrono::NaiveDate> {
+async fn open_business_date(
+    txn: &DatabaseTransaction,
+    community_id: i64,
+    today: chrono::NaiveDate,
+) -> AppResult<chrono::NaiveDate> {
     let banked: Vec<chrono::NaiveDate> = day_close::Entity::find()
         .select_only()
         .column(day_close::Column::BusinessDate)
@@ -154,9 +217,16 @@ struct NewPayment<'a> {
 }
 
 /// Writes one payment (or reversal) with its allocations and receipt, and moves the bills.
-async fn write(cx: &Cx, p: NewPayment<'_>, allocs: Vec<(bill::Model, i64)>) -> AppResult<payment::Model> {
+async fn write(
+    cx: &Cx,
+    p: NewPayment<'_>,
+    allocs: Vec<(bill::Model, i64)>,
+) -> AppResult<payment::Model> {
     let db = cx.db();
-    let community = community::Entity::find_by_id(p.community_id).one_row(db).await?.ok_or(AppError::NotFound)?;
+    let community = community::Entity::find_by_id(p.community_id)
+        .one_row(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let txn = db.begin().await?;
     for (b, delta) in &allocs {
         bump_paid(&txn, b, *delta).await?;
@@ -184,33 +254,47 @@ async fn write(cx: &Cx, p: NewPayment<'_>, allocs: Vec<(bill::Model, i64)>) -> A
     }
     .insert(&txn)
     .await?;
-    payment_allocation::Entity::insert_many(allocs.iter().map(|(b, d)| payment_allocation::ActiveModel {
-        community_id: Set(community.id),
-        payment_id: Set(row.id),
-        bill_id: Set(b.id),
-        amount_fen: Set(*d),
-        ..Default::default()
+    payment_allocation::Entity::insert_many(allocs.iter().map(|(b, d)| {
+        payment_allocation::ActiveModel {
+            community_id: Set(community.id),
+            payment_id: Set(row.id),
+            bill_id: Set(b.id),
+            amount_fen: Set(*d),
+            ..Default::default()
+        }
     }))
     .exec_without_returning(&txn)
     .await?;
-    let ev = events::record(&txn, &cx.actor, NewEvent {
-        community_id: Some(community.id),
-        house_id: allocs.first().map(|(b, _)| b.house_id),
-        building_id: allocs.first().map(|(b, _)| b.building_id),
-        action: if p.kind == PaymentKind::Payment { "payment.recorded" } else { "payment.reversed" },
-        subject_type: "Payment",
-        subject_id: row.id,
-        from_state: None,
-        to_state: Some(Fen(amount).to_string()),
-        reason: p.reason,
-    })
+    let ev = events::record(
+        &txn,
+        &cx.actor,
+        NewEvent {
+            community_id: Some(community.id),
+            house_id: allocs.first().map(|(b, _)| b.house_id),
+            building_id: allocs.first().map(|(b, _)| b.building_id),
+            action: if p.kind == PaymentKind::Payment {
+                "payment.recorded"
+            } else {
+                "payment.reversed"
+            },
+            subject_type: "Payment",
+            subject_id: row.id,
+            from_state: None,
+            to_state: Some(Fen(amount).to_string()),
+            reason: p.reason,
+        },
+    )
     .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(row)
 }
 
-async fn by_client_key(conn: &impl ConnectionTrait, community_id: i64, key: &str) -> AppResult<Option<payment::Model>> {
+async fn by_client_key(
+    conn: &impl ConnectionTrait,
+    community_id: i64,
+    key: &str,
+) -> AppResult<Option<payment::Model>> {
     Ok(payment::Entity::find()
         .filter(payment::Column::CommunityId.eq(community_id))
         .filter(payment::Column::ClientKey.eq(key))
@@ -220,23 +304,49 @@ async fn by_client_key(conn: &impl ConnectionTrait, community_id: i64, key: &str
 
 /// The same client key again: the first payment, if it was the same request; CONFLICT if the
 /// key was reused for something else.
-fn replay(existing: payment::Model, method: PaymentMethod, amount: i64) -> AppResult<payment::Model> {
+fn replay(
+    existing: payment::Model,
+    method: PaymentMethod,
+    amount: i64,
+) -> AppResult<payment::Model> {
     if existing.method != method || existing.amount_fen != amount {
-        return Err(AppError::conflict("clientKey", "该 clientKey 已用于另一笔付款", "This clientKey was already used for a different payment"));
+        return Err(AppError::conflict(
+            "clientKey",
+            "该 clientKey 已用于另一笔付款",
+            "This clientKey was already used for a different payment",
+        ));
     }
     Ok(existing)
 }
 
 /// A payment at the counter (cash, bank card, transfer) against one or more bills.
-pub async fn record(cx: &Cx, client_key: &str, method: PaymentMethod, allocations: Vec<Allocation>) -> AppResult<payment::Model> {
+pub async fn record(
+    cx: &Cx,
+    client_key: &str,
+    method: PaymentMethod,
+    allocations: Vec<Allocation>,
+) -> AppResult<payment::Model> {
     cx.actor.require_staff(CASHIERS)?;
     let key = check_client_key(client_key)?;
     if method == PaymentMethod::Online {
-        return Err(AppError::bad_input("method", "线上支付由支付网关确认", "Online payments are confirmed by the payment gateway"));
+        return Err(AppError::bad_input(
+            "method",
+            "线上支付由支付网关确认",
+            "Online payments are confirmed by the payment gateway",
+        ));
     }
     let amount: i64 = allocations.iter().map(|a| a.amount.0).sum();
-    let first = allocations.first().ok_or_else(|| AppError::bad_input("allocations", "至少选择一张账单", "Choose at least one bill"))?;
-    let first_bill = bill::Entity::find_by_id(first.bill_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let first = allocations.first().ok_or_else(|| {
+        AppError::bad_input(
+            "allocations",
+            "至少选择一张账单",
+            "Choose at least one bill",
+        )
+    })?;
+    let first_bill = bill::Entity::find_by_id(first.bill_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let community_id = first_bill.community_id;
     require_staff_in(cx, community_id, CASHIERS)?;
     if let Some(existing) = by_client_key(cx.db(), community_id, key).await? {
@@ -248,12 +358,40 @@ pub async fn record(cx: &Cx, client_key: &str, method: PaymentMethod, allocation
     if bills.iter().any(|b| b.community_id != community_id) {
         return Err(AppError::NotFound);
     }
-    let allocs = allocations.iter().map(|a| (bills.iter().find(|b| b.id == a.bill_id).expect("loaded").clone(), a.amount.0)).collect();
-    let p = NewPayment { community_id, client_key: key, kind: PaymentKind::Payment, method, reverses: None, reason: None, gateway_reference: None };
+    let allocs = allocations
+        .iter()
+        .map(|a| {
+            (
+                bills
+                    .iter()
+                    .find(|b| b.id == a.bill_id)
+                    .expect("loaded")
+                    .clone(),
+                a.amount.0,
+            )
+        })
+        .collect();
+    let p = NewPayment {
+        community_id,
+        client_key: key,
+        kind: PaymentKind::Payment,
+        method,
+        reverses: None,
+        reason: None,
+        gateway_reference: None,
+    };
     match write(cx, p, allocs).await {
         // A concurrent request with the same key won the insert: answer with its payment.
-        Err(AppError::Conflict { .. }) if by_client_key(cx.db(), community_id, key).await?.is_some() => {
-            replay(by_client_key(cx.db(), community_id, key).await?.expect("found"), method, amount)
+        Err(AppError::Conflict { .. })
+            if by_client_key(cx.db(), community_id, key).await?.is_some() =>
+        {
+            replay(
+                by_client_key(cx.db(), community_id, key)
+                    .await?
+                    .expect("found"),
+                method,
+                amount,
+            )
         }
         other => other,
     }
@@ -265,20 +403,45 @@ pub async fn reverse(cx: &Cx, payment_id: i64, reason: String) -> AppResult<paym
     let original = get(cx, payment_id).await?;
     require_staff_in(cx, original.community_id, REVERSERS)?;
     if reason.trim().is_empty() {
-        return Err(AppError::bad_input("reason", "冲正须填写原因", "A reversal needs a reason"));
+        return Err(AppError::bad_input(
+            "reason",
+            "冲正须填写原因",
+            "A reversal needs a reason",
+        ));
     }
     if original.kind == PaymentKind::Reversal {
-        return Err(AppError::bad_input("paymentId", "冲正记录不能再冲正", "A reversal cannot itself be reversed"));
+        return Err(AppError::bad_input(
+            "paymentId",
+            "冲正记录不能再冲正",
+            "A reversal cannot itself be reversed",
+        ));
     }
     let key = format!("reversal:{}", original.id);
     if let Some(existing) = by_client_key(cx.db(), original.community_id, &key).await? {
-        return Err(AppError::AlreadyReversed { reversal_receipt_no: existing.receipt_no });
+        return Err(AppError::AlreadyReversed {
+            reversal_receipt_no: existing.receipt_no,
+        });
     }
-    let allocations = payment_allocation::Entity::find().filter(payment_allocation::Column::PaymentId.eq(original.id)).all(cx.db()).await?;
-    let bills = bill::Entity::find().filter(bill::Column::Id.is_in(allocations.iter().map(|a| a.bill_id))).all(cx.db()).await?;
+    let allocations = payment_allocation::Entity::find()
+        .filter(payment_allocation::Column::PaymentId.eq(original.id))
+        .all(cx.db())
+        .await?;
+    let bills = bill::Entity::find()
+        .filter(bill::Column::Id.is_in(allocations.iter().map(|a| a.bill_id)))
+        .all(cx.db())
+        .await?;
     let allocs = allocations
         .iter()
-        .map(|a| (bills.iter().find(|b| b.id == a.bill_id).expect("allocated bill exists").clone(), -a.amount_fen))
+        .map(|a| {
+            (
+                bills
+                    .iter()
+                    .find(|b| b.id == a.bill_id)
+                    .expect("allocated bill exists")
+                    .clone(),
+                -a.amount_fen,
+            )
+        })
         .collect();
     let p = NewPayment {
         community_id: original.community_id,
@@ -291,10 +454,14 @@ pub async fn reverse(cx: &Cx, payment_id: i64, reason: String) -> AppResult<paym
     };
     match write(cx, p, allocs).await {
         // Someone else reversed it a moment ago: name their reversal.
-        Err(AppError::Conflict { field, .. }) if field == "id" => match by_client_key(cx.db(), original.community_id, &key).await? {
-            Some(existing) => Err(AppError::AlreadyReversed { reversal_receipt_no: existing.receipt_no }),
-            None => Err(bill_changed()),
-        },
+        Err(AppError::Conflict { field, .. }) if field == "id" => {
+            match by_client_key(cx.db(), original.community_id, &key).await? {
+                Some(existing) => Err(AppError::AlreadyReversed {
+                    reversal_receipt_no: existing.receipt_no,
+                }),
+                None => Err(bill_changed()),
+            }
+        }
         other => other,
     }
 }
@@ -311,24 +478,41 @@ pub const PAYMENT_DESK: &[StaffRole] = CASHIERS;
 /// it (it may read back what `confirmOnlinePayment` answered, and nothing of anyone else's).
 pub fn sees_whole(cx: &Cx, p: &payment::Model) -> bool {
     if let Some(s) = cx.actor.staff() {
-        return crate::auth::Actor::staff_covers_community(s, p.community_id) && (s.role == StaffRole::Admin || CASHIERS.contains(&s.role));
+        return crate::auth::Actor::staff_covers_community(s, p.community_id)
+            && (s.role == StaffRole::Admin || CASHIERS.contains(&s.role));
     }
-    if cx.actor.integrator_with(ApiScope::BillsRead).is_some_and(|i| i.community_id == p.community_id) {
+    if cx
+        .actor
+        .integrator_with(ApiScope::BillsRead)
+        .is_some_and(|i| i.community_id == p.community_id)
+    {
         return true;
     }
-    cx.actor.integrator_with(ApiScope::PaymentsWrite).is_some_and(|i| i.community_id == p.community_id) && p.recorded_by == cx.actor.label()
+    cx.actor
+        .integrator_with(ApiScope::PaymentsWrite)
+        .is_some_and(|i| i.community_id == p.community_id)
+        && p.recorded_by == cx.actor.label()
 }
 
 /// A payment, for those who see all of it (`sees_whole`), and for people who may see the bills
 /// of at least one house it paid (they see their part of it; see `graphql::fees::Payment`).
 pub async fn get(cx: &Cx, id: i64) -> AppResult<payment::Model> {
     cx.actor.require_signed_in()?;
-    let p = payment::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let p = payment::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     if sees_whole(cx, &p) {
         return Ok(p);
     }
-    let allocations = payment_allocation::Entity::find().filter(payment_allocation::Column::PaymentId.eq(p.id)).all(cx.db()).await?;
-    let bills = bill::Entity::find().filter(bill::Column::Id.is_in(allocations.iter().map(|a| a.bill_id))).all(cx.db()).await?;
+    let allocations = payment_allocation::Entity::find()
+        .filter(payment_allocation::Column::PaymentId.eq(p.id))
+        .all(cx.db())
+        .await?;
+    let bills = bill::Entity::find()
+        .filter(bill::Column::Id.is_in(allocations.iter().map(|a| a.bill_id)))
+        .all(cx.db())
+        .await?;
     let mut houses: Vec<i64> = bills.iter().map(|b| b.house_id).collect();
     houses.sort_unstable();
     houses.dedup();
@@ -342,10 +526,18 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<payment::Model> {
 
 /// A community's payments and reversals of one business date (the day close's rows), oldest
 /// first, optionally of one method; for the counter, finance and the manager.
-pub async fn of_day(cx: &Cx, community_id: i64, date: chrono::NaiveDate, method: Option<PaymentMethod>, args: &PageArgs) -> AppResult<Page<payment::Model>> {
+pub async fn of_day(
+    cx: &Cx,
+    community_id: i64,
+    date: chrono::NaiveDate,
+    method: Option<PaymentMethod>,
+    args: &PageArgs,
+) -> AppResult<Page<payment::Model>> {
     crate::service::estate::community(cx, community_id).await?;
     require_staff_in(cx, community_id, PAYMENT_DESK)?;
-    let mut q = payment::Entity::find().filter(payment::Column::CommunityId.eq(community_id)).filter(payment::Column::BusinessDate.eq(date));
+    let mut q = payment::Entity::find()
+        .filter(payment::Column::CommunityId.eq(community_id))
+        .filter(payment::Column::BusinessDate.eq(date));
     if let Some(m) = method {
         q = q.filter(payment::Column::Method.eq(m));
     }
@@ -357,16 +549,30 @@ pub async fn of_day(cx: &Cx, community_id: i64, date: chrono::NaiveDate, method:
 /// another community's.
 pub async fn by_receipt_no(cx: &Cx, receipt_no: &str) -> AppResult<payment::Model> {
     cx.actor.require_staff(PAYMENT_DESK)?;
-    let bad = || AppError::bad_input("receiptNo", "收据号格式应为 小区代码-年份-序号，如 CUIHU-2026-000042", "A receipt number looks like CUIHU-2026-000042");
+    let bad = || {
+        AppError::bad_input(
+            "receiptNo",
+            "收据号格式应为 小区代码-年份-序号，如 CUIHU-2026-000042",
+            "A receipt number looks like CUIHU-2026-000042",
+        )
+    };
     let raw = receipt_no.trim();
     let mut parts = raw.rsplitn(3, '-');
-    let (seq, year, code) = (parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?);
+    let (seq, year, code) = (
+        parts.next().ok_or_else(bad)?,
+        parts.next().ok_or_else(bad)?,
+        parts.next().ok_or_else(bad)?,
+    );
     let seq: i64 = seq.parse().map_err(|_| bad())?;
     let year: i32 = year.parse().map_err(|_| bad())?;
     if code.is_empty() || year.to_string().len() != 4 {
         return Err(bad());
     }
-    let c = community::Entity::find().filter(community::Column::Code.eq(code)).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let c = community::Entity::find()
+        .filter(community::Column::Code.eq(code))
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     require_staff_in(cx, c.id, PAYMENT_DESK)?;
     payment::Entity::find()
         .filter(payment::Column::CommunityId.eq(c.id))
@@ -381,10 +587,19 @@ pub async fn by_receipt_no(cx: &Cx, receipt_no: &str) -> AppResult<payment::Mode
 /// and its community's cashiers (who answer the owner's "did my payment go through?").
 pub async fn intent(cx: &Cx, id: i64) -> AppResult<payment_intent::Model> {
     cx.actor.require_signed_in()?;
-    let i = payment_intent::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let i = payment_intent::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let own = cx.actor.user().is_ok_and(|u| u.user_id == i.user_id);
-    let gateway = cx.actor.integrator_with(ApiScope::PaymentsWrite).is_some_and(|g| g.community_id == i.community_id);
-    let desk = cx.actor.staff().is_some_and(|s| crate::auth::Actor::staff_covers_community(s, i.community_id) && (s.role == StaffRole::Admin || CASHIERS.contains(&s.role)));
+    let gateway = cx
+        .actor
+        .integrator_with(ApiScope::PaymentsWrite)
+        .is_some_and(|g| g.community_id == i.community_id);
+    let desk = cx.actor.staff().is_some_and(|s| {
+        crate::auth::Actor::staff_covers_community(s, i.community_id)
+            && (s.role == StaffRole::Admin || CASHIERS.contains(&s.role))
+    });
     if own || gateway || desk {
         Ok(i)
     } else {
@@ -395,7 +610,12 @@ pub async fn intent(cx: &Cx, id: i64) -> AppResult<payment_intent::Model> {
 /// Payment history of a house (receipts), newest last.
 pub async fn of_house(cx: &Cx, house_id: i64, args: &PageArgs) -> AppResult<Page<payment::Model>> {
     house_for_bills(cx, house_id).await?;
-    let bill_ids = bill::Entity::find().filter(bill::Column::HouseId.eq(house_id)).all(cx.db()).await?.into_iter().map(|b| b.id);
+    let bill_ids = bill::Entity::find()
+        .filter(bill::Column::HouseId.eq(house_id))
+        .all(cx.db())
+        .await?
+        .into_iter()
+        .map(|b| b.id);
     let payment_ids: Vec<i64> = payment_allocation::Entity::find()
         .filter(payment_allocation::Column::BillId.is_in(bill_ids))
         .all(cx.db())
@@ -409,7 +629,11 @@ pub async fn of_house(cx: &Cx, house_id: i64, args: &PageArgs) -> AppResult<Page
 
 /// An owner starts paying online: the full outstanding amount of their chosen bills, for the
 /// gateway's checkout. Only bills of houses the caller is bound to (and may see) qualify.
-pub async fn create_intent(cx: &Cx, client_key: &str, bill_ids: Vec<i64>) -> AppResult<payment_intent::Model> {
+pub async fn create_intent(
+    cx: &Cx,
+    client_key: &str,
+    bill_ids: Vec<i64>,
+) -> AppResult<payment_intent::Model> {
     let user = cx.actor.user()?.user_id;
     let key = check_client_key(client_key)?;
     if let Some(existing) = payment_intent::Entity::find()
@@ -421,9 +645,16 @@ pub async fn create_intent(cx: &Cx, client_key: &str, bill_ids: Vec<i64>) -> App
         return Ok(existing);
     }
     if bill_ids.is_empty() {
-        return Err(AppError::bad_input("billIds", "至少选择一张账单", "Choose at least one bill"));
+        return Err(AppError::bad_input(
+            "billIds",
+            "至少选择一张账单",
+            "Choose at least one bill",
+        ));
     }
-    let bills = bill::Entity::find().filter(bill::Column::Id.is_in(bill_ids.iter().copied())).all(cx.db()).await?;
+    let bills = bill::Entity::find()
+        .filter(bill::Column::Id.is_in(bill_ids.iter().copied()))
+        .all(cx.db())
+        .await?;
     if bills.len() != bill_ids.len() {
         return Err(AppError::NotFound);
     }
@@ -435,15 +666,26 @@ pub async fn create_intent(cx: &Cx, client_key: &str, bill_ids: Vec<i64>) -> App
         }
         house_for_bills(cx, b.house_id).await?;
         if b.cancelled_at.is_some() {
-            return Err(AppError::InvalidStateTransition { current: "CANCELLED".into(), action: "pay".into() });
+            return Err(AppError::InvalidStateTransition {
+                current: "CANCELLED".into(),
+                action: "pay".into(),
+            });
         }
         if b.paid_fen >= b.amount_fen {
-            return Err(AppError::bad_input("billIds", "该账单已付清", "This bill is already paid"));
+            return Err(AppError::bad_input(
+                "billIds",
+                "该账单已付清",
+                "This bill is already paid",
+            ));
         }
     }
     let community_id = bills[0].community_id;
     if bills.iter().any(|b| b.community_id != community_id) {
-        return Err(AppError::bad_input("billIds", "一次只能支付同一小区的账单", "Pay the bills of one community at a time"));
+        return Err(AppError::bad_input(
+            "billIds",
+            "一次只能支付同一小区的账单",
+            "Pay the bills of one community at a time",
+        ));
     }
     let amount = bills.iter().map(|b| b.amount_fen - b.paid_fen).sum();
     let mut ids: Vec<String> = bills.iter().map(|b| b.id.to_string()).collect();
@@ -464,30 +706,72 @@ pub async fn create_intent(cx: &Cx, client_key: &str, bill_ids: Vec<i64>) -> App
 }
 
 /// The gateway confirms an intent was paid. Idempotent on the gateway's reference.
-pub async fn confirm_online(cx: &Cx, intent_id: i64, gateway_reference: &str, amount: Fen) -> AppResult<payment::Model> {
-    let gateway = cx.actor.integrator_with(ApiScope::PaymentsWrite).ok_or_else(|| match cx.actor.require_signed_in() {
-        Err(e) => e,
-        Ok(()) => AppError::Forbidden,
+pub async fn confirm_online(
+    cx: &Cx,
+    intent_id: i64,
+    gateway_reference: &str,
+    amount: Fen,
+) -> AppResult<payment::Model> {
+    let gateway = cx
+        .actor
+        .integrator_with(ApiScope::PaymentsWrite)
+        .ok_or_else(|| match cx.actor.require_signed_in() {
+            Err(e) => e,
+            Ok(()) => AppError::Forbidden,
+        })?;
+    let reference = check_client_key(gateway_reference).map_err(|_| {
+        AppError::bad_input(
+            "gatewayReference",
+            "网关流水号无效",
+            "Invalid gateway reference",
+        )
     })?;
-    let reference = check_client_key(gateway_reference).map_err(|_| AppError::bad_input("gatewayReference", "网关流水号无效", "Invalid gateway reference"))?;
-    let intent = payment_intent::Entity::find_by_id(intent_id).one_row(cx.db()).await?.filter(|i| i.community_id == gateway.community_id).ok_or(AppError::NotFound)?;
+    let intent = payment_intent::Entity::find_by_id(intent_id)
+        .one_row(cx.db())
+        .await?
+        .filter(|i| i.community_id == gateway.community_id)
+        .ok_or(AppError::NotFound)?;
     let key = format!("gateway:{reference}");
     if let Some(existing) = by_client_key(cx.db(), intent.community_id, &key).await? {
         return replay(existing, PaymentMethod::Online, amount.0);
     }
     if intent.status != "PENDING" {
-        return Err(AppError::InvalidStateTransition { current: intent.status, action: "confirmOnlinePayment".into() });
+        return Err(AppError::InvalidStateTransition {
+            current: intent.status,
+            action: "confirmOnlinePayment".into(),
+        });
     }
     if amount.0 != intent.amount_fen {
-        return Err(AppError::bad_input("amountFen", format!("金额与待付金额 {} 不符", Fen(intent.amount_fen)), format!("The amount does not match the {} due", Fen(intent.amount_fen))));
+        return Err(AppError::bad_input(
+            "amountFen",
+            format!("金额与待付金额 {} 不符", Fen(intent.amount_fen)),
+            format!(
+                "The amount does not match the {} due",
+                Fen(intent.amount_fen)
+            ),
+        ));
     }
-    let ids: Vec<i64> = intent.bill_ids.split(',').filter_map(|s| s.parse().ok()).collect();
-    let bills = bill::Entity::find().filter(bill::Column::Id.is_in(ids)).all(cx.db()).await?;
-    let allocs: Vec<(bill::Model, i64)> = bills.into_iter().map(|b| {
-        let outstanding = b.amount_fen - b.paid_fen;
-        (b, outstanding)
-    }).collect();
-    if allocs.iter().map(|(_, d)| d).sum::<i64>() != intent.amount_fen || allocs.iter().any(|(b, d)| *d <= 0 || b.cancelled_at.is_some()) {
+    let ids: Vec<i64> = intent
+        .bill_ids
+        .split(',')
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let bills = bill::Entity::find()
+        .filter(bill::Column::Id.is_in(ids))
+        .all(cx.db())
+        .await?;
+    let allocs: Vec<(bill::Model, i64)> = bills
+        .into_iter()
+        .map(|b| {
+            let outstanding = b.amount_fen - b.paid_fen;
+            (b, outstanding)
+        })
+        .collect();
+    if allocs.iter().map(|(_, d)| d).sum::<i64>() != intent.amount_fen
+        || allocs
+            .iter()
+            .any(|(b, d)| *d <= 0 || b.cancelled_at.is_some())
+    {
         return Err(bill_changed());
     }
     let p = NewPayment {
@@ -531,8 +815,14 @@ impl Recorder {
 /// name (e.g. 支付网关).
 pub async fn recorder_name(cx: &Cx, who: Recorder) -> AppResult<String> {
     Ok(match who {
-        Recorder::User(id) => entity::user::Entity::find_by_id(id).one_row(cx.db()).await?.map(|u| u.display_name),
-        Recorder::ApiKey(id) => entity::api_key::Entity::find_by_id(id).one_row(cx.db()).await?.map(|k| k.name),
+        Recorder::User(id) => entity::user::Entity::find_by_id(id)
+            .one_row(cx.db())
+            .await?
+            .map(|u| u.display_name),
+        Recorder::ApiKey(id) => entity::api_key::Entity::find_by_id(id)
+            .one_row(cx.db())
+            .await?
+            .map(|k| k.name),
         Recorder::Unknown => None,
     }
     .unwrap_or_else(|| "—".into()))

@@ -2,23 +2,37 @@
 use crate::domain::Fen;
 use crate::error::{AppError, AppResult};
 use crate::service::fees::require_staff_in;
+use crate::service::page::OneRow;
 use crate::service::page::{paginate, Page, PageArgs};
 use crate::service::{estate, Cx};
 use entity::enums::StaffRole;
 use entity::{repair_order, service_price};
-use crate::service::page::OneRow;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-pub async fn create(cx: &Cx, community_id: i64, name: String, unit: String, price: Fen) -> AppResult<service_price::Model> {
+pub async fn create(
+    cx: &Cx,
+    community_id: i64,
+    name: String,
+    unit: String,
+    price: Fen,
+) -> AppResult<service_price::Model> {
     estate::community(cx, community_id).await?;
     require_staff_in(cx, community_id, &[StaffRole::Manager])?;
     let name = name.trim().to_owned();
     let unit = unit.trim().to_owned();
     if name.is_empty() || name.chars().count() > 40 {
-        return Err(AppError::bad_input("name", "名称须为 1–40 字", "Name must be 1–40 characters"));
+        return Err(AppError::bad_input(
+            "name",
+            "名称须为 1–40 字",
+            "Name must be 1–40 characters",
+        ));
     }
     if unit.is_empty() || unit.chars().count() > 8 {
-        return Err(AppError::bad_input("unit", "单位须为 1–8 字（次、个、米 …）", "Unit must be 1–8 characters"));
+        return Err(AppError::bad_input(
+            "unit",
+            "单位须为 1–8 字（次、个、米 …）",
+            "Unit must be 1–8 characters",
+        ));
     }
     Fen::positive("priceFen", price)?;
     Ok(service_price::ActiveModel {
@@ -35,15 +49,24 @@ pub async fn create(cx: &Cx, community_id: i64, name: String, unit: String, pric
 }
 
 /// Anyone who sees the community may read its price list (owners check prices before booking).
-pub async fn of_community(cx: &Cx, community_id: i64, args: &PageArgs) -> AppResult<Page<service_price::Model>> {
+pub async fn of_community(
+    cx: &Cx,
+    community_id: i64,
+    args: &PageArgs,
+) -> AppResult<Page<service_price::Model>> {
     estate::community(cx, community_id).await?;
-    let q = service_price::Entity::find().filter(service_price::Column::CommunityId.eq(community_id)).filter(service_price::Column::Active.eq(true));
+    let q = service_price::Entity::find()
+        .filter(service_price::Column::CommunityId.eq(community_id))
+        .filter(service_price::Column::Active.eq(true));
     paginate(cx.db(), q, service_price::Column::Id, args).await
 }
 
 /// One item of the price list, for anyone who sees its community.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<service_price::Model> {
-    let p = service_price::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let p = service_price::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     estate::community(cx, p.community_id).await?;
     Ok(p)
 }
@@ -51,5 +74,9 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<service_price::Model> {
 /// Whether the caller is the technician assigned to the order: they record its charges, so
 /// they may read them back (and the bill they raised), whoever else may not.
 pub fn is_assignee(cx: &Cx, o: &repair_order::Model) -> bool {
-    o.assignee_user_id.is_some() && cx.actor.user().is_ok_and(|u| Some(u.user_id) == o.assignee_user_id)
+    o.assignee_user_id.is_some()
+        && cx
+            .actor
+            .user()
+            .is_ok_and(|u| Some(u.user_id) == o.assignee_user_id)
 }
