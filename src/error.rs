@@ -60,6 +60,11 @@ pub enum AppError {
         current: String,
         action: String,
     },
+    /// A payment already reversed: INVALID_STATE_TRANSITION in state REVERSED, with the
+    /// reversal's receipt number in its own extension field (`reversalReceiptNo`).
+    AlreadyReversed {
+        reversal_receipt_no: String,
+    },
     RateLimited {
         retry_after_secs: u64,
     },
@@ -133,7 +138,9 @@ impl AppError {
             AppError::NotFound => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
             AppError::Conflict { .. } => "CONFLICT",
-            AppError::InvalidStateTransition { .. } => "INVALID_STATE_TRANSITION",
+            AppError::InvalidStateTransition { .. } | AppError::AlreadyReversed { .. } => {
+                "INVALID_STATE_TRANSITION"
+            }
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::BillsOutstanding { .. } => "BILLS_OUTSTANDING",
             AppError::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
@@ -184,6 +191,15 @@ impl AppError {
                     format!("Cannot {action} while the current state is {current}")
                 }
             }
+            AppError::AlreadyReversed {
+                reversal_receipt_no,
+            } => {
+                if zh {
+                    format!("该笔付款已冲正（冲正收据 {reversal_receipt_no}），不能再次冲正")
+                } else {
+                    format!("This payment was already reversed (reversal receipt {reversal_receipt_no})")
+                }
+            }
             AppError::RateLimited { retry_after_secs } => {
                 if zh {
                     format!("尝试次数过多，请在 {retry_after_secs} 秒后重试")
@@ -220,6 +236,17 @@ impl AppError {
             }
             AppError::InvalidStateTransition { current, .. } => {
                 vec![("currentState", Value::from(current.clone()))]
+            }
+            AppError::AlreadyReversed {
+                reversal_receipt_no,
+            } => {
+                vec![
+                    ("currentState", Value::from("REVERSED")),
+                    (
+                        "reversalReceiptNo",
+                        Value::from(reversal_receipt_no.clone()),
+                    ),
+                ]
             }
             AppError::RateLimited { retry_after_secs } => {
                 vec![("retryAfterSeconds", Value::from(*retry_after_secs))]

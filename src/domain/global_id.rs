@@ -29,10 +29,12 @@ pub enum NodeKind {
     PatrolCheckpoint,
     PatrolRoute,
     PatrolTask,
+    PaymentIntent,
+    ServicePrice,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 24] = [
+    const ALL: [NodeKind; 26] = [
         NodeKind::Community,
         NodeKind::Building,
         NodeKind::Unit,
@@ -57,6 +59,8 @@ impl NodeKind {
         NodeKind::PatrolCheckpoint,
         NodeKind::PatrolRoute,
         NodeKind::PatrolTask,
+        NodeKind::PaymentIntent,
+        NodeKind::ServicePrice,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -84,6 +88,8 @@ impl NodeKind {
             NodeKind::PatrolCheckpoint => "PatrolCheckpoint",
             NodeKind::PatrolRoute => "PatrolRoute",
             NodeKind::PatrolTask => "PatrolTask",
+            NodeKind::PaymentIntent => "PaymentIntent",
+            NodeKind::ServicePrice => "ServicePrice",
         }
     }
 }
