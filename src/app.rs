@@ -81,7 +81,9 @@ impl Application {
         let db = connect_counted(&config.database_url, statements.clone()).await?;
         let demo_err = |e: crate::error::AppError| format!("loading the demo estate failed: {e:?}");
         if config.demo && crate::demo::is_empty(&db).await.map_err(demo_err)? {
-            crate::demo::load(&db).await.map_err(demo_err)?;
+            crate::demo::load(&db, config.demo_price_lists)
+                .await
+                .map_err(demo_err)?;
             tracing::info!("demo estate loaded; see README for the demo logins");
         }
         let schema = build_schema(&config.limits, config.playground);

@@ -91,6 +91,9 @@ pub struct Config {
     /// GraphiQL and introspection; on in demo mode, off in production unless asked.
     pub playground: bool,
     pub demo: bool,
+    /// With `demo`: also load the demo price lists (fee items, paid-service prices), so a new
+    /// user can bill and charge at once. The API tests turn it off to set up their own prices.
+    pub demo_price_lists: bool,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub limits: Limits,
@@ -117,6 +120,7 @@ impl Config {
             jwt_secret: SecretString::from(random_secret()),
             playground: true,
             demo: false,
+            demo_price_lists: true,
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             limits: Limits::default(),

@@ -1,11 +1,14 @@
 //! The demo estate (`--demo`): two communities of ~40 houses each, owners, family, a tenant and
-//! one staff member per role, all with the password in `DEMO_PASSWORD`. Never loaded otherwise.
+//! one staff member per role, all with the password in `DEMO_PASSWORD`, and (unless turned off)
+//! each community's price lists: fee items and paid-service prices. Never loaded otherwise.
 use crate::auth::password;
 use crate::error::AppError;
-use entity::enums::{HouseRelation, HouseStatus, PublicAreaKind, StaffRole};
+use entity::enums::{
+    BillingCycle, FeeFormula, FeeKind, HouseRelation, HouseStatus, PublicAreaKind, StaffRole,
+};
 use entity::{
-    building, butler_building, community, house, house_member, public_area, staff_member, unit,
-    user,
+    building, butler_building, community, fee_item, house, house_member, public_area,
+    service_price, staff_member, unit, user,
 };
 use sea_orm::{
     ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait,
@@ -25,7 +28,8 @@ struct Estate {
     houses: Vec<house::Model>,
 }
 
-pub async fn load(db: &DatabaseConnection) -> Result<(), AppError> {
+/// Loads the demo estate; `price_lists` adds each community's fee items and paid-service prices.
+pub async fn load(db: &DatabaseConnection, price_lists: bool) -> Result<(), AppError> {
     let hash = tokio::task::spawn_blocking(|| password::hash_blocking(DEMO_PASSWORD))
         .await
         .map_err(|e| AppError::internal("demo", e))??;
@@ -216,7 +220,101 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), AppError> {
             }
         }
     }
+    if price_lists {
+        for c in [cuihu.community_id, yunqi.community_id] {
+            price_list(&txn, c, now).await?;
+        }
+    }
     txn.commit().await?;
+    Ok(())
+}
+
+/// A community's 收费标准 as a new project typically starts: the monthly management fee
+/// (¥2.80/m², 0.05%/day late after 5 days' grace, capped at 10%, vacant houses half price),
+/// metered water and electricity (billed once readings are recorded), the card replacement fee,
+/// the renovation deposit and fee; and a paid-service price list (有偿服务项目收费标准) for repairs.
+async fn price_list(
+    txn: &sea_orm::DatabaseTransaction,
+    community_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    use BillingCycle::{Monthly, OneOff};
+    use FeeFormula::{ByArea, ByMeter, Fixed};
+    let items: [(&str, FeeKind, FeeFormula, BillingCycle, i64, bool); 6] = [
+        (
+            "物业管理费",
+            FeeKind::Management,
+            ByArea,
+            Monthly,
+            280,
+            true,
+        ),
+        ("水费", FeeKind::Water, ByMeter, Monthly, 350, false),
+        ("电费", FeeKind::Electricity, ByMeter, Monthly, 62, false),
+        (
+            "补卡费",
+            FeeKind::CardReplacement,
+            Fixed,
+            OneOff,
+            2000,
+            false,
+        ),
+        (
+            "装修押金",
+            FeeKind::RenovationDeposit,
+            Fixed,
+            OneOff,
+            300_000,
+            false,
+        ),
+        (
+            "装修管理费",
+            FeeKind::RenovationFee,
+            Fixed,
+            OneOff,
+            50_000,
+            false,
+        ),
+    ];
+    for (name, kind, formula, cycle, price, late_fees) in items {
+        fee_item::ActiveModel {
+            community_id: Set(community_id),
+            name: Set(name.into()),
+            kind: Set(kind),
+            formula: Set(formula),
+            cycle: Set(cycle),
+            unit_price_fen: Set(price),
+            late_fee_bps_per_day: Set(late_fees.then_some(5)),
+            late_fee_grace_days: Set(if late_fees { 5 } else { 0 }),
+            late_fee_cap_bps: Set(late_fees.then_some(1000)),
+            vacant_discount_bps: Set((kind == FeeKind::Management).then_some(5000)),
+            active: Set(true),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    let services: [(&str, &str, i64); 5] = [
+        ("更换水龙头", "个", 5000),
+        ("疏通下水道", "次", 8000),
+        ("更换灯具", "个", 3000),
+        ("更换门锁", "把", 12000),
+        ("更换插座开关", "个", 2000),
+    ];
+    for (name, unit, price) in services {
+        service_price::ActiveModel {
+            community_id: Set(community_id),
+            name: Set(name.into()),
+            unit: Set(unit.into()),
+            price_fen: Set(price),
+            active: Set(true),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
     Ok(())
 }
 

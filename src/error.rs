@@ -70,6 +70,11 @@ pub enum AppError {
         reason: &'static str,
         msg: Msg,
     },
+    /// A payment already reversed: INVALID_STATE_TRANSITION in state REVERSED, with the
+    /// reversal's receipt number in its own extension field (`reversalReceiptNo`).
+    AlreadyReversed {
+        reversal_receipt_no: String,
+    },
     RateLimited {
         retry_after_secs: u64,
     },
@@ -143,7 +148,9 @@ impl AppError {
             AppError::NotFound => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
             AppError::Conflict { .. } => "CONFLICT",
-            AppError::InvalidStateTransition { .. } | AppError::StepBlocked { .. } => {
+            AppError::InvalidStateTransition { .. }
+            | AppError::StepBlocked { .. }
+            | AppError::AlreadyReversed { .. } => {
                 "INVALID_STATE_TRANSITION"
             }
             AppError::RateLimited { .. } => "RATE_LIMITED",
@@ -199,6 +206,15 @@ impl AppError {
                 }
             }
             AppError::StepBlocked { msg, .. } => msg.get(locale).to_owned(),
+            AppError::AlreadyReversed {
+                reversal_receipt_no,
+            } => {
+                if zh {
+                    format!("该笔付款已冲正（冲正收据 {reversal_receipt_no}），不能再次冲正")
+                } else {
+                    format!("This payment was already reversed (reversal receipt {reversal_receipt_no})")
+                }
+            }
             AppError::RateLimited { retry_after_secs } => {
                 if zh {
                     format!("尝试次数过多，请在 {retry_after_secs} 秒后重试")
@@ -242,6 +258,17 @@ impl AppError {
                 vec![
                     ("currentState", Value::from(current.clone())),
                     ("reason", Value::from(*reason)),
+                ]
+            }
+            AppError::AlreadyReversed {
+                reversal_receipt_no,
+            } => {
+                vec![
+                    ("currentState", Value::from("REVERSED")),
+                    (
+                        "reversalReceiptNo",
+                        Value::from(reversal_receipt_no.clone()),
+                    ),
                 ]
             }
             AppError::RateLimited { retry_after_secs } => {

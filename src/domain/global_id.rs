@@ -53,6 +53,8 @@ node_kinds!(
     PatrolCheckpoint,
     PatrolRoute,
     PatrolTask,
+    PaymentIntent,
+    ServicePrice,
 );
 
 impl NodeKind {

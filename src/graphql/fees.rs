@@ -1,13 +1,12 @@
 //! Fees as the apps see them: the price list, bills with their lines, what a house owes,
 //! payments and receipts, and the counter's and back office's reports.
-use super::connection::connection;
+use super::connection::{connection, page_args};
 use super::estate::{Building, House};
 use super::guard::StaffGuard;
 use super::loaders::{children_of, load_one};
 use super::{cx, loaders};
 use crate::domain::money::centi;
 use crate::domain::{Fen, GlobalId, NodeKind};
-use crate::error::AppError;
 use crate::service::fees::{billing, items, payments, readings, reports};
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -253,9 +252,28 @@ impl Payment {
     async fn method(&self) -> PaymentMethod {
         self.0.method
     }
-    /// Amount in fen; negative for a reversal.
-    async fn amount_fen(&self) -> Fen {
-        Fen(self.0.amount_fen)
+    /// Amount in fen; negative for a reversal. An owner or resident sees the whole amount only
+    /// when all of it went to bills of their own houses; when one payment at the counter also
+    /// paid other houses' bills, this is their share (the sum of the `allocations` they see),
+    /// never the other houses' money. The same holds for a butler and houses outside their
+    /// buildings; the community's counter, finance and manager see the whole amount.
+    async fn amount_fen(&self, ctx: &Context<'_>) -> Result<Fen> {
+        let (shown, whole) = self.shown_allocations(ctx).await?;
+        Ok(Fen(if whole {
+            self.0.amount_fen
+        } else {
+            shown.iter().map(|a| a.amount_fen).sum()
+        }))
+    }
+    /// Who recorded it: the staff member's name (for a reversal: who reversed it), or the name
+    /// of the gateway's API key for an online payment.
+    async fn recorded_by(&self, ctx: &Context<'_>) -> Result<String> {
+        match payments::Recorder::of(&self.0.recorded_by) {
+            payments::Recorder::User(id) => {
+                Ok(load_one(loaders(ctx).user(), id).await?.display_name)
+            }
+            other => Ok(payments::recorder_name(cx(ctx), other).await?),
+        }
     }
     /// The client key it was recorded with.
     async fn client_key(&self) -> &str {
@@ -265,7 +283,9 @@ impl Payment {
     async fn paid_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    /// The community-local date it counts for in the day close.
+    /// The community-local date it counts for in the day close: the day it was taken or, when
+    /// that day's cash had already been banked (`markDayBanked`), the next day not yet banked,
+    /// so a banked day's figures never change.
     async fn business_date(&self) -> NaiveDate {
         self.0.business_date
     }
@@ -277,11 +297,16 @@ impl Payment {
     async fn gateway_reference(&self) -> Option<&str> {
         self.0.gateway_reference.as_deref()
     }
-    /// How the money was spread over bills.
+    /// How the money was spread over bills: for an owner or resident, only the bills of their
+    /// own houses (for a butler, of the houses in their buildings).
     async fn allocations(&self, ctx: &Context<'_>) -> Result<Vec<Allocation>> {
-        let mut rows = children_of(loaders(ctx).payment_allocations(), self.0.id).await?;
-        rows.sort_by_key(|a| a.id);
-        Ok(rows.into_iter().map(Allocation).collect())
+        Ok(self
+            .shown_allocations(ctx)
+            .await?
+            .0
+            .into_iter()
+            .map(Allocation)
+            .collect())
     }
     /// For a reversal: the payment it reverses.
     async fn reverses(&self, ctx: &Context<'_>) -> Result<Option<Payment>> {
@@ -300,6 +325,35 @@ impl Payment {
     }
 }
 
+impl Payment {
+    /// The allocations the caller may see, in order, and whether that is all of them. Those who
+    /// see the whole payment (`payments::sees_whole`) see every one; others, those on bills of
+    /// houses whose bills they may see. Bills and houses come through the request's loaders.
+    async fn shown_allocations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<(Vec<payment_allocation::Model>, bool)> {
+        let mut rows = children_of(loaders(ctx).payment_allocations(), self.0.id).await?;
+        rows.sort_by_key(|a| a.id);
+        if payments::sees_whole(cx(ctx), &self.0) {
+            return Ok((rows, true));
+        }
+        let seen = futures_util::future::try_join_all(
+            rows.iter().map(|a| bill_pointed_at(ctx, a.bill_id)),
+        )
+        .await?;
+        let total = rows.len();
+        let shown: Vec<_> = rows
+            .into_iter()
+            .zip(seen)
+            .filter(|(_, b)| b.is_some())
+            .map(|(a, _)| a)
+            .collect();
+        let whole = shown.len() == total;
+        Ok((shown, whole))
+    }
+}
+
 /// Part of a payment put on one bill.
 pub struct Allocation(pub payment_allocation::Model);
 
@@ -310,11 +364,10 @@ impl Allocation {
     async fn amount_fen(&self) -> Fen {
         Fen(self.0.amount_fen)
     }
-    /// The bill.
-    async fn bill(&self, ctx: &Context<'_>) -> Result<Bill> {
-        bill_pointed_at(ctx, self.0.bill_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound.into())
+    /// The bill; null for a caller who sees the payment but not the bill's house (the gateway
+    /// key reading back the payment it confirmed).
+    async fn bill(&self, ctx: &Context<'_>) -> Result<Option<Bill>> {
+        bill_pointed_at(ctx, self.0.bill_id).await
     }
 }
 
@@ -335,9 +388,9 @@ pub struct PaymentIntent(pub payment_intent::Model);
 /// What to hand to the payment gateway's checkout.
 #[Object]
 impl PaymentIntent {
-    /// Pass to the gateway; it sends it back with `confirmOnlinePayment`.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Opaque global id: pass it to the gateway, which sends it back with `confirmOnlinePayment`.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::PaymentIntent, self.0.id)
     }
     /// The amount to pay, in fen.
     async fn amount_fen(&self) -> Fen {
@@ -393,10 +446,13 @@ pub struct DayClose {
     pub by_method: Vec<MethodTotal>,
     /// Net takings in fen.
     pub total_fen: Fen,
-    /// Cash to bank, in fen.
+    /// Cash to bank, in fen. Once the day is banked it no longer changes: cash taken after
+    /// banking counts for the next open day (see `Payment.businessDate`).
     pub cash_fen: Fen,
     /// When finance marked the cash banked; null until then.
     pub banked_at: Option<DateTime<Utc>>,
+    /// The cash finance recorded as banked, in fen; null until banked.
+    pub banked_cash_fen: Option<Fen>,
 }
 
 impl From<reports::DayReport> for DayClose {
@@ -420,6 +476,7 @@ impl From<reports::DayReport> for DayClose {
                     amount_fen: Fen(m.amount_fen),
                 })
                 .collect(),
+            banked_cash_fen: r.banked.as_ref().map(|b| Fen(b.cash_fen)),
             banked_at: r.banked.map(|b| b.banked_at),
         }
     }
@@ -625,6 +682,47 @@ impl FeeQuery {
         let date = date.unwrap_or_else(crate::service::fees::today);
         Ok(reports::day_report(cx(ctx), c, date).await?.into())
     }
+    /// A community's payments and reversals of one business date, oldest first: the rows behind
+    /// `dayClose`, with their receipts (reception, finance, manager, admin).
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn day_payments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community.")] community_id: ID,
+        #[graphql(desc = "The business date; today if omitted.")] date: Option<NaiveDate>,
+        #[graphql(desc = "Only payments of this method (e.g. CASH to count the drawer).")]
+        method: Option<PaymentMethod>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+    ) -> Result<PaymentConnection> {
+        let c = id_of("communityId", &community_id, NodeKind::Community)?;
+        let date = date.unwrap_or_else(crate::service::fees::today);
+        let page = payments::of_day(
+            cx(ctx),
+            c,
+            date,
+            method,
+            &page_args(after, before, first, last)?,
+        )
+        .await?;
+        Ok(connection(page, |m| m.id, Payment))
+    }
+    /// A payment by its receipt number, e.g. CUIHU-2026-000042 (reception, finance and manager
+    /// of its community, admin). NOT_FOUND when there is no such receipt for the caller.
+    async fn payment_by_receipt(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The receipt number printed on the receipt.")] receipt_no: String,
+    ) -> Result<Payment> {
+        Ok(Payment(
+            payments::by_receipt_no(cx(ctx), &receipt_no).await?,
+        ))
+    }
     /// Houses in arrears with age buckets, for 催缴 calls (butler: their buildings).
     async fn arrears(
         &self,
@@ -806,8 +904,11 @@ impl FeeMutation {
             payments::record(cx(ctx), &client_key, method, allocs).await?,
         ))
     }
-    /// Reverse a mistaken payment (manager), with a reason: a linked negative payment.
-    #[graphql(guard = "StaffGuard(&[StaffRole::Manager])")]
+    /// Reverse a mistaken payment (finance, manager), with a reason: a linked negative payment
+    /// whose `recordedBy` names who reversed it. A payment already reversed is
+    /// INVALID_STATE_TRANSITION with `currentState: REVERSED` and the reversal's receipt number
+    /// in `reversalReceiptNo`.
+    #[graphql(guard = "StaffGuard(payments::REVERSERS)")]
     async fn reverse_payment(
         &self,
         ctx: &Context<'_>,
@@ -843,13 +944,11 @@ impl FeeMutation {
     async fn confirm_online_payment(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The intent id.")] intent_id: ID,
+        #[graphql(desc = "The intent's id, as `createPaymentIntent` returned it.")] intent_id: ID,
         #[graphql(desc = "The gateway's transaction reference.")] gateway_reference: String,
         #[graphql(desc = "The amount paid, in fen.")] amount_fen: Fen,
     ) -> Result<Payment> {
-        let id: i64 = intent_id
-            .parse()
-            .map_err(|_| AppError::bad_input("intentId", "ID 格式不正确", "Malformed ID"))?;
+        let id = id_of("intentId", &intent_id, NodeKind::PaymentIntent)?;
         Ok(Payment(
             payments::confirm_online(cx(ctx), id, &gateway_reference, amount_fen).await?,
         ))

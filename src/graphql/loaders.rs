@@ -298,6 +298,9 @@ loaders! {
     payment: ByIdLoader<entity::payment::Entity> = |db| loader(db);
     /// Each payment's reversal (at most one), by the payment it reverses.
     payment_reversals: ChildrenLoader<entity::payment::Entity> = |db| children(db, entity::payment::Column::ReversesPaymentId);
+    /// A repair order's paid-service charges, and the price-list items they name.
+    repair_charges: ChildrenLoader<entity::repair_charge::Entity> = |db| children(db, entity::repair_charge::Column::OrderId);
+    service_price: ByIdLoader<entity::service_price::Entity> = |db| loader(db);
     /// Keys behind lists already authorized (loans, openings).
     custody_key: ByIdLoader<entity::custody_key::Entity> = |db| loader(db);
     patrol_checkpoint: ByIdLoader<entity::patrol_checkpoint::Entity> = |db| loader(db);

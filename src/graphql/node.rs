@@ -41,6 +41,8 @@ pub enum Node {
     PatrolCheckpoint(super::patrols::PatrolCheckpoint),
     PatrolRoute(super::patrols::PatrolRoute),
     PatrolTask(super::patrols::PatrolTask),
+    PaymentIntent(super::fees::PaymentIntent),
+    ServicePrice(super::repairs::ServicePrice),
 }
 
 #[derive(Default)]
@@ -123,6 +125,12 @@ impl NodeQuery {
             )),
             NodeKind::PatrolTask => Node::PatrolTask(super::patrols::PatrolTask::new(
                 crate::service::patrols::task(cx, gid.id).await?,
+            )),
+            NodeKind::PaymentIntent => Node::PaymentIntent(super::fees::PaymentIntent(
+                fees::payments::intent(cx, gid.id).await?,
+            )),
+            NodeKind::ServicePrice => Node::ServicePrice(super::repairs::ServicePrice(
+                crate::service::repairs::prices::get(cx, gid.id).await?,
             )),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.

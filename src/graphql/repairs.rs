@@ -10,7 +10,7 @@ use crate::service::repairs::{self, clock, flow, prices, targets, OrderView};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, Upload, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{RepairCategory, RepairChannel, RepairDifficulty, RepairState, StaffRole};
-use entity::{repair_order, repair_photo, service_price};
+use entity::{repair_charge, repair_order, repair_photo, service_price};
 
 fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
     Ok(GlobalId::decode_as(field, raw, kind)?)
@@ -145,12 +145,49 @@ impl RepairOrder {
     async fn urge_count(&self) -> i32 {
         self.0.urge_count
     }
-    /// The bill for paid service, if any.
+    /// The bill for paid service, if any: for those who may see the house's bills, and for the
+    /// technician assigned (who raised it at completion).
     async fn charge_bill(&self, ctx: &Context<'_>) -> Result<Option<super::fees::Bill>> {
         match self.0.charge_bill_id {
+            Some(b) if prices::is_assignee(cx(ctx), &self.0) => Ok(Some(super::fees::Bill(
+                load_one(loaders(ctx).bill(), b).await?,
+            ))),
             Some(b) => super::fees::bill_pointed_at(ctx, b).await,
             None => Ok(None),
         }
+    }
+    /// The paid-service charges recorded at completion, from the price list (empty when none):
+    /// for the technician assigned, and for those who may see the house's bills (or, for a
+    /// public-area repair, the staff who see the order); null for anyone else.
+    async fn charges(&self, ctx: &Context<'_>) -> Result<Option<Vec<RepairCharge>>> {
+        let may = match self.0.house_id {
+            _ if prices::is_assignee(cx(ctx), &self.0) => true,
+            Some(h) => {
+                crate::service::fees::billing::sees_bills_in(
+                    cx(ctx),
+                    &load_one(loaders(ctx).house(), h).await?,
+                )
+                .await?
+            }
+            None => cx(ctx).actor.staff().is_some(),
+        };
+        if !may {
+            return Ok(None);
+        }
+        let mut rows =
+            super::loaders::children_of(loaders(ctx).repair_charges(), self.0.id).await?;
+        rows.sort_by_key(|c| c.id);
+        let prices = futures_util::future::try_join_all(
+            rows.iter()
+                .map(|c| load_one(loaders(ctx).service_price(), c.service_price_id)),
+        )
+        .await?;
+        Ok(Some(
+            rows.into_iter()
+                .zip(prices)
+                .map(|(c, p)| RepairCharge(c, p))
+                .collect(),
+        ))
     }
     /// Dispatch due by (booking + the community's dispatch minutes).
     async fn dispatch_by(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
@@ -237,15 +274,39 @@ impl RepairPhoto {
     }
 }
 
+/// A paid-service charge of a repair.
+pub struct RepairCharge(pub repair_charge::Model, pub service_price::Model);
+
+/// One line of paid service charged at completion: what, how many, how much.
+#[Object]
+impl RepairCharge {
+    /// The price-list item charged.
+    async fn service(&self) -> ServicePrice {
+        ServicePrice(self.1.clone())
+    }
+    /// What it was, e.g. 更换水龙头 (the price list's name).
+    async fn name(&self) -> &str {
+        &self.1.name
+    }
+    /// How many units.
+    async fn quantity(&self) -> i32 {
+        self.0.quantity
+    }
+    /// The amount charged in fen (quantity × the unit price at completion).
+    async fn amount_fen(&self) -> Fen {
+        Fen(self.0.amount_fen)
+    }
+}
+
 /// An item of the paid-service price list.
 pub struct ServicePrice(pub service_price::Model);
 
 /// A paid service (有偿服务) and its price.
 #[Object]
 impl ServicePrice {
-    /// Pass in `completeRepair(charges:)`.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    /// Opaque global id; pass it in `completeRepair(charges:)`.
+    pub async fn id(&self) -> ID {
+        GlobalId::encode(NodeKind::ServicePrice, self.0.id)
     }
     /// What it is, e.g. 更换水龙头.
     async fn name(&self) -> &str {
@@ -648,9 +709,11 @@ impl RepairMutation {
         let charges = charges
             .iter()
             .map(|c| {
-                let id: i64 = c.service_price_id.parse().map_err(|_| {
-                    AppError::bad_input("charges.servicePriceId", "ID 格式不正确", "Malformed ID")
-                })?;
+                let id = id_of(
+                    "charges.servicePriceId",
+                    &c.service_price_id,
+                    NodeKind::ServicePrice,
+                )?;
                 Ok(flow::Charge {
                     service_price_id: id,
                     quantity: c.quantity,

@@ -82,6 +82,21 @@ async fn every_role_gets_exactly_what_it_may() {
         )
         .await["data"]["owed"]["openBills"][0]["id"]
         .clone();
+    // One payment at the counter for houses A and B (owner 1's and owner 2's).
+    let bill_b = app
+        .gql(
+            Some(&admin),
+            "query($h: ID!) { owed(houseId: $h) { openBills { id } } }",
+            json!({ "h": house_b }),
+        )
+        .await["data"]["owed"]["openBills"][0]["id"]
+        .clone();
+    let payment_ab = app.gql(Some(&app.login(RECEPTION).await), "mutation($a: ID!, $b: ID!) { recordPayment(clientKey: \"authz-ab\", method: CASH, allocations: [{ billId: $a, amountFen: 100 }, { billId: $b, amountFen: 200 }]) { id } }",
+        json!({ "a": bill_a, "b": bill_b })).await["data"]["recordPayment"]["id"].clone();
+    let intent_a = app.gql(Some(&app.login(OWNER1).await), "mutation($b: ID!) { createPaymentIntent(clientKey: \"authz-intent-node\", billIds: [$b]) { id } }",
+        json!({ "b": bill_a })).await["data"]["createPaymentIntent"]["id"].clone();
+    let payment_rev = app.gql(Some(&app.login(RECEPTION).await), "mutation($a: ID!) { recordPayment(clientKey: \"authz-rev\", method: CASH, allocations: [{ billId: $a, amountFen: 100 }]) { id } }",
+        json!({ "a": bill_a })).await["data"]["recordPayment"]["id"].clone();
 
     // Repairs: an order of house A booked by its owner, and the technician to dispatch to.
     let (order_a, _) = crate::repairs::booked(&app, "authz-setup").await;
@@ -262,6 +277,7 @@ async fn every_role_gets_exactly_what_it_may() {
         c1.clone(),
     );
     let (bill_pay, bill_intent, bill_node) = (bill_a.clone(), bill_a.clone(), bill_a.clone());
+    let c_day_payments = c1.clone();
     let (a_book, c_orders, c_targets, c_price, c_techs) = (
         house_a.clone(),
         c1.clone(),
@@ -366,6 +382,21 @@ async fn every_role_gets_exactly_what_it_may() {
              expect: [U, F, F, F, F, OK, OK, F, F, OK, OK, OK, N, F] },
         Op { name: "recordPayment(bill of A)", query: "mutation($k: String!, $b: ID!) { recordPayment(clientKey: $k, method: CASH, allocations: [{ billId: $b, amountFen: 1 }]) { id } }",
              vars: Box::new(move |i| json!({ "k": format!("authz-{i}"), "b": bill_pay })),
+             expect: [U, F, F, F, F, F, OK, F, F, OK, OK, OK, N, F] },
+        // A payment of A and B: each owner (and A's family) sees it, as their share only (see
+        // `an_owner_sees_only_their_houses_share_of_a_payment`); so does B's tenant, whom owner 2
+        // allowed to see the bills above.
+        Op { name: "node(payment of A and B)", query: "query($p: ID!) { node(id: $p) { ... on Payment { amountFen allocations { amountFen } } } }", vars: Box::new(move |_| json!({ "p": payment_ab })),
+             expect: [U, OK, OK, OK, OK, OK, OK, N, N, OK, OK, OK, N, N] },
+        // The manager reverses first; finance and admin, who may too, are then told it is REVERSED.
+        Op { name: "reversePayment(payment of A)", query: "mutation($p: ID!) { reversePayment(paymentId: $p, reason: \"收错了\") { id } }", vars: Box::new(move |_| json!({ "p": payment_rev })),
+             expect: [U, F, F, F, F, F, F, F, F, OK, I, I, N, F] },
+        // Owner 1's online payment intent: theirs, and the counter's and finance's to answer for.
+        Op { name: "node(payment intent of owner 1)", query: "query($i: ID!) { node(id: $i) { ... on PaymentIntent { amountFen status } } }", vars: Box::new(move |_| json!({ "i": intent_a })),
+             expect: [U, OK, N, N, N, N, OK, N, N, OK, OK, OK, N, N] },
+        Op { name: "dayPayments(C1)", query: "query($c: ID!) { dayPayments(communityId: $c) { edges { node { receiptNo } } } }", vars: Box::new(move |_| json!({ "c": c_day_payments })),
+             expect: [U, F, F, F, F, F, OK, F, F, OK, OK, OK, N, F] },
+        Op { name: "paymentByReceipt(C1's first)", query: "query($r: String!) { paymentByReceipt(receiptNo: $r) { amountFen } }", vars: Box::new(|_| json!({ "r": format!("CUIHU-{}-000001", chrono::Datelike::year(&guanjia::service::fees::today())) })),
              expect: [U, F, F, F, F, F, OK, F, F, OK, OK, OK, N, F] },
         Op { name: "createPaymentIntent(bill of A)", query: "mutation($k: String!, $b: ID!) { createPaymentIntent(clientKey: $k, billIds: [$b]) { id } }",
              vars: Box::new(move |i| json!({ "k": format!("intent-{i}"), "b": bill_intent })),
@@ -590,5 +621,97 @@ async fn every_role_gets_exactly_what_it_may() {
         "{} of {cells} cells wrong:\n{}",
         wrong.len(),
         wrong.join("\n")
+    );
+}
+
+/// One payment at the counter for two houses: each owner (and family) sees only what went to
+/// their own house's bills, and the total only where all of it is theirs; staff of the
+/// community see all of it.
+#[tokio::test]
+async fn an_owner_sees_only_their_houses_share_of_a_payment() {
+    let app = spawn_app().await;
+    let finance = crate::fees::bill_community(&app, &[crate::fees::period(0)]).await;
+    let reception = app.login(RECEPTION).await;
+    let (a, b) = (
+        app.house_id("CUIHU", "1栋", "1单元", "101").await,
+        app.house_id("CUIHU", "1栋", "1单元", "201").await,
+    );
+    let open = "query($h: ID!) { owed(houseId: $h) { openBills { id } } }";
+    let bill_a = app.gql(Some(&finance), open, json!({ "h": a })).await["data"]["owed"]
+        ["openBills"][0]["id"]
+        .clone();
+    let bill_b = app.gql(Some(&finance), open, json!({ "h": b })).await["data"]["owed"]
+        ["openBills"][0]["id"]
+        .clone();
+    let pay = "mutation($a: ID!, $b: ID!) { recordPayment(clientKey: \"two-houses\", method: CASH, allocations: [{ billId: $a, amountFen: 30100 }, { billId: $b, amountFen: 1000 }]) { id amountFen } }";
+    let paid = app
+        .gql(Some(&reception), pay, json!({ "a": bill_a, "b": bill_b }))
+        .await;
+    assert_eq!(paid["data"]["recordPayment"]["amountFen"], 31100, "{paid}");
+    let payment = paid["data"]["recordPayment"]["id"].clone();
+    let history = "query($h: ID!) { node(id: $h) { ... on House { payments { edges { node { id amountFen allocations { amountFen bill { house { number } } } } } } } } }";
+    let seen = |token: String, house: String| {
+        let app = &app;
+        async move {
+            let out = app.gql(Some(&token), history, json!({ "h": house })).await;
+            assert!(out.get("errors").is_none(), "{out}");
+            out["data"]["node"]["payments"]["edges"][0]["node"].clone()
+        }
+    };
+    let share = |amount: i64, number: &str| json!({ "amountFen": amount, "allocations": [{ "amountFen": amount, "bill": { "house": { "number": number } } }] });
+    let without_id = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("id");
+        v
+    };
+    assert_eq!(
+        without_id(seen(app.login(OWNER1).await, a.clone()).await),
+        share(30100, "101"),
+        "owner 1: house A's part only"
+    );
+    assert_eq!(
+        without_id(seen(app.login(FAMILY).await, a.clone()).await),
+        share(30100, "101")
+    );
+    assert_eq!(
+        without_id(seen(app.login(OWNER2).await, b.clone()).await),
+        share(1000, "201"),
+        "owner 2: house B's part only"
+    );
+    let whole = seen(finance.clone(), a.clone()).await;
+    assert_eq!(whole["amountFen"], 31100);
+    assert_eq!(whole["allocations"].as_array().unwrap().len(), 2);
+    // The payment itself, fetched by id: owner 2 sees it (A's bill comes first), as their share.
+    let node = "query($p: ID!) { node(id: $p) { ... on Payment { amountFen allocations { amountFen } } } }";
+    let o2 = app
+        .gql(
+            Some(&app.login(OWNER2).await),
+            node,
+            json!({ "p": payment }),
+        )
+        .await;
+    assert_eq!(
+        o2["data"]["node"],
+        json!({ "amountFen": 1000, "allocations": [{ "amountFen": 1000 }] }),
+        "{o2}"
+    );
+    // Its reversal reads the same way: owner 1 sees only A's part given back.
+    let rev = app
+        .gql(
+            Some(&finance),
+            "mutation($p: ID!) { reversePayment(paymentId: $p, reason: \"收错了\") { id } }",
+            json!({ "p": payment }),
+        )
+        .await;
+    let o1 = app
+        .gql(
+            Some(&app.login(OWNER1).await),
+            node,
+            json!({ "p": rev["data"]["reversePayment"]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        o1["data"]["node"],
+        json!({ "amountFen": -30100, "allocations": [{ "amountFen": -30100 }] }),
+        "{o1}"
     );
 }

@@ -755,3 +755,509 @@ async fn collection_totals_follow_payments_reversals_and_cancellations() {
     assert_eq!(bills, 41);
     assert_eq!(paid, 10000);
 }
+
+const DAY: &str = "query($c: ID!, $d: NaiveDate) { dayClose(communityId: $c, date: $d) { totalFen cashFen bankedCashFen byMethod { method count amountFen } bankedAt } }";
+const BANK: &str = "mutation($c: ID!, $d: NaiveDate!) { markDayBanked(communityId: $c, date: $d) { cashFen bankedCashFen } }";
+const REVERSE: &str = "mutation($p: ID!, $r: String!) { reversePayment(paymentId: $p, reason: $r) { id receiptNo amountFen kind recordedBy reason businessDate reverses { receiptNo } } }";
+
+/// The open bill of a house, as finance sees it.
+async fn open_bill(app: &TestApp, token: &str, house: &str) -> Value {
+    owed(app, token, house).await["openBills"][0].clone()
+}
+
+/// Once finance has banked a day, the day's figures stay as banked: cash taken afterwards
+/// (and a reversal made afterwards) counts for the next day, which is still open.
+#[tokio::test]
+async fn a_banked_day_keeps_its_figures_and_later_money_counts_for_the_next_day() {
+    let app = spawn_app().await;
+    let finance = bill_community(&app, &[period(0)]).await;
+    let reception = app.login(RECEPTION).await;
+    let c1 = app.community_id("CUIHU").await;
+    let today = guanjia::service::fees::today();
+    let tomorrow = (today + chrono::Duration::days(1)).to_string();
+    let (h101, h201) = (
+        app.house_id("CUIHU", "1栋", "1单元", "101").await,
+        app.house_id("CUIHU", "1栋", "1单元", "201").await,
+    );
+    let (b101, b201) = (
+        open_bill(&app, &finance, &h101).await,
+        open_bill(&app, &finance, &h201).await,
+    );
+    let morning = app
+        .gql(
+            Some(&reception),
+            PAY,
+            json!({ "k": "am", "m": "CASH", "a": [{ "billId": b101["id"], "amountFen": 10000 }] }),
+        )
+        .await;
+    assert_eq!(outcome(&morning), "OK", "{morning}");
+    let banked = app
+        .gql(
+            Some(&finance),
+            BANK,
+            json!({ "c": c1, "d": today.to_string() }),
+        )
+        .await;
+    assert_eq!(
+        banked["data"]["markDayBanked"],
+        json!({ "cashFen": 10000, "bankedCashFen": 10000 }),
+        "{banked}"
+    );
+    let before = app
+        .gql(
+            Some(&finance),
+            DAY,
+            json!({ "c": c1, "d": today.to_string() }),
+        )
+        .await;
+
+    // After banking: more cash, a card payment, and the morning's payment reversed.
+    let pay_late = |key: &'static str, method: &'static str, bill: Value, amount: i64| {
+        let (app, reception) = (&app, reception.clone());
+        async move {
+            let out = app.gql(Some(&reception), "mutation($k: String!, $m: PaymentMethod!, $a: [AllocationInput!]!) { recordPayment(clientKey: $k, method: $m, allocations: $a) { businessDate } }",
+                json!({ "k": key, "m": method, "a": [{ "billId": bill, "amountFen": amount }] })).await;
+            assert_eq!(outcome(&out), "OK", "{out}");
+            out["data"]["recordPayment"]["businessDate"].clone()
+        }
+    };
+    assert_eq!(
+        pay_late("pm-cash", "CASH", b201["id"].clone(), 5000).await,
+        tomorrow.as_str(),
+        "cash after banking counts for the next day"
+    );
+    assert_eq!(
+        pay_late("pm-card", "BANK_CARD", b201["id"].clone(), 700).await,
+        tomorrow.as_str()
+    );
+    let rev = app
+        .gql(
+            Some(&finance),
+            REVERSE,
+            json!({ "p": morning["data"]["recordPayment"]["id"], "r": "收错了" }),
+        )
+        .await;
+    assert_eq!(
+        rev["data"]["reversePayment"]["businessDate"],
+        tomorrow.as_str(),
+        "{rev}"
+    );
+
+    let after = app
+        .gql(
+            Some(&finance),
+            DAY,
+            json!({ "c": c1, "d": today.to_string() }),
+        )
+        .await;
+    assert_eq!(after, before, "the banked day's figures never move");
+    assert_eq!(after["data"]["dayClose"]["cashFen"], 10000);
+    assert_eq!(after["data"]["dayClose"]["bankedCashFen"], 10000);
+    let next = app
+        .gql(Some(&finance), DAY, json!({ "c": c1, "d": tomorrow }))
+        .await;
+    let next = &next["data"]["dayClose"];
+    assert_eq!(
+        next["cashFen"],
+        5000 - 10000,
+        "tomorrow: the late cash less the reversal: {next}"
+    );
+    assert_eq!(next["totalFen"], 5000 + 700 - 10000);
+    assert!(next["bankedAt"].is_null());
+    assert!(next["bankedCashFen"].is_null());
+}
+
+/// Finance reverses a payment (not only the manager); the reversal names who made it, and a
+/// second attempt says REVERSED with the reversal's receipt number in a field of its own.
+#[tokio::test]
+async fn finance_reverses_a_payment_and_the_reversal_names_who_did_it() {
+    let app = spawn_app().await;
+    let finance = bill_community(&app, &[period(0)]).await;
+    let reception = app.login(RECEPTION).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let bill = open_bill(&app, &finance, &house).await;
+    let paid = app.gql(Some(&reception), "mutation($b: ID!) { recordPayment(clientKey: \"p1\", method: CASH, allocations: [{ billId: $b, amountFen: 30100 }]) { id recordedBy } }", json!({ "b": bill["id"] })).await;
+    assert_eq!(
+        paid["data"]["recordPayment"]["recordedBy"], "孙前台",
+        "{paid}"
+    );
+    let payment = paid["data"]["recordPayment"]["id"].clone();
+    let out = app
+        .gql(
+            Some(&finance),
+            REVERSE,
+            json!({ "p": payment, "r": "收错了户" }),
+        )
+        .await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    let reversal = &out["data"]["reversePayment"];
+    assert_eq!(reversal["kind"], "REVERSAL");
+    assert_eq!(reversal["amountFen"], -30100);
+    assert_eq!(
+        reversal["recordedBy"], "钱会计",
+        "the reversal names who reversed it"
+    );
+    assert_eq!(reversal["reason"], "收错了户");
+    let again = app
+        .gql(
+            Some(&finance),
+            REVERSE,
+            json!({ "p": payment, "r": "again" }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "INVALID_STATE_TRANSITION");
+    let ext = &again["errors"][0]["extensions"];
+    assert_eq!(
+        ext["currentState"], "REVERSED",
+        "the state field holds the state only: {again}"
+    );
+    assert_eq!(ext["reversalReceiptNo"], reversal["receiptNo"]);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM payments").await, 2);
+}
+
+/// Finance lists a day's payments (a Relay connection of their community) and finds one by
+/// its receipt number; other communities' receipts do not exist for them.
+#[tokio::test]
+async fn finance_lists_a_days_payments_and_finds_one_by_receipt_number() {
+    let app = spawn_app().await;
+    let finance = bill_community(&app, &[period(0)]).await;
+    let reception = app.login(RECEPTION).await;
+    let c1 = app.community_id("CUIHU").await;
+    let mut receipts = vec![];
+    for (i, n) in ["101", "201", "301"].iter().enumerate() {
+        let h = app.house_id("CUIHU", "1栋", "1单元", n).await;
+        let b = open_bill(&app, &finance, &h).await;
+        let method = if i == 1 { "BANK_CARD" } else { "CASH" };
+        let out = app.gql(Some(&reception), PAY, json!({ "k": format!("d{i}"), "m": method, "a": [{ "billId": b["id"], "amountFen": 1000 + i }] })).await;
+        receipts.push(
+            out["data"]["recordPayment"]["receiptNo"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let list = "query($c: ID!, $m: PaymentMethod, $f: Int, $a: String) { dayPayments(communityId: $c, method: $m, first: $f, after: $a) { edges { cursor node { receiptNo amountFen method } } pageInfo { hasNextPage endCursor } } }";
+    let page1 = app
+        .gql(Some(&finance), list, json!({ "c": c1, "f": 2 }))
+        .await;
+    let edges = page1["data"]["dayPayments"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        edges
+            .iter()
+            .map(|e| e["node"]["receiptNo"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        receipts[..2],
+        "{page1}"
+    );
+    assert_eq!(
+        page1["data"]["dayPayments"]["pageInfo"]["hasNextPage"],
+        true
+    );
+    let page2 = app
+        .gql(
+            Some(&finance),
+            list,
+            json!({ "c": c1, "f": 2, "a": page1["data"]["dayPayments"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    assert_eq!(
+        page2["data"]["dayPayments"]["edges"][0]["node"]["receiptNo"],
+        receipts[2].as_str()
+    );
+    let cash = app
+        .gql(Some(&reception), list, json!({ "c": c1, "m": "CASH" }))
+        .await;
+    assert_eq!(
+        cash["data"]["dayPayments"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{cash}"
+    );
+    // Yesterday had none.
+    let yesterday = (guanjia::service::fees::today() - chrono::Duration::days(1)).to_string();
+    let none = app.gql(Some(&finance), "query($c: ID!, $d: NaiveDate) { dayPayments(communityId: $c, date: $d) { edges { cursor } } }", json!({ "c": c1, "d": yesterday })).await;
+    assert_eq!(none["data"]["dayPayments"]["edges"], json!([]), "{none}");
+
+    let find = "query($r: String!) { paymentByReceipt(receiptNo: $r) { receiptNo amountFen allocations { bill { house { number } } } } }";
+    let found = app
+        .gql(Some(&finance), find, json!({ "r": receipts[1] }))
+        .await;
+    assert_eq!(
+        found["data"]["paymentByReceipt"]["amountFen"], 1001,
+        "{found}"
+    );
+    assert_eq!(
+        found["data"]["paymentByReceipt"]["allocations"][0]["bill"]["house"]["number"],
+        "201"
+    );
+    let missing = app
+        .gql(
+            Some(&finance),
+            find,
+            json!({ "r": receipts[1].replace("-00000", "-90000") }),
+        )
+        .await;
+    assert_eq!(error_code(&missing), "NOT_FOUND");
+    let bad = app.gql(Some(&finance), find, json!({ "r": "收据" })).await;
+    assert_eq!(error_code(&bad), "BAD_USER_INPUT");
+    assert_eq!(bad["errors"][0]["extensions"]["field"], "receiptNo");
+    // The other community's manager: the receipt is not theirs, the list is not theirs.
+    let other = app.login(MANAGER_C2).await;
+    assert_eq!(
+        error_code(
+            &app.gql(Some(&other), find, json!({ "r": receipts[0] }))
+                .await
+        ),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        error_code(&app.gql(Some(&other), list, json!({ "c": c1 })).await),
+        "NOT_FOUND"
+    );
+}
+
+/// A gateway key with only PAYMENTS_WRITE reads back every field of what its own
+/// `confirmOnlinePayment` answered, without an error; it sees no bill behind it and no one
+/// else's payment.
+#[tokio::test]
+async fn a_gateway_key_reads_back_the_payment_it_confirmed() {
+    let app = spawn_app().await;
+    let finance = bill_community(&app, &[period(0)]).await;
+    let admin = app.login(ADMIN).await;
+    let c1 = app.community_id("CUIHU").await;
+    let key = app.gql(Some(&admin), "mutation($c: ID!) { createApiKey(communityId: $c, name: \"支付网关\", scopes: [PAYMENTS_WRITE]) { secret } }", json!({ "c": c1 })).await["data"]["createApiKey"]["secret"].as_str().unwrap().to_owned();
+    let owner = app.login(OWNER1).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let bill = open_bill(&app, &owner, &house).await;
+    let intent = app.gql(Some(&owner), "mutation($b: ID!) { createPaymentIntent(clientKey: \"i1\", billIds: [$b]) { id amountFen status } }", json!({ "b": bill["id"] })).await;
+    let intent_id = intent["data"]["createPaymentIntent"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A Relay global id: the owner fetches it again through node(id:).
+    let again = app
+        .gql(
+            Some(&owner),
+            "query($i: ID!) { node(id: $i) { id ... on PaymentIntent { amountFen status } } }",
+            json!({ "i": intent_id }),
+        )
+        .await;
+    assert_eq!(again["data"]["node"]["amountFen"], 30100, "{again}");
+    let confirm = "mutation($i: ID!) { confirmOnlinePayment(intentId: $i, gatewayReference: \"wx-1\", amountFen: 30100) { id receiptNo kind method amountFen clientKey paidAt businessDate reason gatewayReference recordedBy allocations { amountFen bill { id } } reverses { id } reversedBy { id } } }";
+    let out = app.gql_key(&key, confirm, json!({ "i": intent_id })).await;
+    assert!(out.get("errors").is_none(), "{out}");
+    let p = &out["data"]["confirmOnlinePayment"];
+    assert_eq!(p["amountFen"], 30100);
+    assert_eq!(p["recordedBy"], "支付网关");
+    assert_eq!(
+        p["allocations"],
+        json!([{ "amountFen": 30100, "bill": null }]),
+        "the amounts, not the owner's bill"
+    );
+    // It may fetch that payment again, not one taken at the counter.
+    let node = "query($p: ID!) { node(id: $p) { ... on Payment { receiptNo amountFen } } }";
+    assert_eq!(
+        outcome(&app.gql_key(&key, node, json!({ "p": p["id"] })).await),
+        "OK"
+    );
+    let h201 = app.house_id("CUIHU", "1栋", "1单元", "201").await;
+    let b201 = open_bill(&app, &finance, &h201).await;
+    let counter = app
+        .gql(
+            Some(&finance),
+            PAY,
+            json!({ "k": "c1", "m": "CASH", "a": [{ "billId": b201["id"], "amountFen": 100 }] }),
+        )
+        .await;
+    assert_eq!(
+        error_code(
+            &app.gql_key(
+                &key,
+                node,
+                json!({ "p": counter["data"]["recordPayment"]["id"] })
+            )
+            .await
+        ),
+        "NOT_FOUND"
+    );
+    // The old plain-integer form of the intent id is refused with the field named.
+    let plain = app.gql_key(&key, confirm, json!({ "i": "1" })).await;
+    assert_eq!(error_code(&plain), "BAD_USER_INPUT");
+    assert_eq!(plain["errors"][0]["extensions"]["field"], "intentId");
+}
+
+/// The technician assigned sees the charge they record at completion, in the mutation's answer
+/// and on the order; another owner does not.
+#[tokio::test]
+async fn the_technician_sees_the_charge_they_recorded() {
+    let app = spawn_app().await;
+    let manager = app.login(MANAGER).await;
+    let c1 = app.community_id("CUIHU").await;
+    let price = app.gql(Some(&manager), "mutation($c: ID!) { createServicePrice(communityId: $c, name: \"更换水龙头\", unit: \"个\", priceFen: 5000) { id } }", json!({ "c": c1 })).await;
+    let price_id = price["data"]["createServicePrice"]["id"].clone();
+    // A Relay global id: node(id:) fetches the price again.
+    let node = app
+        .gql(
+            Some(&manager),
+            "query($p: ID!) { node(id: $p) { ... on ServicePrice { name priceFen } } }",
+            json!({ "p": price_id }),
+        )
+        .await;
+    assert_eq!(
+        node["data"]["node"],
+        json!({ "name": "更换水龙头", "priceFen": 5000 }),
+        "{node}"
+    );
+    let (order, owner) = crate::repairs::booked(&app, "charge-1").await;
+    let tech = complete_with_charge(&app, &order, &price_id, 2).await;
+    let out = &tech["data"]["completeRepair"];
+    assert_eq!(out["chargeBill"]["amountFen"], 10000, "{tech}");
+    assert_eq!(
+        out["charges"],
+        json!([{ "name": "更换水龙头", "quantity": 2, "amountFen": 10000, "service": { "id": price_id } }])
+    );
+    let tech_token = app.login(TECHNICIAN).await;
+    let read = "query($o: ID!) { node(id: $o) { ... on RepairOrder { chargeBill { amountFen } charges { name amountFen } } } }";
+    let again = app
+        .gql(Some(&tech_token), read, json!({ "o": order }))
+        .await;
+    assert_eq!(
+        again["data"]["node"]["charges"][0]["amountFen"], 10000,
+        "{again}"
+    );
+    assert_eq!(again["data"]["node"]["chargeBill"]["amountFen"], 10000);
+    // The owner sees it too (their bill); the butler of the building as well.
+    let mine = app.gql(Some(&owner), read, json!({ "o": order })).await;
+    assert_eq!(
+        mine["data"]["node"]["charges"][0]["amountFen"], 10000,
+        "{mine}"
+    );
+}
+
+/// Books (as owner 1), dispatches, starts and completes an order with `qty` of a price-list
+/// item, as the technician; returns the completeRepair answer.
+async fn complete_with_charge(app: &TestApp, order: &Value, price_id: &Value, qty: i32) -> Value {
+    let reception = app.login(RECEPTION).await;
+    let tech = app.login(TECHNICIAN).await;
+    let tech_staff = crate::repairs::technician_staff_id(app).await;
+    let d = app.gql(Some(&reception), "mutation($o: ID!, $t: ID!, $at: DateTime!) { dispatchRepair(orderId: $o, technicianId: $t, appointmentAt: $at) { state } }",
+        json!({ "o": order, "t": tech_staff, "at": crate::repairs::in_hours(1) })).await;
+    assert_eq!(outcome(&d), "OK", "{d}");
+    let s = app
+        .gql(
+            Some(&tech),
+            "mutation($o: ID!) { startRepair(orderId: $o) { state } }",
+            json!({ "o": order }),
+        )
+        .await;
+    assert_eq!(outcome(&s), "OK", "{s}");
+    let complete = "mutation($o: ID!, $p: ID!, $q: Int!) { completeRepair(orderId: $o, workDone: \"更换\", charges: [{ servicePriceId: $p, quantity: $q }]) { state chargeBill { amountFen } charges { name quantity amountFen service { id } } } }";
+    let out = app
+        .gql(
+            Some(&tech),
+            complete,
+            json!({ "o": order, "p": price_id, "q": qty }),
+        )
+        .await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    out
+}
+
+/// A fresh demo estate has its price lists: finance bills this month at once, and a repair is
+/// charged from the paid-service price list without setting anything up.
+#[tokio::test]
+async fn the_demo_estate_bills_and_prices_from_the_start() {
+    let app = spawn_app_with(|c| c.demo_price_lists = true).await;
+    let finance = app.login(FINANCE).await;
+    let c1 = app.community_id("CUIHU").await;
+    let gen = app
+        .gql(Some(&finance), GENERATE, json!({ "c": c1, "p": period(0) }))
+        .await;
+    assert_eq!(gen["data"]["generateBills"]["created"], 42, "{gen}");
+    let owner = app.login(OWNER1).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let o = owed(&app, &owner, &house).await;
+    assert_eq!(o["dueFen"], 30100, "107.50 m² × ¥2.80: {o}");
+    let prices = app.gql(Some(&owner), "query($c: ID!) { servicePrices(communityId: $c) { edges { node { id name priceFen } } } }", json!({ "c": c1 })).await;
+    let list = prices["data"]["servicePrices"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(list.len() >= 3, "{prices}");
+    let tap = list
+        .iter()
+        .find(|e| e["node"]["name"] == "更换水龙头")
+        .expect("a tap on the price list")["node"]
+        .clone();
+    let (order, _) = crate::repairs::booked(&app, "demo-1").await;
+    let done = complete_with_charge(&app, &order, &tap["id"], 1).await;
+    assert_eq!(
+        done["data"]["completeRepair"]["chargeBill"]["amountFen"], tap["priceFen"],
+        "{done}"
+    );
+    assert_eq!(
+        owed(&app, &owner, &house).await["dueFen"],
+        30100 + tap["priceFen"].as_i64().unwrap()
+    );
+}
+
+/// Banking while the counter takes cash: whatever the interleaving, the cash recorded as banked
+/// is the banked day's cash, and every payment counts for today or tomorrow, none lost.
+#[tokio::test]
+async fn banking_while_the_counter_takes_cash_banks_exactly_the_days_cash() {
+    let app = spawn_app().await;
+    let finance = bill_community(&app, &[period(0)]).await;
+    let reception = app.login(RECEPTION).await;
+    let c1 = app.community_id("CUIHU").await;
+    let today = guanjia::service::fees::today();
+    let list = app.gql(Some(&finance), "query($c: ID!) { node(id: $c) { ... on Community { bills(first: 8) { edges { node { id } } } } } }", json!({ "c": c1 })).await;
+    let bills: Vec<Value> = list["data"]["node"]["bills"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .collect();
+    let pays = bills.iter().enumerate().map(|(i, b)| {
+        let (app, reception) = (&app, &reception);
+        let vars = json!({ "k": format!("race{i}"), "m": "CASH", "a": [{ "billId": b, "amountFen": 100 + i as i64 }] });
+        async move { app.gql(Some(reception), PAY, vars).await }
+    });
+    let bank = app.gql(
+        Some(&finance),
+        BANK,
+        json!({ "c": c1, "d": today.to_string() }),
+    );
+    let (paid, banked) = tokio::join!(futures_util::future::join_all(pays), bank);
+    assert!(paid.iter().all(|p| outcome(p) == "OK"), "{paid:?}");
+    assert_eq!(outcome(&banked), "OK", "{banked}");
+    let day = app
+        .gql(
+            Some(&finance),
+            DAY,
+            json!({ "c": c1, "d": today.to_string() }),
+        )
+        .await;
+    assert_eq!(
+        day["data"]["dayClose"]["cashFen"], day["data"]["dayClose"]["bankedCashFen"],
+        "{day}"
+    );
+    let next = app
+        .gql(
+            Some(&finance),
+            DAY,
+            json!({ "c": c1, "d": (today + chrono::Duration::days(1)).to_string() }),
+        )
+        .await;
+    let total: i64 = (0..bills.len() as i64).map(|i| 100 + i).sum();
+    assert_eq!(
+        day["data"]["dayClose"]["cashFen"].as_i64().unwrap()
+            + next["data"]["dayClose"]["cashFen"].as_i64().unwrap(),
+        total,
+        "{day} {next}"
+    );
+}

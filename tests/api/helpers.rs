@@ -212,6 +212,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let scratch = Arc::new(fresh_database().await);
     let mut cfg = Config::for_database(scratch.database_url.clone());
     cfg.demo = true;
+    // Tests set up the prices they assert on; `fees::the_demo_estate_bills_and_prices_from_the_start` turns them on.
+    cfg.demo_price_lists = false;
     cfg.upload_dir = scratch.upload_dir();
     tweak(&mut cfg);
     let (database_url, jwt_secret) = (

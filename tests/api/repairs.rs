@@ -192,7 +192,8 @@ async fn illegal_steps_and_bad_input_are_clear_errors_that_change_nothing() {
     assert_eq!(out["errors"][0]["extensions"]["currentState"], "DISPATCHED");
     step(&app, &tech, "startRepair", &order).await;
     // A charge that is not on the price list.
-    let out = app.gql(Some(&tech), "mutation($o: ID!) { completeRepair(orderId: $o, workDone: \"x\", charges: [{ servicePriceId: \"999\", quantity: 1 }]) { state } }", json!({ "o": order })).await;
+    let unknown = guanjia::domain::GlobalId::encode(guanjia::domain::NodeKind::ServicePrice, 999);
+    let out = app.gql(Some(&tech), "mutation($o: ID!, $p: ID!) { completeRepair(orderId: $o, workDone: \"x\", charges: [{ servicePriceId: $p, quantity: 1 }]) { state } }", json!({ "o": order, "p": unknown })).await;
     assert_eq!(error_code(&out), "BAD_USER_INPUT");
     assert_eq!(out["errors"][0]["extensions"]["field"], "charges");
     app.gql(

@@ -1,6 +1,6 @@
 //! Payments: at the counter or confirmed by a gateway, idempotent by client key, never edited;
-//! a mistake is reversed by a linked negative payment that a manager approves. Receipt numbers
-//! run without gaps per community and year.
+//! a mistake is reversed by a linked negative payment that finance or a manager records.
+//! Receipt numbers run without gaps per community and year.
 use super::{house_for_bills, require_staff_in, CASHIERS};
 use crate::auth::ApiScope;
 use crate::domain::Fen;
@@ -11,11 +11,13 @@ use crate::service::page::{paginate, Page, PageArgs};
 use crate::service::Cx;
 use chrono::Datelike;
 use entity::enums::{PaymentKind, PaymentMethod, StaffRole};
-use entity::{bill, community, payment, payment_allocation, payment_intent, receipt_counter};
+use entity::{
+    bill, community, day_close, payment, payment_allocation, payment_intent, receipt_counter,
+};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 pub fn check_client_key(raw: &str) -> AppResult<&str> {
@@ -112,8 +114,30 @@ async fn next_receipt(
     community: &community::Model,
     year: i32,
 ) -> AppResult<(String, i64)> {
+    bump_counter(txn, community.id, year, 1).await?;
+    let row = receipt_counter::Entity::find()
+        .filter(receipt_counter::Column::CommunityId.eq(community.id))
+        .filter(receipt_counter::Column::Year.eq(year))
+        .one_row(txn)
+        .await?
+        .ok_or(AppError::Internal)?;
+    Ok((
+        format!("{}-{year}-{:06}", community.code, row.last_seq),
+        row.last_seq,
+    ))
+}
+
+/// Adds `step` to a community's receipt counter of `year` (creating it at 0), which holds the
+/// row locked until the transaction ends. A step of 0 takes the lock only: banking a day
+/// (`reports::mark_banked`) takes it so that no payment commits into the day being closed.
+pub(super) async fn bump_counter(
+    txn: &DatabaseTransaction,
+    community_id: i64,
+    year: i32,
+    step: i64,
+) -> AppResult<()> {
     receipt_counter::Entity::insert(receipt_counter::ActiveModel {
-        community_id: Set(community.id),
+        community_id: Set(community_id),
         year: Set(year),
         last_seq: Set(0),
         ..Default::default()
@@ -131,22 +155,41 @@ async fn next_receipt(
     receipt_counter::Entity::update_many()
         .col_expr(
             receipt_counter::Column::LastSeq,
-            Expr::col(receipt_counter::Column::LastSeq).add(1),
+            Expr::col(receipt_counter::Column::LastSeq).add(step),
         )
-        .filter(receipt_counter::Column::CommunityId.eq(community.id))
+        .filter(receipt_counter::Column::CommunityId.eq(community_id))
         .filter(receipt_counter::Column::Year.eq(year))
         .exec(txn)
         .await?;
-    let row = receipt_counter::Entity::find()
-        .filter(receipt_counter::Column::CommunityId.eq(community.id))
-        .filter(receipt_counter::Column::Year.eq(year))
-        .one_row(txn)
-        .await?
-        .ok_or(AppError::Internal)?;
-    Ok((
-        format!("{}-{year}-{:06}", community.code, row.last_seq),
-        row.last_seq,
-    ))
+    Ok(())
+}
+
+/// The business date a payment taken today counts for: today, or the first day after it whose
+/// cash is not yet banked. A banked day's figures never change, and refusing the money instead
+/// would stop the counter taking payments for the rest of the day. Read under the receipt
+/// counter's lock, which banking takes too.
+async fn open_business_date(
+    txn: &DatabaseTransaction,
+    community_id: i64,
+    today: chrono::NaiveDate,
+) -> AppResult<chrono::NaiveDate> {
+    let banked: Vec<chrono::NaiveDate> = day_close::Entity::find()
+        .select_only()
+        .column(day_close::Column::BusinessDate)
+        .filter(day_close::Column::CommunityId.eq(community_id))
+        .filter(day_close::Column::BusinessDate.gte(today))
+        .order_by_asc(day_close::Column::BusinessDate)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let mut day = today;
+    for d in banked {
+        if d != day {
+            break;
+        }
+        day = day.succ_opt().ok_or(AppError::Internal)?;
+    }
+    Ok(day)
 }
 
 /// Moves `delta` onto a bill's paid total, only if nobody else moved it since we read it.
@@ -190,6 +233,7 @@ async fn write(
     }
     let today = super::today();
     let (receipt_no, seq) = next_receipt(&txn, &community, today.year()).await?;
+    let business_date = open_business_date(&txn, community.id, today).await?;
     let amount: i64 = allocs.iter().map(|(_, d)| d).sum();
     let row = payment::ActiveModel {
         community_id: Set(community.id),
@@ -200,7 +244,7 @@ async fn write(
         receipt_no: Set(receipt_no),
         receipt_year: Set(today.year()),
         receipt_seq: Set(seq),
-        business_date: Set(today),
+        business_date: Set(business_date),
         recorded_by: Set(cx.actor.label()),
         reverses_payment_id: Set(p.reverses),
         reason: Set(p.reason.clone()),
@@ -353,11 +397,11 @@ pub async fn record(
     }
 }
 
-/// A manager reverses a mistaken payment, with a reason. A reversal cannot be reversed, and a
-/// payment is reversed at most once.
+/// Finance (or a manager) reverses a mistaken payment, with a reason; the reversal records who
+/// made it. A reversal cannot be reversed, and a payment is reversed at most once.
 pub async fn reverse(cx: &Cx, payment_id: i64, reason: String) -> AppResult<payment::Model> {
     let original = get(cx, payment_id).await?;
-    require_staff_in(cx, original.community_id, &[StaffRole::Manager])?;
+    require_staff_in(cx, original.community_id, REVERSERS)?;
     if reason.trim().is_empty() {
         return Err(AppError::bad_input(
             "reason",
@@ -374,9 +418,8 @@ pub async fn reverse(cx: &Cx, payment_id: i64, reason: String) -> AppResult<paym
     }
     let key = format!("reversal:{}", original.id);
     if let Some(existing) = by_client_key(cx.db(), original.community_id, &key).await? {
-        return Err(AppError::InvalidStateTransition {
-            current: format!("REVERSED ({})", existing.receipt_no),
-            action: "reversePayment".into(),
+        return Err(AppError::AlreadyReversed {
+            reversal_receipt_no: existing.receipt_no,
         });
     }
     let allocations = payment_allocation::Entity::find()
@@ -409,40 +452,158 @@ pub async fn reverse(cx: &Cx, payment_id: i64, reason: String) -> AppResult<paym
         reason: Some(reason.trim().to_owned()),
         gateway_reference: None,
     };
-    write(cx, p, allocs).await.map_err(|e| match e {
-        AppError::Conflict { field, .. } if field == "id" => AppError::InvalidStateTransition {
-            current: "REVERSED".into(),
-            action: "reversePayment".into(),
-        },
+    match write(cx, p, allocs).await {
+        // Someone else reversed it a moment ago: name their reversal.
+        Err(AppError::Conflict { field, .. }) if field == "id" => {
+            match by_client_key(cx.db(), original.community_id, &key).await? {
+                Some(existing) => Err(AppError::AlreadyReversed {
+                    reversal_receipt_no: existing.receipt_no,
+                }),
+                None => Err(bill_changed()),
+            }
+        }
         other => other,
-    })
+    }
 }
 
-/// A payment, for the cashiers of its community, and for people who may see the bills it paid.
+/// Who may reverse a payment: finance, whose books it is, and the manager (ADMIN anywhere).
+pub const REVERSERS: &[StaffRole] = &[StaffRole::Finance, StaffRole::Manager];
+
+/// Who may list a day's payments and look one up by receipt number: the counter (reception
+/// reprints receipts and checks what went through), finance and the manager (ADMIN anywhere).
+pub const PAYMENT_DESK: &[StaffRole] = CASHIERS;
+
+/// Whether the caller sees all of payment `p` without looking at its bills: the cashiers of its
+/// community and admins, integrators with `bills:read` there, and the gateway key that recorded
+/// it (it may read back what `confirmOnlinePayment` answered, and nothing of anyone else's).
+pub fn sees_whole(cx: &Cx, p: &payment::Model) -> bool {
+    if let Some(s) = cx.actor.staff() {
+        return crate::auth::Actor::staff_covers_community(s, p.community_id)
+            && (s.role == StaffRole::Admin || CASHIERS.contains(&s.role));
+    }
+    if cx
+        .actor
+        .integrator_with(ApiScope::BillsRead)
+        .is_some_and(|i| i.community_id == p.community_id)
+    {
+        return true;
+    }
+    cx.actor
+        .integrator_with(ApiScope::PaymentsWrite)
+        .is_some_and(|i| i.community_id == p.community_id)
+        && p.recorded_by == cx.actor.label()
+}
+
+/// A payment, for those who see all of it (`sees_whole`), and for people who may see the bills
+/// of at least one house it paid (they see their part of it; see `graphql::fees::Payment`).
 pub async fn get(cx: &Cx, id: i64) -> AppResult<payment::Model> {
     cx.actor.require_signed_in()?;
     let p = payment::Entity::find_by_id(id)
         .one_row(cx.db())
         .await?
         .ok_or(AppError::NotFound)?;
-    if cx.actor.staff().is_some_and(|s| {
-        crate::auth::Actor::staff_covers_community(s, p.community_id)
-            && (s.role == StaffRole::Admin || CASHIERS.contains(&s.role))
-    }) {
+    if sees_whole(cx, &p) {
         return Ok(p);
     }
-    let first = payment_allocation::Entity::find()
+    let allocations = payment_allocation::Entity::find()
         .filter(payment_allocation::Column::PaymentId.eq(p.id))
+        .all(cx.db())
+        .await?;
+    let bills = bill::Entity::find()
+        .filter(bill::Column::Id.is_in(allocations.iter().map(|a| a.bill_id)))
+        .all(cx.db())
+        .await?;
+    let mut houses: Vec<i64> = bills.iter().map(|b| b.house_id).collect();
+    houses.sort_unstable();
+    houses.dedup();
+    for h in houses {
+        if house_for_bills(cx, h).await.is_ok() {
+            return Ok(p);
+        }
+    }
+    Err(AppError::NotFound)
+}
+
+/// A community's payments and reversals of one business date (the day close's rows), oldest
+/// first, optionally of one method; for the counter, finance and the manager.
+pub async fn of_day(
+    cx: &Cx,
+    community_id: i64,
+    date: chrono::NaiveDate,
+    method: Option<PaymentMethod>,
+    args: &PageArgs,
+) -> AppResult<Page<payment::Model>> {
+    crate::service::estate::community(cx, community_id).await?;
+    require_staff_in(cx, community_id, PAYMENT_DESK)?;
+    let mut q = payment::Entity::find()
+        .filter(payment::Column::CommunityId.eq(community_id))
+        .filter(payment::Column::BusinessDate.eq(date));
+    if let Some(m) = method {
+        q = q.filter(payment::Column::Method.eq(m));
+    }
+    paginate(cx.db(), q, payment::Column::Id, args).await
+}
+
+/// A payment by its receipt number (COMMUNITY-YEAR-SEQUENCE, e.g. CUIHU-2026-000042), for the
+/// counter, finance and the manager of that community. NOT_FOUND when there is none, or it is
+/// another community's.
+pub async fn by_receipt_no(cx: &Cx, receipt_no: &str) -> AppResult<payment::Model> {
+    cx.actor.require_staff(PAYMENT_DESK)?;
+    let bad = || {
+        AppError::bad_input(
+            "receiptNo",
+            "收据号格式应为 小区代码-年份-序号，如 CUIHU-2026-000042",
+            "A receipt number looks like CUIHU-2026-000042",
+        )
+    };
+    let raw = receipt_no.trim();
+    let mut parts = raw.rsplitn(3, '-');
+    let (seq, year, code) = (
+        parts.next().ok_or_else(bad)?,
+        parts.next().ok_or_else(bad)?,
+        parts.next().ok_or_else(bad)?,
+    );
+    let seq: i64 = seq.parse().map_err(|_| bad())?;
+    let year: i32 = year.parse().map_err(|_| bad())?;
+    if code.is_empty() || year.to_string().len() != 4 {
+        return Err(bad());
+    }
+    let c = community::Entity::find()
+        .filter(community::Column::Code.eq(code))
         .one_row(cx.db())
         .await?
         .ok_or(AppError::NotFound)?;
-    let b = bill::Entity::find_by_id(first.bill_id)
+    require_staff_in(cx, c.id, PAYMENT_DESK)?;
+    payment::Entity::find()
+        .filter(payment::Column::CommunityId.eq(c.id))
+        .filter(payment::Column::ReceiptYear.eq(year))
+        .filter(payment::Column::ReceiptSeq.eq(seq))
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// An online payment intent: for the owner who started it, the gateway keys of its community,
+/// and its community's cashiers (who answer the owner's "did my payment go through?").
+pub async fn intent(cx: &Cx, id: i64) -> AppResult<payment_intent::Model> {
+    cx.actor.require_signed_in()?;
+    let i = payment_intent::Entity::find_by_id(id)
         .one_row(cx.db())
         .await?
         .ok_or(AppError::NotFound)?;
-    match house_for_bills(cx, b.house_id).await {
-        Ok(_) => Ok(p),
-        Err(_) => Err(AppError::NotFound),
+    let own = cx.actor.user().is_ok_and(|u| u.user_id == i.user_id);
+    let gateway = cx
+        .actor
+        .integrator_with(ApiScope::PaymentsWrite)
+        .is_some_and(|g| g.community_id == i.community_id);
+    let desk = cx.actor.staff().is_some_and(|s| {
+        crate::auth::Actor::staff_covers_community(s, i.community_id)
+            && (s.role == StaffRole::Admin || CASHIERS.contains(&s.role))
+    });
+    if own || gateway || desk {
+        Ok(i)
+    } else {
+        Err(AppError::NotFound)
     }
 }
 
@@ -630,4 +791,39 @@ pub async fn confirm_online(
         .exec(cx.db())
         .await?;
     Ok(paid)
+}
+
+/// Who recorded a money row, from its `recorded_by` label (`Actor::label`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorder {
+    User(i64),
+    ApiKey(i64),
+    Unknown,
+}
+
+impl Recorder {
+    pub fn of(label: &str) -> Self {
+        match label.split_once(':') {
+            Some(("user", id)) => id.parse().map_or(Recorder::Unknown, Recorder::User),
+            Some(("apikey", id)) => id.parse().map_or(Recorder::Unknown, Recorder::ApiKey),
+            _ => Recorder::Unknown,
+        }
+    }
+}
+
+/// The name to show for who recorded a payment: the person's display name, or the API key's
+/// name (e.g. 支付网关).
+pub async fn recorder_name(cx: &Cx, who: Recorder) -> AppResult<String> {
+    Ok(match who {
+        Recorder::User(id) => entity::user::Entity::find_by_id(id)
+            .one_row(cx.db())
+            .await?
+            .map(|u| u.display_name),
+        Recorder::ApiKey(id) => entity::api_key::Entity::find_by_id(id)
+            .one_row(cx.db())
+            .await?
+            .map(|k| k.name),
+        Recorder::Unknown => None,
+    }
+    .unwrap_or_else(|| "—".into()))
 }

@@ -73,13 +73,16 @@ pub async fn day_report(cx: &Cx, community_id: i64, date: NaiveDate) -> AppResul
     })
 }
 
-/// Finance confirms the day's cash went to the bank; once per day.
+/// Finance confirms the day's cash went to the bank; once per day. The cash banked is recorded
+/// with the close, and from then on the day's figures stay as they were: a payment taken later
+/// counts for the next open day (see `payments::write`).
 pub async fn mark_banked(
     cx: &Cx,
     community_id: i64,
     date: NaiveDate,
     note: Option<String>,
 ) -> AppResult<day_close::Model> {
+    use chrono::Datelike;
     estate::community(cx, community_id).await?;
     require_staff_in(cx, community_id, &[StaffRole::Finance])?;
     if date > today() {
@@ -89,36 +92,42 @@ pub async fn mark_banked(
             "Cannot close a future day",
         ));
     }
-    let report = day_report(cx, community_id, date).await?;
-    if report.banked.is_some() {
-        return Err(AppError::conflict(
-            "date",
-            "该日已日结",
-            "This day is already closed",
-        ));
-    }
-    let cash = report
-        .by_method
-        .iter()
-        .filter(|m| m.method == PaymentMethod::Cash)
-        .map(|m| m.amount_fen)
-        .sum();
+    let already = || AppError::conflict("date", "该日已日结", "This day is already closed");
     let txn = cx.db().begin().await?;
+    // The receipt counter's lock: a payment being written now either commits before the sum
+    // below (and is in it) or reads this close and moves to the next day.
+    super::payments::bump_counter(&txn, community_id, date.year(), 0).await?;
+    let closed = day_close::Entity::find()
+        .filter(day_close::Column::CommunityId.eq(community_id))
+        .filter(day_close::Column::BusinessDate.eq(date))
+        .one_row(&txn)
+        .await?;
+    if closed.is_some() {
+        return Err(already());
+    }
+    let cash: Option<i64> = payment::Entity::find()
+        .select_only()
+        .column_as(sum_i64(payment::Column::AmountFen), "amount")
+        .filter(payment::Column::CommunityId.eq(community_id))
+        .filter(payment::Column::BusinessDate.eq(date))
+        .filter(payment::Column::Method.eq(PaymentMethod::Cash))
+        .into_tuple::<Option<i64>>()
+        .one(&txn)
+        .await?
+        .flatten();
     let row = day_close::ActiveModel {
         community_id: Set(community_id),
         business_date: Set(date),
         banked_by: Set(cx.actor.label()),
         banked_at: Set(crate::service::now()),
-        cash_fen: Set(cash),
+        cash_fen: Set(cash.unwrap_or(0)),
         note: Set(note),
         ..Default::default()
     }
     .insert(&txn)
     .await
     .map_err(|e| match AppError::from(e) {
-        AppError::Conflict { .. } => {
-            AppError::conflict("date", "该日已日结", "This day is already closed")
-        }
+        AppError::Conflict { .. } => already(),
         other => other,
     })?;
     let ev = events::record(

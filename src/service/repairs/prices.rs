@@ -2,10 +2,11 @@
 use crate::domain::Fen;
 use crate::error::{AppError, AppResult};
 use crate::service::fees::require_staff_in;
+use crate::service::page::OneRow;
 use crate::service::page::{paginate, Page, PageArgs};
 use crate::service::{estate, Cx};
 use entity::enums::StaffRole;
-use entity::service_price;
+use entity::{repair_order, service_price};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 pub async fn create(
@@ -58,4 +59,24 @@ pub async fn of_community(
         .filter(service_price::Column::CommunityId.eq(community_id))
         .filter(service_price::Column::Active.eq(true));
     paginate(cx.db(), q, service_price::Column::Id, args).await
+}
+
+/// One item of the price list, for anyone who sees its community.
+pub async fn get(cx: &Cx, id: i64) -> AppResult<service_price::Model> {
+    let p = service_price::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    estate::community(cx, p.community_id).await?;
+    Ok(p)
+}
+
+/// Whether the caller is the technician assigned to the order: they record its charges, so
+/// they may read them back (and the bill they raised), whoever else may not.
+pub fn is_assignee(cx: &Cx, o: &repair_order::Model) -> bool {
+    o.assignee_user_id.is_some()
+        && cx
+            .actor
+            .user()
+            .is_ok_and(|u| Some(u.user_id) == o.assignee_user_id)
 }
