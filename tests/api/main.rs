@@ -20,6 +20,7 @@ mod renovation;
 mod repairs;
 mod schema;
 mod screens;
+mod spec;
 mod staff;
 mod targets;
 mod ws;
