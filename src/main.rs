@@ -40,6 +40,10 @@ struct Cli {
     /// Default: 8 a core on SQLite, 32 a core on PostgreSQL.
     #[arg(long, env = "GUANJIA_MAX_EXECUTIONS", global = true)]
     max_executions: Option<usize>,
+    /// Web origins allowed to call the API from a browser (CORS), comma-separated, or `*`.
+    /// Default: none (`*` with --demo).
+    #[arg(long, env = "GUANJIA_CORS_ORIGINS", global = true)]
+    cors_origins: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -100,6 +104,15 @@ fn main() -> std::process::ExitCode {
     if let Some(n) = cli.max_executions {
         cfg.max_executions = n;
     }
+    cfg.cors_origins = match cli.cors_origins.as_deref().map(config::CorsOrigins::parse) {
+        Some(Ok(origins)) => origins,
+        Some(Err(e)) => {
+            eprintln!("GUANJIA_CORS_ORIGINS: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+        None if cli.demo => config::CorsOrigins::Anyone,
+        None => config::CorsOrigins::Nobody,
+    };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {
         match guanjia::app::Application::build(cfg).await {
