@@ -39,7 +39,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
 }
 
 /// Like `connect`, counting every statement the pool executes into `counter`.
-pub async fn connect_counted(url: &str, counter: StatementCounter) -> Result<DatabaseConnection, sea_orm::DbErr> {
+pub async fn connect_counted(
+    url: &str,
+    counter: StatementCounter,
+) -> Result<DatabaseConnection, sea_orm::DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     let sqlite = url.starts_with("sqlite");
     // Each sqlx-sqlite connection is an OS thread: a fixed set of them (min = max) is not
@@ -113,12 +116,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let limits = self.state.core.config.connections.clone();
         let app = crate::http::router(self.state);
-        axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
+        crate::http::server::serve(self.listener, app, &limits, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await

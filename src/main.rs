@@ -34,12 +34,24 @@ struct Cli {
     #[arg(long, env = "GUANJIA_PLAYGROUND", global = true)]
     playground: bool,
     /// Directory for uploaded photos.
-    #[arg(long, env = "GUANJIA_UPLOAD_DIR", default_value = "uploads", global = true)]
+    #[arg(
+        long,
+        env = "GUANJIA_UPLOAD_DIR",
+        default_value = "uploads",
+        global = true
+    )]
     upload_dir: std::path::PathBuf,
     /// GraphQL executions one server runs at once, the rest waiting their turn (0: no limit).
     /// Default: 8 a core on SQLite, 32 a core on PostgreSQL.
     #[arg(long, env = "GUANJIA_MAX_EXECUTIONS", global = true)]
     max_executions: Option<usize>,
+    /// Connections one server holds open at once; past it a new one is answered 503.
+    #[arg(long, env = "GUANJIA_MAX_CONNECTIONS", global = true)]
+    max_connections: Option<usize>,
+    /// Seconds a connection may take to send a complete request head, and may stay idle
+    /// between requests, before it is closed.
+    #[arg(long, env = "GUANJIA_IDLE_TIMEOUT_SECS", global = true)]
+    idle_timeout_secs: Option<u64>,
     /// Web origins allowed to call the API from a browser (CORS), comma-separated, or `*`.
     /// Default: none (`*` with --demo).
     #[arg(long, env = "GUANJIA_CORS_ORIGINS", global = true)]
@@ -103,6 +115,12 @@ fn main() -> std::process::ExitCode {
     cfg.upload_dir = cli.upload_dir;
     if let Some(n) = cli.max_executions {
         cfg.max_executions = n;
+    }
+    if let Some(n) = cli.max_connections {
+        cfg.connections.max_connections = n;
+    }
+    if let Some(secs) = cli.idle_timeout_secs {
+        cfg.connections.idle_timeout = std::time::Duration::from_secs(secs);
     }
     cfg.cors_origins = match cli.cors_origins.as_deref().map(config::CorsOrigins::parse) {
         Some(Ok(origins)) => origins,

@@ -55,11 +55,19 @@ pub enum Validation {
 impl Documents {
     pub fn new(max_aliases: usize, max_depth: usize) -> Self {
         let kept = std::num::NonZeroUsize::new(PARSED_DOCUMENTS_KEPT).expect("non-zero");
-        Self { max_aliases, max_depth, parsed: Mutex::new(lru::LruCache::new(kept)) }
+        Self {
+            max_aliases,
+            max_depth,
+            parsed: Mutex::new(lru::LruCache::new(kept)),
+        }
     }
 
     fn cached(&self, query: &str) -> Option<ExecutableDocument> {
-        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(query).map(|k| k.doc.clone())
+        self.parsed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(query)
+            .map(|k| k.doc.clone())
     }
 
     /// Checks a freshly parsed document and keeps it: only documents that pass are kept.
@@ -69,7 +77,10 @@ impl Documents {
             let err = AppError::bad_input(
                 "query",
                 format!("别名数量 {aliases} 超过上限 {}", self.max_aliases),
-                format!("The query uses {aliases} aliases; the limit is {}", self.max_aliases),
+                format!(
+                    "The query uses {aliases} aliases; the limit is {}",
+                    self.max_aliases
+                ),
             );
             return Err(async_graphql::Error::from(err).into_server_error(Default::default()));
         }
@@ -78,23 +89,42 @@ impl Documents {
             let err = AppError::bad_input(
                 "query",
                 format!("查询嵌套超过 {} 层", self.max_depth),
-                format!("The query is nested more than {} fields deep", self.max_depth),
+                format!(
+                    "The query is nested more than {} fields deep",
+                    self.max_depth
+                ),
             );
-            return Err(async_graphql::Error::from(err).into_server_error(Default::default()));
+            return Err(request_error(err));
         }
-        let kept = Kept { doc: doc.clone(), valid_without_variables: Vec::new() };
-        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).put(query.to_owned(), kept);
+        super::text::check_document(query, doc).map_err(request_error)?;
+        let kept = Kept {
+            doc: doc.clone(),
+            valid_without_variables: Vec::new(),
+        };
+        self.parsed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(query.to_owned(), kept);
         Ok(())
     }
 
     /// Gives the request its parsed document, from the cache or parsed and checked now. Err is
     /// a request error (syntax, too many aliases): nothing was executed.
     pub fn prepare(&self, req: &mut Request) -> ServerResult<Validation> {
+        super::text::check_variables(&req.variables).map_err(request_error)?;
         let found = {
             let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
             parsed.get(&req.query).map(|k| {
-                let passed = req.variables.is_empty() && k.valid_without_variables.contains(&req.operation_name);
-                (k.doc.clone(), if passed { Validation::Passed } else { Validation::Needed })
+                let passed = req.variables.is_empty()
+                    && k.valid_without_variables.contains(&req.operation_name);
+                (
+                    k.doc.clone(),
+                    if passed {
+                        Validation::Passed
+                    } else {
+                        Validation::Needed
+                    },
+                )
             })
         };
         if let Some((doc, validation)) = found {
@@ -119,12 +149,19 @@ impl Documents {
     }
 }
 
+/// An error found before execution: it has no position or path.
+fn request_error(err: AppError) -> async_graphql::ServerError {
+    async_graphql::Error::from(err).into_server_error(Default::default())
+}
+
 /// Whether a response failed before execution (syntax, validation, limits, variables): the
 /// GraphQL-over-HTTP "request error", answered 400 under application/graphql-response+json.
 /// Execution always yields a data object, or null with errors that carry the path of the
 /// non-null field that failed; errors found before execution have no path.
 pub fn is_request_error(resp: &Response) -> bool {
-    resp.data == Value::Null && !resp.errors.is_empty() && resp.errors.iter().all(|e| e.path.is_empty())
+    resp.data == Value::Null
+        && !resp.errors.is_empty()
+        && resp.errors.iter().all(|e| e.path.is_empty())
 }
 
 /// The websocket schema's extension: parsed documents through `Documents`, and the errors of
@@ -141,7 +178,9 @@ impl RequestPolicy {
 
 impl ExtensionFactory for RequestPolicy {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PolicyExtension { documents: self.documents.clone() })
+        Arc::new(PolicyExtension {
+            documents: self.documents.clone(),
+        })
     }
 }
 
@@ -175,6 +214,7 @@ impl Extension for PolicyExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        super::text::check_variables(variables).map_err(request_error)?;
         if let Some(doc) = self.documents.cached(query) {
             return Ok(doc);
         }
@@ -227,7 +267,13 @@ fn depth(doc: &ExecutableDocument, cap: usize) -> usize {
         open: Vec<&'a str>,
     }
     impl<'a> Walk<'a> {
-        fn set(&mut self, set: &'a SelectionSet, depth: usize, nesting: usize, introspection: bool) -> usize {
+        fn set(
+            &mut self,
+            set: &'a SelectionSet,
+            depth: usize,
+            nesting: usize,
+            introspection: bool,
+        ) -> usize {
             if depth > self.cap || nesting > MAX_NESTING {
                 return depth.max(self.cap + 1);
             }
@@ -237,16 +283,30 @@ fn depth(doc: &ExecutableDocument, cap: usize) -> usize {
                     Selection::Field(f) => {
                         let name = f.node.name.node.as_str();
                         let introspection = introspection || name == "__schema" || name == "__type";
-                        let here = if introspection && name == "ofType" { depth } else { depth + 1 };
+                        let here = if introspection && name == "ofType" {
+                            depth
+                        } else {
+                            depth + 1
+                        };
                         self.set(&f.node.selection_set.node, here, nesting + 1, introspection)
                     }
-                    Selection::InlineFragment(f) => self.set(&f.node.selection_set.node, depth, nesting + 1, introspection),
+                    Selection::InlineFragment(f) => self.set(
+                        &f.node.selection_set.node,
+                        depth,
+                        nesting + 1,
+                        introspection,
+                    ),
                     Selection::FragmentSpread(s) => {
                         let name = s.node.fragment_name.node.as_str();
                         match self.doc.fragments.get(name) {
                             Some(frag) if !self.open.contains(&name) => {
                                 self.open.push(name);
-                                let found = self.set(&frag.node.selection_set.node, depth, nesting + 1, introspection);
+                                let found = self.set(
+                                    &frag.node.selection_set.node,
+                                    depth,
+                                    nesting + 1,
+                                    introspection,
+                                );
                                 self.open.pop();
                                 found
                             }
@@ -259,8 +319,16 @@ fn depth(doc: &ExecutableDocument, cap: usize) -> usize {
             deepest
         }
     }
-    let mut walk = Walk { doc, cap, open: Vec::new() };
-    doc.operations.iter().map(|(_, op)| walk.set(&op.node.selection_set.node, 0, 0, false)).max().unwrap_or(0)
+    let mut walk = Walk {
+        doc,
+        cap,
+        open: Vec::new(),
+    };
+    doc.operations
+        .iter()
+        .map(|(_, op)| walk.set(&op.node.selection_set.node, 0, 0, false))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Our own errors carry an `AppError` source: render it in the caller's language. Errors from

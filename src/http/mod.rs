@@ -1,17 +1,19 @@
-//! HTTP adapter: `/graphql` (POST, GET, GraphiQL), `/graphql/ws`, `/healthz`, `/readyz`, and
-//! CORS for the browser apps of the origins configured.
+//! HTTP adapter: `/graphql` (POST, GET, GraphiQL and its files under `/graphiql/`), `/graphql/ws`,
+//! `/healthz`, `/readyz`, and CORS for the browser apps of the origins configured.
 mod files;
 mod graphql;
 mod health;
 mod identity;
+mod playground;
+pub mod server;
 mod ws;
 
 use crate::app::AppState;
 use crate::graphql::extension::Documents;
 use crate::graphql::{build_prevalidated_schema, build_ws_schema, GuanjiaSchema};
-use std::sync::Arc;
 use axum::routing::get;
 use axum::Router;
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -39,11 +41,19 @@ pub fn router(state: AppState) -> Router {
         ws_schema: build_ws_schema(limits, state.core.config.playground, documents.clone()),
         prevalidated: build_prevalidated_schema(limits, state.core.config.playground),
         documents,
-        executions: (state.core.config.max_executions > 0).then(|| Arc::new(tokio::sync::Semaphore::new(state.core.config.max_executions))),
+        executions: (state.core.config.max_executions > 0).then(|| {
+            Arc::new(tokio::sync::Semaphore::new(
+                state.core.config.max_executions,
+            ))
+        }),
     };
     let routes = Router::new()
-        .route("/graphql", get(graphql::get_handler).post(graphql::post_handler))
+        .route(
+            "/graphql",
+            get(graphql::get_handler).post(graphql::post_handler),
+        )
         .route("/graphql/ws", get(ws::handler))
+        .route("/graphiql/{*path}", get(playground::asset))
         .route("/files/repair-photos/{id}", get(files::repair_photo))
         .route("/files/renovation/{id}", get(files::renovation_file))
         .route("/files/patrol-photos/{id}", get(files::patrol_photo))
@@ -83,7 +93,10 @@ fn cors(origins: &crate::config::CorsOrigins) -> tower_http::cors::CorsLayer {
         CorsOrigins::Nobody => AllowOrigin::list([]),
         CorsOrigins::Anyone => AllowOrigin::any(),
         // Checked to be origins when the configuration was read.
-        CorsOrigins::Only(list) => AllowOrigin::list(list.iter().filter_map(|o| http::HeaderValue::from_str(o).ok())),
+        CorsOrigins::Only(list) => AllowOrigin::list(
+            list.iter()
+                .filter_map(|o| http::HeaderValue::from_str(o).ok()),
+        ),
     };
     CorsLayer::new()
         .allow_origin(allow)

@@ -43,7 +43,12 @@ pub async fn handler(
             let (sink, stream) = socket.split();
             let sink = sink.with({
                 let init = init.clone();
-                move |msg: Message| std::future::ready(Ok::<_, axum::Error>(close_code(msg, init.load(Ordering::SeqCst))))
+                move |msg: Message| {
+                    std::future::ready(Ok::<_, axum::Error>(close_code(
+                        msg,
+                        init.load(Ordering::SeqCst),
+                    )))
+                }
             });
             GraphQLWebSocket::new_with_pair(sink, stream, shared.ws_schema, protocol)
                 .on_connection_init(move |payload| async move {
@@ -64,7 +69,13 @@ pub async fn handler(
                         init.store(INIT_REFUSED, Ordering::SeqCst);
                         return Err(AppError::Unauthenticated(problem).into());
                     }
-                    Ok(request_data(&core, actor, locale, addr.ip().to_string(), None))
+                    Ok(request_data(
+                        &core,
+                        actor,
+                        locale,
+                        addr.ip().to_string(),
+                        None,
+                    ))
                 })
                 .serve()
                 .await
@@ -87,5 +98,8 @@ fn close_code(msg: Message, init: u8) -> Message {
         (1011, _) => (4401, "Unauthorized"),
         _ => return msg,
     };
-    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
 }

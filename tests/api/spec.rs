@@ -23,7 +23,11 @@ impl Ordered {
 
     fn get(&self, key: &str) -> &Ordered {
         match self {
-            Ordered::Object(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v).unwrap_or_else(|| panic!("no {key} in {self:?}")),
+            Ordered::Object(entries) => entries
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v)
+                .unwrap_or_else(|| panic!("no {key} in {self:?}")),
             other => panic!("not an object: {other:?}"),
         }
     }
@@ -83,7 +87,14 @@ impl<'de> Deserialize<'de> for Ordered {
 
 /// POSTs `query` and returns the body as text, exactly as the server wrote it.
 async fn raw(app: &TestApp, token: &str, query: &str, variables: Value) -> String {
-    let resp = app.client.post(app.url("/graphql")).bearer_auth(token).json(&json!({ "query": query, "variables": variables })).send().await.unwrap();
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     resp.text().await.unwrap()
 }
@@ -96,22 +107,44 @@ async fn raw(app: &TestApp, token: &str, query: &str, variables: Value) -> Strin
 async fn response_fields_come_back_in_the_order_they_were_asked_for() {
     let app = spawn_app().await;
     let owner = app.login(OWNER1).await;
-    for root in [["me", "myNotices", "__typename"], ["__typename", "myNotices", "me"], ["myNotices", "me", "__typename"]] {
-        let field = |name: &str| match name {
-            "me" => "me { id displayName }",
-            "myNotices" => "myNotices(first: 5) { edges { node { id } } }",
-            other => other,
-        }
-        .to_owned();
-        let query = format!("{{ {} }}", root.iter().map(|f| field(f)).collect::<Vec<_>>().join(" "));
-        let body: Ordered = serde_json::from_str(&raw(&app, &owner, &query, json!({})).await).unwrap();
+    for root in [
+        ["me", "myNotices", "__typename"],
+        ["__typename", "myNotices", "me"],
+        ["myNotices", "me", "__typename"],
+    ] {
+        let field = |name: &str| {
+            match name {
+                "me" => "me { id displayName }",
+                "myNotices" => "myNotices(first: 5) { edges { node { id } } }",
+                other => other,
+            }
+            .to_owned()
+        };
+        let query = format!(
+            "{{ {} }}",
+            root.iter().map(|f| field(f)).collect::<Vec<_>>().join(" ")
+        );
+        let body: Ordered =
+            serde_json::from_str(&raw(&app, &owner, &query, json!({})).await).unwrap();
         assert_eq!(body.keys(), ["data"], "{body:?}");
         assert_eq!(body.get("data").keys(), root, "{query}");
-        assert_eq!(body.get("data").get("me").keys(), ["id", "displayName"], "{query}");
+        assert_eq!(
+            body.get("data").get("me").keys(),
+            ["id", "displayName"],
+            "{query}"
+        );
     }
-    for fields in [["address", "number", "id"], ["number", "id", "address"], ["id", "address", "number"]] {
-        let query = format!("{{ me {{ houses {{ nodes {{ relation house {{ {} }} }} }} }} }}", fields.join(" "));
-        let body: Ordered = serde_json::from_str(&raw(&app, &owner, &query, json!({})).await).unwrap();
+    for fields in [
+        ["address", "number", "id"],
+        ["number", "id", "address"],
+        ["id", "address", "number"],
+    ] {
+        let query = format!(
+            "{{ me {{ houses {{ nodes {{ relation house {{ {} }} }} }} }} }}",
+            fields.join(" ")
+        );
+        let body: Ordered =
+            serde_json::from_str(&raw(&app, &owner, &query, json!({})).await).unwrap();
         let node = body.get("data").get("me").get("houses").get("nodes").at(0);
         assert_eq!(node.keys(), ["relation", "house"], "{query}");
         assert_eq!(node.get("house").keys(), fields, "{query}");
@@ -132,13 +165,21 @@ async fn a_nullable_field_that_fails_is_present_as_null() {
     let query = "query($a: ID!, $b: ID!) { mine: node(id: $a) { id } theirs: node(id: $b) { id } me { phone } }";
     let text = raw(&app, &owner, query, json!({ "a": mine, "b": theirs })).await;
     let body: Value = serde_json::from_str(&text).unwrap();
-    let data = body["data"].as_object().unwrap_or_else(|| panic!("data is an object: {body}"));
+    let data = body["data"]
+        .as_object()
+        .unwrap_or_else(|| panic!("data is an object: {body}"));
     assert_eq!(data["mine"]["id"], json!(mine), "{body}");
-    assert!(data.contains_key("theirs") && data["theirs"].is_null(), "the failed field is there, null: {body}");
+    assert!(
+        data.contains_key("theirs") && data["theirs"].is_null(),
+        "the failed field is there, null: {body}"
+    );
     assert_eq!(data["me"]["phone"], OWNER1, "{body}");
     assert_eq!(body["errors"].as_array().map(Vec::len), Some(1), "{body}");
     assert_eq!(body["errors"][0]["path"], json!(["theirs"]), "{body}");
-    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND", "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{body}"
+    );
     // In the order asked, too.
     let ordered: Ordered = serde_json::from_str(&text).unwrap();
     assert_eq!(ordered.get("data").keys(), ["mine", "theirs", "me"]);
@@ -158,22 +199,49 @@ async fn a_failed_non_null_field_nulls_its_nearest_nullable_parent() {
     // The owner sees them: the query is sound.
     let body: Value = serde_json::from_str(&raw(&app, &owner, query, json!({})).await).unwrap();
     assert!(body.get("errors").is_none(), "{body}");
-    assert!(body["data"]["me"]["houses"]["nodes"][0]["house"]["cards"].is_array(), "{body}");
+    assert!(
+        body["data"]["me"]["houses"]["nodes"][0]["house"]["cards"].is_array(),
+        "{body}"
+    );
     // me: User!, houses: …Connection!, nodes: [HouseMember!]!, house: House!, cards: [Card!]!:
     // nothing on the way up may be null, so `data` is.
     let body: Value = serde_json::from_str(&raw(&app, &family, query, json!({})).await).unwrap();
-    assert!(body.get("data").is_some_and(Value::is_null), "data: null: {body}");
-    assert_eq!(body["errors"][0]["path"], json!(["me", "houses", "nodes", 0, "house", "cards"]), "{body}");
-    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{body}");
+    assert!(
+        body.get("data").is_some_and(Value::is_null),
+        "data: null: {body}"
+    );
+    assert_eq!(
+        body["errors"][0]["path"],
+        json!(["me", "houses", "nodes", 0, "house", "cards"]),
+        "{body}"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
     // Under a nullable field (`node`), that field is null and its siblings stay.
     let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
-    let query = "query($h: ID!) { me { phone } node(id: $h) { id ... on House { number cards { id } } } }";
-    let body: Value = serde_json::from_str(&raw(&app, &family, query, json!({ "h": house })).await).unwrap();
-    let data = body["data"].as_object().unwrap_or_else(|| panic!("data is an object: {body}"));
+    let query =
+        "query($h: ID!) { me { phone } node(id: $h) { id ... on House { number cards { id } } } }";
+    let body: Value =
+        serde_json::from_str(&raw(&app, &family, query, json!({ "h": house })).await).unwrap();
+    let data = body["data"]
+        .as_object()
+        .unwrap_or_else(|| panic!("data is an object: {body}"));
     assert_eq!(data["me"]["phone"], FAMILY, "{body}");
-    assert!(data.contains_key("node") && data["node"].is_null(), "node: null: {body}");
-    assert_eq!(body["errors"][0]["path"], json!(["node", "cards"]), "{body}");
-    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{body}");
+    assert!(
+        data.contains_key("node") && data["node"].is_null(),
+        "node: null: {body}"
+    );
+    assert_eq!(
+        body["errors"][0]["path"],
+        json!(["node", "cards"]),
+        "{body}"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
 }
 
 /// The query GraphiQL, graphql-inspector and code generators send: graphql-js 16's
@@ -232,7 +300,15 @@ fragment TypeRef on __Type {
 "#;
 
 async fn post(app: &TestApp, query: &str) -> Value {
-    app.client.post(app.url("/graphql")).json(&json!({ "query": query })).send().await.unwrap().json().await.unwrap()
+    app.client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 /// Issue 22 item 11: the standard introspection query is not "nested too deep" where
@@ -243,13 +319,28 @@ async fn the_standard_introspection_query_passes_the_depth_cap_and_other_queries
     for _ in 0..2 {
         // Twice: the second time from the parsed-document cache.
         let body = post(&app, INTROSPECTION_QUERY).await;
-        assert!(body.get("errors").is_none(), "{}", &body.to_string()[..body.to_string().len().min(600)]);
+        assert!(
+            body.get("errors").is_none(),
+            "{}",
+            &body.to_string()[..body.to_string().len().min(600)]
+        );
         assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
         let types = body["data"]["__schema"]["types"].as_array().unwrap();
-        let house = types.iter().find(|t| t["name"] == "House").expect("House is described");
+        let house = types
+            .iter()
+            .find(|t| t["name"] == "House")
+            .expect("House is described");
         // cards: [Card!]! is NON_NULL → LIST → NON_NULL → Card.
-        let cards = house["fields"].as_array().unwrap().iter().find(|f| f["name"] == "cards").unwrap();
-        assert_eq!(cards["type"]["ofType"]["ofType"]["ofType"]["name"], "Card", "{cards}");
+        let cards = house["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "cards")
+            .unwrap();
+        assert_eq!(
+            cards["type"]["ofType"]["ofType"]["ofType"]["name"], "Card",
+            "{cards}"
+        );
     }
     // Eight fields deep runs; nine is refused, with the field named.
     let eight = "{ me { houses { nodes { house { members { nodes { house { id } } } } } } } }";

@@ -78,7 +78,9 @@ async fn the_butler_sees_an_invitation_live() {
 /// The close frame that ends the socket (code, reason); fails on anything but a close, and on
 /// a `connection_ack` above all.
 async fn closed_with(ws: &mut Ws) -> (u16, String) {
-    let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await.expect("closed in time");
+    let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+        .await
+        .expect("closed in time");
     match msg {
         Some(Ok(Message::Close(Some(frame)))) => (u16::from(frame.code), frame.reason.to_string()),
         other => panic!("expected a close frame, got {other:?}"),
@@ -97,8 +99,18 @@ async fn a_missing_or_bad_token_in_connection_init_closes_with_4403() {
         json!({}),
     ] {
         let mut ws = connect(&app).await;
-        ws.send(Message::Text(json!({ "type": "connection_init", "payload": payload }).to_string().into())).await.unwrap();
-        assert_eq!(closed_with(&mut ws).await, (4403, "Forbidden".to_owned()), "{payload}");
+        ws.send(Message::Text(
+            json!({ "type": "connection_init", "payload": payload })
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+        assert_eq!(
+            closed_with(&mut ws).await,
+            (4403, "Forbidden".to_owned()),
+            "{payload}"
+        );
     }
 }
 
@@ -111,14 +123,18 @@ async fn a_subscribe_before_connection_ack_closes_with_4401() {
     ws.send(Message::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { activity { action } }" } }).to_string().into()))
         .await
         .unwrap();
-    assert_eq!(closed_with(&mut ws).await, (4401, "Unauthorized".to_owned()));
+    assert_eq!(
+        closed_with(&mut ws).await,
+        (4401, "Unauthorized".to_owned())
+    );
     // A message that is not the protocol's at all is 4400.
     let mut ws = connect(&app).await;
     ws.send(Message::Text("not json".into())).await.unwrap();
     assert_eq!(closed_with(&mut ws).await.0, 4400);
 }
 
-pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A socket subscribed to `activity` as the holder of `token`.
 async fn subscribed(app: &TestApp, token: &str) -> Ws {
@@ -132,7 +148,9 @@ async fn subscribed(app: &TestApp, token: &str) -> Ws {
 /// Actions received within `ms` milliseconds of quiet.
 async fn drain(ws: &mut Ws, ms: u64) -> Vec<String> {
     let mut out = vec![];
-    while let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(std::time::Duration::from_millis(ms), ws.next()).await {
+    while let Ok(Some(Ok(Message::Text(t)))) =
+        tokio::time::timeout(std::time::Duration::from_millis(ms), ws.next()).await
+    {
         let v: Value = serde_json::from_str(&t).unwrap();
         if let Some(a) = v["payload"]["data"]["activity"]["action"].as_str() {
             out.push(a.to_owned());
@@ -168,11 +186,26 @@ async fn repair_news_reaches_exactly_those_who_may_see_it() {
         seen.push(drain(ws, 700).await);
     }
     let has = |i: usize, a: &str| seen[i].iter().any(|x| x == a);
-    assert!(has(0, "repair.booked"), "reception gets new bookings: {seen:?}");
-    assert!(has(1, "repair.dispatched") && !has(1, "repair.booked"), "the technician gets the assignment only: {seen:?}");
-    assert!(has(2, "repair.booked") && has(2, "repair.dispatched"), "the owner follows their order: {seen:?}");
-    assert!(seen[3].is_empty(), "another house's owner gets nothing: {seen:?}");
-    assert!(seen[4].is_empty(), "another community's manager gets nothing: {seen:?}");
+    assert!(
+        has(0, "repair.booked"),
+        "reception gets new bookings: {seen:?}"
+    );
+    assert!(
+        has(1, "repair.dispatched") && !has(1, "repair.booked"),
+        "the technician gets the assignment only: {seen:?}"
+    );
+    assert!(
+        has(2, "repair.booked") && has(2, "repair.dispatched"),
+        "the owner follows their order: {seen:?}"
+    );
+    assert!(
+        seen[3].is_empty(),
+        "another house's owner gets nothing: {seen:?}"
+    );
+    assert!(
+        seen[4].is_empty(),
+        "another community's manager gets nothing: {seen:?}"
+    );
 }
 
 #[tokio::test]
@@ -188,12 +221,25 @@ async fn the_websocket_holds_documents_to_the_alias_cap_too() {
     let msg = next_json(&mut ws).await.unwrap();
     assert_eq!(msg["type"], "next", "{msg}");
     assert!(msg["payload"]["data"].is_null(), "{msg}");
-    assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{msg}");
-    assert!(msg["payload"]["errors"][0]["message"].as_str().unwrap().contains("别名"), "{msg}");
+    assert_eq!(
+        msg["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{msg}"
+    );
+    assert!(
+        msg["payload"]["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("别名"),
+        "{msg}"
+    );
     // A small query over the same socket runs.
-    ws.send(Message::Text(json!({ "id": "2", "type": "subscribe", "payload": { "query": "{ __typename }" } }).to_string().into()))
-        .await
-        .unwrap();
+    ws.send(Message::Text(
+        json!({ "id": "2", "type": "subscribe", "payload": { "query": "{ __typename }" } })
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
     let msg = loop {
         let m = next_json(&mut ws).await.unwrap();
         // The refused operation's own `complete` may come first.

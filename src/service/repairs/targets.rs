@@ -46,8 +46,20 @@ pub async fn compute(cx: &Cx, community_id: i64, period: &str) -> AppResult<Targ
     require_staff_in(cx, community_id, &[StaffRole::Manager])?;
     let first = parse_period("period", period)?;
     let offset = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    let from = first.and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(offset).single().expect("fixed").to_utc();
-    let to = (month_end(first) + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(offset).single().expect("fixed").to_utc();
+    let from = first
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_local_timezone(offset)
+        .single()
+        .expect("fixed")
+        .to_utc();
+    let to = (month_end(first) + Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_local_timezone(offset)
+        .single()
+        .expect("fixed")
+        .to_utc();
     let s: Settings = super::settings(cx.db(), community_id).await?;
     let orders = repair_order::Entity::find()
         .filter(repair_order::Column::CommunityId.eq(community_id))
@@ -66,20 +78,28 @@ pub async fn compute(cx: &Cx, community_id: i64, period: &str) -> AppResult<Targ
     for o in &orders {
         let Some(done) = o.completed_at else { continue };
         t.completed += 1;
-        if o.followed_up_at.is_some_and(|f| f - done <= Duration::hours(s.follow_up_hours)) {
+        if o.followed_up_at
+            .is_some_and(|f| f - done <= Duration::hours(s.follow_up_hours))
+        {
             t.followed_up_in_time += 1;
         }
-        if o.followed_up_at.is_some_and(|f| f.with_timezone(&offset).date_naive() == done.with_timezone(&offset).date_naive()) {
+        if o.followed_up_at.is_some_and(|f| {
+            f.with_timezone(&offset).date_naive() == done.with_timezone(&offset).date_naive()
+        }) {
             t.followed_up_same_day += 1;
         }
         if o.difficulty == RepairDifficulty::General {
             t.general += 1;
-            if done.with_timezone(&offset).date_naive() == o.created_at.with_timezone(&offset).date_naive() {
+            if done.with_timezone(&offset).date_naive()
+                == o.created_at.with_timezone(&offset).date_naive()
+            {
                 t.general_same_day += 1;
             }
         } else {
             t.hard += 1;
-            if done - o.created_at - Duration::seconds(o.paused_seconds) <= Duration::days(s.hard_days) {
+            if done - o.created_at - Duration::seconds(o.paused_seconds)
+                <= Duration::days(s.hard_days)
+            {
                 t.hard_in_time += 1;
             }
         }
