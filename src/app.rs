@@ -116,12 +116,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let limits = self.state.core.config.connections.clone();
         let app = crate::http::router(self.state);
-        axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
+        crate::http::server::serve(self.listener, app, &limits, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await

@@ -45,6 +45,17 @@ struct Cli {
     /// Default: 8 a core on SQLite, 32 a core on PostgreSQL.
     #[arg(long, env = "GUANJIA_MAX_EXECUTIONS", global = true)]
     max_executions: Option<usize>,
+    /// Connections one server holds open at once; past it a new one is answered 503.
+    #[arg(long, env = "GUANJIA_MAX_CONNECTIONS", global = true)]
+    max_connections: Option<usize>,
+    /// Seconds a connection may take to send a complete request head, and may stay idle
+    /// between requests, before it is closed.
+    #[arg(long, env = "GUANJIA_IDLE_TIMEOUT_SECS", global = true)]
+    idle_timeout_secs: Option<u64>,
+    /// Web origins allowed to call the API from a browser (CORS), comma-separated, or `*`.
+    /// Default: none (`*` with --demo).
+    #[arg(long, env = "GUANJIA_CORS_ORIGINS", global = true)]
+    cors_origins: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -105,6 +116,21 @@ fn main() -> std::process::ExitCode {
     if let Some(n) = cli.max_executions {
         cfg.max_executions = n;
     }
+    if let Some(n) = cli.max_connections {
+        cfg.connections.max_connections = n;
+    }
+    if let Some(secs) = cli.idle_timeout_secs {
+        cfg.connections.idle_timeout = std::time::Duration::from_secs(secs);
+    }
+    cfg.cors_origins = match cli.cors_origins.as_deref().map(config::CorsOrigins::parse) {
+        Some(Ok(origins)) => origins,
+        Some(Err(e)) => {
+            eprintln!("GUANJIA_CORS_ORIGINS: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+        None if cli.demo => config::CorsOrigins::Anyone,
+        None => config::CorsOrigins::Nobody,
+    };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {
         match guanjia::app::Application::build(cfg).await {

@@ -12,7 +12,7 @@ use async_graphql::ServerError;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
@@ -467,17 +467,7 @@ pub async fn get_handler(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if get("query").is_none() && wants_html {
-        if state.core.config.playground {
-            return Html(
-                async_graphql::http::GraphiQLSource::build()
-                    .endpoint("/graphql")
-                    .subscription_endpoint("/graphql/ws")
-                    .title("Guanjia 管家 GraphQL")
-                    .finish(),
-            )
-            .into_response();
-        }
-        return (StatusCode::NOT_FOUND, "GraphiQL is disabled on this server").into_response();
+        return super::playground::page(state.core.config.playground);
     }
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();

@@ -46,6 +46,7 @@ pub async fn resolve(db: &DatabaseConnection, req: &mut async_graphql::Request) 
         req.query = row.ok_or(AppError::PersistedQueryNotFound)?.query;
         return Ok(());
     }
+    crate::graphql::text::check("query", &req.query)?;
     if hex::encode(Sha256::digest(req.query.as_bytes())) != hash {
         return Err(AppError::bad_input(
             "extensions.persistedQuery",

@@ -28,24 +28,26 @@ pub struct Tokens {
 pub async fn login(core: &Core, phone: &str, pass: String, client_addr: &str) -> AppResult<Tokens> {
     let phone = Phone::parse("phone", phone)?;
     let now = super::now();
+    let cfg = &core.config.throttle;
+    let phone_key = throttle::phone_key(phone.as_str());
     let keys = [
-        throttle::phone_key(phone.as_str()),
-        throttle::address_key(client_addr),
+        (phone_key.clone(), cfg.max_failures_per_phone),
+        (
+            throttle::address_key(client_addr),
+            cfg.max_failures_per_address,
+        ),
     ];
-    throttle::check(&core.db, &keys, now).await?;
+    let attempt = throttle::attempt(&core.db, cfg, &keys, now).await?;
     let found = user::Entity::find()
         .filter(user::Column::Phone.eq(phone.as_str()))
         .one_row(&core.db)
         .await?;
     let ok = password::verify(found.as_ref().and_then(|u| u.password_hash.clone()), pass).await?;
     let Some(user) = found.filter(|_| ok) else {
-        let cfg = &core.config.throttle;
-        throttle::record_failure(&core.db, cfg, &keys[0], cfg.max_failures_per_phone, now).await?;
-        throttle::record_failure(&core.db, cfg, &keys[1], cfg.max_failures_per_address, now)
-            .await?;
+        throttle::failed(&core.db, cfg, &attempt, now).await?;
         return Err(AppError::Unauthenticated(AuthProblem::BadCredentials));
     };
-    throttle::clear(&core.db, &keys[0]).await?;
+    throttle::succeeded(&core.db, &attempt, &phone_key).await?;
     let session_id = uuid::Uuid::new_v4().to_string();
     let txn = core.db.begin().await?;
     auth_session::ActiveModel {

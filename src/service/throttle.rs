@@ -1,11 +1,14 @@
-//! Failed sign-in throttling per phone and per client address. Counters live in the database so
-//! every app server behind the load balancer sees the same count.
+//! Sign-in throttling per phone and per client address. Counters live in the database so every
+//! app server behind the load balancer sees the same count.
+//!
+//! An attempt is counted before its password is checked, in one atomic statement: otherwise
+//! parallel guesses all read the same count, all get their hash checked, and none is refused.
 use crate::config::ThrottleConfig;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
-use entity::login_throttle;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use entity::login_throttle::{self, Column};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 pub fn phone_key(phone: &str) -> String {
     format!("phone:{phone}")
@@ -14,85 +17,154 @@ pub fn address_key(addr: &str) -> String {
     format!("ip:{addr}")
 }
 
-/// RATE_LIMITED (with seconds to wait) if any key is locked.
-pub async fn check(db: &DatabaseConnection, keys: &[String], now: DateTime<Utc>) -> AppResult<()> {
-    let rows = login_throttle::Entity::find()
-        .filter(login_throttle::Column::Key.is_in(keys.to_vec()))
-        .all(db)
-        .await?;
-    let wait = rows
-        .iter()
-        .filter_map(|r| r.locked_until)
-        .filter(|until| *until > now)
-        .max();
-    match wait {
+/// One counted attempt: each key with its count (this attempt included) and its limit.
+pub struct Attempt {
+    counted: Vec<(String, i32, i32)>,
+}
+
+/// Counts an attempt against every `(key, limit)` before anything is checked. RATE_LIMITED
+/// (with seconds to wait) if a key is locked, or if this attempt goes past a key's limit.
+pub async fn attempt(
+    db: &DatabaseConnection,
+    cfg: &ThrottleConfig,
+    keys: &[(String, i32)],
+    now: DateTime<Utc>,
+) -> AppResult<Attempt> {
+    let mut counted = Vec::with_capacity(keys.len());
+    let mut locked_until = None;
+    for (key, limit) in keys {
+        let (count, until) = bump(db, cfg, key, now).await?;
+        locked_until = std::cmp::Ord::max(locked_until, until.filter(|u| *u > now));
+        counted.push((key.clone(), count, *limit));
+    }
+    let attempt = Attempt { counted };
+    if locked_until.is_none()
+        && attempt
+            .counted
+            .iter()
+            .any(|(_, count, limit)| count > limit)
+    {
+        lock_reached(db, cfg, &attempt, now).await?;
+        locked_until = Some(now + lockout(cfg));
+    }
+    match locked_until {
         Some(until) => Err(AppError::RateLimited {
             retry_after_secs: std::cmp::max((until - now).num_seconds(), 1) as u64,
         }),
-        None => Ok(()),
+        None => Ok(attempt),
     }
 }
 
-/// Counts one failure for `key`, locking it once the limit is reached inside the window.
-pub async fn record_failure(
+/// Adds one to `key`'s count inside the current window, or starts a new window at 1; answers
+/// the count and the key's lock.
+async fn bump(
     db: &DatabaseConnection,
     cfg: &ThrottleConfig,
     key: &str,
-    limit: i32,
+    now: DateTime<Utc>,
+) -> AppResult<(i32, Option<DateTime<Utc>>)> {
+    let window_start = now - chrono::Duration::from_std(cfg.window).unwrap_or_default();
+    let existing = |c: Column| Expr::col((login_throttle::Entity, c));
+    let in_window = || existing(Column::WindowStart).gt(window_start);
+    let stmt = Query::insert()
+        .into_table(login_throttle::Entity)
+        .columns([
+            Column::Key,
+            Column::Failures,
+            Column::WindowStart,
+            Column::LockedUntil,
+        ])
+        .values_panic([
+            key.into(),
+            1.into(),
+            now.into(),
+            Option::<DateTime<Utc>>::None.into(),
+        ])
+        .on_conflict(
+            OnConflict::column(Column::Key)
+                .values([
+                    (
+                        Column::Failures,
+                        CaseStatement::new()
+                            .case(in_window(), existing(Column::Failures).add(1))
+                            .finally(1)
+                            .into(),
+                    ),
+                    (
+                        Column::WindowStart,
+                        CaseStatement::new()
+                            .case(in_window(), existing(Column::WindowStart))
+                            .finally(now)
+                            .into(),
+                    ),
+                ])
+                .to_owned(),
+        )
+        .returning(Query::returning().columns([Column::Failures, Column::LockedUntil]))
+        .to_owned();
+    let row = db
+        .query_one_raw(db.get_database_backend().build(&stmt))
+        .await?
+        .ok_or_else(|| AppError::internal("login throttle", "the upsert returned no row"))?;
+    Ok((
+        row.try_get::<i32>("", "failures")?,
+        row.try_get::<Option<DateTime<Utc>>>("", "locked_until")?,
+    ))
+}
+
+fn lockout(cfg: &ThrottleConfig) -> chrono::Duration {
+    chrono::Duration::from_std(cfg.lockout).unwrap_or_default()
+}
+
+/// Locks every key of the attempt whose count has reached its limit (an existing lock stands).
+async fn lock_reached(
+    db: &DatabaseConnection,
+    cfg: &ThrottleConfig,
+    attempt: &Attempt,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let window_start = now - chrono::Duration::from_std(cfg.window).unwrap_or_default();
-    // Increment atomically inside the current window ...
-    let bumped = login_throttle::Entity::update_many()
-        .col_expr(
-            login_throttle::Column::Failures,
-            Expr::col(login_throttle::Column::Failures).add(1),
-        )
-        .filter(login_throttle::Column::Key.eq(key))
-        .filter(login_throttle::Column::WindowStart.gt(window_start))
-        .exec(db)
-        .await?;
-    if bumped.rows_affected == 0 {
-        // ... or start a new window (insert, or reset a stale row).
-        let row = login_throttle::ActiveModel {
-            key: sea_orm::Set(key.to_owned()),
-            failures: sea_orm::Set(1),
-            window_start: sea_orm::Set(now),
-            locked_until: sea_orm::Set(None),
-        };
-        login_throttle::Entity::insert(row)
-            .on_conflict(
-                OnConflict::column(login_throttle::Column::Key)
-                    .update_columns([
-                        login_throttle::Column::Failures,
-                        login_throttle::Column::WindowStart,
-                        login_throttle::Column::LockedUntil,
-                    ])
-                    .to_owned(),
+    for (key, count, limit) in &attempt.counted {
+        if count < limit {
+            continue;
+        }
+        login_throttle::Entity::update_many()
+            .col_expr(Column::LockedUntil, Expr::value(now + lockout(cfg)))
+            .filter(Column::Key.eq(key.as_str()))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(Column::LockedUntil.is_null())
+                    .add(Column::LockedUntil.lt(now)),
             )
-            .exec_without_returning(db)
+            .exec(db)
             .await?;
     }
-    let lock_until = now + chrono::Duration::from_std(cfg.lockout).unwrap_or_default();
-    login_throttle::Entity::update_many()
-        .col_expr(login_throttle::Column::LockedUntil, Expr::value(lock_until))
-        .filter(login_throttle::Column::Key.eq(key))
-        .filter(login_throttle::Column::Failures.gte(limit))
-        .filter(
-            sea_orm::Condition::any()
-                .add(login_throttle::Column::LockedUntil.is_null())
-                .add(login_throttle::Column::LockedUntil.lt(now)),
-        )
-        .exec(db)
-        .await?;
     Ok(())
 }
 
-/// A successful sign-in clears the phone's counter (the address keeps its own).
-pub async fn clear(db: &DatabaseConnection, key: &str) -> AppResult<()> {
+/// The attempt's password was wrong: the counts stay, and a key at its limit is locked.
+pub async fn failed(
+    db: &DatabaseConnection,
+    cfg: &ThrottleConfig,
+    attempt: &Attempt,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    lock_reached(db, cfg, attempt, now).await
+}
+
+/// The attempt succeeded: `clear` starts its key afresh (the phone); every other key gives the
+/// attempt back, so an address shared by many honest people counts only their failures.
+pub async fn succeeded(db: &DatabaseConnection, attempt: &Attempt, clear: &str) -> AppResult<()> {
     login_throttle::Entity::delete_many()
-        .filter(login_throttle::Column::Key.eq(key))
+        .filter(Column::Key.eq(clear))
         .exec(db)
         .await?;
+    for (key, _, _) in attempt.counted.iter().filter(|(k, _, _)| k != clear) {
+        login_throttle::Entity::update_many()
+            .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
+            .filter(Column::Key.eq(key.as_str()))
+            .filter(Column::Failures.gt(0))
+            .exec(db)
+            .await?;
+    }
     Ok(())
 }

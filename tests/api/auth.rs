@@ -177,3 +177,40 @@ async fn a_malformed_phone_is_bad_input() {
     assert_eq!(error_code(&out), "BAD_USER_INPUT");
     assert_eq!(out["errors"][0]["extensions"]["field"], "phone");
 }
+
+#[tokio::test]
+async fn parallel_wrong_passwords_are_all_counted() {
+    // Address limit out of the way: this is about the phone's count.
+    let app = spawn_app_with(|c| c.throttle.max_failures_per_address = 1000).await;
+    let guesses = (0..20).map(|i| {
+        let app = &app;
+        async move {
+            let w = format!("wrong-password-{i}");
+            error_code(&app.gql(None, LOGIN, json!({ "p": OWNER1, "w": w })).await).to_owned()
+        }
+    });
+    let codes = futures_util::future::join_all(guesses).await;
+    let checked = codes.iter().filter(|c| *c == "UNAUTHENTICATED").count();
+    let refused = codes.iter().filter(|c| *c == "RATE_LIMITED").count();
+    assert_eq!((checked, refused), (5, 15), "{codes:?}");
+    // And the phone stays locked for the right password too.
+    let out = app
+        .gql(None, LOGIN, json!({ "p": OWNER1, "w": PASSWORD }))
+        .await;
+    assert_eq!(error_code(&out), "RATE_LIMITED");
+}
+
+#[tokio::test]
+async fn successful_sign_ins_do_not_use_up_the_address() {
+    let app = spawn_app_with(|c| c.throttle.max_failures_per_address = 3).await;
+    for _ in 0..5 {
+        let out = app
+            .gql(None, LOGIN, json!({ "p": OWNER1, "w": PASSWORD }))
+            .await;
+        assert_eq!(outcome(&out), "OK");
+    }
+    let out = app
+        .gql(None, LOGIN, json!({ "p": OWNER2, "w": "wrong" }))
+        .await;
+    assert_eq!(error_code(&out), "UNAUTHENTICATED");
+}

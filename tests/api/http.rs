@@ -298,3 +298,259 @@ async fn health_and_readiness_and_request_ids() {
         .unwrap();
     assert_eq!(r.headers()["x-request-id"], "abc-123");
 }
+
+/// GraphiQL must load where a browser reaches this server and nothing else (an integrator
+/// behind a firewall): the page names no other origin, and every file it loads is served here,
+/// with its content type, and the versioned ones cacheable for good. Off, the files go too.
+#[tokio::test]
+async fn graphiql_and_every_file_it_loads_come_from_the_server_itself() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .get(app.url("/graphql"))
+        .header("accept", "text/html,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert!(
+        header(&resp, "content-type").starts_with("text/html"),
+        "{}",
+        header(&resp, "content-type")
+    );
+    // The browser itself refuses other origins' scripts and connections.
+    let csp = header(&resp, "content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    let page = resp.text().await.unwrap();
+    for external in ["https://", "http://", "//unpkg", "//cdn"] {
+        assert!(
+            !page.contains(external),
+            "the page names another origin ({external}):\n{page}"
+        );
+    }
+    // Every file the page refers to, by src= or href=, resolved against /graphql.
+    let refs: Vec<&str> = ["src=\"", "href=\""]
+        .iter()
+        .flat_map(|attr| {
+            page.split(attr)
+                .skip(1)
+                .map(|rest| &rest[..rest.find('"').unwrap()])
+        })
+        .collect();
+    let wanted = [".js", ".css", "favicon.svg"];
+    for ending in wanted {
+        assert!(
+            refs.iter().any(|r| r.ends_with(ending)),
+            "no {ending} among {refs:?}"
+        );
+    }
+    assert!(
+        refs.iter().filter(|r| r.ends_with(".js")).count() >= 4,
+        "React, ReactDOM, GraphiQL and the start script: {refs:?}"
+    );
+    for r in &refs {
+        assert!(
+            !r.starts_with("//") && !r.contains(':'),
+            "{r} is not on this server"
+        );
+        let path = if r.starts_with('/') {
+            r.to_string()
+        } else {
+            format!("/{r}")
+        };
+        let resp = app.client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+        let (content_type, cache) = (
+            header(&resp, "content-type"),
+            header(&resp, "cache-control"),
+        );
+        let expected = match path.rsplit('.').next().unwrap() {
+            "js" => "text/javascript",
+            "css" => "text/css",
+            "svg" => "image/svg+xml",
+            other => panic!("unexpected file type {other} for {path}"),
+        };
+        assert!(content_type.starts_with(expected), "{path}: {content_type}");
+        assert_eq!(header(&resp, "x-content-type-options"), "nosniff", "{path}");
+        // A vendored file's path carries its version, so browsers may keep it for a year.
+        let versioned = path.split('/').any(|segment| {
+            segment
+                .rsplit_once('-')
+                .is_some_and(|(_, v)| v.starts_with(|c: char| c.is_ascii_digit()))
+        });
+        if versioned {
+            assert!(
+                cache.contains("max-age=31536000") && cache.contains("immutable"),
+                "{path}: {cache}"
+            );
+        } else {
+            assert!(!cache.is_empty(), "{path} has no Cache-Control");
+        }
+        assert!(!resp.bytes().await.unwrap().is_empty(), "{path} is empty");
+    }
+    let unknown = app
+        .client
+        .get(app.url("/graphiql/graphiql-4.1.2/nothing.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status().as_u16(), 404);
+
+    // Off (production without GUANJIA_PLAYGROUND), neither the page nor its files are served.
+    let off = spawn_app_with(|c| c.playground = false).await;
+    let resp = off
+        .client
+        .get(off.url("/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+    for r in &refs {
+        let path = if r.starts_with('/') {
+            r.to_string()
+        } else {
+            format!("/{r}")
+        };
+        let resp = off.client.get(off.url(&path)).send().await.unwrap();
+        assert_eq!(
+            resp.status().as_u16(),
+            404,
+            "{path} with the playground off"
+        );
+    }
+}
+
+/// A preflight as a browser sends it before a cross-origin POST with a token.
+async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "authorization,content-type,accept-language,apollo-require-preflight,x-apollo-operation-name")
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Browser apps (an owner's web app, finance's desk) call the API across origins: the origins
+/// in GUANJIA_CORS_ORIGINS get the preflight and the answers' CORS headers, others none.
+#[tokio::test]
+async fn browser_apps_of_the_configured_origins_may_call_the_api() {
+    let app = spawn_app_with(|c| {
+        c.cors_origins = guanjia::config::CorsOrigins::Only(vec!["https://app.example.com".into()])
+    })
+    .await;
+    let resp = preflight(&app, "https://app.example.com").await;
+    assert!(
+        matches!(resp.status().as_u16(), 200 | 204),
+        "preflight: {}",
+        resp.status()
+    );
+    let h = resp.headers();
+    assert_eq!(h["access-control-allow-origin"], "https://app.example.com");
+    let methods = h["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_ascii_uppercase();
+    assert!(
+        methods.contains("POST") && methods.contains("GET"),
+        "{methods}"
+    );
+    let allowed = h["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in [
+        "authorization",
+        "content-type",
+        "accept-language",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+        "x-api-key",
+    ] {
+        assert!(allowed.contains(header), "{header} in {allowed}");
+    }
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header("origin", "https://app.example.com")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(
+        resp.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert!(resp.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .contains("x-request-id"));
+    // Another origin gets no allowance, so the browser keeps the answer from its page.
+    let resp = preflight(&app, "https://evil.example.com").await;
+    assert!(
+        resp.headers().get("access-control-allow-origin").is_none(),
+        "{:?}",
+        resp.headers()
+    );
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header("origin", "https://evil.example.com")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        resp.headers().get("access-control-allow-origin").is_none(),
+        "{:?}",
+        resp.headers()
+    );
+}
+
+/// Without GUANJIA_CORS_ORIGINS no other origin is allowed; the server's own pages (GraphiQL)
+/// are same-origin and need nothing.
+#[tokio::test]
+async fn without_configured_origins_no_other_origin_is_allowed() {
+    let app = spawn_app().await;
+    let resp = preflight(&app, "https://app.example.com").await;
+    assert!(
+        resp.headers().get("access-control-allow-origin").is_none(),
+        "{:?}",
+        resp.headers()
+    );
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header("origin", "https://app.example.com")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(
+        resp.headers().get("access-control-allow-origin").is_none(),
+        "{:?}",
+        resp.headers()
+    );
+    // `*` allows any origin (a trial server; `--demo`'s default).
+    let app = spawn_app_with(|c| c.cors_origins = guanjia::config::CorsOrigins::Anyone).await;
+    let resp = preflight(&app, "http://localhost:5173").await;
+    assert!(
+        matches!(resp.status().as_u16(), 200 | 204),
+        "preflight: {}",
+        resp.status()
+    );
+    assert_eq!(resp.headers()["access-control-allow-origin"], "*");
+}

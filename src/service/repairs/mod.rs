@@ -78,12 +78,7 @@ pub async fn book(
 ) -> AppResult<repair_order::Model> {
     let user = cx.actor.user()?.user_id;
     let key = super::fees::payments::check_client_key(&b.client_key)?.to_owned();
-    if let Some(existing) = repair_order::Entity::find()
-        .filter(repair_order::Column::RequestedBy.eq(user))
-        .filter(repair_order::Column::ClientKey.eq(key.clone()))
-        .one_row(cx.db())
-        .await?
-    {
+    if let Some(existing) = by_client_key(cx.db(), user, &key).await? {
         return Ok(existing);
     }
     let description = b.description.trim().to_owned();
@@ -188,7 +183,7 @@ pub async fn book(
         };
     let checked = photos::check(files, 0, cx.core.config.limits.max_upload_file_bytes)?;
     let txn = cx.db().begin().await?;
-    let (order, ev) = insert_order(
+    let inserted = insert_order(
         &txn,
         &cx.actor,
         NewOrder {
@@ -200,16 +195,38 @@ pub async fn book(
             description,
             channel,
             requested_by: user,
-            client_key: key,
+            client_key: key.clone(),
             preferred_from: b.preferred_from,
             preferred_to: b.preferred_to,
         },
     )
-    .await?;
+    .await;
+    let (order, ev) = match inserted {
+        Ok(stored) => stored,
+        // The same booking sent twice at once: the first one stored wins, the retry gets it.
+        Err(e @ AppError::Conflict { .. }) => {
+            drop(txn);
+            return by_client_key(cx.db(), user, &key).await?.ok_or(e);
+        }
+        Err(e) => return Err(e),
+    };
     photos::store(&txn, &cx.core.config.upload_dir, &order, user, checked).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(order)
+}
+
+/// The order `user` booked with `key`, if any.
+async fn by_client_key(
+    conn: &impl ConnectionTrait,
+    user: i64,
+    key: &str,
+) -> AppResult<Option<repair_order::Model>> {
+    Ok(repair_order::Entity::find()
+        .filter(repair_order::Column::RequestedBy.eq(user))
+        .filter(repair_order::Column::ClientKey.eq(key))
+        .one_row(conn)
+        .await?)
 }
 
 /// A checked order ready to store.

@@ -1,0 +1,200 @@
+//! Hostile input, kept as regression tests: what an attacker, a buggy client or a careless
+//! integrator sent, and what the server must answer.
+use crate::helpers::*;
+use crate::repairs::{booked, in_hours, BOOK};
+use serde_json::json;
+use sha2::Digest;
+
+/// A control character in a variable is refused naming its path, and nothing is stored.
+#[tokio::test]
+async fn a_nul_in_a_variable_is_bad_input_and_stores_nothing() {
+    let app = spawn_app().await;
+    let owner = app.login(OWNER1).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let before = app.scalar("SELECT COUNT(*) FROM repair_orders").await;
+    for bad in ["漏水\u{0}", "漏水\u{7}", "漏水\u{1b}[31m", "漏水\r"] {
+        let input = json!({ "houseId": house, "category": "WATER", "description": bad, "preferredFrom": in_hours(2), "preferredTo": in_hours(4), "clientKey": "nul-1" });
+        let out = app.gql(Some(&owner), BOOK, json!({ "i": input })).await;
+        assert_eq!(error_code(&out), "BAD_USER_INPUT", "{bad:?}: {out}");
+        assert_eq!(
+            out["errors"][0]["extensions"]["field"], "i.description",
+            "{out}"
+        );
+    }
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM repair_orders").await,
+        before
+    );
+    // Newline and tab are text.
+    let input = json!({ "houseId": house, "category": "WATER", "description": "厨房\n\t水龙头漏水", "preferredFrom": in_hours(2), "preferredTo": in_hours(4), "clientKey": "nul-2" });
+    let out = app.gql(Some(&owner), BOOK, json!({ "i": input })).await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+}
+
+/// The same for a literal in the document, written with a GraphQL escape.
+#[tokio::test]
+async fn a_nul_in_a_literal_is_bad_input() {
+    let app = spawn_app().await;
+    let (order, owner) = booked(&app, "nul-literal").await;
+    let q = r#"mutation($o: ID!) { cancelRepair(orderId: $o, reason: "不修了\u0000") { state } }"#;
+    let out = app.gql(Some(&owner), q, json!({ "o": order })).await;
+    assert_eq!(error_code(&out), "BAD_USER_INPUT", "{out}");
+    assert_eq!(out["errors"][0]["extensions"]["field"], "reason", "{out}");
+    let state = app
+        .gql(
+            Some(&owner),
+            "query($o: ID!) { node(id: $o) { ... on RepairOrder { state } } }",
+            json!({ "o": order }),
+        )
+        .await;
+    assert_eq!(state["data"]["node"]["state"], "SUBMITTED", "{state}");
+}
+
+/// An anonymous APQ registration with a NUL is a typed error, not a 500, and stores nothing.
+#[tokio::test]
+async fn a_nul_in_a_persisted_query_is_bad_input() {
+    let app = spawn_app().await;
+    let query = "{ me { displayName } }\u{0}";
+    let hash = hex::encode(sha2::Sha256::digest(query.as_bytes()));
+    let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": query, "extensions": ext }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        resp.status().is_client_error() || resp.status().is_success(),
+        "{}",
+        resp.status()
+    );
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM persisted_queries").await,
+        0
+    );
+}
+
+/// Reads until the server closes the socket (Ok(true)) or `within` passes (Ok(false)).
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+async fn healthz(app: &TestApp) -> u16 {
+    let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
+    resp.status().as_u16()
+}
+
+/// A few hundred requests whose headers never finish neither stop `/healthz` nor stay open.
+#[tokio::test]
+async fn slow_headers_and_idle_connections_are_closed() {
+    use tokio::io::AsyncWriteExt;
+    let app =
+        spawn_app_with(|c| c.connections.idle_timeout = std::time::Duration::from_secs(1)).await;
+    let mut slow = Vec::new();
+    for _ in 0..300 {
+        let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: guanjia\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    assert_eq!(healthz(&app).await, 200);
+    // An idle keep-alive connection, after one answered request.
+    let mut idle = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: guanjia\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 12];
+    tokio::io::AsyncReadExt::read_exact(&mut idle, &mut first)
+        .await
+        .unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let wait = std::time::Duration::from_secs(5);
+    for s in &mut slow {
+        assert!(
+            closed_within(s, wait).await,
+            "a request with unfinished headers stayed open"
+        );
+    }
+    assert!(
+        closed_within(&mut idle, wait).await,
+        "an idle keep-alive connection stayed open"
+    );
+    assert_eq!(healthz(&app).await, 200);
+}
+
+/// Past the bound on open connections a new one is told so (503) and closed; once others close,
+/// the server answers again.
+#[tokio::test]
+async fn connections_past_the_bound_are_refused_clearly() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(|c| c.connections.max_connections = 40).await;
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        held.push(tokio::net::TcpStream::connect(app.addr).await.unwrap());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut extra = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let _ = extra
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: guanjia\r\n\r\n")
+        .await;
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        extra.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the refusal comes at once")
+    .ok();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("RATE_LIMITED"), "{answer}");
+    drop(held);
+    let mut ok = false;
+    for _ in 0..50 {
+        if let Ok(resp) = app.client.get(app.url("/healthz")).send().await {
+            if resp.status() == 200 {
+                ok = true;
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ok, "the server answers again once connections close");
+}
+
+/// Twenty copies of one booking sent at once (a phone retrying on a bad network): one order,
+/// and every copy answers it.
+#[tokio::test]
+async fn concurrent_duplicates_of_a_booking_all_get_the_first_answer() {
+    let app = spawn_app().await;
+    let owner = app.login(OWNER1).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let input = json!({ "houseId": house, "category": "WATER", "description": "厨房水龙头漏水", "preferredFrom": in_hours(2), "preferredTo": in_hours(4), "clientKey": "retry-storm" });
+    let copies = (0..20).map(|_| app.gql(Some(&owner), BOOK, json!({ "i": input })));
+    let answers = futures_util::future::join_all(copies).await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|out| {
+            assert_eq!(outcome(out), "OK", "{out}");
+            out["data"]["bookRepair"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let stored = app
+        .scalar("SELECT COUNT(*) FROM repair_orders WHERE client_key = 'retry-storm'")
+        .await;
+    assert_eq!(stored, 1);
+}
