@@ -7,7 +7,8 @@ use std::time::Duration;
 /// browser) need depth 5 and a few hundred complexity points; the caps leave room above that.
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// Deepest selection nesting (graphql-armor's default is 6).
+    /// Deepest selection nesting, in fields (graphql-armor's default is 6). Introspection's
+    /// `ofType` does not count, so the standard introspection query (15 fields deep) fits.
     pub max_depth: usize,
     /// Complexity budget; list fields cost `first × child`.
     pub max_complexity: usize,
@@ -104,6 +105,68 @@ pub struct Config {
     /// GraphQL executions (HTTP queries and mutations) one server runs at once; the rest wait
     /// their turn in arrival order. 0: no limit. See `default_max_executions`.
     pub max_executions: usize,
+    /// Web origins whose pages may call the API from a browser (CORS).
+    pub cors_origins: CorsOrigins,
+}
+
+/// Which other origins' web pages a browser lets call the API (CORS, `GUANJIA_CORS_ORIGINS`).
+/// GraphiQL at `/graphql` is the server's own origin and needs no entry: a browser asks for
+/// permission only across origins.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// No other origin (production's default).
+    #[default]
+    Nobody,
+    /// Every origin (`*`), for a trial server (`--demo`'s default). A page still needs a token
+    /// or API key of its own: the API reads no cookies, so a browser sends no credentials for it.
+    Anyone,
+    /// These origins exactly, each `scheme://host[:port]` as a browser sends it in `Origin`.
+    Only(Vec<String>),
+}
+
+impl CorsOrigins {
+    /// Parses `GUANJIA_CORS_ORIGINS`: comma-separated origins (`https://app.example.com`), `*`
+    /// for any, or nothing for none. Err names the entry that is not an origin.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let entries: Vec<&str> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .collect();
+        if entries.is_empty() {
+            return Ok(Self::Nobody);
+        }
+        if entries.contains(&"*") {
+            return if entries.len() == 1 {
+                Ok(Self::Anyone)
+            } else {
+                Err("`*` stands alone: every origin, or a list".into())
+            };
+        }
+        let mut origins = Vec::with_capacity(entries.len());
+        for entry in entries {
+            // A browser's `Origin` has no path; a trailing slash is what people paste.
+            let origin = entry
+                .strip_suffix('/')
+                .unwrap_or(entry)
+                .to_ascii_lowercase();
+            let uri: http::Uri = origin
+                .parse()
+                .map_err(|_| format!("{entry:?} is not an origin (https://host[:port])"))?;
+            let bare = uri.path_and_query().is_none_or(|p| p.as_str() == "/");
+            if !matches!(uri.scheme_str(), Some("http" | "https"))
+                || uri.authority().is_none()
+                || !bare
+                || origin.contains('@')
+            {
+                return Err(format!(
+                    "{entry:?} is not an origin (https://host[:port], no path)"
+                ));
+            }
+            origins.push(origin);
+        }
+        Ok(Self::Only(origins))
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://guanjia.db?mode=rwc";
@@ -127,6 +190,7 @@ impl Config {
             throttle: ThrottleConfig::default(),
             connections: ConnectionLimits::default(),
             upload_dir: std::path::PathBuf::from("uploads"),
+            cors_origins: CorsOrigins::Nobody,
         }
     }
 }
@@ -155,6 +219,36 @@ pub fn executions_per_core(database_url: &str) -> usize {
 pub fn default_max_executions(database_url: &str) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     executions_per_core(database_url) * cores
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CorsOrigins;
+
+    #[test]
+    fn cors_origins_are_a_list_a_star_or_nothing() {
+        assert_eq!(CorsOrigins::parse(""), Ok(CorsOrigins::Nobody));
+        assert_eq!(CorsOrigins::parse(" , "), Ok(CorsOrigins::Nobody));
+        assert_eq!(CorsOrigins::parse("*"), Ok(CorsOrigins::Anyone));
+        assert_eq!(
+            CorsOrigins::parse("https://App.example.com/, http://localhost:5173"),
+            Ok(CorsOrigins::Only(vec![
+                "https://app.example.com".into(),
+                "http://localhost:5173".into()
+            ]))
+        );
+        for bad in [
+            "app.example.com",
+            "https://app.example.com/path",
+            "ftp://x.cn",
+            "*, https://a.cn",
+            "https://u@a.cn",
+            "https://a.cn?x=1",
+        ] {
+            let err = CorsOrigins::parse(bad).unwrap_err();
+            assert!(err.contains("origin") || err.contains('*'), "{bad}: {err}");
+        }
+    }
 }
 
 pub fn random_secret() -> String {

@@ -52,6 +52,10 @@ struct Cli {
     /// between requests, before it is closed.
     #[arg(long, env = "GUANJIA_IDLE_TIMEOUT_SECS", global = true)]
     idle_timeout_secs: Option<u64>,
+    /// Web origins allowed to call the API from a browser (CORS), comma-separated, or `*`.
+    /// Default: none (`*` with --demo).
+    #[arg(long, env = "GUANJIA_CORS_ORIGINS", global = true)]
+    cors_origins: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -118,6 +122,15 @@ fn main() -> std::process::ExitCode {
     if let Some(secs) = cli.idle_timeout_secs {
         cfg.connections.idle_timeout = std::time::Duration::from_secs(secs);
     }
+    cfg.cors_origins = match cli.cors_origins.as_deref().map(config::CorsOrigins::parse) {
+        Some(Ok(origins)) => origins,
+        Some(Err(e)) => {
+            eprintln!("GUANJIA_CORS_ORIGINS: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+        None if cli.demo => config::CorsOrigins::Anyone,
+        None => config::CorsOrigins::Nobody,
+    };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {
         match guanjia::app::Application::build(cfg).await {

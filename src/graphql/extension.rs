@@ -1,5 +1,5 @@
-//! Parsed documents kept and checked once (`Documents`), and the one extension the websocket
-//! schema carries (`RequestPolicy`).
+//! Parsed documents kept and checked once against the alias and depth caps (`Documents`), and
+//! the one extension the websocket schema carries (`RequestPolicy`).
 //!
 //! Over HTTP nothing runs as an async-graphql extension: with any extension registered, the
 //! engine builds a `ResolveInfo` and a boxed hook chain for every field of every response,
@@ -26,9 +26,10 @@ use std::sync::{Arc, Mutex};
 /// document's parse does not depend on its variables, so the text alone is the key.
 const PARSED_DOCUMENTS_KEPT: usize = 512;
 
-/// The server's parsed documents, and the alias cap every document is held to.
+/// The server's parsed documents, and the alias and depth caps every document is held to.
 pub struct Documents {
     max_aliases: usize,
+    max_depth: usize,
     parsed: Mutex<lru::LruCache<String, Kept>>,
 }
 
@@ -45,16 +46,18 @@ pub enum Validation {
     Needed,
     /// The same document and operation, also without variables, passed validation before.
     /// What the rules decide depends only on the document, the operation, the variables and
-    /// the schema, so the answer would be the same; the depth and complexity limits are still
-    /// checked (`ValidationMode::Fast` computes them).
+    /// the schema, so the answer would be the same; the complexity limit is still checked
+    /// (`ValidationMode::Fast` computes it), and the caps on aliases and depth were checked
+    /// when the document was kept.
     Passed,
 }
 
 impl Documents {
-    pub fn new(max_aliases: usize) -> Self {
+    pub fn new(max_aliases: usize, max_depth: usize) -> Self {
         let kept = std::num::NonZeroUsize::new(PARSED_DOCUMENTS_KEPT).expect("non-zero");
         Self {
             max_aliases,
+            max_depth,
             parsed: Mutex::new(lru::LruCache::new(kept)),
         }
     }
@@ -80,6 +83,18 @@ impl Documents {
                 ),
             );
             return Err(async_graphql::Error::from(err).into_server_error(Default::default()));
+        }
+        let depth = depth(doc, self.max_depth);
+        if depth > self.max_depth {
+            let err = AppError::bad_input(
+                "query",
+                format!("查询嵌套超过 {} 层", self.max_depth),
+                format!(
+                    "The query is nested more than {} fields deep",
+                    self.max_depth
+                ),
+            );
+            return Err(request_error(err));
         }
         super::text::check_document(query, doc).map_err(request_error)?;
         let kept = Kept {
@@ -233,6 +248,89 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
             .sum::<usize>()
 }
 
+/// Nesting, counted in every field of a selection, that no real document reaches; past it
+/// `depth` stops walking (an `ofType` chain adds no depth, but would still recurse).
+const MAX_NESTING: usize = 64;
+
+/// How deep the document's deepest operation nests fields, fragments inlined, as the engine's
+/// own depth limit counts, except inside introspection (`__schema`, `__type`): there `ofType`
+/// adds no depth. A type reference unwraps one `NON_NULL` or `LIST` per `ofType`, a chain of one
+/// object each that never fans out, and the standard introspection query (graphql-js's, which
+/// GraphiQL, graphql-inspector and code generators send) nests it nine times, 15 fields deep in
+/// all; the fields that do fan out (`types`, `fields`, `args`, ...) still count. Stops counting
+/// once past `cap` (the answer is then some depth above it).
+fn depth(doc: &ExecutableDocument, cap: usize) -> usize {
+    struct Walk<'a> {
+        doc: &'a ExecutableDocument,
+        cap: usize,
+        /// Fragments being walked now: a cycle (refused by validation later) ends here.
+        open: Vec<&'a str>,
+    }
+    impl<'a> Walk<'a> {
+        fn set(
+            &mut self,
+            set: &'a SelectionSet,
+            depth: usize,
+            nesting: usize,
+            introspection: bool,
+        ) -> usize {
+            if depth > self.cap || nesting > MAX_NESTING {
+                return depth.max(self.cap + 1);
+            }
+            let mut deepest = depth;
+            for item in &set.items {
+                let found = match &item.node {
+                    Selection::Field(f) => {
+                        let name = f.node.name.node.as_str();
+                        let introspection = introspection || name == "__schema" || name == "__type";
+                        let here = if introspection && name == "ofType" {
+                            depth
+                        } else {
+                            depth + 1
+                        };
+                        self.set(&f.node.selection_set.node, here, nesting + 1, introspection)
+                    }
+                    Selection::InlineFragment(f) => self.set(
+                        &f.node.selection_set.node,
+                        depth,
+                        nesting + 1,
+                        introspection,
+                    ),
+                    Selection::FragmentSpread(s) => {
+                        let name = s.node.fragment_name.node.as_str();
+                        match self.doc.fragments.get(name) {
+                            Some(frag) if !self.open.contains(&name) => {
+                                self.open.push(name);
+                                let found = self.set(
+                                    &frag.node.selection_set.node,
+                                    depth,
+                                    nesting + 1,
+                                    introspection,
+                                );
+                                self.open.pop();
+                                found
+                            }
+                            _ => depth,
+                        }
+                    }
+                };
+                deepest = deepest.max(found);
+            }
+            deepest
+        }
+    }
+    let mut walk = Walk {
+        doc,
+        cap,
+        open: Vec::new(),
+    };
+    doc.operations
+        .iter()
+        .map(|(_, op)| walk.set(&op.node.selection_set.node, 0, 0, false))
+        .max()
+        .unwrap_or(0)
+}
+
 /// Our own errors carry an `AppError` source: render it in the caller's language. Errors from
 /// the GraphQL engine (syntax, validation, limits, variable types) are the caller's fault:
 /// BAD_USER_INPUT, with a Chinese summary in front of the engine's English detail.
@@ -250,9 +348,7 @@ pub fn localize(e: &mut ServerError, locale: Locale) {
         ext.set("code", "BAD_USER_INPUT");
         e.extensions = Some(ext);
         if locale == Locale::Zh {
-            let summary = if e.message.contains("nested too deep") {
-                "查询嵌套层数超过上限"
-            } else if e.message.contains("too complex") {
+            let summary = if e.message.contains("too complex") {
                 "查询复杂度超过上限"
             } else {
                 "请求无效"

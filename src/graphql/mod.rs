@@ -99,12 +99,13 @@ fn schema_builder(
     limits: &Limits,
     introspection: bool,
 ) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    // No `limit_depth`: `extension::Documents` holds every document to `max_depth` as it is
+    // parsed, counting the standard introspection query's `ofType` chain as the engine cannot.
     let b = Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
     )
-    .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .limit_directives(10);
     if introspection {

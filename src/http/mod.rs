@@ -1,5 +1,5 @@
 //! HTTP adapter: `/graphql` (POST, GET, GraphiQL and its files under `/graphiql/`), `/graphql/ws`,
-//! `/healthz`, `/readyz`.
+//! `/healthz`, `/readyz`, and CORS for the browser apps of the origins configured.
 mod files;
 mod graphql;
 mod health;
@@ -36,7 +36,7 @@ pub fn router(state: AppState) -> Router {
     let limits = &state.core.config.limits;
     // Uploads need the larger cap; JSON bodies are held to theirs in the handler.
     let max_body = limits.max_upload_request_bytes;
-    let documents = Arc::new(Documents::new(limits.max_aliases));
+    let documents = Arc::new(Documents::new(limits.max_aliases, limits.max_depth));
     let shared = GraphqlShared {
         ws_schema: build_ws_schema(limits, state.core.config.playground, documents.clone()),
         prevalidated: build_prevalidated_schema(limits, state.core.config.playground),
@@ -60,8 +60,51 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
-        .layer(axum::Extension(shared));
+        .layer(axum::Extension(shared))
+        .layer(cors(&state.core.config.cors_origins));
     common_layers(routes).with_state(state)
+}
+
+/// Request headers the browser apps send and the server reads: the token or API key, the
+/// language, the request id; and the headers Apollo Client and apollo-upload-client add to
+/// uploads and persisted queries (`apollo-require-preflight`, `x-apollo-operation-name`,
+/// `apollographql-client-*`), which a browser only sends once a preflight allowed them.
+const CORS_REQUEST_HEADERS: [&str; 10] = [
+    "authorization",
+    "content-type",
+    "accept",
+    "accept-language",
+    "x-api-key",
+    "x-request-id",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "apollographql-client-name",
+    "apollographql-client-version",
+];
+
+/// CORS for the origins in the configuration: GET, POST and the preflight's OPTIONS, the
+/// headers above, and `x-request-id` readable by the page (to quote to support). A preflight is
+/// answered here, before routing (which would answer OPTIONS with 405); an origin not allowed
+/// gets no `access-control-allow-origin`, so the browser keeps the answer from its page.
+fn cors(origins: &crate::config::CorsOrigins) -> tower_http::cors::CorsLayer {
+    use crate::config::CorsOrigins;
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let allow = match origins {
+        CorsOrigins::Nobody => AllowOrigin::list([]),
+        CorsOrigins::Anyone => AllowOrigin::any(),
+        // Checked to be origins when the configuration was read.
+        CorsOrigins::Only(list) => AllowOrigin::list(
+            list.iter()
+                .filter_map(|o| http::HeaderValue::from_str(o).ok()),
+        ),
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([http::Method::GET, http::Method::POST, http::Method::OPTIONS])
+        .allow_headers(CORS_REQUEST_HEADERS.map(http::HeaderName::from_static))
+        .expose_headers([http::HeaderName::from_static("x-request-id")])
+        // A browser asks again after this long (Chrome holds it 2 h at most).
+        .max_age(Duration::from_secs(3600))
 }
 
 /// The layers every route of the server sits behind, whatever it serves: a request id (set

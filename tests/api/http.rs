@@ -429,3 +429,128 @@ async fn graphiql_and_every_file_it_loads_come_from_the_server_itself() {
         );
     }
 }
+
+/// A preflight as a browser sends it before a cross-origin POST with a token.
+async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "authorization,content-type,accept-language,apollo-require-preflight,x-apollo-operation-name")
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Browser apps (an owner's web app, finance's desk) call the API across origins: the origins
+/// in GUANJIA_CORS_ORIGINS get the preflight and the answers' CORS headers, others none.
+#[tokio::test]
+async fn browser_apps_of_the_configured_origins_may_call_the_api() {
+    let app = spawn_app_with(|c| {
+        c.cors_origins = guanjia::config::CorsOrigins::Only(vec!["https://app.example.com".into()])
+    })
+    .await;
+    let resp = preflight(&app, "https://app.example.com").await;
+    assert!(
+        matches!(resp.status().as_u16(), 200 | 204),
+        "preflight: {}",
+        resp.status()
+    );
+    let h = resp.headers();
+    assert_eq!(h["access-control-allow-origin"], "https://app.example.com");
+    let methods = h["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_ascii_uppercase();
+    assert!(
+        methods.contains("POST") && methods.contains("GET"),
+        "{methods}"
+    );
+    let allowed = h["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in [
+        "authorization",
+        "content-type",
+        "accept-language",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+        "x-api-key",
+    ] {
+        assert!(allowed.contains(header), "{header} in {allowed}");
+    }
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header("origin", "https://app.example.com")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(
+        resp.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert!(resp.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .contains("x-request-id"));
+    // Another origin gets no allowance, so the browser keeps the answer from its page.
+    let resp = preflight(&app, "https://evil.example.com").await;
+    assert!(
+        resp.headers().get("access-control-allow-origin").is_none(),
+        "{:?}",
+        resp.headers()
+    );
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header("origin", "https://evil.example.com")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        resp.headers().get("access-control-allow-origin").is_none(),
+        "{:?}",
+        resp.headers()
+    );
+}
+
+/// Without GUANJIA_CORS_ORIGINS no other origin is allowed; the server's own pages (GraphiQL)
+/// are same-origin and need nothing.
+#[tokio::test]
+async fn without_configured_origins_no_other_origin_is_allowed() {
+    let app = spawn_app().await;
+    let resp = preflight(&app, "https://app.example.com").await;
+    assert!(
+        resp.headers().get("access-control-allow-origin").is_none(),
+        "{:?}",
+        resp.headers()
+    );
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header("origin", "https://app.example.com")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(
+        resp.headers().get("access-control-allow-origin").is_none(),
+        "{:?}",
+        resp.headers()
+    );
+    // `*` allows any origin (a trial server; `--demo`'s default).
+    let app = spawn_app_with(|c| c.cors_origins = guanjia::config::CorsOrigins::Anyone).await;
+    let resp = preflight(&app, "http://localhost:5173").await;
+    assert!(
+        matches!(resp.status().as_u16(), 200 | 204),
+        "preflight: {}",
+        resp.status()
+    );
+    assert_eq!(resp.headers()["access-control-allow-origin"], "*");
+}

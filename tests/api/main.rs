@@ -22,6 +22,7 @@ mod renovation;
 mod repairs;
 mod schema;
 mod screens;
+mod spec;
 mod staff;
 mod targets;
 mod ws;

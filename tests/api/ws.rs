@@ -75,16 +75,62 @@ async fn the_butler_sees_an_invitation_live() {
     assert_eq!(msg["payload"]["data"]["activity"]["toState"], "FAMILY");
 }
 
+/// The close frame that ends the socket (code, reason); fails on anything but a close, and on
+/// a `connection_ack` above all.
+async fn closed_with(ws: &mut Ws) -> (u16, String) {
+    let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+        .await
+        .expect("closed in time");
+    match msg {
+        Some(Ok(Message::Close(Some(frame)))) => (u16::from(frame.code), frame.reason.to_string()),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+/// graphql-transport-ws: a server that refuses `connection_init` closes with 4403 Forbidden,
+/// which graphql-ws clients take as "sign in again", not as a network fault to retry.
 #[tokio::test]
-async fn a_bad_token_in_connection_init_closes_the_socket() {
+async fn a_missing_or_bad_token_in_connection_init_closes_with_4403() {
+    let app = spawn_app().await;
+    for payload in [
+        json!({ "Authorization": "Bearer forged.token.here" }),
+        json!({ "Authorization": "Basic dXNlcjpwYXNz" }),
+        json!({ "apiKey": "gj_not_a_key" }),
+        json!({}),
+    ] {
+        let mut ws = connect(&app).await;
+        ws.send(Message::Text(
+            json!({ "type": "connection_init", "payload": payload })
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+        assert_eq!(
+            closed_with(&mut ws).await,
+            (4403, "Forbidden".to_owned()),
+            "{payload}"
+        );
+    }
+}
+
+/// graphql-transport-ws: a `subscribe` before the connection was acknowledged closes with
+/// 4401 Unauthorized.
+#[tokio::test]
+async fn a_subscribe_before_connection_ack_closes_with_4401() {
     let app = spawn_app().await;
     let mut ws = connect(&app).await;
-    ws.send(Message::Text(json!({ "type": "connection_init", "payload": { "Authorization": "Bearer forged.token.here" } }).to_string().into())).await.unwrap();
-    let next = next_json(&mut ws).await;
-    assert!(
-        next.is_none() || next.as_ref().unwrap()["type"] != "connection_ack",
-        "{next:?}"
+    ws.send(Message::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { activity { action } }" } }).to_string().into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        closed_with(&mut ws).await,
+        (4401, "Unauthorized".to_owned())
     );
+    // A message that is not the protocol's at all is 4400.
+    let mut ws = connect(&app).await;
+    ws.send(Message::Text("not json".into())).await.unwrap();
+    assert_eq!(closed_with(&mut ws).await.0, 4400);
 }
 
 pub type Ws =
