@@ -55,7 +55,7 @@ pub async fn issue(cx: &Cx, house_id: i64, holder_user_id: i64, kind: CardKind, 
         .one_row(cx.db())
         .await?;
     if member.is_none() {
-        return Err(AppError::bad_input("holderId", "持卡人须为该房屋的住户", "The holder must live in this house"));
+        return Err(AppError::bad_input("holderMemberId", "持卡人须为该房屋的住户", "The holder must live in this house"));
     }
     let txn = cx.db().begin().await?;
     let c = insert(&txn, &h, holder_user_id, kind, n).await?;

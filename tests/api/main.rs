@@ -7,6 +7,7 @@ mod complaints;
 mod authz;
 mod estate;
 mod faults;
+mod field_names;
 mod fees;
 mod helpers;
 mod http;

@@ -197,7 +197,7 @@ pub async fn accept(cx: &Cx, id: i64) -> AppResult<repair_order::Model> {
 }
 
 pub async fn propose_time(cx: &Cx, id: i64, at: DateTime<Utc>, reason: Option<String>) -> AppResult<repair_order::Model> {
-    future("proposedAt", at)?;
+    future("at", at)?;
     step(cx, id, RepairAction::ProposeTime, |_| Ok(vec![(repair_order::Column::ProposedAt, at.into())]), reason).await
 }
 
