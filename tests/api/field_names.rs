@@ -1,9 +1,11 @@
 //! Every field name a BAD_USER_INPUT or CONFLICT error can carry names something the caller
-//! sent: an argument of the served schema, or a field inside an input object (`input.name`,
-//! `charges.quantity`). The names are collected from the source itself (every
-//! `AppError::bad_input` / `AppError::conflict` call, and every helper that passes its `field`
-//! parameter on to one), so a wrong name written later fails here without anyone remembering
-//! to add a case.
+//! sent: an argument of the operation that raised it, or a field inside its input object
+//! (`input.name`, or `name` as the services write it; `charges.quantity`). The names are collected
+//! from the source itself (every `AppError::bad_input` / `AppError::conflict` call, and every
+//! helper that passes its `field` parameter on to one), and each is followed back through the
+//! calls to the resolvers that can reach it; where none is known (the HTTP layer, the database
+//! error conversion) the name must still be an argument path of some field. A wrong name written
+//! later fails here without anyone remembering to add a case.
 use crate::helpers::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -243,6 +245,8 @@ struct FnDef {
     params: Vec<String>,
     /// A method (takes `self`): what `x.name(..)` calls.
     method: bool,
+    /// A named closure (`let f = |..| ..`), part of the function around it.
+    closure: bool,
     body: std::ops::Range<usize>,
 }
 
@@ -348,6 +352,7 @@ fn definitions(file: usize, t: &[(Tok, usize)]) -> Vec<FnDef> {
                 name: name.to_owned(),
                 params,
                 method: false,
+                closure: true,
                 body: end + 1..stop,
             });
         }
@@ -395,6 +400,7 @@ fn definitions(file: usize, t: &[(Tok, usize)]) -> Vec<FnDef> {
                 name: name.to_owned(),
                 params,
                 method,
+                closure: false,
                 body: body..closing(t, body),
             });
         }
@@ -438,6 +444,8 @@ fn loop_literals(
 struct Site {
     name: String,
     at: String,
+    /// The resolvers (schema type, field) whose calls can reach it; empty when none is known.
+    reach: Vec<(String, String)>,
 }
 
 /// Every field name the source can put in a BAD_USER_INPUT / CONFLICT error, and every call
@@ -595,6 +603,125 @@ fn field_names() -> (Vec<Site>, Vec<String>) {
         f.sort();
         eprintln!("{f:#?}");
     }
+    // Resolvers: methods of the GraphQL layer taking the request context; the schema field is
+    // the camel-cased name on the root (XQuery, XMutation are merged) or on the object itself.
+    let resolver = |d: &FnDef| -> Option<(String, String)> {
+        let in_graphql = files[d.file]
+            .path
+            .components()
+            .any(|c| c.as_os_str() == "graphql");
+        if !in_graphql
+            || d.owner.starts_with("mod:")
+            || d.closure
+            || !d.params.iter().any(|p| p == "ctx")
+        {
+            return None;
+        }
+        let ty = ["Query", "Mutation", "Subscription"]
+            .into_iter()
+            .find(|r| d.owner.ends_with(r))
+            .map_or(d.owner.clone(), str::to_owned);
+        let mut field = String::new();
+        let mut up = false;
+        for ch in d.name.chars() {
+            if ch == '_' {
+                up = true;
+            } else {
+                field.extend(if up {
+                    ch.to_uppercase().collect::<Vec<_>>()
+                } else {
+                    vec![ch]
+                });
+                up = false;
+            }
+        }
+        Some((ty, field))
+    };
+    // What each function calls, as (how, name): `T:Type` for `Type::f(`, `.` for `x.f(`, `::`
+    // for `module::f(`, `f@<file>` for a plain `f(`; followed backwards from a site to the
+    // resolvers, with the same reading of a call as `callees`.
+    let calls: Vec<HashSet<(String, String)>> = defs
+        .iter()
+        .map(|d| {
+            let t = &files[d.file].toks;
+            let mut out = HashSet::new();
+            for k in d.body.clone() {
+                let Some(name) = ident(&t[k].0) else { continue };
+                if k + 1 >= t.len()
+                    || !is_p(&t[k + 1].0, '(')
+                    || k < 1
+                    || ident(&t[k - 1].0) == Some("fn")
+                {
+                    continue;
+                }
+                let how = if k >= 3 && is_p(&t[k - 1].0, ':') && is_p(&t[k - 2].0, ':') {
+                    match ident(&t[k - 3].0) {
+                        Some("Self") => format!("T:{}", d.owner),
+                        Some(q) if q.starts_with(|c: char| c.is_uppercase()) => format!("T:{q}"),
+                        _ => "::".to_owned(),
+                    }
+                } else if is_p(&t[k - 1].0, '.') {
+                    ".".to_owned()
+                } else {
+                    format!("f@{}", d.file)
+                };
+                out.insert((how, name.to_owned()));
+            }
+            out
+        })
+        .collect();
+    let free_in_file: HashSet<(usize, &str)> = defs
+        .iter()
+        .filter(|d| d.owner.starts_with("mod:"))
+        .map(|d| (d.file, d.name.as_str()))
+        .collect();
+    let calls_def = |c: &HashSet<(String, String)>, d: &FnDef| {
+        if d.owner.starts_with("mod:") {
+            // A plain call is to its own file's function of that name if it has one, else to an
+            // imported one.
+            c.contains(&("::".to_owned(), d.name.clone()))
+                || c.iter().any(|(how, name)| {
+                    *name == d.name
+                        && how
+                            .strip_prefix("f@")
+                            .and_then(|f| f.parse::<usize>().ok())
+                            .is_some_and(|f| {
+                                f == d.file || !free_in_file.contains(&(f, name.as_str()))
+                            })
+                })
+        } else {
+            c.contains(&(format!("T:{}", d.owner), d.name.clone()))
+                || (d.method && c.contains(&(".".to_owned(), d.name.clone())))
+        }
+    };
+    let reach = |n: usize, i: usize| -> Vec<(String, String)> {
+        let Some(start) = defs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.file == n && !d.closure && d.body.contains(&i))
+            .min_by_key(|(_, d)| d.body.len())
+            .map(|(k, _)| k)
+        else {
+            return vec![];
+        };
+        // A conversion (`From<DbErr>`) runs wherever `?` does: there is no call to follow.
+        if defs[start].name == "from" {
+            return vec![];
+        }
+        let (mut seen, mut queue, mut out) = (HashSet::from([start]), vec![start], BTreeSet::new());
+        while let Some(k) = queue.pop() {
+            if let Some(r) = resolver(&defs[k]) {
+                out.insert(r);
+                continue;
+            }
+            for (j, c) in calls.iter().enumerate() {
+                if !defs[j].closure && calls_def(c, &defs[k]) && seen.insert(j) {
+                    queue.push(j);
+                }
+            }
+        }
+        out.into_iter().collect()
+    };
     let (mut names, mut unresolved) = (vec![], vec![]);
     for (n, i, pos) in sites(&forwards) {
         let t = &files[n].toks;
@@ -619,6 +746,7 @@ fn field_names() -> (Vec<Site>, Vec<String>) {
                 names.extend(literals.into_iter().map(|s| Site {
                     name: s.clone(),
                     at: at.clone(),
+                    reach: reach(n, i),
                 }));
             } else if words.first().is_some_and(|w| binder(n, i, w).is_some()) {
                 // Forwarded: the enclosing function's callers name it.
@@ -629,6 +757,7 @@ fn field_names() -> (Vec<Site>, Vec<String>) {
                 names.extend(list.into_iter().map(|s| Site {
                     name: s,
                     at: at.clone(),
+                    reach: reach(n, i),
                 }));
             } else {
                 unresolved.push(format!("{at}: {}", words.join(" ")));
@@ -641,8 +770,10 @@ fn field_names() -> (Vec<Site>, Vec<String>) {
 /// Every argument path of the served schema: `arg`, `arg.field`, `arg.field.inner` ... and,
 /// as the errors name fields of a mutation's input object, the same paths without the argument
 /// (`name` for `input.name`).
-async fn argument_paths(app: &TestApp) -> HashSet<String> {
-    let q = "{ __schema { types { name kind fields { args { name type { ...T } } } inputFields { name type { ...T } } } } }
+async fn argument_paths(
+    app: &TestApp,
+) -> (HashSet<String>, HashMap<(String, String), HashSet<String>>) {
+    let q = "{ __schema { types { name kind fields { name args { name type { ...T } } } inputFields { name type { ...T } } } } }
              fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }";
     let body = app.gql(None, q, json!({})).await;
     let types = body["data"]["__schema"]["types"]
@@ -694,18 +825,27 @@ async fn argument_paths(app: &TestApp) -> HashSet<String> {
             walk(&path, t, inputs, depth + 1, out);
         }
     }
-    let mut out = HashSet::new();
+    let (mut out, mut by_field) = (HashSet::new(), HashMap::new());
     for t in types {
         for f in t["fields"].as_array().into_iter().flatten() {
+            let mut mine = HashSet::new();
             for a in f["args"].as_array().unwrap() {
                 let arg = a["name"].as_str().unwrap();
-                out.insert(arg.to_owned());
-                walk(arg, &a["type"], &inputs, 0, &mut out);
-                walk("", &a["type"], &inputs, 0, &mut out);
+                mine.insert(arg.to_owned());
+                walk(arg, &a["type"], &inputs, 0, &mut mine);
+                walk("", &a["type"], &inputs, 0, &mut mine);
             }
+            out.extend(mine.iter().cloned());
+            by_field.insert(
+                (
+                    t["name"].as_str().unwrap().to_owned(),
+                    f["name"].as_str().unwrap().to_owned(),
+                ),
+                mine,
+            );
         }
     }
-    out
+    (out, by_field)
 }
 
 #[tokio::test]
@@ -735,21 +875,65 @@ async fn every_error_field_name_is_an_argument_path_of_the_schema() {
         c.limits.max_depth = 16;
     })
     .await;
-    let paths = argument_paths(&app).await;
+    let (paths, by_field) = argument_paths(&app).await;
     assert!(
         paths.contains("holderMemberId") && paths.contains("input.name") && paths.contains("name"),
         "introspection walked too little: {} paths",
         paths.len()
     );
+    // A name must be an argument path of an operation that can reach it (found by following
+    // calls back to the resolvers), or, where no resolver is known, of some field.
+    let mut checked_per_operation = 0;
+    if std::env::var("FIELD_NAMES_DEBUG").is_ok() {
+        for s in &names {
+            eprintln!(
+                "SITE {} {:?} -> {}",
+                s.at,
+                s.name,
+                s.reach
+                    .iter()
+                    .map(|(t, f)| format!("{t}.{f}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+        }
+    }
     let wrong: Vec<String> = names
         .iter()
-        .filter(|s| !paths.contains(&s.name) && !REQUEST_FIELDS.contains(&s.name.as_str()))
-        .map(|s| format!("{}: {:?}", s.at, s.name))
+        .filter(|s| {
+            if REQUEST_FIELDS.contains(&s.name.as_str()) {
+                return false;
+            }
+            let known: Vec<&HashSet<String>> =
+                s.reach.iter().filter_map(|r| by_field.get(r)).collect();
+            if known.is_empty() {
+                return !paths.contains(&s.name);
+            }
+            checked_per_operation += 1;
+            !known.iter().any(|p| p.contains(&s.name))
+        })
+        .map(|s| {
+            format!(
+                "{}: {:?} (reached from {})",
+                s.at,
+                s.name,
+                s.reach
+                    .iter()
+                    .map(|(t, f)| format!("{t}.{f}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
         .collect();
     assert!(
         wrong.is_empty(),
-        "errors name fields the schema does not have:\n{}",
+        "errors name fields the operations reaching them do not have:\n{}",
         wrong.join("\n")
+    );
+    assert!(
+        checked_per_operation * 2 > names.len(),
+        "only {checked_per_operation} of {} names were traced to their operations",
+        names.len()
     );
 }
 
