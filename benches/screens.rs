@@ -56,7 +56,11 @@ struct Args {
     #[arg(long, value_enum, default_value_t = Mode::Both)]
     mode: Mode,
     /// Which screens to run (comma-separated): home, queue, report, typename.
-    #[arg(long, value_delimiter = ',', default_value = "home,queue,report,typename")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "home,queue,report,typename"
+    )]
     screens: Vec<String>,
     /// An empty database to fill (e.g. postgres://…/fresh_db); default a temporary SQLite file.
     #[arg(long, env = "GUANJIA_BENCH_DATABASE_URL")]
@@ -181,11 +185,18 @@ fn run(args: Args) -> Result<(), String> {
             (url, Some(dir))
         }
     };
-    let backend = if url.starts_with("sqlite") { "sqlite" } else { "postgres" };
+    let backend = if url.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
     let secret = guanjia::config::random_secret();
     let rt = runtime(2);
     let started = Instant::now();
-    eprintln!("generating {} households × {MONTHS} months ({backend}) ...", args.households);
+    eprintln!(
+        "generating {} households × {MONTHS} months ({backend}) ...",
+        args.households
+    );
     let (data, tokens) = rt.block_on(generate(&url, args.households, &secret))?;
     eprintln!(
         "generated in {:.1} s: {} households in {}, {} bills, {} repair orders with {} events, {} notices, {} technicians",
@@ -208,7 +219,11 @@ fn run(args: Args) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| format!("finding this executable: {e}"))?;
     for &mode in modes {
         let ncpu = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let load_cpus = if mode == Mode::Pinned { "1".to_owned() } else { format!("0-{}", ncpu - 1) };
+        let load_cpus = if mode == Mode::Pinned {
+            "1".to_owned()
+        } else {
+            format!("0-{}", ncpu - 1)
+        };
         pin_self(&load_cpus)?;
         let rt = runtime(if mode == Mode::Pinned { 1 } else { ncpu });
         println!();
@@ -226,16 +241,46 @@ fn run(args: Args) -> Result<(), String> {
             loadavg()
         );
         let server_cores = if mode == Mode::Pinned { 1 } else { ncpu };
-        let executions = args.executions.unwrap_or_else(|| server_cores * guanjia::config::executions_per_core(&url));
-        let limit = |n: usize| if n == 0 { "no limit".to_owned() } else { format!("{n} at once") };
-        println!("executions: GraphQL {}, hand-written twin {}", limit(executions), limit(args.twin_executions));
+        let executions = args
+            .executions
+            .unwrap_or_else(|| server_cores * guanjia::config::executions_per_core(&url));
+        let limit = |n: usize| {
+            if n == 0 {
+                "no limit".to_owned()
+            } else {
+                format!("{n} at once")
+            }
+        };
+        println!(
+            "executions: GraphQL {}, hand-written twin {}",
+            limit(executions),
+            limit(args.twin_executions)
+        );
         println!(
             "{:<30} {:>9} {:>9} {:>9} {:>10} {:>10} {:>11} {:>9} {:>13}",
-            "screen", "req/s", "p50", "p99", "stmts/req", "server peak", "server cpu", "in sqlite", "switches/req"
+            "screen",
+            "req/s",
+            "p50",
+            "p99",
+            "stmts/req",
+            "server peak",
+            "server cpu",
+            "in sqlite",
+            "switches/req"
         );
-        let run_one = |label: &str, server: Server, reqs: Vec<Vec<u8>>| -> Result<Outcome, String> {
+        let run_one = |label: &str,
+                       server: Server,
+                       reqs: Vec<Vec<u8>>|
+         -> Result<Outcome, String> {
             let mut child = Served::start(&exe, server, &url, &secret, mode, &args)?;
-            let out = rt.block_on(drive(child.addr, args.clients, args.warmup, args.seconds, reqs, &mut child));
+            let out = rt.block_on(drive(
+                child.addr,
+                args.clients,
+                args.warmup,
+                args.seconds,
+                reqs,
+                &mut child,
+            ));
             let out = match out {
                 Ok(o) => o,
                 Err(e) => {
@@ -262,23 +307,47 @@ fn run(args: Args) -> Result<(), String> {
         let wanted = |name: &str| args.screens.iter().any(|s| s == name);
         // Runs a GraphQL screen and its twin alternately, `--rounds` times, and prints the
         // median of the rounds' throughput ratios (and p99 ratios).
-        let compare = |what: &str, graphql: (&str, Vec<Vec<u8>>), twin: (&str, Vec<Vec<u8>>)| -> Result<(), String> {
-            let (mut ratios, mut p99s, mut cpus, mut instructions) = (vec![], vec![], vec![], vec![]);
+        let compare = |what: &str,
+                       graphql: (&str, Vec<Vec<u8>>),
+                       twin: (&str, Vec<Vec<u8>>)|
+         -> Result<(), String> {
+            let (mut ratios, mut p99s, mut cpus, mut instructions) =
+                (vec![], vec![], vec![], vec![]);
             for round in 1..=args.rounds {
-                let tag = if args.rounds > 1 { format!(" #{round}") } else { String::new() };
-                let g = run_one(&format!("{}{tag}", graphql.0), Server::Graphql, graphql.1.clone())?;
-                let t = run_one(&format!("{}{tag}", twin.0), Server::Baseline, twin.1.clone())?;
+                let tag = if args.rounds > 1 {
+                    format!(" #{round}")
+                } else {
+                    String::new()
+                };
+                let g = run_one(
+                    &format!("{}{tag}", graphql.0),
+                    Server::Graphql,
+                    graphql.1.clone(),
+                )?;
+                let t = run_one(
+                    &format!("{}{tag}", twin.0),
+                    Server::Baseline,
+                    twin.1.clone(),
+                )?;
                 // A ratio means something only if both answered alike (the diagnosis document
                 // is not the twin's screen).
                 if args.owner_document.is_none() {
-                    if let Some((k, (a, b))) = g.answers.iter().zip(&t.answers).enumerate().find(|(_, (a, b))| a != b) {
+                    if let Some((k, (a, b))) = g
+                        .answers
+                        .iter()
+                        .zip(&t.answers)
+                        .enumerate()
+                        .find(|(_, (a, b))| a != b)
+                    {
                         return Err(format!("{what}: the two servers answer request {k} differently:\nGraphQL:      {a}\nhand-written: {b}"));
                     }
                 }
                 ratios.push(g.throughput / t.throughput);
                 p99s.push(g.p99.as_secs_f64() / t.p99.as_secs_f64());
                 cpus.push(t.cpu_per_request.total() / g.cpu_per_request.total());
-                if let (Some(gi), Some(ti)) = (g.instructions_per_request, t.instructions_per_request) {
+                if let (Some(gi), Some(ti)) =
+                    (g.instructions_per_request, t.instructions_per_request)
+                {
                     instructions.push(ti / gi);
                 }
             }
@@ -307,7 +376,11 @@ fn run(args: Args) -> Result<(), String> {
         let repeat = |label: &str, reqs: Vec<Vec<u8>>| -> Result<(), String> {
             let (mut rates, mut p50s, mut p99s) = (vec![], vec![], vec![]);
             for round in 1..=args.rounds {
-                let tag = if args.rounds > 1 { format!(" #{round}") } else { String::new() };
+                let tag = if args.rounds > 1 {
+                    format!(" #{round}")
+                } else {
+                    String::new()
+                };
                 let out = run_one(&format!("{label}{tag}"), Server::Graphql, reqs.clone())?;
                 rates.push(out.throughput);
                 p50s.push(out.p50.as_secs_f64());
@@ -329,13 +402,27 @@ fn run(args: Args) -> Result<(), String> {
             let home = home_document(args.home_lists);
             compare(
                 "owner home GraphQL/hand-written",
-                ("owner home (GraphQL)", requests("/graphql", &owners, args.owner_document.as_deref().unwrap_or(&home), json!({}))),
-                ("owner home (hand-written)", requests("/home", &owners, &home, json!({}))),
+                (
+                    "owner home (GraphQL)",
+                    requests(
+                        "/graphql",
+                        &owners,
+                        args.owner_document.as_deref().unwrap_or(&home),
+                        json!({}),
+                    ),
+                ),
+                (
+                    "owner home (hand-written)",
+                    requests("/home", &owners, &home, json!({})),
+                ),
             )?;
         }
         if wanted("queue") {
             let techs: Vec<&String> = tokens.technicians.iter().collect();
-            repeat("technician queue (GraphQL)", requests("/graphql", &techs, QUEUE, json!({})))?;
+            repeat(
+                "technician queue (GraphQL)",
+                requests("/graphql", &techs, QUEUE, json!({})),
+            )?;
         }
         if wanted("report") {
             // Period by period, each request of a period to the next community, asked by its own
@@ -344,10 +431,18 @@ fn run(args: Args) -> Result<(), String> {
             let reports: Vec<Vec<u8>> = (0..MONTHS)
                 .flat_map(|age| {
                     let period = period_ago(age);
-                    data.communities.iter().zip(&tokens.managers).map(move |(&c, token)| {
-                        let community = GlobalId::encode(NodeKind::Community, c).0;
-                        request("/graphql", Some(token), REPORT, json!({ "c": community, "p": period }))
-                    })
+                    data.communities
+                        .iter()
+                        .zip(&tokens.managers)
+                        .map(move |(&c, token)| {
+                            let community = GlobalId::encode(NodeKind::Community, c).0;
+                            request(
+                                "/graphql",
+                                Some(token),
+                                REPORT,
+                                json!({ "c": community, "p": period }),
+                            )
+                        })
                 })
                 .collect();
             repeat("collection report (GraphQL)", reports)?;
@@ -355,13 +450,22 @@ fn run(args: Args) -> Result<(), String> {
         if wanted("typename") {
             compare(
                 "{ __typename }/constant JSON",
-                ("{ __typename } (GraphQL)", vec![request("/graphql", None, TYPENAME, json!({}))]),
-                ("constant JSON (axum)", vec![request("/const", None, TYPENAME, json!({}))]),
+                (
+                    "{ __typename } (GraphQL)",
+                    vec![request("/graphql", None, TYPENAME, json!({}))],
+                ),
+                (
+                    "constant JSON (axum)",
+                    vec![request("/const", None, TYPENAME, json!({}))],
+                ),
             )?;
         }
         println!("load average after: {}", loadavg());
     }
-    pin_self(&format!("0-{}", std::thread::available_parallelism().map_or(2, |n| n.get()) - 1))?;
+    pin_self(&format!(
+        "0-{}",
+        std::thread::available_parallelism().map_or(2, |n| n.get()) - 1
+    ))?;
     Ok(())
 }
 
@@ -394,8 +498,12 @@ fn loadavg() -> String {
 
 fn period_ago(age: u32) -> String {
     use chrono::Datelike;
-    let first = guanjia::service::today_in_community().with_day(1).expect("first of month");
-    let d = first.checked_sub_months(chrono::Months::new(age)).expect("month in range");
+    let first = guanjia::service::today_in_community()
+        .with_day(1)
+        .expect("first of month");
+    let d = first
+        .checked_sub_months(chrono::Months::new(age))
+        .expect("month in range");
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
@@ -412,25 +520,38 @@ struct Tokens {
 /// directly (argon2 for tens of thousands of owners would take longer than the benchmark), each
 /// with its own token, exactly as a sign-in would leave them.
 async fn generate(url: &str, households: usize, secret: &str) -> Result<(Seeded, Tokens), String> {
-    let db = guanjia::app::connect(url).await.map_err(|e| format!("connecting: {e}"))?;
-    if !guanjia::demo::is_empty(&db).await.map_err(|e| format!("reading the database: {e:?}"))? {
-        return Err("the database already holds a community; the benchmark needs an empty one".into());
-    }
-    let hash = tokio::task::spawn_blocking(|| guanjia::auth::password::hash_blocking(guanjia::bench::PASSWORD))
+    let db = guanjia::app::connect(url)
         .await
-        .map_err(|e| format!("hashing: {e}"))?
-        .map_err(|e| format!("hashing: {e:?}"))?;
+        .map_err(|e| format!("connecting: {e}"))?;
+    if !guanjia::demo::is_empty(&db)
+        .await
+        .map_err(|e| format!("reading the database: {e:?}"))?
+    {
+        return Err(
+            "the database already holds a community; the benchmark needs an empty one".into(),
+        );
+    }
+    let hash = tokio::task::spawn_blocking(|| {
+        guanjia::auth::password::hash_blocking(guanjia::bench::PASSWORD)
+    })
+    .await
+    .map_err(|e| format!("hashing: {e}"))?
+    .map_err(|e| format!("hashing: {e:?}"))?;
     // Ten buildings to a full community; a smaller one (the only one below 1,000 households, or
     // the last) gets one per 100 households, rounded up.
     let spec = Spec {
         houses: households,
         months: MONTHS,
         households_per_community: HOUSEHOLDS_PER_COMMUNITY,
-        buildings: households.min(HOUSEHOLDS_PER_COMMUNITY).div_ceil(HOUSES_PER_BUILDING),
+        buildings: households
+            .min(HOUSEHOLDS_PER_COMMUNITY)
+            .div_ceil(HOUSES_PER_BUILDING),
         units_per_building: 2,
         repairs_and_notices: true,
     };
-    let data = guanjia::bench::seed(&db, &spec, &hash).await.map_err(|e| format!("generating: {e}"))?;
+    let data = guanjia::bench::seed(&db, &spec, &hash)
+        .await
+        .map_err(|e| format!("generating: {e}"))?;
     let keys = JwtKeys::new(secret.as_bytes());
     // Every `stride`-th owner, wrapping round: a stride prime to the household count visits
     // distinct owners, and one prime to 20 takes houses with and without repair orders in the
@@ -442,29 +563,47 @@ async fn generate(url: &str, households: usize, secret: &str) -> Result<(Seeded,
         }
         a
     };
-    let stride = (households / n..).find(|&s| gcd(s, households) == 1 && gcd(s, 20) == 1).expect("a stride");
-    let owner_ids: Vec<i64> = (0..n).map(|k| data.owners[k * stride % households]).collect();
+    let stride = (households / n..)
+        .find(|&s| gcd(s, households) == 1 && gcd(s, 20) == 1)
+        .expect("a stride");
+    let owner_ids: Vec<i64> = (0..n)
+        .map(|k| data.owners[k * stride % households])
+        .collect();
     let owners = sessions(&db, &keys, &owner_ids).await?;
     let technicians = sessions(&db, &keys, &data.technicians).await?;
     let managers = sessions(&db, &keys, &data.managers).await?;
     check_password(&db, secret).await?;
     db.close().await.map_err(|e| format!("closing: {e}"))?;
-    Ok((data, Tokens { owners, technicians, managers }))
+    Ok((
+        data,
+        Tokens {
+            owners,
+            technicians,
+            managers,
+        },
+    ))
 }
 
-async fn sessions(db: &DatabaseConnection, keys: &JwtKeys, users: &[i64]) -> Result<Vec<String>, String> {
+async fn sessions(
+    db: &DatabaseConnection,
+    keys: &JwtKeys,
+    users: &[i64],
+) -> Result<Vec<String>, String> {
     let now = chrono::Utc::now();
-    let ids: Vec<String> = users.iter().map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let ids: Vec<String> = users
+        .iter()
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
     for (chunk_ids, chunk_users) in ids.chunks(500).zip(users.chunks(500)) {
-        entity::auth_session::Entity::insert_many(chunk_ids.iter().zip(chunk_users).map(|(id, &user)| {
-            entity::auth_session::ActiveModel {
+        entity::auth_session::Entity::insert_many(chunk_ids.iter().zip(chunk_users).map(
+            |(id, &user)| entity::auth_session::ActiveModel {
                 id: Set(id.clone()),
                 user_id: Set(user),
                 created_at: Set(now),
                 revoked_at: Set(None),
                 revoked_reason: Set(None),
-            }
-        }))
+            },
+        ))
         .exec_without_returning(db)
         .await
         .map_err(|e| format!("writing sessions: {e}"))?;
@@ -490,19 +629,28 @@ async fn check_password(db: &DatabaseConnection, secret: &str) -> Result<(), Str
         jwt: JwtKeys::new(secret.as_bytes()),
         bus: Default::default(),
     };
-    guanjia::service::auth::login(&core, guanjia::bench::MANAGER_PHONE, guanjia::bench::PASSWORD.to_owned(), "127.0.0.1")
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("the manager's sign-in failed: {e:?}"))
+    guanjia::service::auth::login(
+        &core,
+        guanjia::bench::MANAGER_PHONE,
+        guanjia::bench::PASSWORD.to_owned(),
+        "127.0.0.1",
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| format!("the manager's sign-in failed: {e:?}"))
 }
 
 /// One raw HTTP/1.1 request per token, ready to write.
 fn requests(path: &str, tokens: &[&String], query: &str, variables: Value) -> Vec<Vec<u8>> {
-    tokens.iter().map(|t| request(path, Some(t), query, variables.clone())).collect()
+    tokens
+        .iter()
+        .map(|t| request(path, Some(t), query, variables.clone()))
+        .collect()
 }
 
 fn request(path: &str, token: Option<&str>, query: &str, variables: Value) -> Vec<u8> {
-    let body = serde_json::to_vec(&json!({ "query": query, "variables": variables })).expect("JSON");
+    let body =
+        serde_json::to_vec(&json!({ "query": query, "variables": variables })).expect("JSON");
     let mut head = format!(
         "POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\n",
         body.len()
@@ -553,19 +701,34 @@ impl Cpu {
         // Clock ticks per second: 100 on Linux.
         const TICK: f64 = 0.01;
         let mut cpu = Cpu::default();
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return cpu };
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return cpu;
+        };
         for task in tasks.flatten() {
-            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+                continue;
+            };
             // The name sits in parentheses and may hold spaces; the fields after it are fixed.
-            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
             let name = &stat[open + 1..close];
             let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
             // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the name.
-            let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+            let ticks = |i: usize| {
+                fields
+                    .get(i)
+                    .and_then(|f| f.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
             let secs = (ticks(11) + ticks(12)) * TICK;
             if let Ok(status) = std::fs::read_to_string(task.path().join("status")) {
                 let count = |key: &str| {
-                    status.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.trim().parse::<f64>().ok()).unwrap_or(0.0)
+                    status
+                        .lines()
+                        .find_map(|l| l.strip_prefix(key))
+                        .and_then(|v| v.trim().parse::<f64>().ok())
+                        .unwrap_or(0.0)
                 };
                 cpu.voluntary += count("voluntary_ctxt_switches:");
                 cpu.involuntary += count("nonvoluntary_ctxt_switches:");
@@ -621,15 +784,26 @@ async fn drive(
 ) -> Result<Outcome, String> {
     let reqs = Arc::new(reqs);
     let mut first = Conn::connect(addr).await?;
-    let (status, body) = first.send(&reqs[0]).await.map_err(|e| format!("HTTP: {e}"))?;
-    let v: Value = serde_json::from_slice(&body).map_err(|e| format!("status {status}, not JSON: {e}: {}", String::from_utf8_lossy(&body)))?;
+    let (status, body) = first
+        .send(&reqs[0])
+        .await
+        .map_err(|e| format!("HTTP: {e}"))?;
+    let v: Value = serde_json::from_slice(&body).map_err(|e| {
+        format!(
+            "status {status}, not JSON: {e}: {}",
+            String::from_utf8_lossy(&body)
+        )
+    })?;
     if status != 200 || v.get("errors").is_some_and(|e| !e.is_null()) || v.get("data").is_none() {
         return Err(format!("status {status}: {v}"));
     }
     let mut answers = vec![v];
     for req in reqs.iter().take(ANSWERS_CHECKED).skip(1) {
         let (_, body) = first.send(req).await.map_err(|e| format!("HTTP: {e}"))?;
-        answers.push(serde_json::from_slice(&body).map_err(|e| format!("not JSON: {e}: {}", String::from_utf8_lossy(&body)))?);
+        answers.push(
+            serde_json::from_slice(&body)
+                .map_err(|e| format!("not JSON: {e}: {}", String::from_utf8_lossy(&body)))?,
+        );
     }
     let mut conns = vec![];
     for _ in 0..clients {
@@ -641,7 +815,8 @@ async fn drive(
     let cpu_before = server.cpu();
     server.callgrind("-z")?;
     let t = Instant::now();
-    let (_conns, mut latencies) = phase(conns, &reqs, &next, Duration::from_secs_f64(seconds)).await?;
+    let (_conns, mut latencies) =
+        phase(conns, &reqs, &next, Duration::from_secs_f64(seconds)).await?;
     let elapsed = t.elapsed();
     server.callgrind("-d")?;
     let instructions = server.dumped_instructions()?;
@@ -691,7 +866,10 @@ async fn phase(
                 lat.push(t.elapsed());
                 // Errors come back with status 200 in GraphQL: look for them in every body.
                 if status != 200 || contains(&body, b"\"errors\"") {
-                    return Err(format!("status {status}: {}", String::from_utf8_lossy(&body)));
+                    return Err(format!(
+                        "status {status}: {}",
+                        String::from_utf8_lossy(&body)
+                    ));
                 }
             }
             Ok::<_, String>((conn, lat))
@@ -713,14 +891,22 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 fn communities(n: usize) -> String {
-    if n == 1 { "1 community".to_owned() } else { format!("{n} communities") }
+    if n == 1 {
+        "1 community".to_owned()
+    } else {
+        format!("{n} communities")
+    }
 }
 
 /// The middle value (the mean of the two middle ones for an even count).
 fn median(xs: &mut [f64]) -> f64 {
     xs.sort_by(f64::total_cmp);
     let n = xs.len();
-    if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
 }
 
 fn percentile(sorted: &[Duration], p: usize) -> Duration {
@@ -757,19 +943,30 @@ struct Conn {
 
 impl Conn {
     async fn connect(addr: SocketAddr) -> Result<Self, String> {
-        let s = TcpStream::connect(addr).await.map_err(|e| format!("connecting to {addr}: {e}"))?;
+        let s = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connecting to {addr}: {e}"))?;
         s.set_nodelay(true).map_err(|e| e.to_string())?;
-        Ok(Self { r: BufReader::new(s), line: String::new() })
+        Ok(Self {
+            r: BufReader::new(s),
+            line: String::new(),
+        })
     }
 
     async fn send(&mut self, req: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
-        let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+        let bad =
+            |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
         self.r.get_mut().write_all(req).await?;
         self.line.clear();
         if self.r.read_line(&mut self.line).await? == 0 {
             return Err(bad("connection closed"));
         }
-        let status: u16 = self.line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| bad("status line"))?;
+        let status: u16 = self
+            .line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad("status line"))?;
         let (mut length, mut chunked) = (None, false);
         loop {
             self.line.clear();
@@ -783,7 +980,12 @@ impl Conn {
             if let Some((name, value)) = l.split_once(':') {
                 let name = name.trim();
                 if name.eq_ignore_ascii_case("content-length") {
-                    length = Some(value.trim().parse::<usize>().map_err(|_| bad("content-length"))?);
+                    length = Some(
+                        value
+                            .trim()
+                            .parse::<usize>()
+                            .map_err(|_| bad("content-length"))?,
+                    );
                 } else if name.eq_ignore_ascii_case("transfer-encoding") {
                     chunked = value.to_ascii_lowercase().contains("chunked");
                 }
@@ -794,11 +996,15 @@ impl Conn {
             loop {
                 self.line.clear();
                 self.r.read_line(&mut self.line).await?;
-                let size = usize::from_str_radix(self.line.trim_end().split(';').next().unwrap_or(""), 16).map_err(|_| bad("chunk size"))?;
+                let size =
+                    usize::from_str_radix(self.line.trim_end().split(';').next().unwrap_or(""), 16)
+                        .map_err(|_| bad("chunk size"))?;
                 if size == 0 {
                     loop {
                         self.line.clear();
-                        if self.r.read_line(&mut self.line).await? == 0 || self.line.trim_end().is_empty() {
+                        if self.r.read_line(&mut self.line).await? == 0
+                            || self.line.trim_end().is_empty()
+                        {
                             break;
                         }
                     }
@@ -825,7 +1031,8 @@ struct Scratch(PathBuf);
 impl Scratch {
     fn new() -> Result<Self, String> {
         let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
-        let dir = std::env::temp_dir().join(format!("guanjia-screens-{}-{nanos}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("guanjia-screens-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         Ok(Self(dir))
     }
@@ -893,18 +1100,28 @@ impl Served {
         if args.home_lists == ListForm::Nodes {
             cmd.arg("--home-lists=nodes");
         }
-        let mut child = cmd.spawn().map_err(|e| format!("starting the {kind} server: {e}"))?;
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("starting the {kind} server: {e}"))?;
         let stdin = child.stdin.take().expect("piped stdin");
         let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
         let mut line = String::new();
-        stdout.read_line(&mut line).map_err(|e| format!("reading the {kind} server: {e}"))?;
+        stdout
+            .read_line(&mut line)
+            .map_err(|e| format!("reading the {kind} server: {e}"))?;
         let addr = line
             .trim()
             .strip_prefix("listening ")
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| format!("the {kind} server did not start: {line:?}"))?;
         let callgrind = callgrind.map(|dir| dir.join(format!("{kind}.{}.1", child.id())));
-        Ok(Self { child, stdin, stdout, addr, callgrind })
+        Ok(Self {
+            child,
+            stdin,
+            stdout,
+            addr,
+            callgrind,
+        })
     }
 
     /// Under callgrind: zero its counters (`-z`) or dump them (`-d`) with `callgrind_control`.
@@ -917,15 +1134,22 @@ impl Served {
             .output()
             .map_err(|e| format!("callgrind_control: {e}"))?;
         out.status.success().then_some(()).ok_or_else(|| {
-            format!("callgrind_control {what}: {}: {}", out.status, String::from_utf8_lossy(&out.stderr))
+            format!(
+                "callgrind_control {what}: {}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
         })
     }
 
     /// Under callgrind: the instructions of its first dump (the measured window), from the
     /// dump's `summary:` line.
     fn dumped_instructions(&self) -> Result<Option<u64>, String> {
-        let Some(dump) = &self.callgrind else { return Ok(None) };
-        let text = std::fs::read_to_string(dump).map_err(|e| format!("reading {}: {e}", dump.display()))?;
+        let Some(dump) = &self.callgrind else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(dump)
+            .map_err(|e| format!("reading {}: {e}", dump.display()))?;
         text.lines()
             .find_map(|l| l.strip_prefix("summary:"))
             .and_then(|v| v.split_whitespace().next()?.parse().ok())
@@ -935,10 +1159,17 @@ impl Served {
 
     /// Statements the server's pool has run so far.
     fn statements(&mut self) -> Result<u64, String> {
-        writeln!(self.stdin, "count").and_then(|_| self.stdin.flush()).map_err(|e| format!("asking the server: {e}"))?;
+        writeln!(self.stdin, "count")
+            .and_then(|_| self.stdin.flush())
+            .map_err(|e| format!("asking the server: {e}"))?;
         let mut line = String::new();
-        self.stdout.read_line(&mut line).map_err(|e| format!("reading the server: {e}"))?;
-        line.trim().strip_prefix("statements ").and_then(|n| n.parse().ok()).ok_or_else(|| format!("unexpected answer {line:?}"))
+        self.stdout
+            .read_line(&mut line)
+            .map_err(|e| format!("reading the server: {e}"))?;
+        line.trim()
+            .strip_prefix("statements ")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| format!("unexpected answer {line:?}"))
     }
 
     /// CPU time its threads have used so far.
@@ -985,12 +1216,30 @@ fn serve(server: Server, args: &Args) -> std::process::ExitCode {
                 if let Some(n) = args.executions {
                     cfg.max_executions = n;
                 }
-                let app = Application::build(cfg).await.map_err(|e| format!("starting: {e}"))?;
+                let app = Application::build(cfg)
+                    .await
+                    .map_err(|e| format!("starting: {e}"))?;
                 let counter = app.statement_counter();
                 let addr = app.local_addr();
-                announce(Box::pin(async move { app.run_until_stopped().await.map_err(|e| e.to_string()) }), counter, addr)
+                announce(
+                    Box::pin(
+                        async move { app.run_until_stopped().await.map_err(|e| e.to_string()) },
+                    ),
+                    counter,
+                    addr,
+                )
             }
-            Server::Baseline => baseline::start(&url, &secret, args.show_sql, args.twin_executions, args.home_lists, args.bare_twin).await?,
+            Server::Baseline => {
+                baseline::start(
+                    &url,
+                    &secret,
+                    args.show_sql,
+                    args.twin_executions,
+                    args.home_lists,
+                    args.bare_twin,
+                )
+                .await?
+            }
         };
         let c = counter.clone();
         std::thread::spawn(move || {
@@ -1021,16 +1270,25 @@ fn serve(server: Server, args: &Args) -> std::process::ExitCode {
 type BoxedServe = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>>;
 
 /// Announces the address on stdout (the driver reads it as the first line).
-fn announce(serve: BoxedServe, counter: StatementCounter, addr: SocketAddr) -> (BoxedServe, StatementCounter) {
+fn announce(
+    serve: BoxedServe,
+    counter: StatementCounter,
+    addr: SocketAddr,
+) -> (BoxedServe, StatementCounter) {
     println!("listening {addr}");
     let _ = std::io::stdout().flush();
     (serve, counter)
 }
 
 /// The product's router and schema on a pool that also prints each statement to stderr.
-async fn graphql_showing_sql(url: &str, secret: &str) -> Result<(BoxedServe, StatementCounter), String> {
+async fn graphql_showing_sql(
+    url: &str,
+    secret: &str,
+) -> Result<(BoxedServe, StatementCounter), String> {
     let counter = StatementCounter::default();
-    let mut db = guanjia::app::connect_counted(url, counter.clone()).await.map_err(|e| e.to_string())?;
+    let mut db = guanjia::app::connect_counted(url, counter.clone())
+        .await
+        .map_err(|e| e.to_string())?;
     let c = counter.clone();
     db.set_metric_callback(move |info| {
         c.fetch_add(1, Ordering::Relaxed);
@@ -1047,10 +1305,17 @@ async fn graphql_showing_sql(url: &str, secret: &str) -> Result<(BoxedServe, Sta
         bus: Default::default(),
     });
     let router = guanjia::http::router(guanjia::app::AppState { core, schema });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let fut: BoxedServe = Box::pin(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.map_err(|e| e.to_string())
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .map_err(|e| e.to_string())
     });
     Ok(announce(fut, counter, addr))
 }
@@ -1068,12 +1333,17 @@ mod baseline {
     use axum::response::{IntoResponse, Response};
     use axum::routing::post;
     use entity::enums::HouseRelation;
-    use entity::{auth_session, building, community, event, house, house_member, notice, notice_building, repair_order, staff_member, unit, user};
+    use entity::{
+        auth_session, building, community, event, house, house_member, notice, notice_building,
+        repair_order, staff_member, unit, user,
+    };
     // The product's statement helpers, so both servers send the same SQL text (LIMIT written in,
     // not bound; see `guanjia::service::page::all_limited`).
     use guanjia::service::page::{all_limited, any_limited_statement, OneRow};
     use guanjia::service::repairs::owners_orders;
-    use sea_orm::{ActiveEnum, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+    use sea_orm::{
+        ActiveEnum, ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    };
     use std::collections::HashMap;
 
     struct Base {
@@ -1085,9 +1355,18 @@ mod baseline {
         lists: ListForm,
     }
 
-    pub async fn start(url: &str, secret: &str, show_sql: bool, executions: usize, lists: ListForm, bare: bool) -> Result<(BoxedServe, StatementCounter), String> {
+    pub async fn start(
+        url: &str,
+        secret: &str,
+        show_sql: bool,
+        executions: usize,
+        lists: ListForm,
+        bare: bool,
+    ) -> Result<(BoxedServe, StatementCounter), String> {
         let counter = StatementCounter::default();
-        let mut db = guanjia::app::connect_counted(url, counter.clone()).await.map_err(|e| e.to_string())?;
+        let mut db = guanjia::app::connect_counted(url, counter.clone())
+            .await
+            .map_err(|e| e.to_string())?;
         if show_sql {
             let c = counter.clone();
             db.set_metric_callback(move |info| {
@@ -1096,18 +1375,40 @@ mod baseline {
             });
         }
         let executions = (executions > 0).then(|| tokio::sync::Semaphore::new(executions));
-        let state = Arc::new(Base { db, jwt: JwtKeys::new(secret.as_bytes()), executions, lists });
-        let routes = axum::Router::new().route("/home", post(home)).route("/const", post(constant));
+        let state = Arc::new(Base {
+            db,
+            jwt: JwtKeys::new(secret.as_bytes()),
+            executions,
+            lists,
+        });
+        let routes = axum::Router::new()
+            .route("/home", post(home))
+            .route("/const", post(constant));
         // Behind the product's own layers, as a handler of the product would be.
-        let router = if bare { routes } else { guanjia::http::common_layers(routes) }.with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+        let router = if bare {
+            routes
+        } else {
+            guanjia::http::common_layers(routes)
+        }
+        .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let fut: BoxedServe = Box::pin(async move { axum::serve(listener, router).await.map_err(|e| e.to_string()) });
+        let fut: BoxedServe = Box::pin(async move {
+            axum::serve(listener, router)
+                .await
+                .map_err(|e| e.to_string())
+        });
         Ok(announce(fut, counter, addr))
     }
 
     async fn constant(_body: Bytes) -> Response {
-        ([(header::CONTENT_TYPE, "application/json")], r#"{"data":{"__typename":"Query"}}"#).into_response()
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"data":{"__typename":"Query"}}"#,
+        )
+            .into_response()
     }
 
     async fn home(State(s): State<Arc<Base>>, headers: HeaderMap, _body: Bytes) -> Response {
@@ -1116,8 +1417,17 @@ mod baseline {
             None => None,
         };
         match home_json(&s, &headers).await {
-            Ok(v) => ([(header::CONTENT_TYPE, "application/json")], serde_json::to_vec(&v).expect("JSON")).into_response(),
-            Err((status, msg)) => (status, [(header::CONTENT_TYPE, "application/json")], json!({ "errors": [{ "message": msg }] }).to_string()).into_response(),
+            Ok(v) => (
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::to_vec(&v).expect("JSON"),
+            )
+                .into_response(),
+            Err((status, msg)) => (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                json!({ "errors": [{ "message": msg }] }).to_string(),
+            )
+                .into_response(),
         }
     }
 
@@ -1140,7 +1450,11 @@ mod baseline {
             .ok_or_else(unauthenticated)?;
         let (user_id, session_id) = s.jwt.verify(token.trim()).map_err(|_| unauthenticated())?;
         let db = &s.db;
-        match auth_session::Entity::find_by_id(session_id).one_row(db).await.map_err(internal)? {
+        match auth_session::Entity::find_by_id(session_id)
+            .one_row(db)
+            .await
+            .map_err(internal)?
+        {
             Some(x) if x.revoked_at.is_none() && x.user_id == user_id => {}
             _ => return Err(unauthenticated()),
         }
@@ -1151,7 +1465,11 @@ mod baseline {
             .one_row(db)
             .await
             .map_err(internal)?;
-        let me = user::Entity::find_by_id(user_id).one_row(db).await.map_err(internal)?.ok_or_else(unauthenticated)?;
+        let me = user::Entity::find_by_id(user_id)
+            .one_row(db)
+            .await
+            .map_err(internal)?
+            .ok_or_else(unauthenticated)?;
 
         let today = guanjia::service::today_in_community();
         let bindings: Vec<house_member::Model> = house_member::Entity::find()
@@ -1168,7 +1486,14 @@ mod baseline {
         let houses: HashMap<i64, house::Model> = if house_ids.is_empty() {
             HashMap::new()
         } else {
-            house::Entity::find().filter(house::Column::Id.is_in(house_ids.clone())).all(db).await.map_err(internal)?.into_iter().map(|h| (h.id, h)).collect()
+            house::Entity::find()
+                .filter(house::Column::Id.is_in(house_ids.clone()))
+                .all(db)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|h| (h.id, h))
+                .collect()
         };
         let ids = |f: fn(&house::Model) -> i64| {
             let mut v: Vec<i64> = houses.values().map(f).collect();
@@ -1176,7 +1501,11 @@ mod baseline {
             v.dedup();
             v
         };
-        let (community_ids, building_ids, unit_ids) = (ids(|h| h.community_id), ids(|h| h.building_id), ids(|h| h.unit_id));
+        let (community_ids, building_ids, unit_ids) = (
+            ids(|h| h.community_id),
+            ids(|h| h.building_id),
+            ids(|h| h.unit_id),
+        );
         let (communities, buildings, units, owed) = if houses.is_empty() {
             Default::default()
         } else {
@@ -1186,15 +1515,43 @@ mod baseline {
                 .map(|b| b.house_id)
                 .collect();
             let (c, b, u, o) = futures_util::try_join!(
-                async { community::Entity::find().filter(community::Column::Id.is_in(community_ids.clone())).all(db).await.map_err(internal) },
-                async { building::Entity::find().filter(building::Column::Id.is_in(building_ids.clone())).all(db).await.map_err(internal) },
-                async { unit::Entity::find().filter(unit::Column::Id.is_in(unit_ids.clone())).all(db).await.map_err(internal) },
-                async { guanjia::service::fees::billing::owed_by_houses(db, &may_see_bills).await.map_err(|e| internal(format!("{e:?}"))) },
+                async {
+                    community::Entity::find()
+                        .filter(community::Column::Id.is_in(community_ids.clone()))
+                        .all(db)
+                        .await
+                        .map_err(internal)
+                },
+                async {
+                    building::Entity::find()
+                        .filter(building::Column::Id.is_in(building_ids.clone()))
+                        .all(db)
+                        .await
+                        .map_err(internal)
+                },
+                async {
+                    unit::Entity::find()
+                        .filter(unit::Column::Id.is_in(unit_ids.clone()))
+                        .all(db)
+                        .await
+                        .map_err(internal)
+                },
+                async {
+                    guanjia::service::fees::billing::owed_by_houses(db, &may_see_bills)
+                        .await
+                        .map_err(|e| internal(format!("{e:?}")))
+                },
             )?;
             (
-                c.into_iter().map(|x| (x.id, x.name)).collect::<HashMap<_, _>>(),
-                b.into_iter().map(|x| (x.id, x.name)).collect::<HashMap<_, _>>(),
-                u.into_iter().map(|x| (x.id, x.name)).collect::<HashMap<_, _>>(),
+                c.into_iter()
+                    .map(|x| (x.id, x.name))
+                    .collect::<HashMap<_, _>>(),
+                b.into_iter()
+                    .map(|x| (x.id, x.name))
+                    .collect::<HashMap<_, _>>(),
+                u.into_iter()
+                    .map(|x| (x.id, x.name))
+                    .collect::<HashMap<_, _>>(),
                 o,
             )
         };
@@ -1227,7 +1584,13 @@ mod baseline {
 
         // The owner's open orders (their houses' and those they booked), first five, with their
         // last step: the product's one statement, a page from each branch in index order.
-        let orders = any_limited_statement(db.get_database_backend(), owners_orders(&house_ids, user_id, Some(true)), repair_order::Column::Id, false, 5);
+        let orders = any_limited_statement(
+            db.get_database_backend(),
+            owners_orders(&house_ids, user_id, Some(true)),
+            repair_order::Column::Id,
+            false,
+            5,
+        );
         // The latest three notices reaching the caller's buildings or whole communities.
         let to_my_buildings = notice_building::Entity::find()
             .select_only()
@@ -1236,10 +1599,20 @@ mod baseline {
             .into_query();
         let notices = notice::Entity::find()
             .filter(notice::Column::CommunityId.is_in(community_ids.clone()))
-            .filter(Condition::any().add(notice::Column::WholeCommunity.eq(true)).add(notice::Column::Id.in_subquery(to_my_buildings)))
+            .filter(
+                Condition::any()
+                    .add(notice::Column::WholeCommunity.eq(true))
+                    .add(notice::Column::Id.in_subquery(to_my_buildings)),
+            )
             .order_by_desc(notice::Column::Id);
         let (orders, notices) = futures_util::try_join!(
-            async { repair_order::Entity::find().from_raw_sql(orders).all(db).await.map_err(internal) },
+            async {
+                repair_order::Entity::find()
+                    .from_raw_sql(orders)
+                    .all(db)
+                    .await
+                    .map_err(internal)
+            },
             async { all_limited(db, notices, 3).await.map_err(internal) }
         )?;
         let mut steps: HashMap<i64, Vec<Value>> = HashMap::new();
@@ -1252,7 +1625,9 @@ mod baseline {
                 .await
                 .map_err(internal)?
             {
-                steps.entry(e.subject_id).or_default().push(json!({ "action": e.action, "toState": e.to_state, "at": rfc3339(e.at) }));
+                steps.entry(e.subject_id).or_default().push(
+                    json!({ "action": e.action, "toState": e.to_state, "at": rfc3339(e.at) }),
+                );
             }
         }
         let order_items: Vec<Value> = orders
@@ -1284,7 +1659,9 @@ mod baseline {
         // A list as the screen asked for it: the items, or each under `edges { node }`.
         let list = |items: Vec<Value>| match s.lists {
             ListForm::Nodes => json!({ "nodes": items }),
-            ListForm::Edges => json!({ "edges": items.into_iter().map(|node| json!({ "node": node })).collect::<Vec<_>>() }),
+            ListForm::Edges => {
+                json!({ "edges": items.into_iter().map(|node| json!({ "node": node })).collect::<Vec<_>>() })
+            }
         };
         Ok(json!({ "data": {
             "me": { "displayName": me.display_name, "houses": list(house_items) },

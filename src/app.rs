@@ -39,7 +39,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
 }
 
 /// Like `connect`, counting every statement the pool executes into `counter`.
-pub async fn connect_counted(url: &str, counter: StatementCounter) -> Result<DatabaseConnection, sea_orm::DbErr> {
+pub async fn connect_counted(
+    url: &str,
+    counter: StatementCounter,
+) -> Result<DatabaseConnection, sea_orm::DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     let sqlite = url.starts_with("sqlite");
     // Each sqlx-sqlite connection is an OS thread: a fixed set of them (min = max) is not

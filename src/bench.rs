@@ -14,8 +14,8 @@ use entity::{
     bill, bill_line, building, community, fee_item, house, house_member, staff_member, unit, user,
 };
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    IntoActiveModel, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel,
+    Set, Statement, TransactionTrait,
 };
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -297,7 +297,11 @@ fn is_paid(index: usize, age: u32) -> bool {
 /// Writes the communities with their buildings, units, fee item and staff, the houses, owners
 /// and bills, with multi-row INSERTs and ids chosen here, so rows can point at each other
 /// without reading anything back.
-pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Seeded, sea_orm::DbErr> {
+pub async fn seed(
+    db: &DatabaseConnection,
+    args: &Spec,
+    hash: &str,
+) -> Result<Seeded, sea_orm::DbErr> {
     let now = Utc::now();
     let this_month = crate::service::today_in_community()
         .with_day(1)
@@ -367,7 +371,11 @@ pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Se
         let id = community_base + k as i64 + 1;
         let houses = (k * per).min(args.houses)..((k + 1) * per).min(args.houses);
         let (name, code, manager_name) = if k == 0 {
-            ("压测花园".to_owned(), "BENCH".to_owned(), "压测主任".to_owned())
+            (
+                "压测花园".to_owned(),
+                "BENCH".to_owned(),
+                "压测主任".to_owned(),
+            )
         } else {
             (
                 format!("压测花园{}", k + 1),
@@ -584,7 +592,9 @@ pub async fn seed(db: &DatabaseConnection, args: &Spec, hash: &str) -> Result<Se
         txn.commit().await?;
     }
 
-    let owners: Vec<i64> = (0..houses.len()).map(|i| user_base + i as i64 + 1).collect();
+    let owners: Vec<i64> = (0..houses.len())
+        .map(|i| user_base + i as i64 + 1)
+        .collect();
     let (mut repairs, mut notices) = ((0, 0), 0);
     if args.repairs_and_notices {
         repairs = seed_repairs(db, &plans, &houses, &owners).await?;
@@ -674,7 +684,10 @@ async fn seed_repairs(
     // Index i counts within the community, so each community follows the same rule.
     let per_community = plans.iter().flat_map(|p| {
         let start = p.houses.start;
-        houses[p.houses.clone()].iter().enumerate().map(move |(i, h)| (p, start + i, i, h))
+        houses[p.houses.clone()]
+            .iter()
+            .enumerate()
+            .map(move |(i, h)| (p, start + i, i, h))
     });
     for (p, index, i, h) in per_community {
         let slot = i % 20;
@@ -707,17 +720,38 @@ async fn seed_repairs(
         };
         let dispatched = state != RepairState::Submitted;
         if dispatched {
-            steps.push(("repair.dispatched", Some("SUBMITTED"), "DISPATCHED", 1, false));
+            steps.push((
+                "repair.dispatched",
+                Some("SUBMITTED"),
+                "DISPATCHED",
+                1,
+                false,
+            ));
         }
-        if matches!(state, RepairState::InProgress | RepairState::Paused | RepairState::FollowedUp) {
+        if matches!(
+            state,
+            RepairState::InProgress | RepairState::Paused | RepairState::FollowedUp
+        ) {
             steps.push(("repair.started", Some("DISPATCHED"), "IN_PROGRESS", 3, true));
         }
         if state == RepairState::Paused {
             steps.push(("repair.paused", Some("IN_PROGRESS"), "PAUSED", 4, true));
         }
         if state == RepairState::FollowedUp {
-            steps.push(("repair.completed", Some("IN_PROGRESS"), "COMPLETED", 5, true));
-            steps.push(("repair.followed_up", Some("COMPLETED"), "FOLLOWED_UP", 26, false));
+            steps.push((
+                "repair.completed",
+                Some("IN_PROGRESS"),
+                "COMPLETED",
+                5,
+                true,
+            ));
+            steps.push((
+                "repair.followed_up",
+                Some("COMPLETED"),
+                "FOLLOWED_UP",
+                26,
+                false,
+            ));
         }
         let at = |hours: i64| created + chrono::Duration::hours(hours);
         order_id += 1;
@@ -743,7 +777,11 @@ async fn seed_repairs(
             accepted_at: Set(dispatched.then(|| at(1))),
             created_at: Set(created),
             dispatched_at: Set(dispatched.then(|| at(1))),
-            started_at: Set(matches!(state, RepairState::InProgress | RepairState::Paused | RepairState::FollowedUp).then(|| at(3))),
+            started_at: Set(matches!(
+                state,
+                RepairState::InProgress | RepairState::Paused | RepairState::FollowedUp
+            )
+            .then(|| at(3))),
             completed_at: Set((state == RepairState::FollowedUp).then(|| at(5))),
             followed_up_at: Set((state == RepairState::FollowedUp).then(|| at(26))),
             paused_at: Set((state == RepairState::Paused).then(|| at(4))),
@@ -765,7 +803,10 @@ async fn seed_repairs(
                 id: Set(event_id),
                 community_id: Set(Some(p.id)),
                 house_id: Set(Some(h.id)),
-                actor: Set(format!("user:{}", if by_technician { technician } else { owner })),
+                actor: Set(format!(
+                    "user:{}",
+                    if by_technician { technician } else { owner }
+                )),
                 action: Set(action.to_owned()),
                 subject_type: Set("RepairOrder".into()),
                 subject_id: Set(order_id),
@@ -809,8 +850,7 @@ async fn seed_notices(
         for p in plans {
             let mut add = |building: Option<i64>, kind: NoticeKind, day: i64, title: String| {
                 notice_id += 1;
-                let published_at =
-                    first + chrono::Duration::days(day) + chrono::Duration::hours(1);
+                let published_at = first + chrono::Duration::days(day) + chrono::Duration::hours(1);
                 let outage = matches!(kind, NoticeKind::WaterCut | NoticeKind::PowerCut);
                 let starts = published_at + chrono::Duration::days(2);
                 notices.push(notice::ActiveModel {
@@ -839,12 +879,26 @@ async fn seed_notices(
             };
             add(None, NoticeKind::News, 1, "社区活动通知".into());
             for (n, &b) in p.buildings.iter().enumerate() {
-                let kind = if n % 2 == 0 { NoticeKind::WaterCut } else { NoticeKind::PowerCut };
-                add(Some(b), kind, 3 + (n % 10) as i64, "楼栋停水停电通知".into());
+                let kind = if n % 2 == 0 {
+                    NoticeKind::WaterCut
+                } else {
+                    NoticeKind::PowerCut
+                };
+                add(
+                    Some(b),
+                    kind,
+                    3 + (n % 10) as i64,
+                    "楼栋停水停电通知".into(),
+                );
             }
             add(None, NoticeKind::News, 15, "小区公告".into());
             for (n, &b) in p.buildings.iter().enumerate() {
-                add(Some(b), NoticeKind::Other, 16 + (n % 10) as i64, "楼栋公告".into());
+                add(
+                    Some(b),
+                    NoticeKind::Other,
+                    16 + (n % 10) as i64,
+                    "楼栋公告".into(),
+                );
             }
         }
     }
@@ -861,12 +915,17 @@ fn first_instant(d: NaiveDate) -> DateTime<Utc> {
 }
 
 /// Inserts `rows` with multi-row INSERTs of `CHUNK` rows (SQLite's bound-parameter limit).
-async fn insert_chunked<A>(txn: &sea_orm::DatabaseTransaction, rows: Vec<A>) -> Result<(), sea_orm::DbErr>
+async fn insert_chunked<A>(
+    txn: &sea_orm::DatabaseTransaction,
+    rows: Vec<A>,
+) -> Result<(), sea_orm::DbErr>
 where
     A: ActiveModelTrait + Clone + Send,
 {
     for chunk in rows.chunks(CHUNK) {
-        <A::Entity as EntityTrait>::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
     }
     Ok(())
 }

@@ -48,12 +48,26 @@ pub enum AppError {
     Unauthenticated(AuthProblem),
     Forbidden,
     NotFound,
-    BadUserInput { field: String, msg: Msg },
-    Conflict { field: String, msg: Msg },
-    InvalidStateTransition { current: String, action: String },
-    RateLimited { retry_after_secs: u64 },
+    BadUserInput {
+        field: String,
+        msg: Msg,
+    },
+    Conflict {
+        field: String,
+        msg: Msg,
+    },
+    InvalidStateTransition {
+        current: String,
+        action: String,
+    },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// Something needs the house's bills cleared first; says what is owed.
-    BillsOutstanding { total_fen: i64, bills: Vec<OwedBill> },
+    BillsOutstanding {
+        total_fen: i64,
+        bills: Vec<OwedBill>,
+    },
     /// An APQ hash this server group has not seen: send the query with it once.
     PersistedQueryNotFound,
     Internal,
@@ -218,13 +232,25 @@ impl AppError {
                     .iter()
                     .map(|b| {
                         let mut m = async_graphql::indexmap::IndexMap::new();
-                        m.insert(async_graphql::Name::new("billId"), Value::from(b.bill_id.clone()));
-                        m.insert(async_graphql::Name::new("period"), Value::from(b.period.clone()));
-                        m.insert(async_graphql::Name::new("outstandingFen"), Value::from(b.outstanding_fen));
+                        m.insert(
+                            async_graphql::Name::new("billId"),
+                            Value::from(b.bill_id.clone()),
+                        );
+                        m.insert(
+                            async_graphql::Name::new("period"),
+                            Value::from(b.period.clone()),
+                        );
+                        m.insert(
+                            async_graphql::Name::new("outstandingFen"),
+                            Value::from(b.outstanding_fen),
+                        );
                         Value::Object(m)
                     })
                     .collect();
-                vec![("owedFen", Value::from(*total_fen)), ("bills", Value::List(list))]
+                vec![
+                    ("owedFen", Value::from(*total_fen)),
+                    ("bills", Value::List(list)),
+                ]
             }
             _ => vec![],
         }

@@ -34,7 +34,12 @@ struct Cli {
     #[arg(long, env = "GUANJIA_PLAYGROUND", global = true)]
     playground: bool,
     /// Directory for uploaded photos.
-    #[arg(long, env = "GUANJIA_UPLOAD_DIR", default_value = "uploads", global = true)]
+    #[arg(
+        long,
+        env = "GUANJIA_UPLOAD_DIR",
+        default_value = "uploads",
+        global = true
+    )]
     upload_dir: std::path::PathBuf,
     /// GraphQL executions one server runs at once, the rest waiting their turn (0: no limit).
     /// Default: 8 a core on SQLite, 32 a core on PostgreSQL.

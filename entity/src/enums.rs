@@ -492,7 +492,9 @@ pub enum ComplaintChannel {
 }
 
 /// What a complaint is about; with the place, the key of the monthly analysis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Enum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Enum,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum ComplaintCategory {
     /// Staff attitude or conduct (服务态度).
@@ -614,7 +616,10 @@ pub enum NoticeKind {
 impl NoticeKind {
     /// Outages must say when they start and end.
     pub fn is_outage(self) -> bool {
-        matches!(self, NoticeKind::WaterCut | NoticeKind::PowerCut | NoticeKind::GasCut)
+        matches!(
+            self,
+            NoticeKind::WaterCut | NoticeKind::PowerCut | NoticeKind::GasCut
+        )
     }
 }
 

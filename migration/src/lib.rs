@@ -24,7 +24,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_foundation::Migration), Box::new(m20261123_000002_fees::Migration),
+        vec![
+            Box::new(m20261123_000001_foundation::Migration),
+            Box::new(m20261123_000002_fees::Migration),
             Box::new(m20261123_000003_repairs::Migration),
             Box::new(m20261123_000004_renovation::Migration),
             Box::new(m20261123_000005_renovation_inspections::Migration),
@@ -38,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_persisted_queries::Migration),
             Box::new(m20261124_000014_bill_totals::Migration),
             Box::new(m20261124_000015_desk_list_order::Migration),
-            Box::new(m20261125_000016_owner_repair_order::Migration)]
+            Box::new(m20261125_000016_owner_repair_order::Migration),
+        ]
     }
 }

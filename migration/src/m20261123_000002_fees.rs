@@ -8,35 +8,153 @@ use sea_orm_migration::schema::*;
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Communities { Table }
+enum Communities {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Houses { Table }
+enum Houses {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum FeeItems { Table, Id, CommunityId, Name, Kind, Formula, Cycle, UnitPriceFen, LateFeeBpsPerDay, LateFeeGraceDays, LateFeeCapBps, VacantDiscountBps, Active, CreatedAt }
+enum FeeItems {
+    Table,
+    Id,
+    CommunityId,
+    Name,
+    Kind,
+    Formula,
+    Cycle,
+    UnitPriceFen,
+    LateFeeBpsPerDay,
+    LateFeeGraceDays,
+    LateFeeCapBps,
+    VacantDiscountBps,
+    Active,
+    CreatedAt,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum MeterReadings { Table, Id, CommunityId, HouseId, FeeItemId, Reading, ReadOn, IsReplacement, EnteredBy, CreatedAt }
+enum MeterReadings {
+    Table,
+    Id,
+    CommunityId,
+    HouseId,
+    FeeItemId,
+    Reading,
+    ReadOn,
+    IsReplacement,
+    EnteredBy,
+    CreatedAt,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Bills { Table, Id, CommunityId, BuildingId, HouseId, Period, Kind, SourceKey, DueOn, AmountFen, PaidFen, CreatedAt, CancelledAt, CancelReason }
+enum Bills {
+    Table,
+    Id,
+    CommunityId,
+    BuildingId,
+    HouseId,
+    Period,
+    Kind,
+    SourceKey,
+    DueOn,
+    AmountFen,
+    PaidFen,
+    CreatedAt,
+    CancelledAt,
+    CancelReason,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum BillLines { Table, Id, CommunityId, BillId, FeeItemId, Position, Description, AmountFen, LateFeeBpsPerDay, LateFeeGraceDays, LateFeeCapBps }
+enum BillLines {
+    Table,
+    Id,
+    CommunityId,
+    BillId,
+    FeeItemId,
+    Position,
+    Description,
+    AmountFen,
+    LateFeeBpsPerDay,
+    LateFeeGraceDays,
+    LateFeeCapBps,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Payments { Table, Id, CommunityId, ClientKey, Kind, Method, AmountFen, ReceiptNo, ReceiptYear, ReceiptSeq, BusinessDate, RecordedBy, ReversesPaymentId, Reason, GatewayReference, CreatedAt }
+enum Payments {
+    Table,
+    Id,
+    CommunityId,
+    ClientKey,
+    Kind,
+    Method,
+    AmountFen,
+    ReceiptNo,
+    ReceiptYear,
+    ReceiptSeq,
+    BusinessDate,
+    RecordedBy,
+    ReversesPaymentId,
+    Reason,
+    GatewayReference,
+    CreatedAt,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum PaymentAllocations { Table, Id, CommunityId, PaymentId, BillId, AmountFen }
+enum PaymentAllocations {
+    Table,
+    Id,
+    CommunityId,
+    PaymentId,
+    BillId,
+    AmountFen,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum ReceiptCounters { Table, Id, CommunityId, Year, LastSeq }
+enum ReceiptCounters {
+    Table,
+    Id,
+    CommunityId,
+    Year,
+    LastSeq,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum PaymentIntents { Table, Id, CommunityId, ClientKey, UserId, BillIds, AmountFen, Status, PaymentId, CreatedAt }
+enum PaymentIntents {
+    Table,
+    Id,
+    CommunityId,
+    ClientKey,
+    UserId,
+    BillIds,
+    AmountFen,
+    Status,
+    PaymentId,
+    CreatedAt,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum DayCloses { Table, Id, CommunityId, BusinessDate, BankedBy, BankedAt, CashFen, Note }
+enum DayCloses {
+    Table,
+    Id,
+    CommunityId,
+    BusinessDate,
+    BankedBy,
+    BankedAt,
+    CashFen,
+    Note,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum ArrearsCalls { Table, Id, CommunityId, HouseId, CalledBy, Outcome, Note, PromisedOn, CreatedAt }
+enum ArrearsCalls {
+    Table,
+    Id,
+    CommunityId,
+    HouseId,
+    CalledBy,
+    Outcome,
+    Note,
+    PromisedOn,
+    CreatedAt,
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
-            Table::create().table(FeeItems::Table)
+            Table::create()
+                .table(FeeItems::Table)
                 .col(id_col(FeeItems::Id))
                 .col(big_integer(FeeItems::CommunityId))
                 .col(string(FeeItems::Name))
@@ -50,11 +168,17 @@ impl MigrationTrait for Migration {
                 .col(integer_null(FeeItems::VacantDiscountBps))
                 .col(boolean(FeeItems::Active).default(true))
                 .col(at(FeeItems::CreatedAt))
-                .foreign_key(&mut fk(FeeItems::Table, FeeItems::CommunityId, Communities::Table))
+                .foreign_key(&mut fk(
+                    FeeItems::Table,
+                    FeeItems::CommunityId,
+                    Communities::Table,
+                ))
                 .take(),
-        ).await?;
+        )
+        .await?;
         m.create_table(
-            Table::create().table(MeterReadings::Table)
+            Table::create()
+                .table(MeterReadings::Table)
                 .col(id_col(MeterReadings::Id))
                 .col(big_integer(MeterReadings::CommunityId))
                 .col(big_integer(MeterReadings::HouseId))
@@ -64,13 +188,28 @@ impl MigrationTrait for Migration {
                 .col(boolean(MeterReadings::IsReplacement).default(false))
                 .col(string(MeterReadings::EnteredBy))
                 .col(at(MeterReadings::CreatedAt))
-                .foreign_key(&mut fk(MeterReadings::Table, MeterReadings::HouseId, Houses::Table))
-                .foreign_key(&mut fk(MeterReadings::Table, MeterReadings::FeeItemId, FeeItems::Table))
+                .foreign_key(&mut fk(
+                    MeterReadings::Table,
+                    MeterReadings::HouseId,
+                    Houses::Table,
+                ))
+                .foreign_key(&mut fk(
+                    MeterReadings::Table,
+                    MeterReadings::FeeItemId,
+                    FeeItems::Table,
+                ))
                 .take(),
-        ).await?;
-        m.create_index(index(MeterReadings::Table, &["house_id", "fee_item_id", "id"], false)).await?;
+        )
+        .await?;
+        m.create_index(index(
+            MeterReadings::Table,
+            &["house_id", "fee_item_id", "id"],
+            false,
+        ))
+        .await?;
         m.create_table(
-            Table::create().table(Bills::Table)
+            Table::create()
+                .table(Bills::Table)
                 .col(id_col(Bills::Id))
                 .col(big_integer(Bills::CommunityId))
                 .col(big_integer(Bills::BuildingId))
@@ -84,15 +223,28 @@ impl MigrationTrait for Migration {
                 .col(at(Bills::CreatedAt))
                 .col(at_null(Bills::CancelledAt))
                 .col(string_null(Bills::CancelReason))
-                .foreign_key(&mut fk(Bills::Table, Bills::CommunityId, Communities::Table))
+                .foreign_key(&mut fk(
+                    Bills::Table,
+                    Bills::CommunityId,
+                    Communities::Table,
+                ))
                 .foreign_key(&mut fk(Bills::Table, Bills::HouseId, Houses::Table))
                 .take(),
-        ).await?;
-        m.create_index(index(Bills::Table, &["house_id", "paid_fen"], false)).await?;
-        m.create_index(index(Bills::Table, &["community_id", "period", "building_id"], false)).await?;
-        m.create_index(index(Bills::Table, &["community_id", "source_key"], true)).await?;
+        )
+        .await?;
+        m.create_index(index(Bills::Table, &["house_id", "paid_fen"], false))
+            .await?;
+        m.create_index(index(
+            Bills::Table,
+            &["community_id", "period", "building_id"],
+            false,
+        ))
+        .await?;
+        m.create_index(index(Bills::Table, &["community_id", "source_key"], true))
+            .await?;
         m.create_table(
-            Table::create().table(BillLines::Table)
+            Table::create()
+                .table(BillLines::Table)
                 .col(id_col(BillLines::Id))
                 .col(big_integer(BillLines::CommunityId))
                 .col(big_integer(BillLines::BillId))
@@ -105,10 +257,13 @@ impl MigrationTrait for Migration {
                 .col(integer_null(BillLines::LateFeeCapBps))
                 .foreign_key(&mut fk(BillLines::Table, BillLines::BillId, Bills::Table))
                 .take(),
-        ).await?;
-        m.create_index(index(BillLines::Table, &["bill_id"], false)).await?;
+        )
+        .await?;
+        m.create_index(index(BillLines::Table, &["bill_id"], false))
+            .await?;
         m.create_table(
-            Table::create().table(Payments::Table)
+            Table::create()
+                .table(Payments::Table)
                 .col(id_col(Payments::Id))
                 .col(big_integer(Payments::CommunityId))
                 .col(string_len(Payments::ClientKey, 120))
@@ -124,37 +279,78 @@ impl MigrationTrait for Migration {
                 .col(text_null(Payments::Reason))
                 .col(string_null(Payments::GatewayReference))
                 .col(at(Payments::CreatedAt))
-                .foreign_key(&mut fk(Payments::Table, Payments::CommunityId, Communities::Table))
+                .foreign_key(&mut fk(
+                    Payments::Table,
+                    Payments::CommunityId,
+                    Communities::Table,
+                ))
                 .take(),
-        ).await?;
-        m.create_index(index(Payments::Table, &["community_id", "client_key"], true)).await?;
-        m.create_index(index(Payments::Table, &["community_id", "receipt_year", "receipt_seq"], true)).await?;
-        m.create_index(index(Payments::Table, &["reverses_payment_id"], true)).await?;
-        m.create_index(index(Payments::Table, &["community_id", "business_date"], false)).await?;
+        )
+        .await?;
+        m.create_index(index(
+            Payments::Table,
+            &["community_id", "client_key"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            Payments::Table,
+            &["community_id", "receipt_year", "receipt_seq"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(Payments::Table, &["reverses_payment_id"], true))
+            .await?;
+        m.create_index(index(
+            Payments::Table,
+            &["community_id", "business_date"],
+            false,
+        ))
+        .await?;
         m.create_table(
-            Table::create().table(PaymentAllocations::Table)
+            Table::create()
+                .table(PaymentAllocations::Table)
                 .col(id_col(PaymentAllocations::Id))
                 .col(big_integer(PaymentAllocations::CommunityId))
                 .col(big_integer(PaymentAllocations::PaymentId))
                 .col(big_integer(PaymentAllocations::BillId))
                 .col(big_integer(PaymentAllocations::AmountFen))
-                .foreign_key(&mut fk(PaymentAllocations::Table, PaymentAllocations::PaymentId, Payments::Table))
-                .foreign_key(&mut fk(PaymentAllocations::Table, PaymentAllocations::BillId, Bills::Table))
+                .foreign_key(&mut fk(
+                    PaymentAllocations::Table,
+                    PaymentAllocations::PaymentId,
+                    Payments::Table,
+                ))
+                .foreign_key(&mut fk(
+                    PaymentAllocations::Table,
+                    PaymentAllocations::BillId,
+                    Bills::Table,
+                ))
                 .take(),
-        ).await?;
-        m.create_index(index(PaymentAllocations::Table, &["bill_id"], false)).await?;
-        m.create_index(index(PaymentAllocations::Table, &["payment_id"], false)).await?;
+        )
+        .await?;
+        m.create_index(index(PaymentAllocations::Table, &["bill_id"], false))
+            .await?;
+        m.create_index(index(PaymentAllocations::Table, &["payment_id"], false))
+            .await?;
         m.create_table(
-            Table::create().table(ReceiptCounters::Table)
+            Table::create()
+                .table(ReceiptCounters::Table)
                 .col(id_col(ReceiptCounters::Id))
                 .col(big_integer(ReceiptCounters::CommunityId))
                 .col(integer(ReceiptCounters::Year))
                 .col(big_integer(ReceiptCounters::LastSeq))
                 .take(),
-        ).await?;
-        m.create_index(index(ReceiptCounters::Table, &["community_id", "year"], true)).await?;
+        )
+        .await?;
+        m.create_index(index(
+            ReceiptCounters::Table,
+            &["community_id", "year"],
+            true,
+        ))
+        .await?;
         m.create_table(
-            Table::create().table(PaymentIntents::Table)
+            Table::create()
+                .table(PaymentIntents::Table)
                 .col(id_col(PaymentIntents::Id))
                 .col(big_integer(PaymentIntents::CommunityId))
                 .col(string_len(PaymentIntents::ClientKey, 120))
@@ -165,10 +361,17 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(PaymentIntents::PaymentId))
                 .col(at(PaymentIntents::CreatedAt))
                 .take(),
-        ).await?;
-        m.create_index(index(PaymentIntents::Table, &["user_id", "client_key"], true)).await?;
+        )
+        .await?;
+        m.create_index(index(
+            PaymentIntents::Table,
+            &["user_id", "client_key"],
+            true,
+        ))
+        .await?;
         m.create_table(
-            Table::create().table(DayCloses::Table)
+            Table::create()
+                .table(DayCloses::Table)
                 .col(id_col(DayCloses::Id))
                 .col(big_integer(DayCloses::CommunityId))
                 .col(date(DayCloses::BusinessDate))
@@ -177,10 +380,17 @@ impl MigrationTrait for Migration {
                 .col(big_integer(DayCloses::CashFen))
                 .col(text_null(DayCloses::Note))
                 .take(),
-        ).await?;
-        m.create_index(index(DayCloses::Table, &["community_id", "business_date"], true)).await?;
+        )
+        .await?;
+        m.create_index(index(
+            DayCloses::Table,
+            &["community_id", "business_date"],
+            true,
+        ))
+        .await?;
         m.create_table(
-            Table::create().table(ArrearsCalls::Table)
+            Table::create()
+                .table(ArrearsCalls::Table)
                 .col(id_col(ArrearsCalls::Id))
                 .col(big_integer(ArrearsCalls::CommunityId))
                 .col(big_integer(ArrearsCalls::HouseId))
@@ -189,9 +399,14 @@ impl MigrationTrait for Migration {
                 .col(text_null(ArrearsCalls::Note))
                 .col(date_null(ArrearsCalls::PromisedOn))
                 .col(at(ArrearsCalls::CreatedAt))
-                .foreign_key(&mut fk(ArrearsCalls::Table, ArrearsCalls::HouseId, Houses::Table))
+                .foreign_key(&mut fk(
+                    ArrearsCalls::Table,
+                    ArrearsCalls::HouseId,
+                    Houses::Table,
+                ))
                 .take(),
-        ).await?;
+        )
+        .await?;
         // One periodic bill per house and period; one-off bills are keyed by their source.
         m.get_connection()
             .execute_unprepared("CREATE UNIQUE INDEX uq_bills_periodic ON bills (house_id, period) WHERE kind = 'PERIODIC'")
@@ -200,8 +415,20 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["arrears_calls", "day_closes", "payment_intents", "receipt_counters", "payment_allocations", "payments", "bill_lines", "bills", "meter_readings", "fee_items"] {
-            m.drop_table(Table::drop().table(Alias::new(t)).take()).await?;
+        for t in [
+            "arrears_calls",
+            "day_closes",
+            "payment_intents",
+            "receipt_counters",
+            "payment_allocations",
+            "payments",
+            "bill_lines",
+            "bills",
+            "meter_readings",
+            "fee_items",
+        ] {
+            m.drop_table(Table::drop().table(Alias::new(t)).take())
+                .await?;
         }
         Ok(())
     }

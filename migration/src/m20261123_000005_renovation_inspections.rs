@@ -7,20 +7,57 @@ use sea_orm_migration::schema::*;
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Renovations { Table }
+enum Renovations {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum RenovationInspections { Table, Id, CommunityId, RenovationId, InspectorUserId, Note, IsViolation, RectifyBy, FineFen, RectifiedAt, ConfirmedAt, CreatedAt }
+enum RenovationInspections {
+    Table,
+    Id,
+    CommunityId,
+    RenovationId,
+    InspectorUserId,
+    Note,
+    IsViolation,
+    RectifyBy,
+    FineFen,
+    RectifiedAt,
+    ConfirmedAt,
+    CreatedAt,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum RenovationExtensions { Table, Id, CommunityId, RenovationId, RequestedEnd, Reason, Status, DecidedAt, CreatedAt }
+enum RenovationExtensions {
+    Table,
+    Id,
+    CommunityId,
+    RenovationId,
+    RequestedEnd,
+    Reason,
+    Status,
+    DecidedAt,
+    CreatedAt,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum DepositRefunds { Table, Id, CommunityId, RenovationId, DepositBillId, DepositFen, FinesFen, RefundFen, RecordedBy, CreatedAt }
+enum DepositRefunds {
+    Table,
+    Id,
+    CommunityId,
+    RenovationId,
+    DepositBillId,
+    DepositFen,
+    FinesFen,
+    RefundFen,
+    RecordedBy,
+    CreatedAt,
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         use RenovationInspections as I;
         m.create_table(
-            Table::create().table(I::Table)
+            Table::create()
+                .table(I::Table)
                 .col(id_col(I::Id))
                 .col(big_integer(I::CommunityId))
                 .col(big_integer(I::RenovationId))
@@ -34,11 +71,14 @@ impl MigrationTrait for Migration {
                 .col(at(I::CreatedAt))
                 .foreign_key(&mut fk(I::Table, I::RenovationId, Renovations::Table))
                 .take(),
-        ).await?;
-        m.create_index(index(I::Table, &["renovation_id"], false)).await?;
+        )
+        .await?;
+        m.create_index(index(I::Table, &["renovation_id"], false))
+            .await?;
         use RenovationExtensions as E;
         m.create_table(
-            Table::create().table(E::Table)
+            Table::create()
+                .table(E::Table)
                 .col(id_col(E::Id))
                 .col(big_integer(E::CommunityId))
                 .col(big_integer(E::RenovationId))
@@ -49,10 +89,12 @@ impl MigrationTrait for Migration {
                 .col(at(E::CreatedAt))
                 .foreign_key(&mut fk(E::Table, E::RenovationId, Renovations::Table))
                 .take(),
-        ).await?;
+        )
+        .await?;
         use DepositRefunds as D;
         m.create_table(
-            Table::create().table(D::Table)
+            Table::create()
+                .table(D::Table)
                 .col(id_col(D::Id))
                 .col(big_integer(D::CommunityId))
                 .col(big_integer(D::RenovationId))
@@ -64,15 +106,22 @@ impl MigrationTrait for Migration {
                 .col(at(D::CreatedAt))
                 .foreign_key(&mut fk(D::Table, D::RenovationId, Renovations::Table))
                 .take(),
-        ).await?;
+        )
+        .await?;
         // One refund per renovation: a deposit is returned once.
-        m.create_index(index(D::Table, &["renovation_id"], true)).await?;
+        m.create_index(index(D::Table, &["renovation_id"], true))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["deposit_refunds", "renovation_extensions", "renovation_inspections"] {
-            m.drop_table(Table::drop().table(Alias::new(t)).take()).await?;
+        for t in [
+            "deposit_refunds",
+            "renovation_extensions",
+            "renovation_inspections",
+        ] {
+            m.drop_table(Table::drop().table(Alias::new(t)).take())
+                .await?;
         }
         Ok(())
     }

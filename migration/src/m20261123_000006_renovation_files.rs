@@ -7,16 +7,31 @@ use sea_orm_migration::schema::*;
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Renovations { Table }
+enum Renovations {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum RenovationFiles { Table, Id, CommunityId, RenovationId, InspectionId, Kind, StoredName, ContentType, SizeBytes, UploadedBy, CreatedAt }
+enum RenovationFiles {
+    Table,
+    Id,
+    CommunityId,
+    RenovationId,
+    InspectionId,
+    Kind,
+    StoredName,
+    ContentType,
+    SizeBytes,
+    UploadedBy,
+    CreatedAt,
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         use RenovationFiles as F;
         m.create_table(
-            Table::create().table(F::Table)
+            Table::create()
+                .table(F::Table)
                 .col(id_col(F::Id))
                 .col(big_integer(F::CommunityId))
                 .col(big_integer(F::RenovationId))
@@ -29,12 +44,15 @@ impl MigrationTrait for Migration {
                 .col(at(F::CreatedAt))
                 .foreign_key(&mut fk(F::Table, F::RenovationId, Renovations::Table))
                 .take(),
-        ).await?;
-        m.create_index(index(F::Table, &["renovation_id"], false)).await?;
+        )
+        .await?;
+        m.create_index(index(F::Table, &["renovation_id"], false))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(Alias::new("renovation_files")).take()).await
+        m.drop_table(Table::drop().table(Alias::new("renovation_files")).take())
+            .await
     }
 }

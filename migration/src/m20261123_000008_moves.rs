@@ -7,24 +7,65 @@ use sea_orm_migration::schema::*;
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Communities { Table }
+enum Communities {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Houses { Table }
+enum Houses {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Users { Table }
+enum Users {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Handovers { Table, Id, CommunityId, HouseId, OwnerUserId, IdKind, IdNumberMasked, CheckedByUserId, KeysHanded, FeesFromPeriod, ClientKey, HandedOverAt }
+enum Handovers {
+    Table,
+    Id,
+    CommunityId,
+    HouseId,
+    OwnerUserId,
+    IdKind,
+    IdNumberMasked,
+    CheckedByUserId,
+    KeysHanded,
+    FeesFromPeriod,
+    ClientKey,
+    HandedOverAt,
+}
 #[derive(DeriveIden, Clone, Copy)]
 enum MoveBookings {
-    Table, Id, CommunityId, HouseId, BuildingId, RequestedByUserId, RequesterRelation, Direction, MoveOn, WindowStartMin, WindowEndMin,
-    Items, State, ConsentByUserId, ConsentAt, PassCode, PassIssuedAt, UsedAt, UsedByUserId, ClosedReason, ClientKey, Version, CreatedAt,
+    Table,
+    Id,
+    CommunityId,
+    HouseId,
+    BuildingId,
+    RequestedByUserId,
+    RequesterRelation,
+    Direction,
+    MoveOn,
+    WindowStartMin,
+    WindowEndMin,
+    Items,
+    State,
+    ConsentByUserId,
+    ConsentAt,
+    PassCode,
+    PassIssuedAt,
+    UsedAt,
+    UsedByUserId,
+    ClosedReason,
+    ClientKey,
+    Version,
+    CreatedAt,
 }
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
-            Table::create().table(Handovers::Table)
+            Table::create()
+                .table(Handovers::Table)
                 .col(id_col(Handovers::Id))
                 .col(big_integer(Handovers::CommunityId))
                 .col(big_integer(Handovers::HouseId))
@@ -36,15 +77,31 @@ impl MigrationTrait for Migration {
                 .col(string_len(Handovers::FeesFromPeriod, 7))
                 .col(string_len(Handovers::ClientKey, 100))
                 .col(at(Handovers::HandedOverAt))
-                .foreign_key(&mut fk(Handovers::Table, Handovers::CommunityId, Communities::Table))
+                .foreign_key(&mut fk(
+                    Handovers::Table,
+                    Handovers::CommunityId,
+                    Communities::Table,
+                ))
                 .foreign_key(&mut fk(Handovers::Table, Handovers::HouseId, Houses::Table))
-                .foreign_key(&mut fk(Handovers::Table, Handovers::OwnerUserId, Users::Table))
+                .foreign_key(&mut fk(
+                    Handovers::Table,
+                    Handovers::OwnerUserId,
+                    Users::Table,
+                ))
                 .take(),
-        ).await?;
-        m.create_index(index(Handovers::Table, &["community_id", "client_key"], true)).await?;
-        m.create_index(index(Handovers::Table, &["house_id"], false)).await?;
+        )
+        .await?;
+        m.create_index(index(
+            Handovers::Table,
+            &["community_id", "client_key"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(Handovers::Table, &["house_id"], false))
+            .await?;
         m.create_table(
-            Table::create().table(MoveBookings::Table)
+            Table::create()
+                .table(MoveBookings::Table)
                 .col(id_col(MoveBookings::Id))
                 .col(big_integer(MoveBookings::CommunityId))
                 .col(big_integer(MoveBookings::HouseId))
@@ -67,22 +124,52 @@ impl MigrationTrait for Migration {
                 .col(string_len(MoveBookings::ClientKey, 100))
                 .col(integer(MoveBookings::Version))
                 .col(at(MoveBookings::CreatedAt))
-                .foreign_key(&mut fk(MoveBookings::Table, MoveBookings::CommunityId, Communities::Table))
-                .foreign_key(&mut fk(MoveBookings::Table, MoveBookings::HouseId, Houses::Table))
-                .foreign_key(&mut fk(MoveBookings::Table, MoveBookings::RequestedByUserId, Users::Table))
+                .foreign_key(&mut fk(
+                    MoveBookings::Table,
+                    MoveBookings::CommunityId,
+                    Communities::Table,
+                ))
+                .foreign_key(&mut fk(
+                    MoveBookings::Table,
+                    MoveBookings::HouseId,
+                    Houses::Table,
+                ))
+                .foreign_key(&mut fk(
+                    MoveBookings::Table,
+                    MoveBookings::RequestedByUserId,
+                    Users::Table,
+                ))
                 .take(),
-        ).await?;
+        )
+        .await?;
         // A pass code opens the gate once in its community: NULL (no pass yet) is allowed many times.
-        m.create_index(index(MoveBookings::Table, &["community_id", "pass_code"], true)).await?;
-        m.create_index(index(MoveBookings::Table, &["requested_by_user_id", "client_key"], true)).await?;
-        m.create_index(index(MoveBookings::Table, &["community_id", "move_on"], false)).await?;
-        m.create_index(index(MoveBookings::Table, &["house_id"], false)).await?;
+        m.create_index(index(
+            MoveBookings::Table,
+            &["community_id", "pass_code"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            MoveBookings::Table,
+            &["requested_by_user_id", "client_key"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            MoveBookings::Table,
+            &["community_id", "move_on"],
+            false,
+        ))
+        .await?;
+        m.create_index(index(MoveBookings::Table, &["house_id"], false))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in ["move_bookings", "handovers"] {
-            m.drop_table(Table::drop().table(Alias::new(t)).take()).await?;
+            m.drop_table(Table::drop().table(Alias::new(t)).take())
+                .await?;
         }
         Ok(())
     }

@@ -8,24 +8,72 @@ use sea_orm_migration::schema::*;
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Communities { Table }
+enum Communities {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Houses { Table }
+enum Houses {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum CustodyKeys { Table, Id, CommunityId, HouseId, BuildingId, Label, SealNumber, State, DepositedByUserId, ReceivedByUserId, DepositedAt, Version }
+enum CustodyKeys {
+    Table,
+    Id,
+    CommunityId,
+    HouseId,
+    BuildingId,
+    Label,
+    SealNumber,
+    State,
+    DepositedByUserId,
+    ReceivedByUserId,
+    DepositedAt,
+    Version,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum KeyLoans { Table, Id, CommunityId, KeyId, Purpose, RepairOrderId, OpeningId, Note, BorrowerUserId, LentByUserId, LentAt, DueBackAt, ReturnedAt, ReceivedByUserId }
+enum KeyLoans {
+    Table,
+    Id,
+    CommunityId,
+    KeyId,
+    Purpose,
+    RepairOrderId,
+    OpeningId,
+    Note,
+    BorrowerUserId,
+    LentByUserId,
+    LentAt,
+    DueBackAt,
+    ReturnedAt,
+    ReceivedByUserId,
+}
 #[derive(DeriveIden, Clone, Copy)]
 enum KeyOpenings {
-    Table, Id, CommunityId, KeyId, Reason, State, RequestedByUserId, RequestedAt, DecidedByUserId, DecidedAt, RefusalReason,
-    OpenedAt, OpenedByUserId, Witness1UserId, Witness2UserId, GuardUserId, Version,
+    Table,
+    Id,
+    CommunityId,
+    KeyId,
+    Reason,
+    State,
+    RequestedByUserId,
+    RequestedAt,
+    DecidedByUserId,
+    DecidedAt,
+    RefusalReason,
+    OpenedAt,
+    OpenedByUserId,
+    Witness1UserId,
+    Witness2UserId,
+    GuardUserId,
+    Version,
 }
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
-            Table::create().table(CustodyKeys::Table)
+            Table::create()
+                .table(CustodyKeys::Table)
                 .col(id_col(CustodyKeys::Id))
                 .col(big_integer(CustodyKeys::CommunityId))
                 .col(big_integer(CustodyKeys::HouseId))
@@ -37,14 +85,26 @@ impl MigrationTrait for Migration {
                 .col(big_integer(CustodyKeys::ReceivedByUserId))
                 .col(at(CustodyKeys::DepositedAt))
                 .col(integer(CustodyKeys::Version))
-                .foreign_key(&mut fk(CustodyKeys::Table, CustodyKeys::CommunityId, Communities::Table))
-                .foreign_key(&mut fk(CustodyKeys::Table, CustodyKeys::HouseId, Houses::Table))
+                .foreign_key(&mut fk(
+                    CustodyKeys::Table,
+                    CustodyKeys::CommunityId,
+                    Communities::Table,
+                ))
+                .foreign_key(&mut fk(
+                    CustodyKeys::Table,
+                    CustodyKeys::HouseId,
+                    Houses::Table,
+                ))
                 .take(),
-        ).await?;
-        m.create_index(index(CustodyKeys::Table, &["community_id", "state"], false)).await?;
-        m.create_index(index(CustodyKeys::Table, &["house_id"], false)).await?;
+        )
+        .await?;
+        m.create_index(index(CustodyKeys::Table, &["community_id", "state"], false))
+            .await?;
+        m.create_index(index(CustodyKeys::Table, &["house_id"], false))
+            .await?;
         m.create_table(
-            Table::create().table(KeyOpenings::Table)
+            Table::create()
+                .table(KeyOpenings::Table)
                 .col(id_col(KeyOpenings::Id))
                 .col(big_integer(KeyOpenings::CommunityId))
                 .col(big_integer(KeyOpenings::KeyId))
@@ -61,13 +121,21 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(KeyOpenings::Witness2UserId))
                 .col(big_integer_null(KeyOpenings::GuardUserId))
                 .col(integer(KeyOpenings::Version))
-                .foreign_key(&mut fk(KeyOpenings::Table, KeyOpenings::KeyId, CustodyKeys::Table))
+                .foreign_key(&mut fk(
+                    KeyOpenings::Table,
+                    KeyOpenings::KeyId,
+                    CustodyKeys::Table,
+                ))
                 .take(),
-        ).await?;
-        m.create_index(index(KeyOpenings::Table, &["community_id", "state"], false)).await?;
-        m.create_index(index(KeyOpenings::Table, &["key_id"], false)).await?;
+        )
+        .await?;
+        m.create_index(index(KeyOpenings::Table, &["community_id", "state"], false))
+            .await?;
+        m.create_index(index(KeyOpenings::Table, &["key_id"], false))
+            .await?;
         m.create_table(
-            Table::create().table(KeyLoans::Table)
+            Table::create()
+                .table(KeyLoans::Table)
                 .col(id_col(KeyLoans::Id))
                 .col(big_integer(KeyLoans::CommunityId))
                 .col(big_integer(KeyLoans::KeyId))
@@ -81,17 +149,29 @@ impl MigrationTrait for Migration {
                 .col(at(KeyLoans::DueBackAt))
                 .col(at_null(KeyLoans::ReturnedAt))
                 .col(big_integer_null(KeyLoans::ReceivedByUserId))
-                .foreign_key(&mut fk(KeyLoans::Table, KeyLoans::KeyId, CustodyKeys::Table))
+                .foreign_key(&mut fk(
+                    KeyLoans::Table,
+                    KeyLoans::KeyId,
+                    CustodyKeys::Table,
+                ))
                 .take(),
-        ).await?;
-        m.create_index(index(KeyLoans::Table, &["community_id", "returned_at"], false)).await?;
-        m.create_index(index(KeyLoans::Table, &["key_id"], false)).await?;
+        )
+        .await?;
+        m.create_index(index(
+            KeyLoans::Table,
+            &["community_id", "returned_at"],
+            false,
+        ))
+        .await?;
+        m.create_index(index(KeyLoans::Table, &["key_id"], false))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in ["key_loans", "key_openings", "custody_keys"] {
-            m.drop_table(Table::drop().table(Alias::new(t)).take()).await?;
+            m.drop_table(Table::drop().table(Alias::new(t)).take())
+                .await?;
         }
         Ok(())
     }

@@ -7,21 +7,56 @@ use sea_orm_migration::schema::*;
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Communities { Table }
+enum Communities {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Buildings { Table }
+enum Buildings {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Houses { Table }
+enum Houses {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum PublicAreas { Table }
+enum PublicAreas {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Users { Table }
+enum Users {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
 enum Complaints {
-    Table, Id, CommunityId, BuildingId, HouseId, PublicAreaId, Channel, Category, Severity, Department, Summary, State,
-    ComplainantUserId, ComplainantName, ComplainantPhone, RegisteredBy, HandlerUserId, CreatedAt, ReplyDueAt,
-    AssignedAt, EscalatedAt, RepliedAt, Reply, ResolvedAt, Resolution, ReturnVisitedAt, Satisfaction,
-    ReturnVisitRemarks, Version,
+    Table,
+    Id,
+    CommunityId,
+    BuildingId,
+    HouseId,
+    PublicAreaId,
+    Channel,
+    Category,
+    Severity,
+    Department,
+    Summary,
+    State,
+    ComplainantUserId,
+    ComplainantName,
+    ComplainantPhone,
+    RegisteredBy,
+    HandlerUserId,
+    CreatedAt,
+    ReplyDueAt,
+    AssignedAt,
+    EscalatedAt,
+    RepliedAt,
+    Reply,
+    ResolvedAt,
+    Resolution,
+    ReturnVisitedAt,
+    Satisfaction,
+    ReturnVisitRemarks,
+    Version,
 }
 
 #[async_trait::async_trait]
@@ -29,7 +64,8 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         use Complaints as C;
         m.create_table(
-            Table::create().table(C::Table)
+            Table::create()
+                .table(C::Table)
                 .col(id_col(C::Id))
                 .col(big_integer(C::CommunityId))
                 .col(big_integer_null(C::BuildingId))
@@ -66,16 +102,21 @@ impl MigrationTrait for Migration {
                 .foreign_key(&mut fk(C::Table, C::RegisteredBy, Users::Table))
                 .foreign_key(&mut fk(C::Table, C::HandlerUserId, Users::Table))
                 .take(),
-        ).await?;
+        )
+        .await?;
         // The staff lists and the monthly figures filter by community and registration time.
-        m.create_index(index(C::Table, &["community_id", "created_at"], false)).await?;
-        m.create_index(index(C::Table, &["house_id"], false)).await?;
-        m.create_index(index(C::Table, &["complainant_user_id"], false)).await?;
+        m.create_index(index(C::Table, &["community_id", "created_at"], false))
+            .await?;
+        m.create_index(index(C::Table, &["house_id"], false))
+            .await?;
+        m.create_index(index(C::Table, &["complainant_user_id"], false))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(Complaints::Table).take()).await?;
+        m.drop_table(Table::drop().table(Complaints::Table).take())
+            .await?;
         Ok(())
     }
 }

@@ -7,22 +7,49 @@ use sea_orm_migration::schema::*;
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
-enum Communities { Table }
+enum Communities {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Buildings { Table }
+enum Buildings {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Users { Table }
+enum Users {
+    Table,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum Notices { Table, Id, CommunityId, Kind, Title, Body, StartsAt, EndsAt, WholeCommunity, PublishedBy, PublishedAt, UpdatedAt, Version }
+enum Notices {
+    Table,
+    Id,
+    CommunityId,
+    Kind,
+    Title,
+    Body,
+    StartsAt,
+    EndsAt,
+    WholeCommunity,
+    PublishedBy,
+    PublishedAt,
+    UpdatedAt,
+    Version,
+}
 #[derive(DeriveIden, Clone, Copy)]
-enum NoticeBuildings { Table, Id, CommunityId, NoticeId, BuildingId }
+enum NoticeBuildings {
+    Table,
+    Id,
+    CommunityId,
+    NoticeId,
+    BuildingId,
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         use Notices as N;
         m.create_table(
-            Table::create().table(N::Table)
+            Table::create()
+                .table(N::Table)
                 .col(id_col(N::Id))
                 .col(big_integer(N::CommunityId))
                 .col(string_len(N::Kind, 16))
@@ -38,11 +65,14 @@ impl MigrationTrait for Migration {
                 .foreign_key(&mut fk(N::Table, N::CommunityId, Communities::Table))
                 .foreign_key(&mut fk(N::Table, N::PublishedBy, Users::Table))
                 .take(),
-        ).await?;
-        m.create_index(index(N::Table, &["community_id", "id"], false)).await?;
+        )
+        .await?;
+        m.create_index(index(N::Table, &["community_id", "id"], false))
+            .await?;
         use NoticeBuildings as B;
         m.create_table(
-            Table::create().table(B::Table)
+            Table::create()
+                .table(B::Table)
                 .col(id_col(B::Id))
                 .col(big_integer(B::CommunityId))
                 .col(big_integer(B::NoticeId))
@@ -50,16 +80,20 @@ impl MigrationTrait for Migration {
                 .foreign_key(&mut fk(B::Table, B::NoticeId, Notices::Table))
                 .foreign_key(&mut fk(B::Table, B::BuildingId, Buildings::Table))
                 .take(),
-        ).await?;
-        m.create_index(index(B::Table, &["notice_id", "building_id"], true)).await?;
+        )
+        .await?;
+        m.create_index(index(B::Table, &["notice_id", "building_id"], true))
+            .await?;
         // A resident's notices: those addressed to their buildings.
-        m.create_index(index(B::Table, &["building_id"], false)).await?;
+        m.create_index(index(B::Table, &["building_id"], false))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in ["notice_buildings", "notices"] {
-            m.drop_table(Table::drop().table(Alias::new(t)).take()).await?;
+            m.drop_table(Table::drop().table(Alias::new(t)).take())
+                .await?;
         }
         Ok(())
     }

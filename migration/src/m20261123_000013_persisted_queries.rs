@@ -8,21 +8,29 @@ use sea_orm_migration::schema::*;
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
-enum PersistedQueries { Table, Hash, Query, CreatedAt }
+enum PersistedQueries {
+    Table,
+    Hash,
+    Query,
+    CreatedAt,
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
-            Table::create().table(PersistedQueries::Table)
+            Table::create()
+                .table(PersistedQueries::Table)
                 .col(string_len(PersistedQueries::Hash, 64).primary_key())
                 .col(text(PersistedQueries::Query))
                 .col(at(PersistedQueries::CreatedAt))
                 .take(),
-        ).await
+        )
+        .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(PersistedQueries::Table).take()).await
+        m.drop_table(Table::drop().table(PersistedQueries::Table).take())
+            .await
     }
 }

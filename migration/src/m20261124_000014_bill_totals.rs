@@ -20,13 +20,15 @@ const CREATE_TABLE: &str = "CREATE TABLE bill_totals (
 )";
 
 /// What is already there: live periodic bills, the same rows the report summed.
-const BACKFILL: &str = "INSERT INTO bill_totals (community_id, period, building_id, bills, due_fen, paid_fen)
+const BACKFILL: &str =
+    "INSERT INTO bill_totals (community_id, period, building_id, bills, due_fen, paid_fen)
     SELECT community_id, period, building_id, COUNT(*), SUM(amount_fen), SUM(paid_fen)
     FROM bills WHERE kind = 'PERIODIC' AND cancelled_at IS NULL
     GROUP BY community_id, period, building_id";
 
 /// A live periodic bill adds itself; the same upsert text in both dialects.
-const ADD_NEW: &str = "INSERT INTO bill_totals (community_id, period, building_id, bills, due_fen, paid_fen)
+const ADD_NEW: &str =
+    "INSERT INTO bill_totals (community_id, period, building_id, bills, due_fen, paid_fen)
         VALUES (NEW.community_id, NEW.period, NEW.building_id, 1, NEW.amount_fen, NEW.paid_fen)
         ON CONFLICT (community_id, period, building_id) DO UPDATE SET
             bills = bill_totals.bills + 1,
@@ -95,11 +97,18 @@ impl MigrationTrait for Migration {
         let db = m.get_connection();
         match db.get_database_backend() {
             DbBackend::Postgres => {
-                db.execute_unprepared("DROP TRIGGER bill_totals_apply ON bills").await?;
-                db.execute_unprepared("DROP FUNCTION bill_totals_apply()").await?;
+                db.execute_unprepared("DROP TRIGGER bill_totals_apply ON bills")
+                    .await?;
+                db.execute_unprepared("DROP FUNCTION bill_totals_apply()")
+                    .await?;
             }
             _ => {
-                for t in ["bill_totals_insert", "bill_totals_delete", "bill_totals_update_old", "bill_totals_update_new"] {
+                for t in [
+                    "bill_totals_insert",
+                    "bill_totals_delete",
+                    "bill_totals_update_old",
+                    "bill_totals_update_new",
+                ] {
                     db.execute_unprepared(&format!("DROP TRIGGER {t}")).await?;
                 }
             }

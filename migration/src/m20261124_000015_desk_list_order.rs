@@ -10,20 +10,36 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 /// The tables whose community lists page by id.
-const TABLES: [&str; 8] = ["repair_orders", "complaints", "bills", "renovations", "move_bookings", "handovers", "cards", "custody_keys"];
+const TABLES: [&str; 8] = [
+    "repair_orders",
+    "complaints",
+    "bills",
+    "renovations",
+    "move_bookings",
+    "handovers",
+    "cards",
+    "custody_keys",
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in TABLES {
-            m.create_index(index(Alias::new(t), &["community_id", "id"], false)).await?;
+            m.create_index(index(Alias::new(t), &["community_id", "id"], false))
+                .await?;
         }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in TABLES {
-            m.drop_index(Index::drop().name(format!("idx_{t}_community_id_id")).table(Alias::new(t)).to_owned()).await?;
+            m.drop_index(
+                Index::drop()
+                    .name(format!("idx_{t}_community_id_id"))
+                    .table(Alias::new(t))
+                    .to_owned(),
+            )
+            .await?;
         }
         Ok(())
     }

@@ -13,15 +13,30 @@ const TABLE: &str = "repair_orders";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_index(index(Alias::new(TABLE), &["house_id", "id"], false)).await?;
-        m.create_index(index(Alias::new(TABLE), &["requested_by", "id"], false)).await?;
-        m.drop_index(Index::drop().name(format!("idx_{TABLE}_house_id")).table(Alias::new(TABLE)).to_owned()).await
+        m.create_index(index(Alias::new(TABLE), &["house_id", "id"], false))
+            .await?;
+        m.create_index(index(Alias::new(TABLE), &["requested_by", "id"], false))
+            .await?;
+        m.drop_index(
+            Index::drop()
+                .name(format!("idx_{TABLE}_house_id"))
+                .table(Alias::new(TABLE))
+                .to_owned(),
+        )
+        .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_index(index(Alias::new(TABLE), &["house_id"], false)).await?;
+        m.create_index(index(Alias::new(TABLE), &["house_id"], false))
+            .await?;
         for name in ["house_id_id", "requested_by_id"] {
-            m.drop_index(Index::drop().name(format!("idx_{TABLE}_{name}")).table(Alias::new(TABLE)).to_owned()).await?;
+            m.drop_index(
+                Index::drop()
+                    .name(format!("idx_{TABLE}_{name}"))
+                    .table(Alias::new(TABLE))
+                    .to_owned(),
+            )
+            .await?;
         }
         Ok(())
     }

@@ -66,12 +66,17 @@ pub const TRANSITIONS: &[(S, ComplaintAction, Party, S)] = &[
 
 /// The next state, if `party` may take `action` from `state`.
 pub fn next(state: S, action: ComplaintAction, party: Party) -> Option<S> {
-    TRANSITIONS.iter().find(|(s, a, p, _)| *s == state && *a == action && *p == party).map(|t| t.3)
+    TRANSITIONS
+        .iter()
+        .find(|(s, a, p, _)| *s == state && *a == action && *p == party)
+        .map(|t| t.3)
 }
 
 /// Whether `action` exists from `state` for anyone (to tell "wrong state" from "wrong person").
 pub fn exists_from(state: S, action: ComplaintAction) -> bool {
-    TRANSITIONS.iter().any(|(s, a, _, _)| *s == state && *a == action)
+    TRANSITIONS
+        .iter()
+        .any(|(s, a, _, _)| *s == state && *a == action)
 }
 
 /// Who may take `action` in some state.
@@ -91,10 +96,22 @@ mod tests {
     #[test]
     fn the_table_answers_the_workflow() {
         assert_eq!(next(S::Registered, Assign, Desk), Some(S::Assigned));
-        assert_eq!(next(S::Escalated, Assign, Desk), None, "only the manager assigns a major complaint");
+        assert_eq!(
+            next(S::Escalated, Assign, Desk),
+            None,
+            "only the manager assigns a major complaint"
+        );
         assert_eq!(next(S::Escalated, Assign, Manager), Some(S::Assigned));
-        assert_eq!(next(S::Registered, Resolve, Desk), None, "handled only once assigned");
-        assert_eq!(next(S::Resolved, ReturnVisit, Handler), None, "the handler does not visit their own work");
+        assert_eq!(
+            next(S::Registered, Resolve, Desk),
+            None,
+            "handled only once assigned"
+        );
+        assert_eq!(
+            next(S::Resolved, ReturnVisit, Handler),
+            None,
+            "the handler does not visit their own work"
+        );
         assert_eq!(next(S::Resolved, Reopen, Desk), Some(S::Assigned));
         assert_eq!(next(S::Closed, Withdraw, Complainant), None);
         assert!(exists_from(S::Assigned, Resolve));
@@ -103,7 +120,13 @@ mod tests {
         // No (state, action, party) twice: the table is unambiguous.
         for (i, a) in TRANSITIONS.iter().enumerate() {
             for b in &TRANSITIONS[i + 1..] {
-                assert!(!(a.0 == b.0 && a.1 == b.1 && a.2 == b.2), "duplicate step {:?} {:?} {:?}", a.0, a.1, a.2);
+                assert!(
+                    !(a.0 == b.0 && a.1 == b.1 && a.2 == b.2),
+                    "duplicate step {:?} {:?} {:?}",
+                    a.0,
+                    a.1,
+                    a.2
+                );
             }
         }
     }

@@ -15,10 +15,17 @@ pub struct Flow<S: 'static, A: 'static, P: 'static>(pub &'static [(S, A, P, S)])
 impl<S: Copy + Eq, A: Copy + Eq, P: Copy + Eq> Flow<S, A, P> {
     /// The next state when any of `parties` takes `action` from `state`.
     pub fn step(&self, state: S, action: A, parties: &[P]) -> Result<S, Refusal> {
-        if let Some(t) = self.0.iter().find(|t| t.0 == state && t.1 == action && parties.contains(&t.2)) {
+        if let Some(t) = self
+            .0
+            .iter()
+            .find(|t| t.0 == state && t.1 == action && parties.contains(&t.2))
+        {
             return Ok(t.3);
         }
-        let ever = self.0.iter().any(|t| t.1 == action && parties.contains(&t.2));
+        let ever = self
+            .0
+            .iter()
+            .any(|t| t.1 == action && parties.contains(&t.2));
         let from_here = self.0.iter().any(|t| t.0 == state && t.1 == action);
         if !ever || from_here {
             Err(Refusal::Forbidden)
@@ -39,7 +46,10 @@ where
     pub fn check(&self, state: S, action: A, parties: &[P]) -> crate::error::AppResult<S> {
         self.step(state, action, parties).map_err(|r| match r {
             Refusal::Forbidden => crate::error::AppError::Forbidden,
-            Refusal::WrongState => crate::error::AppError::InvalidStateTransition { current: state.to_value(), action: format!("{action:?}") },
+            Refusal::WrongState => crate::error::AppError::InvalidStateTransition {
+                current: state.to_value(),
+                action: format!("{action:?}"),
+            },
         })
     }
 }

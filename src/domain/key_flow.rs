@@ -59,9 +59,21 @@ mod tests {
     use crate::domain::flow::Refusal;
     #[test]
     fn a_sealed_key_is_never_lent_and_opening_needs_approval() {
-        assert_eq!(KEYS.step(K::Sealed, Lend, &[Desk]), Err(Refusal::WrongState));
-        assert_eq!(OPENINGS.step(O::Requested, OpeningAction::Open, &[Desk]), Err(Refusal::WrongState));
-        assert_eq!(OPENINGS.step(O::Requested, OpeningAction::Approve, &[Desk]), Err(Refusal::Forbidden));
-        assert_eq!(OPENINGS.step(O::Approved, OpeningAction::Open, &[Desk]), Ok(O::Opened));
+        assert_eq!(
+            KEYS.step(K::Sealed, Lend, &[Desk]),
+            Err(Refusal::WrongState)
+        );
+        assert_eq!(
+            OPENINGS.step(O::Requested, OpeningAction::Open, &[Desk]),
+            Err(Refusal::WrongState)
+        );
+        assert_eq!(
+            OPENINGS.step(O::Requested, OpeningAction::Approve, &[Desk]),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            OPENINGS.step(O::Approved, OpeningAction::Open, &[Desk]),
+            Ok(O::Opened)
+        );
     }
 }

@@ -1,16 +1,16 @@
 //! Parse-don't-validate newtypes shared by services and the GraphQL layer.
 mod area;
+pub mod complaint_flow;
 pub mod flow;
+mod global_id;
 pub mod key_flow;
+pub mod money;
 pub mod move_flow;
 pub mod pass_code;
-pub mod complaint_flow;
-mod global_id;
-pub mod money;
 pub mod patrol_schedule;
+mod phone;
 pub mod renovation_flow;
 pub mod repair_flow;
-mod phone;
 
 pub use area::AreaM2;
 pub use global_id::{GlobalId, NodeKind};

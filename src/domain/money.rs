@@ -13,7 +13,9 @@ impl ScalarType for Fen {
         match &value {
             Value::Number(n) => match n.as_i64() {
                 Some(v) => Ok(Fen(v)),
-                None => Err(InputValueError::custom("金额须为整数分 (an amount must be a whole number of fen)")),
+                None => Err(InputValueError::custom(
+                    "金额须为整数分 (an amount must be a whole number of fen)",
+                )),
             },
             _ => Err(InputValueError::expected_type(value)),
         }
@@ -39,10 +41,18 @@ impl Fen {
     /// A strictly positive amount no larger than `MAX_AMOUNT_FEN`.
     pub fn positive(field: &str, v: Fen) -> Result<Fen, AppError> {
         if v.0 <= 0 {
-            return Err(AppError::bad_input(field, "金额须大于零", "The amount must be greater than zero"));
+            return Err(AppError::bad_input(
+                field,
+                "金额须大于零",
+                "The amount must be greater than zero",
+            ));
         }
         if v.0 > MAX_AMOUNT_FEN {
-            return Err(AppError::bad_input(field, "金额超出上限（¥1,000,000）", "The amount exceeds the ¥1,000,000 limit"));
+            return Err(AppError::bad_input(
+                field,
+                "金额超出上限（¥1,000,000）",
+                "The amount exceeds the ¥1,000,000 limit",
+            ));
         }
         Ok(v)
     }

@@ -54,9 +54,21 @@ mod tests {
     use crate::domain::flow::Refusal;
     #[test]
     fn only_the_owner_consents_and_a_used_pass_is_final() {
-        assert_eq!(MOVES.step(S::AwaitingConsent, Consent, &[Owner]), Ok(S::Approved));
-        assert_eq!(MOVES.step(S::AwaitingConsent, Consent, &[Requester, Desk]), Err(Refusal::Forbidden));
-        assert_eq!(MOVES.step(S::Used, Pass, &[Guard]), Err(Refusal::WrongState));
-        assert_eq!(MOVES.step(S::Used, Cancel, &[Owner]), Err(Refusal::WrongState));
+        assert_eq!(
+            MOVES.step(S::AwaitingConsent, Consent, &[Owner]),
+            Ok(S::Approved)
+        );
+        assert_eq!(
+            MOVES.step(S::AwaitingConsent, Consent, &[Requester, Desk]),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            MOVES.step(S::Used, Pass, &[Guard]),
+            Err(Refusal::WrongState)
+        );
+        assert_eq!(
+            MOVES.step(S::Used, Cancel, &[Owner]),
+            Err(Refusal::WrongState)
+        );
     }
 }

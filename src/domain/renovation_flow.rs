@@ -49,14 +49,32 @@ pub const TRANSITIONS: &[(S, RenovationAction, Party, S)] = &[
     (S::Applied, Reject, Manager, S::Rejected),
     (S::Reviewed, Reject, Manager, S::Rejected),
     (S::Approved, IssuePermit, Desk, S::InProgress),
-    (S::InProgress, RequestAcceptance, Owner, S::AcceptanceRequested),
-    (S::RectificationRequired, RequestAcceptance, Owner, S::AcceptanceRequested),
+    (
+        S::InProgress,
+        RequestAcceptance,
+        Owner,
+        S::AcceptanceRequested,
+    ),
+    (
+        S::RectificationRequired,
+        RequestAcceptance,
+        Owner,
+        S::AcceptanceRequested,
+    ),
     (S::AcceptanceRequested, Accept, Butler, S::Accepted),
-    (S::AcceptanceRequested, RequireRectification, Butler, S::RectificationRequired),
+    (
+        S::AcceptanceRequested,
+        RequireRectification,
+        Butler,
+        S::RectificationRequired,
+    ),
 ];
 
 pub fn next(state: S, action: RenovationAction, party: Party) -> Option<S> {
-    TRANSITIONS.iter().find(|t| t.0 == state && t.1 == action && t.2 == party).map(|t| t.3)
+    TRANSITIONS
+        .iter()
+        .find(|t| t.0 == state && t.1 == action && t.2 == party)
+        .map(|t| t.3)
 }
 
 pub fn exists_from(state: S, action: RenovationAction) -> bool {
@@ -76,6 +94,10 @@ mod tests {
         assert_eq!(next(S::Reviewed, Approve, Manager), Some(S::Approved));
         assert_eq!(next(S::Reviewed, Approve, Butler), None);
         assert_eq!(next(S::Applied, Approve, Manager), None);
-        assert_eq!(next(S::Approved, Withdraw, Owner), None, "no withdrawal once approved");
+        assert_eq!(
+            next(S::Approved, Withdraw, Owner),
+            None,
+            "no withdrawal once approved"
+        );
     }
 }

@@ -69,7 +69,12 @@ pub const TRANSITIONS: &[(S, RepairAction, Party, S)] = &[
     (S::Paused, Resume, Assignee, S::InProgress),
     (S::InProgress, Complete, Assignee, S::Completed),
     (S::Completed, FollowUp, FollowUpStaff, S::FollowedUp),
-    (S::Completed, FollowUpUnsatisfied, FollowUpStaff, S::Reopened),
+    (
+        S::Completed,
+        FollowUpUnsatisfied,
+        FollowUpStaff,
+        S::Reopened,
+    ),
     (S::Completed, Evaluate, Requester, S::Completed),
     (S::FollowedUp, Evaluate, Requester, S::FollowedUp),
     (S::Submitted, Urge, Requester, S::Submitted),
@@ -83,17 +88,26 @@ pub const TRANSITIONS: &[(S, RepairAction, Party, S)] = &[
 
 /// The next state, if `party` may take `action` from `state`.
 pub fn next(state: S, action: RepairAction, party: Party) -> Option<S> {
-    TRANSITIONS.iter().find(|(s, a, p, _)| *s == state && *a == action && *p == party).map(|t| t.3)
+    TRANSITIONS
+        .iter()
+        .find(|(s, a, p, _)| *s == state && *a == action && *p == party)
+        .map(|t| t.3)
 }
 
 /// Whether `action` exists from `state` for anyone (to tell "wrong state" from "wrong person").
 pub fn exists_from(state: S, action: RepairAction) -> bool {
-    TRANSITIONS.iter().any(|(s, a, _, _)| *s == state && *a == action)
+    TRANSITIONS
+        .iter()
+        .any(|(s, a, _, _)| *s == state && *a == action)
 }
 
 /// Who may take `action` at all.
 pub fn parties(action: RepairAction) -> Vec<Party> {
-    let mut out: Vec<Party> = TRANSITIONS.iter().filter(|t| t.1 == action).map(|t| t.2).collect();
+    let mut out: Vec<Party> = TRANSITIONS
+        .iter()
+        .filter(|t| t.1 == action)
+        .map(|t| t.2)
+        .collect();
     out.dedup();
     out
 }
@@ -103,18 +117,41 @@ mod tests {
     use super::*;
     #[test]
     fn the_table_answers_the_workflow() {
-        assert_eq!(next(S::Submitted, Dispatch, Dispatcher), Some(S::Dispatched));
-        assert_eq!(next(S::Submitted, Start, Assignee), None, "never started without dispatch");
-        assert_eq!(next(S::InProgress, Cancel, Requester), None, "no cancel once work started");
-        assert_eq!(next(S::Completed, FollowUp, Assignee), None, "technicians do not follow up");
-        assert_eq!(next(S::Completed, FollowUpUnsatisfied, FollowUpStaff), Some(S::Reopened));
+        assert_eq!(
+            next(S::Submitted, Dispatch, Dispatcher),
+            Some(S::Dispatched)
+        );
+        assert_eq!(
+            next(S::Submitted, Start, Assignee),
+            None,
+            "never started without dispatch"
+        );
+        assert_eq!(
+            next(S::InProgress, Cancel, Requester),
+            None,
+            "no cancel once work started"
+        );
+        assert_eq!(
+            next(S::Completed, FollowUp, Assignee),
+            None,
+            "technicians do not follow up"
+        );
+        assert_eq!(
+            next(S::Completed, FollowUpUnsatisfied, FollowUpStaff),
+            Some(S::Reopened)
+        );
         assert_eq!(next(S::Reopened, Dispatch, Dispatcher), Some(S::Dispatched));
         assert!(exists_from(S::InProgress, Complete));
         assert!(!exists_from(S::Dispatched, Complete));
         // Every (state, action) pair has exactly one party: no ambiguity in the table.
         for (i, a) in TRANSITIONS.iter().enumerate() {
             for b in &TRANSITIONS[i + 1..] {
-                assert!(!(a.0 == b.0 && a.1 == b.1), "duplicate step {:?} {:?}", a.0, a.1);
+                assert!(
+                    !(a.0 == b.0 && a.1 == b.1),
+                    "duplicate step {:?} {:?}",
+                    a.0,
+                    a.1
+                );
             }
         }
     }

@@ -98,7 +98,9 @@ impl Passes {
     /// For a batch whose first key came now: the settled count it waits to see pass, or None
     /// when the key did not come from a poll of the request (nothing to watch then).
     fn watch(&self) -> Option<u64> {
-        self.polling.load(Ordering::SeqCst).then(|| self.settled.load(Ordering::SeqCst))
+        self.polling
+            .load(Ordering::SeqCst)
+            .then(|| self.settled.load(Ordering::SeqCst))
     }
 
     fn settled_since(&self, seen: u64) -> bool {
@@ -140,7 +142,11 @@ struct Next<V, E> {
 
 impl<V, E> Next<V, E> {
     fn empty() -> Self {
-        Self { keys: Vec::new(), waiting: Vec::new(), watch: None }
+        Self {
+            keys: Vec::new(),
+            waiting: Vec::new(),
+            watch: None,
+        }
     }
 }
 
@@ -150,13 +156,21 @@ where
 {
     /// A batcher with no request to watch (see the module's doc); `watching` gives it one.
     pub fn new(loader: L) -> Self {
-        Self { inner: Arc::new(Inner { loader, next: Mutex::new(Next::empty()), passes: None }) }
+        Self {
+            inner: Arc::new(Inner {
+                loader,
+                next: Mutex::new(Next::empty()),
+                passes: None,
+            }),
+        }
     }
 
     /// The same batcher, its batches watching the polls of the request `passes` drives (None:
     /// no request to watch).
     pub fn watching(mut self, passes: Option<Arc<Passes>>) -> Self {
-        Arc::get_mut(&mut self.inner).expect("a batcher not yet shared").passes = passes;
+        Arc::get_mut(&mut self.inner)
+            .expect("a batcher not yet shared")
+            .passes = passes;
         self
     }
 
@@ -167,13 +181,19 @@ where
     }
 
     /// The values of several keys, by key (keys the loader found nothing for are absent).
-    pub async fn load_many(&self, keys: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, L::Value>, L::Error> {
+    pub async fn load_many(
+        &self,
+        keys: impl IntoIterator<Item = i64>,
+    ) -> Result<HashMap<i64, L::Value>, L::Error> {
         let keys: Vec<i64> = keys.into_iter().collect();
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
         let loaded = self.enqueue(keys.iter().copied()).await?;
-        Ok(keys.into_iter().filter_map(|k| loaded.get(&k).map(|v| (k, v.clone()))).collect())
+        Ok(keys
+            .into_iter()
+            .filter_map(|k| loaded.get(&k).map(|v| (k, v.clone())))
+            .collect())
     }
 
     async fn enqueue(&self, keys: impl Iterator<Item = i64>) -> Loaded<L::Value, L::Error> {
@@ -206,7 +226,11 @@ impl<L: Loader<i64>> Inner<L> {
                     if passes.settled_since(seen) {
                         return Poll::Ready(());
                     }
-                    passes.waiting.lock().expect("passes lock").push(cx.waker().clone());
+                    passes
+                        .waiting
+                        .lock()
+                        .expect("passes lock")
+                        .push(cx.waker().clone());
                     // Looked again after registering: a poll that settled in between woke nobody.
                     if passes.settled_since(seen) {
                         Poll::Ready(())
@@ -228,7 +252,9 @@ impl<L: Loader<i64>> Inner<L> {
                 }
             }
         }
-        let Next { mut keys, waiting, .. } = {
+        let Next {
+            mut keys, waiting, ..
+        } = {
             let mut next = self.next.lock().expect("batch lock");
             std::mem::replace(&mut *next, Next::empty())
         };
@@ -267,7 +293,11 @@ mod tests {
             if keys.contains(&0) {
                 return Err(Arc::new("key 0".into()));
             }
-            Ok(keys.iter().filter(|k| **k != 7).map(|k| (*k, k * 2)).collect())
+            Ok(keys
+                .iter()
+                .filter(|k| **k != 7)
+                .map(|k| (*k, k * 2))
+                .collect())
         }
     }
 
@@ -275,9 +305,17 @@ mod tests {
     async fn keys_asked_for_in_one_poll_are_loaded_in_one_call_without_duplicates() {
         let loader = Arc::new(Log::default());
         let b = Batcher::new(Doubler(loader.clone()));
-        let (one, two, again, many, missing) =
-            tokio::join!(b.load_one(1), b.load_one(2), b.load_one(1), b.load_many([3, 2, 7]), b.load_one(7));
-        assert_eq!((one.unwrap(), two.unwrap(), again.unwrap(), missing.unwrap()), (Some(2), Some(4), Some(2), None));
+        let (one, two, again, many, missing) = tokio::join!(
+            b.load_one(1),
+            b.load_one(2),
+            b.load_one(1),
+            b.load_many([3, 2, 7]),
+            b.load_one(7)
+        );
+        assert_eq!(
+            (one.unwrap(), two.unwrap(), again.unwrap(), missing.unwrap()),
+            (Some(2), Some(4), Some(2), None)
+        );
         assert_eq!(many.unwrap(), HashMap::from([(3, 6), (2, 4)]));
         assert_eq!(*loader.batches.lock().unwrap(), vec![vec![1, 2, 3, 7]]);
     }
@@ -315,7 +353,10 @@ mod tests {
         };
         let request = async { tokio::join!(b.load_one(1), later(2, 1), later(3, 3)) };
         let (one, two, three) = passes.clone().drive(request).await;
-        assert_eq!((one.unwrap(), two.unwrap(), three.unwrap()), (Some(2), Some(4), Some(6)));
+        assert_eq!(
+            (one.unwrap(), two.unwrap(), three.unwrap()),
+            (Some(2), Some(4), Some(6))
+        );
         assert_eq!(*loader.batches.lock().unwrap(), vec![vec![1, 2, 3]]);
         // The request is over: a batch opened now does not wait for it.
         assert_eq!(b.load_one(5).await.unwrap(), Some(10));

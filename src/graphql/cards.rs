@@ -1,7 +1,7 @@
 //! Smart cards as the owner app, the card desk and the access-control system see them.
 use super::connection::{connection, page_args};
-use super::{cx, loaders};
 use super::loaders::load_one;
+use super::{cx, loaders};
 use crate::domain::{GlobalId, NodeKind};
 use crate::error::AppError;
 use crate::service::cards;
@@ -38,7 +38,9 @@ impl Card {
     }
     /// The holder's name.
     async fn holder_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(loaders(ctx).user(), self.0.holder_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.holder_user_id)
+            .await?
+            .display_name)
     }
     /// When it was issued.
     async fn issued_at(&self) -> DateTime<Utc> {
@@ -89,7 +91,9 @@ pub struct CardQuery;
 #[Object]
 impl CardQuery {
     /// The caller's cards and those of the houses they own.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn my_cards(
         &self,
         ctx: &Context<'_>,
@@ -102,7 +106,9 @@ impl CardQuery {
         Ok(connection(page, |m| m.id, Card))
     }
     /// The community's cards that work now (API key with CARDS_READ; reception, manager, security).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn active_cards(
         &self,
         ctx: &Context<'_>,
@@ -122,20 +128,36 @@ impl CardQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The community.")] community_id: ID,
-        #[graphql(desc = "The cursor from the previous call; omit to start from the beginning.")] after: Option<String>,
-        #[graphql(desc = "At most this many changes (1–500, default 100).", default = 100)] limit: i32,
+        #[graphql(desc = "The cursor from the previous call; omit to start from the beginning.")]
+        after: Option<String>,
+        #[graphql(
+            desc = "At most this many changes (1–500, default 100).",
+            default = 100
+        )]
+        limit: i32,
     ) -> Result<CardChangesPage> {
         let c = GlobalId::decode_as("communityId", &community_id, NodeKind::Community)?;
         let after_id = match after.as_deref() {
             None | Some("") => 0,
-            Some(a) => a.parse::<i64>().map_err(|_| AppError::bad_input("after", "同步游标无效", "Invalid sync cursor"))?,
+            Some(a) => a
+                .parse::<i64>()
+                .map_err(|_| AppError::bad_input("after", "同步游标无效", "Invalid sync cursor"))?,
         };
         if !(1..=500).contains(&limit) {
-            return Err(AppError::bad_input("limit", "limit 应在 1 到 500 之间", "limit must be 1–500").into());
+            return Err(AppError::bad_input(
+                "limit",
+                "limit 应在 1 到 500 之间",
+                "limit must be 1–500",
+            )
+            .into());
         }
         let (rows, has_more) = cards::changes(cx(ctx), c, after_id, limit as u64).await?;
         let cursor = rows.last().map(|r| r.id).unwrap_or(after_id).to_string();
-        Ok(CardChangesPage { changes: rows.into_iter().map(CardChange).collect(), cursor, has_more })
+        Ok(CardChangesPage {
+            changes: rows.into_iter().map(CardChange).collect(),
+            cursor,
+            has_more,
+        })
     }
 }
 
@@ -155,24 +177,53 @@ impl CardMutation {
     ) -> Result<Card> {
         let cx = cx(ctx);
         let h = GlobalId::decode_as("houseId", &house_id, NodeKind::House)?;
-        let m = crate::service::members::member(cx, GlobalId::decode_as("holderMemberId", &holder_member_id, NodeKind::HouseMember)?).await?;
+        let m = crate::service::members::member(
+            cx,
+            GlobalId::decode_as("holderMemberId", &holder_member_id, NodeKind::HouseMember)?,
+        )
+        .await?;
         Ok(Card(cards::issue(cx, h, m.user_id, kind, &number).await?))
     }
     /// 挂失: the card stops working the moment this returns (holder, house owner, desk).
-    async fn report_card_lost(&self, ctx: &Context<'_>, #[graphql(desc = "The card.")] card_id: ID) -> Result<Card> {
-        Ok(Card(cards::report(cx(ctx), self::card_id(&card_id)?, false).await?))
+    async fn report_card_lost(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The card.")] card_id: ID,
+    ) -> Result<Card> {
+        Ok(Card(
+            cards::report(cx(ctx), self::card_id(&card_id)?, false).await?,
+        ))
     }
     /// 报损: a damaged card stops working; replace it at the desk.
-    async fn report_card_damaged(&self, ctx: &Context<'_>, #[graphql(desc = "The card.")] card_id: ID) -> Result<Card> {
-        Ok(Card(cards::report(cx(ctx), self::card_id(&card_id)?, true).await?))
+    async fn report_card_damaged(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The card.")] card_id: ID,
+    ) -> Result<Card> {
+        Ok(Card(
+            cards::report(cx(ctx), self::card_id(&card_id)?, true).await?,
+        ))
     }
     /// 解挂: a lost card found again works again, unless it was replaced.
-    async fn reactivate_card(&self, ctx: &Context<'_>, #[graphql(desc = "The card.")] card_id: ID) -> Result<Card> {
-        Ok(Card(cards::reactivate(cx(ctx), self::card_id(&card_id)?).await?))
+    async fn reactivate_card(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The card.")] card_id: ID,
+    ) -> Result<Card> {
+        Ok(Card(
+            cards::reactivate(cx(ctx), self::card_id(&card_id)?).await?,
+        ))
     }
     /// 补办 (reception, manager): a new card with a new number; the old one never works again and
     /// the replacement fee is billed to the house.
-    async fn replace_card(&self, ctx: &Context<'_>, #[graphql(desc = "The lost or damaged card.")] card_id: ID, #[graphql(desc = "The new card's number.")] new_number: String) -> Result<Card> {
-        Ok(Card(cards::replace(cx(ctx), self::card_id(&card_id)?, &new_number).await?))
+    async fn replace_card(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lost or damaged card.")] card_id: ID,
+        #[graphql(desc = "The new card's number.")] new_number: String,
+    ) -> Result<Card> {
+        Ok(Card(
+            cards::replace(cx(ctx), self::card_id(&card_id)?, &new_number).await?,
+        ))
     }
 }

@@ -9,7 +9,9 @@ use crate::service::complaints::{self, ComplaintFilter, Place};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entity::complaint;
-use entity::enums::{ComplaintCategory, ComplaintChannel, ComplaintSeverity, ComplaintState, Department};
+use entity::enums::{
+    ComplaintCategory, ComplaintChannel, ComplaintSeverity, ComplaintState, Department,
+};
 
 fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
     Ok(GlobalId::decode_as(field, raw, kind)?)
@@ -67,14 +69,25 @@ impl Complaint {
         let c = load_one(l.community(), self.0.community_id).await?;
         if let Some(h) = self.0.house_id {
             let house = load_one(l.house(), h).await?;
-            let (b, u) = futures_util::try_join!(load_one(l.building(), house.building_id), load_one(l.unit(), house.unit_id))?;
+            let (b, u) = futures_util::try_join!(
+                load_one(l.building(), house.building_id),
+                load_one(l.unit(), house.unit_id)
+            )?;
             return Ok(format!("{} {} {} {}", c.name, b.name, u.name, house.number));
         }
         if let Some(a) = self.0.public_area_id {
-            return Ok(format!("{} {}", c.name, load_one(l.public_area(), a).await?.name));
+            return Ok(format!(
+                "{} {}",
+                c.name,
+                load_one(l.public_area(), a).await?.name
+            ));
         }
         match self.0.building_id {
-            Some(b) => Ok(format!("{} {}", c.name, load_one(l.building(), b).await?.name)),
+            Some(b) => Ok(format!(
+                "{} {}",
+                c.name,
+                load_one(l.building(), b).await?.name
+            )),
             None => Ok(c.name),
         }
     }
@@ -103,7 +116,9 @@ impl Complaint {
     }
     /// Not answered, and past the reply deadline.
     async fn reply_overdue(&self) -> bool {
-        self.0.replied_at.is_none() && self.0.state != ComplaintState::Withdrawn && self.0.reply_due_at < crate::service::now()
+        self.0.replied_at.is_none()
+            && self.0.state != ComplaintState::Withdrawn
+            && self.0.reply_due_at < crate::service::now()
     }
     /// When it was turned into a work order.
     async fn assigned_at(&self) -> Option<DateTime<Utc>> {
@@ -135,8 +150,16 @@ impl Complaint {
     }
     /// Every step so far, oldest first: who, what, from, to, why, when (the progress an owner sees).
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
-        let rows = loaders(ctx).complaint_timeline().load_one(self.0.id).await.map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
-        Ok(rows.unwrap_or_default().into_iter().map(TimelineEntry).collect())
+        let rows = loaders(ctx)
+            .complaint_timeline()
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(TimelineEntry)
+            .collect())
     }
 }
 
@@ -192,7 +215,9 @@ pub struct ComplaintQuery;
 impl ComplaintQuery {
     /// The caller's complaints and those about the houses they live in, newest first, with
     /// their progress.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn my_complaints(
         &self,
         ctx: &Context<'_>,
@@ -206,21 +231,29 @@ impl ComplaintQuery {
     }
     /// The complaint register of a community, newest first (reception, manager; a butler: their
     /// buildings).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn complaints(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The community.")] community_id: ID,
         #[graphql(desc = "Only this state.")] state: Option<ComplaintState>,
-        #[graphql(desc = "Only those not answered by their reply deadline.", default)] reply_overdue: bool,
+        #[graphql(desc = "Only those not answered by their reply deadline.", default)]
+        reply_overdue: bool,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<ComplaintConnection> {
-        let f = ComplaintFilter { community_id: id_of("communityId", &community_id, NodeKind::Community)?, state, reply_overdue };
-        let page = complaints::of_community(cx(ctx), &f, &page_args(after, before, first, last)?).await?;
+        let f = ComplaintFilter {
+            community_id: id_of("communityId", &community_id, NodeKind::Community)?,
+            state,
+            reply_overdue,
+        };
+        let page =
+            complaints::of_community(cx(ctx), &f, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Complaint))
     }
     /// The month's complaints grouped by category and place, most frequent first (manager).
@@ -237,8 +270,12 @@ impl ComplaintQuery {
             .map(|g| ComplaintGroup {
                 category: g.category,
                 place: g.place,
-                building_id: g.building_id.map(|b| GlobalId::encode(NodeKind::Building, b)),
-                public_area_id: g.public_area_id.map(|a| GlobalId::encode(NodeKind::PublicArea, a)),
+                building_id: g
+                    .building_id
+                    .map(|b| GlobalId::encode(NodeKind::Building, b)),
+                public_area_id: g
+                    .public_area_id
+                    .map(|a| GlobalId::encode(NodeKind::PublicArea, a)),
                 recurring: g.count >= 2,
                 count: g.count,
             })
@@ -254,12 +291,25 @@ impl ComplaintMutation {
     /// Register a complaint: an owner or resident from the app about their own house (or a
     /// shared place of their community); desk staff on someone's behalf (PHONE, VISIT, LETTER).
     /// Someone else's house is NOT_FOUND. The reply is due 24 h later.
-    async fn register_complaint(&self, ctx: &Context<'_>, #[graphql(desc = "The complaint.")] input: RegisterComplaintInput) -> Result<Complaint> {
+    async fn register_complaint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint.")] input: RegisterComplaintInput,
+    ) -> Result<Complaint> {
         let place = match (&input.house_id, &input.public_area_id, &input.building_id) {
             (Some(h), None, None) => Place::House(id_of("houseId", h, NodeKind::House)?),
-            (None, Some(a), None) => Place::PublicArea(id_of("publicAreaId", a, NodeKind::PublicArea)?),
+            (None, Some(a), None) => {
+                Place::PublicArea(id_of("publicAreaId", a, NodeKind::PublicArea)?)
+            }
             (None, None, Some(b)) => Place::Building(id_of("buildingId", b, NodeKind::Building)?),
-            _ => return Err(AppError::bad_input("houseId", "请选择房屋、公共区域或楼栋之一", "Give exactly one of a house, a public area or a building").into()),
+            _ => {
+                return Err(AppError::bad_input(
+                    "houseId",
+                    "请选择房屋、公共区域或楼栋之一",
+                    "Give exactly one of a house, a public area or a building",
+                )
+                .into())
+            }
         };
         let r = complaints::Registration {
             place,
@@ -280,23 +330,55 @@ impl ComplaintMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The complaint.")] complaint_id: ID,
         #[graphql(desc = "The responsible department.")] department: Department,
-        #[graphql(desc = "The handler's staff membership id, if one person handles it.")] handler_id: Option<ID>,
+        #[graphql(desc = "The handler's staff membership id, if one person handles it.")]
+        handler_id: Option<ID>,
     ) -> Result<Complaint> {
-        let handler = handler_id.map(|h| id_of("handlerId", &h, NodeKind::StaffMember)).transpose()?;
-        Ok(Complaint(complaints::assign(cx(ctx), self::complaint_id(&complaint_id)?, department, handler).await?))
+        let handler = handler_id
+            .map(|h| id_of("handlerId", &h, NodeKind::StaffMember))
+            .transpose()?;
+        Ok(Complaint(
+            complaints::assign(
+                cx(ctx),
+                self::complaint_id(&complaint_id)?,
+                department,
+                handler,
+            )
+            .await?,
+        ))
     }
     /// Escalate a complaint to the manager as major (the desk).
-    async fn escalate_complaint(&self, ctx: &Context<'_>, #[graphql(desc = "The complaint.")] complaint_id: ID, #[graphql(desc = "Why it is major.")] reason: String) -> Result<Complaint> {
-        Ok(Complaint(complaints::escalate(cx(ctx), self::complaint_id(&complaint_id)?, &reason).await?))
+    async fn escalate_complaint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint.")] complaint_id: ID,
+        #[graphql(desc = "Why it is major.")] reason: String,
+    ) -> Result<Complaint> {
+        Ok(Complaint(
+            complaints::escalate(cx(ctx), self::complaint_id(&complaint_id)?, &reason).await?,
+        ))
     }
     /// Answer the complainant (the desk, the handler; a major complaint: the manager). Due 24 h
     /// after registration; the first answer's time counts.
-    async fn reply_to_complaint(&self, ctx: &Context<'_>, #[graphql(desc = "The complaint.")] complaint_id: ID, #[graphql(desc = "The answer.")] reply: String) -> Result<Complaint> {
-        Ok(Complaint(complaints::reply(cx(ctx), self::complaint_id(&complaint_id)?, &reply).await?))
+    async fn reply_to_complaint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint.")] complaint_id: ID,
+        #[graphql(desc = "The answer.")] reply: String,
+    ) -> Result<Complaint> {
+        Ok(Complaint(
+            complaints::reply(cx(ctx), self::complaint_id(&complaint_id)?, &reply).await?,
+        ))
     }
     /// Record how the complaint was handled (the handler, the desk; a major complaint: the manager).
-    async fn resolve_complaint(&self, ctx: &Context<'_>, #[graphql(desc = "The complaint.")] complaint_id: ID, #[graphql(desc = "What was done.")] resolution: String) -> Result<Complaint> {
-        Ok(Complaint(complaints::resolve(cx(ctx), self::complaint_id(&complaint_id)?, &resolution).await?))
+    async fn resolve_complaint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint.")] complaint_id: ID,
+        #[graphql(desc = "What was done.")] resolution: String,
+    ) -> Result<Complaint> {
+        Ok(Complaint(
+            complaints::resolve(cx(ctx), self::complaint_id(&complaint_id)?, &resolution).await?,
+        ))
     }
     /// The return visit (回访) after handling: the owner's satisfaction and remarks; closes it (the desk).
     async fn record_complaint_return_visit(
@@ -306,14 +388,36 @@ impl ComplaintMutation {
         #[graphql(desc = "The owner's satisfaction, 1–5.")] satisfaction: i32,
         #[graphql(desc = "The owner's remarks.")] remarks: Option<String>,
     ) -> Result<Complaint> {
-        Ok(Complaint(complaints::return_visit(cx(ctx), self::complaint_id(&complaint_id)?, satisfaction, remarks).await?))
+        Ok(Complaint(
+            complaints::return_visit(
+                cx(ctx),
+                self::complaint_id(&complaint_id)?,
+                satisfaction,
+                remarks,
+            )
+            .await?,
+        ))
     }
     /// The handling did not solve it: back to the department (the desk).
-    async fn reopen_complaint(&self, ctx: &Context<'_>, #[graphql(desc = "The complaint.")] complaint_id: ID, #[graphql(desc = "What is still wrong.")] reason: String) -> Result<Complaint> {
-        Ok(Complaint(complaints::reopen(cx(ctx), self::complaint_id(&complaint_id)?, &reason).await?))
+    async fn reopen_complaint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint.")] complaint_id: ID,
+        #[graphql(desc = "What is still wrong.")] reason: String,
+    ) -> Result<Complaint> {
+        Ok(Complaint(
+            complaints::reopen(cx(ctx), self::complaint_id(&complaint_id)?, &reason).await?,
+        ))
     }
     /// The complainant withdraws the complaint before it is handled.
-    async fn withdraw_complaint(&self, ctx: &Context<'_>, #[graphql(desc = "The complaint.")] complaint_id: ID, #[graphql(desc = "Why, if they say.")] reason: Option<String>) -> Result<Complaint> {
-        Ok(Complaint(complaints::withdraw(cx(ctx), self::complaint_id(&complaint_id)?, reason).await?))
+    async fn withdraw_complaint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint.")] complaint_id: ID,
+        #[graphql(desc = "Why, if they say.")] reason: Option<String>,
+    ) -> Result<Complaint> {
+        Ok(Complaint(
+            complaints::withdraw(cx(ctx), self::complaint_id(&complaint_id)?, reason).await?,
+        ))
     }
 }

@@ -1,7 +1,7 @@
 //! The estate as the apps browse it: community → building → unit → house, and public areas.
 use super::connection::{connection, page_args};
-use super::loaders::load_one;
 use super::fees::{BillConnection, FeeItemConnection, Owed, PaymentConnection};
+use super::loaders::load_one;
 use super::members::{HouseMember, HouseMemberConnection};
 use super::staff::{ApiKey, ApiKeyConnection, StaffMember, StaffMemberConnection};
 use super::{cx, loaders};
@@ -106,7 +106,9 @@ impl Community {
         Ok(connection(page, |m| m.id, House))
     }
     /// The price list (收费标准).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn fee_items(
         &self,
         ctx: &Context<'_>,
@@ -115,10 +117,13 @@ impl Community {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<FeeItemConnection> {
-        super::fees::community_fee_items(ctx, self.0.id, page_args(after, before, first, last)?).await
+        super::fees::community_fee_items(ctx, self.0.id, page_args(after, before, first, last)?)
+            .await
     }
     /// Bills of the community for staff (a butler: their buildings), optionally one period or building.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn bills(
         &self,
         ctx: &Context<'_>,
@@ -130,7 +135,14 @@ impl Community {
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<BillConnection> {
         let b = opt_id("buildingId", building_id, NodeKind::Building)?;
-        super::fees::community_bills(ctx, self.0.id, period, b, page_args(after, before, first, last)?).await
+        super::fees::community_bills(
+            ctx,
+            self.0.id,
+            period,
+            b,
+            page_args(after, before, first, last)?,
+        )
+        .await
     }
     /// Public areas (公共区域): lobbies, lifts, car parks, gardens.
     #[graphql(
@@ -340,7 +352,8 @@ impl House {
     /// The house's cards, newest first, in every state (the card desk: reception, manager; and the owner).
     async fn cards(&self, ctx: &Context<'_>) -> Result<Vec<super::cards::Card>> {
         crate::service::cards::require_cards_of(super::cx(ctx), &self.0).await?;
-        let mut rows = super::loaders::children_of(&super::loaders(ctx).house_cards(), self.0.id).await?;
+        let mut rows =
+            super::loaders::children_of(&super::loaders(ctx).house_cards(), self.0.id).await?;
         rows.sort_by_key(|c| std::cmp::Reverse(c.id));
         Ok(rows.into_iter().map(super::cards::Card).collect())
     }
@@ -349,11 +362,17 @@ impl House {
         if !fees::sees_bills_of(cx(ctx), &self.0).await? {
             return Err(AppError::Forbidden.into());
         }
-        let owed = loaders(ctx).owed().load_one(self.0.id).await.map_err(|e| AppError::internal("owed", format!("{e:?}")))?;
+        let owed = loaders(ctx)
+            .owed()
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| AppError::internal("owed", format!("{e:?}")))?;
         Ok(Owed(owed.unwrap_or_default()))
     }
     /// The house's bills, newest last; `openOnly` for what is still to pay.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn bills(
         &self,
         ctx: &Context<'_>,
@@ -366,10 +385,18 @@ impl House {
         // Boxed, as is `payments`: these two 2 KB futures set the size of every House field's
         // future (async-graphql sizes an object's field futures by its largest resolver), and
         // the owner's home screen resolves House fields on every request.
-        Box::pin(super::fees::house_bills(ctx, self.0.id, open_only, page_args(after, before, first, last)?)).await
+        Box::pin(super::fees::house_bills(
+            ctx,
+            self.0.id,
+            open_only,
+            page_args(after, before, first, last)?,
+        ))
+        .await
     }
     /// Payments and reversals on the house's bills, with receipts.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn payments(
         &self,
         ctx: &Context<'_>,
@@ -378,7 +405,12 @@ impl House {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<PaymentConnection> {
-        Box::pin(super::fees::house_payments(ctx, self.0.id, page_args(after, before, first, last)?)).await
+        Box::pin(super::fees::house_payments(
+            ctx,
+            self.0.id,
+            page_args(after, before, first, last)?,
+        ))
+        .await
     }
     /// People bound to the house (owner, family, tenants). Housemates see each other's phone
     /// masked; the owner and serving staff see it in full.
@@ -401,7 +433,11 @@ impl House {
             .await
             .map_err(|e| AppError::internal("members", format!("{e:?}")))?
             .unwrap_or_default();
-        Ok(connection(crate::service::page::paginate_vec(rows, |m| m.id, &args), |m| m.id, HouseMember))
+        Ok(connection(
+            crate::service::page::paginate_vec(rows, |m| m.id, &args),
+            |m| m.id,
+            HouseMember,
+        ))
     }
 }
 

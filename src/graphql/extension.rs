@@ -53,11 +53,18 @@ pub enum Validation {
 impl Documents {
     pub fn new(max_aliases: usize) -> Self {
         let kept = std::num::NonZeroUsize::new(PARSED_DOCUMENTS_KEPT).expect("non-zero");
-        Self { max_aliases, parsed: Mutex::new(lru::LruCache::new(kept)) }
+        Self {
+            max_aliases,
+            parsed: Mutex::new(lru::LruCache::new(kept)),
+        }
     }
 
     fn cached(&self, query: &str) -> Option<ExecutableDocument> {
-        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(query).map(|k| k.doc.clone())
+        self.parsed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(query)
+            .map(|k| k.doc.clone())
     }
 
     /// Checks a freshly parsed document and keeps it: only documents that pass are kept.
@@ -67,12 +74,21 @@ impl Documents {
             let err = AppError::bad_input(
                 "query",
                 format!("别名数量 {aliases} 超过上限 {}", self.max_aliases),
-                format!("The query uses {aliases} aliases; the limit is {}", self.max_aliases),
+                format!(
+                    "The query uses {aliases} aliases; the limit is {}",
+                    self.max_aliases
+                ),
             );
             return Err(async_graphql::Error::from(err).into_server_error(Default::default()));
         }
-        let kept = Kept { doc: doc.clone(), valid_without_variables: Vec::new() };
-        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).put(query.to_owned(), kept);
+        let kept = Kept {
+            doc: doc.clone(),
+            valid_without_variables: Vec::new(),
+        };
+        self.parsed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(query.to_owned(), kept);
         Ok(())
     }
 
@@ -82,8 +98,16 @@ impl Documents {
         let found = {
             let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
             parsed.get(&req.query).map(|k| {
-                let passed = req.variables.is_empty() && k.valid_without_variables.contains(&req.operation_name);
-                (k.doc.clone(), if passed { Validation::Passed } else { Validation::Needed })
+                let passed = req.variables.is_empty()
+                    && k.valid_without_variables.contains(&req.operation_name);
+                (
+                    k.doc.clone(),
+                    if passed {
+                        Validation::Passed
+                    } else {
+                        Validation::Needed
+                    },
+                )
             })
         };
         if let Some((doc, validation)) = found {
@@ -113,7 +137,9 @@ impl Documents {
 /// Execution always yields a data object, or null with errors that carry the path of the
 /// non-null field that failed; errors found before execution have no path.
 pub fn is_request_error(resp: &Response) -> bool {
-    resp.data == Value::Null && !resp.errors.is_empty() && resp.errors.iter().all(|e| e.path.is_empty())
+    resp.data == Value::Null
+        && !resp.errors.is_empty()
+        && resp.errors.iter().all(|e| e.path.is_empty())
 }
 
 /// The websocket schema's extension: parsed documents through `Documents`, and the errors of
@@ -130,7 +156,9 @@ impl RequestPolicy {
 
 impl ExtensionFactory for RequestPolicy {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PolicyExtension { documents: self.documents.clone() })
+        Arc::new(PolicyExtension {
+            documents: self.documents.clone(),
+        })
     }
 }
 

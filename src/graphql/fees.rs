@@ -11,8 +11,13 @@ use crate::error::AppError;
 use crate::service::fees::{billing, items, payments, readings, reports};
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{BillKind, BillingCycle, CallOutcome, FeeFormula, FeeKind, PaymentKind, PaymentMethod, StaffRole};
-use entity::{arrears_call, bill, bill_line, fee_item, meter_reading, payment, payment_allocation, payment_intent};
+use entity::enums::{
+    BillKind, BillingCycle, CallOutcome, FeeFormula, FeeKind, PaymentKind, PaymentMethod, StaffRole,
+};
+use entity::{
+    arrears_call, bill, bill_line, fee_item, meter_reading, payment, payment_allocation,
+    payment_intent,
+};
 
 fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
     Ok(GlobalId::decode_as(field, raw, kind)?)
@@ -102,7 +107,11 @@ impl Bill {
     }
     /// Still to pay, in fen (0 once settled or cancelled).
     async fn outstanding_fen(&self) -> Fen {
-        Fen(if self.0.cancelled_at.is_some() { 0 } else { self.0.amount_fen - self.0.paid_fen })
+        Fen(if self.0.cancelled_at.is_some() {
+            0
+        } else {
+            self.0.amount_fen - self.0.paid_fen
+        })
     }
     /// OPEN, OVERDUE, PAID or CANCELLED, as of today.
     async fn status(&self) -> BillStatus {
@@ -111,15 +120,26 @@ impl Bill {
     /// Late fee as of today, in fen (not part of `amountFen`; computed live).
     async fn late_fee_fen(&self, ctx: &Context<'_>) -> Result<Fen> {
         let lines = self.sorted_lines(ctx).await?;
-        Ok(Fen(billing::late_fee(&self.0, &lines, crate::service::fees::today())))
+        Ok(Fen(billing::late_fee(
+            &self.0,
+            &lines,
+            crate::service::fees::today(),
+        )))
     }
     /// The lines, each with how it was computed.
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<BillLine>> {
-        Ok(self.sorted_lines(ctx).await?.into_iter().map(BillLine).collect())
+        Ok(self
+            .sorted_lines(ctx)
+            .await?
+            .into_iter()
+            .map(BillLine)
+            .collect())
     }
     /// The house billed.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
+        Ok(House(
+            load_one(loaders(ctx).house(), self.0.house_id).await?,
+        ))
     }
     /// When it was cancelled; null unless cancelled.
     async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
@@ -272,7 +292,11 @@ impl Payment {
     }
     /// For a payment: its reversal, if it was reversed.
     async fn reversed_by(&self, ctx: &Context<'_>) -> Result<Option<Payment>> {
-        Ok(children_of(loaders(ctx).payment_reversals(), self.0.id).await?.into_iter().next().map(Payment))
+        Ok(children_of(loaders(ctx).payment_reversals(), self.0.id)
+            .await?
+            .into_iter()
+            .next()
+            .map(Payment))
     }
 }
 
@@ -288,7 +312,9 @@ impl Allocation {
     }
     /// The bill.
     async fn bill(&self, ctx: &Context<'_>) -> Result<Bill> {
-        bill_pointed_at(ctx, self.0.bill_id).await?.ok_or_else(|| AppError::NotFound.into())
+        bill_pointed_at(ctx, self.0.bill_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound.into())
     }
 }
 
@@ -298,7 +324,9 @@ pub async fn bill_pointed_at(ctx: &Context<'_>, id: i64) -> Result<Option<Bill>>
     let l = loaders(ctx);
     let b = load_one(l.bill(), id).await?;
     let h = load_one(l.house(), b.house_id).await?;
-    Ok(billing::sees_bills_in(cx(ctx), &h).await?.then_some(Bill(b)))
+    Ok(billing::sees_bills_in(cx(ctx), &h)
+        .await?
+        .then_some(Bill(b)))
 }
 
 /// An online payment the owner started; the gateway confirms it.
@@ -372,8 +400,21 @@ impl From<reports::DayReport> for DayClose {
         Self {
             date: r.date,
             total_fen: Fen(r.by_method.iter().map(|m| m.amount_fen).sum()),
-            cash_fen: Fen(r.by_method.iter().filter(|m| m.method == PaymentMethod::Cash).map(|m| m.amount_fen).sum()),
-            by_method: r.by_method.into_iter().map(|m| MethodTotal { method: m.method, count: m.count, amount_fen: Fen(m.amount_fen) }).collect(),
+            cash_fen: Fen(r
+                .by_method
+                .iter()
+                .filter(|m| m.method == PaymentMethod::Cash)
+                .map(|m| m.amount_fen)
+                .sum()),
+            by_method: r
+                .by_method
+                .into_iter()
+                .map(|m| MethodTotal {
+                    method: m.method,
+                    count: m.count,
+                    amount_fen: Fen(m.amount_fen),
+                })
+                .collect(),
             banked_at: r.banked.map(|b| b.banked_at),
         }
     }
@@ -387,7 +428,9 @@ pub struct ArrearsEntry(pub reports::Arrears, pub Option<arrears_call::Model>);
 impl ArrearsEntry {
     /// The house.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
+        Ok(House(
+            load_one(loaders(ctx).house(), self.0.house_id).await?,
+        ))
     }
     /// All overdue money, in fen.
     async fn overdue_fen(&self) -> Fen {
@@ -498,7 +541,11 @@ impl CollectionReport {
     }
     /// Each building, in order.
     async fn by_building(&self) -> Vec<CollectionLine> {
-        self.by_building.iter().cloned().map(CollectionLine).collect()
+        self.by_building
+            .iter()
+            .cloned()
+            .map(CollectionLine)
+            .collect()
     }
 }
 
@@ -552,7 +599,11 @@ pub struct FeeQuery;
 #[Object]
 impl FeeQuery {
     /// What a house owes today (due, overdue, late fees, open bills).
-    async fn owed(&self, ctx: &Context<'_>, #[graphql(desc = "The house.")] house_id: ID) -> Result<Owed> {
+    async fn owed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The house.")] house_id: ID,
+    ) -> Result<Owed> {
         let id = id_of("houseId", &house_id, NodeKind::House)?;
         crate::service::fees::house_for_bills(cx(ctx), id).await?;
         let mut map = billing::owed_by_houses(cx(ctx).db(), &[id]).await?;
@@ -577,13 +628,22 @@ impl FeeQuery {
         #[graphql(desc = "Only this building.")] building_id: Option<ID>,
     ) -> Result<Vec<ArrearsEntry>> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        let b = building_id.map(|b| id_of("buildingId", &b, NodeKind::Building)).transpose()?;
+        let b = building_id
+            .map(|b| id_of("buildingId", &b, NodeKind::Building))
+            .transpose()?;
         let list = reports::arrears(cx(ctx), c, b).await?;
-        let calls = reports::last_calls(cx(ctx), &list.iter().map(|a| a.house_id).collect::<Vec<_>>()).await?;
-        Ok(list.into_iter().map(|a| {
-            let call = calls.get(&a.house_id).cloned();
-            ArrearsEntry(a, call)
-        }).collect())
+        let calls = reports::last_calls(
+            cx(ctx),
+            &list.iter().map(|a| a.house_id).collect::<Vec<_>>(),
+        )
+        .await?;
+        Ok(list
+            .into_iter()
+            .map(|a| {
+                let call = calls.get(&a.house_id).cloned();
+                ArrearsEntry(a, call)
+            })
+            .collect())
     }
     /// Collection rate and monthly summary of a period, by building (finance, manager).
     async fn collection_report(
@@ -594,7 +654,11 @@ impl FeeQuery {
     ) -> Result<CollectionReport> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
         let (total, by_building) = reports::collection(cx(ctx), c, &period).await?;
-        Ok(CollectionReport { period, total, by_building })
+        Ok(CollectionReport {
+            period,
+            total,
+            by_building,
+        })
     }
 }
 
@@ -605,19 +669,26 @@ pub struct FeeMutation;
 impl FeeMutation {
     /// Add a fee item to a community's price list (finance, manager).
     #[graphql(guard = "StaffGuard(&[StaffRole::Finance, StaffRole::Manager])")]
-    async fn create_fee_item(&self, ctx: &Context<'_>, #[graphql(desc = "The item.")] input: CreateFeeItemInput) -> Result<FeeItem> {
-        let row = items::create(cx(ctx), items::NewFeeItem {
-            community_id: id_of("communityId", &input.community_id, NodeKind::Community)?,
-            name: input.name,
-            kind: input.kind,
-            formula: input.formula,
-            cycle: input.cycle,
-            unit_price: input.unit_price_fen,
-            late_fee_bps_per_day: input.late_fee_bps_per_day,
-            late_fee_grace_days: input.late_fee_grace_days,
-            late_fee_cap_bps: input.late_fee_cap_bps,
-            vacant_discount_bps: input.vacant_discount_bps,
-        })
+    async fn create_fee_item(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The item.")] input: CreateFeeItemInput,
+    ) -> Result<FeeItem> {
+        let row = items::create(
+            cx(ctx),
+            items::NewFeeItem {
+                community_id: id_of("communityId", &input.community_id, NodeKind::Community)?,
+                name: input.name,
+                kind: input.kind,
+                formula: input.formula,
+                cycle: input.cycle,
+                unit_price: input.unit_price_fen,
+                late_fee_bps_per_day: input.late_fee_bps_per_day,
+                late_fee_grace_days: input.late_fee_grace_days,
+                late_fee_cap_bps: input.late_fee_cap_bps,
+                vacant_discount_bps: input.vacant_discount_bps,
+            },
+        )
         .await?;
         Ok(FeeItem(row))
     }
@@ -629,7 +700,9 @@ impl FeeMutation {
         #[graphql(desc = "The item.")] id: ID,
         #[graphql(desc = "Whether new bills include it.")] active: bool,
     ) -> Result<FeeItem> {
-        Ok(FeeItem(items::set_active(cx(ctx), id_of("id", &id, NodeKind::FeeItem)?, active).await?))
+        Ok(FeeItem(
+            items::set_active(cx(ctx), id_of("id", &id, NodeKind::FeeItem)?, active).await?,
+        ))
     }
     /// Record a meter reading (hundredths of a unit: 12345 = 123.45). A reading below the last
     /// is refused unless `isReplacement` says the meter was changed.
@@ -642,13 +715,16 @@ impl FeeMutation {
         #[graphql(desc = "The date read; today if omitted.")] read_on: Option<NaiveDate>,
         #[graphql(desc = "A new meter was fitted.", default = false)] is_replacement: bool,
     ) -> Result<MeterReading> {
-        let row = readings::record(cx(ctx), readings::NewReading {
-            house_id: id_of("houseId", &house_id, NodeKind::House)?,
-            fee_item_id: id_of("feeItemId", &fee_item_id, NodeKind::FeeItem)?,
-            reading,
-            read_on: read_on.unwrap_or_else(crate::service::fees::today),
-            is_replacement,
-        })
+        let row = readings::record(
+            cx(ctx),
+            readings::NewReading {
+                house_id: id_of("houseId", &house_id, NodeKind::House)?,
+                fee_item_id: id_of("feeItemId", &fee_item_id, NodeKind::FeeItem)?,
+                reading,
+                read_on: read_on.unwrap_or_else(crate::service::fees::today),
+                is_replacement,
+            },
+        )
         .await?;
         Ok(MeterReading(row))
     }
@@ -661,8 +737,16 @@ impl FeeMutation {
         #[graphql(desc = "The community.")] community_id: ID,
         #[graphql(desc = "The period, YYYY-MM.")] period: String,
     ) -> Result<GenerateBillsPayload> {
-        let g = billing::generate(cx(ctx), id_of("communityId", &community_id, NodeKind::Community)?, &period).await?;
-        Ok(GenerateBillsPayload { created: g.created, already_existing: g.already_existing })
+        let g = billing::generate(
+            cx(ctx),
+            id_of("communityId", &community_id, NodeKind::Community)?,
+            &period,
+        )
+        .await?;
+        Ok(GenerateBillsPayload {
+            created: g.created,
+            already_existing: g.already_existing,
+        })
     }
     /// Raise a one-off charge from a one-off item of the price list. The client key makes a
     /// retry return the same bill.
@@ -677,15 +761,26 @@ impl FeeMutation {
     ) -> Result<Bill> {
         let h = id_of("houseId", &house_id, NodeKind::House)?;
         let f = id_of("feeItemId", &fee_item_id, NodeKind::FeeItem)?;
-        Ok(Bill(billing::raise_charge(cx(ctx), h, f, quantity, note, &client_key).await?))
+        Ok(Bill(
+            billing::raise_charge(cx(ctx), h, f, quantity, note, &client_key).await?,
+        ))
     }
     /// Cancel an unpaid bill, with a reason (finance, manager).
     #[graphql(guard = "StaffGuard(&[StaffRole::Finance, StaffRole::Manager])")]
-    async fn cancel_bill(&self, ctx: &Context<'_>, #[graphql(desc = "The bill.")] bill_id: ID, #[graphql(desc = "Why.")] reason: String) -> Result<Bill> {
-        Ok(Bill(billing::cancel(cx(ctx), id_of("billId", &bill_id, NodeKind::Bill)?, reason).await?))
+    async fn cancel_bill(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The bill.")] bill_id: ID,
+        #[graphql(desc = "Why.")] reason: String,
+    ) -> Result<Bill> {
+        Ok(Bill(
+            billing::cancel(cx(ctx), id_of("billId", &bill_id, NodeKind::Bill)?, reason).await?,
+        ))
     }
     /// Record a payment at the counter. The same client key twice returns the first payment.
-    #[graphql(guard = "StaffGuard(&[StaffRole::Reception, StaffRole::Finance, StaffRole::Manager])")]
+    #[graphql(
+        guard = "StaffGuard(&[StaffRole::Reception, StaffRole::Finance, StaffRole::Manager])"
+    )]
     async fn record_payment(
         &self,
         ctx: &Context<'_>,
@@ -695,14 +790,33 @@ impl FeeMutation {
     ) -> Result<Payment> {
         let allocs = allocations
             .iter()
-            .map(|a| Ok(payments::Allocation { bill_id: id_of("allocations.billId", &a.bill_id, NodeKind::Bill)?, amount: a.amount_fen }))
+            .map(|a| {
+                Ok(payments::Allocation {
+                    bill_id: id_of("allocations.billId", &a.bill_id, NodeKind::Bill)?,
+                    amount: a.amount_fen,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Payment(payments::record(cx(ctx), &client_key, method, allocs).await?))
+        Ok(Payment(
+            payments::record(cx(ctx), &client_key, method, allocs).await?,
+        ))
     }
     /// Reverse a mistaken payment (manager), with a reason: a linked negative payment.
     #[graphql(guard = "StaffGuard(&[StaffRole::Manager])")]
-    async fn reverse_payment(&self, ctx: &Context<'_>, #[graphql(desc = "The payment.")] payment_id: ID, #[graphql(desc = "Why.")] reason: String) -> Result<Payment> {
-        Ok(Payment(payments::reverse(cx(ctx), id_of("paymentId", &payment_id, NodeKind::Payment)?, reason).await?))
+    async fn reverse_payment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The payment.")] payment_id: ID,
+        #[graphql(desc = "Why.")] reason: String,
+    ) -> Result<Payment> {
+        Ok(Payment(
+            payments::reverse(
+                cx(ctx),
+                id_of("paymentId", &payment_id, NodeKind::Payment)?,
+                reason,
+            )
+            .await?,
+        ))
     }
     /// The owner starts an online payment of their bills; hand the intent to the gateway.
     async fn create_payment_intent(
@@ -711,8 +825,13 @@ impl FeeMutation {
         #[graphql(desc = "Idempotency key chosen by the app.")] client_key: String,
         #[graphql(desc = "The bills to pay in full.")] bill_ids: Vec<ID>,
     ) -> Result<PaymentIntent> {
-        let ids = bill_ids.iter().map(|b| id_of("billIds", b, NodeKind::Bill)).collect::<Result<Vec<_>>>()?;
-        Ok(PaymentIntent(payments::create_intent(cx(ctx), &client_key, ids).await?))
+        let ids = bill_ids
+            .iter()
+            .map(|b| id_of("billIds", b, NodeKind::Bill))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(PaymentIntent(
+            payments::create_intent(cx(ctx), &client_key, ids).await?,
+        ))
     }
     /// The payment gateway confirms an intent was paid (API key with PAYMENTS_WRITE).
     /// Idempotent on the gateway's reference.
@@ -723,8 +842,12 @@ impl FeeMutation {
         #[graphql(desc = "The gateway's transaction reference.")] gateway_reference: String,
         #[graphql(desc = "The amount paid, in fen.")] amount_fen: Fen,
     ) -> Result<Payment> {
-        let id: i64 = intent_id.parse().map_err(|_| AppError::bad_input("intentId", "ID 格式不正确", "Malformed ID"))?;
-        Ok(Payment(payments::confirm_online(cx(ctx), id, &gateway_reference, amount_fen).await?))
+        let id: i64 = intent_id
+            .parse()
+            .map_err(|_| AppError::bad_input("intentId", "ID 格式不正确", "Malformed ID"))?;
+        Ok(Payment(
+            payments::confirm_online(cx(ctx), id, &gateway_reference, amount_fen).await?,
+        ))
     }
     /// Finance marks a day's cash banked (日结), once per day.
     #[graphql(guard = "StaffGuard(&[StaffRole::Finance])")]
@@ -749,7 +872,9 @@ impl FeeMutation {
         #[graphql(desc = "For PROMISED: the date promised.")] promised_on: Option<NaiveDate>,
     ) -> Result<ArrearsCall> {
         let h = id_of("houseId", &house_id, NodeKind::House)?;
-        Ok(ArrearsCall(reports::record_call(cx(ctx), h, outcome, note, promised_on).await?))
+        Ok(ArrearsCall(
+            reports::record_call(cx(ctx), h, outcome, note, promised_on).await?,
+        ))
     }
 }
 
@@ -758,16 +883,55 @@ crate::connection_type!(BillConnection, BillEdge, Bill, "bills");
 crate::connection_type!(PaymentConnection, PaymentEdge, Payment, "payments");
 
 /// Connection fields hung on `Community` and `House` (see estate.rs).
-pub async fn community_fee_items(ctx: &Context<'_>, community_id: i64, args: crate::service::page::PageArgs) -> Result<FeeItemConnection> {
-    Ok(connection(items::of_community(cx(ctx), community_id, &args).await?, |m| m.id, FeeItem))
+pub async fn community_fee_items(
+    ctx: &Context<'_>,
+    community_id: i64,
+    args: crate::service::page::PageArgs,
+) -> Result<FeeItemConnection> {
+    Ok(connection(
+        items::of_community(cx(ctx), community_id, &args).await?,
+        |m| m.id,
+        FeeItem,
+    ))
 }
-pub async fn community_bills(ctx: &Context<'_>, community_id: i64, period: Option<String>, building: Option<i64>, args: crate::service::page::PageArgs) -> Result<BillConnection> {
-    Ok(connection(billing::of_community(cx(ctx), community_id, period.as_deref(), building, &args).await?, |m| m.id, Bill))
+pub async fn community_bills(
+    ctx: &Context<'_>,
+    community_id: i64,
+    period: Option<String>,
+    building: Option<i64>,
+    args: crate::service::page::PageArgs,
+) -> Result<BillConnection> {
+    Ok(connection(
+        billing::of_community(cx(ctx), community_id, period.as_deref(), building, &args).await?,
+        |m| m.id,
+        Bill,
+    ))
 }
-pub async fn house_bills(ctx: &Context<'_>, house_id: i64, open_only: bool, args: crate::service::page::PageArgs) -> Result<BillConnection> {
-    let filter = if open_only { billing::BillFilter::Open } else { billing::BillFilter::All };
-    Ok(connection(billing::of_house(cx(ctx), house_id, filter, &args).await?, |m| m.id, Bill))
+pub async fn house_bills(
+    ctx: &Context<'_>,
+    house_id: i64,
+    open_only: bool,
+    args: crate::service::page::PageArgs,
+) -> Result<BillConnection> {
+    let filter = if open_only {
+        billing::BillFilter::Open
+    } else {
+        billing::BillFilter::All
+    };
+    Ok(connection(
+        billing::of_house(cx(ctx), house_id, filter, &args).await?,
+        |m| m.id,
+        Bill,
+    ))
 }
-pub async fn house_payments(ctx: &Context<'_>, house_id: i64, args: crate::service::page::PageArgs) -> Result<PaymentConnection> {
-    Ok(connection(payments::of_house(cx(ctx), house_id, &args).await?, |m| m.id, Payment))
+pub async fn house_payments(
+    ctx: &Context<'_>,
+    house_id: i64,
+    args: crate::service::page::PageArgs,
+) -> Result<PaymentConnection> {
+    Ok(connection(
+        payments::of_house(cx(ctx), house_id, &args).await?,
+        |m| m.id,
+        Payment,
+    ))
 }

@@ -35,7 +35,9 @@ impl CustodyKey {
     }
     /// The house it opens.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
+        Ok(House(
+            load_one(loaders(ctx).house(), self.0.house_id).await?,
+        ))
     }
     /// What it opens.
     async fn label(&self) -> &str {
@@ -55,7 +57,9 @@ impl CustodyKey {
     }
     /// Who at the desk took it in.
     async fn received_by(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(loaders(ctx).user(), self.0.received_by_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.received_by_user_id)
+            .await?
+            .display_name)
     }
     /// Every loan, newest first: who took it, why, when due and when back.
     async fn loans(&self, ctx: &Context<'_>) -> Result<Vec<KeyLoan>> {
@@ -74,7 +78,9 @@ impl KeyLoan {
     /// The key.
     async fn key(&self, ctx: &Context<'_>) -> Result<CustodyKey> {
         // Loans are only reached through a key or the desk's list, both already authorized.
-        Ok(CustodyKey(load_one(loaders(ctx).custody_key(), self.0.key_id).await?))
+        Ok(CustodyKey(
+            load_one(loaders(ctx).custody_key(), self.0.key_id).await?,
+        ))
     }
     /// Why.
     async fn purpose(&self) -> KeyLoanPurpose {
@@ -82,7 +88,9 @@ impl KeyLoan {
     }
     /// The repair order it was taken for, if any.
     async fn repair_order_id(&self) -> Option<ID> {
-        self.0.repair_order_id.map(|id| GlobalId::encode(NodeKind::RepairOrder, id))
+        self.0
+            .repair_order_id
+            .map(|id| GlobalId::encode(NodeKind::RepairOrder, id))
     }
     /// A note (the emergency's reason).
     async fn note(&self) -> Option<&str> {
@@ -90,7 +98,9 @@ impl KeyLoan {
     }
     /// Who has it.
     async fn borrower(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(loaders(ctx).user(), self.0.borrower_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.borrower_user_id)
+            .await?
+            .display_name)
     }
     /// When it left (UTC).
     async fn lent_at(&self) -> DateTime<Utc> {
@@ -123,7 +133,9 @@ impl KeyOpening {
     /// The sealed key.
     async fn key(&self, ctx: &Context<'_>) -> Result<CustodyKey> {
         // Openings are only reached through `node` or the manager's list, both already authorized.
-        Ok(CustodyKey(load_one(loaders(ctx).custody_key(), self.0.key_id).await?))
+        Ok(CustodyKey(
+            load_one(loaders(ctx).custody_key(), self.0.key_id).await?,
+        ))
     }
     /// The emergency.
     async fn reason(&self) -> &str {
@@ -156,7 +168,10 @@ impl KeyOpening {
     /// The two staff members present.
     async fn witnesses(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
         let mut out = vec![];
-        for u in [self.0.witness1_user_id, self.0.witness2_user_id].into_iter().flatten() {
+        for u in [self.0.witness1_user_id, self.0.witness2_user_id]
+            .into_iter()
+            .flatten()
+        {
             out.push(load_one(loaders(ctx).user(), u).await?.display_name);
         }
         Ok(out)
@@ -206,7 +221,12 @@ pub struct OpenSealedKeyInput {
     pub due_back_at: Option<DateTime<Utc>>,
 }
 
-crate::connection_type!(CustodyKeyConnection, CustodyKeyEdge, CustodyKey, "keys in custody");
+crate::connection_type!(
+    CustodyKeyConnection,
+    CustodyKeyEdge,
+    CustodyKey,
+    "keys in custody"
+);
 
 #[derive(Default)]
 pub struct KeyQuery;
@@ -214,7 +234,9 @@ pub struct KeyQuery;
 #[Object]
 impl KeyQuery {
     /// Keys of the houses I own held by the management office, with every loan.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn my_keys(
         &self,
         ctx: &Context<'_>,
@@ -228,34 +250,65 @@ impl KeyQuery {
     }
     /// The key desk's cabinet (reception, manager; a butler, their buildings): keys in custody,
     /// optionally in one state.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn custody_keys(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The community.")] community_id: ID,
-        #[graphql(desc = "Only keys in this state (default: all still in custody).")] state: Option<KeyState>,
+        #[graphql(desc = "Only keys in this state (default: all still in custody).")] state: Option<
+            KeyState,
+        >,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<CustodyKeyConnection> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        let page = svc::of_community(cx(ctx), c, state, &page_args(after, before, first, last)?).await?;
+        let page =
+            svc::of_community(cx(ctx), c, state, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, CustodyKey))
     }
     /// The daily chase list: keys out and due back before tonight, most overdue first.
-    async fn unreturned_keys(&self, ctx: &Context<'_>, #[graphql(desc = "The community.")] community_id: ID) -> Result<Vec<KeyLoan>> {
+    async fn unreturned_keys(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community.")] community_id: ID,
+    ) -> Result<Vec<KeyLoan>> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        Ok(svc::unreturned(cx(ctx), c).await?.into_iter().map(KeyLoan).collect())
+        Ok(svc::unreturned(cx(ctx), c)
+            .await?
+            .into_iter()
+            .map(KeyLoan)
+            .collect())
     }
     /// The manager's desk: what waits for their decision.
-    async fn approvals_waiting(&self, ctx: &Context<'_>, #[graphql(desc = "The community.")] community_id: ID) -> Result<ApprovalsWaiting> {
+    async fn approvals_waiting(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community.")] community_id: ID,
+    ) -> Result<ApprovalsWaiting> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
         let cx = cx(ctx);
-        let key_openings = svc::openings_waiting(cx, c).await?.into_iter().map(KeyOpening).collect();
+        let key_openings = svc::openings_waiting(cx, c)
+            .await?
+            .into_iter()
+            .map(KeyOpening)
+            .collect();
         let args = crate::service::page::PageArgs::new(None, None, Some(100), None)?;
-        let renovations = crate::service::renovation::of_community(cx, c, Some(RenovationState::Reviewed), None, &args).await?;
-        Ok(ApprovalsWaiting { key_openings, renovations: renovations.items.into_iter().map(Renovation).collect() })
+        let renovations = crate::service::renovation::of_community(
+            cx,
+            c,
+            Some(RenovationState::Reviewed),
+            None,
+            &args,
+        )
+        .await?;
+        Ok(ApprovalsWaiting {
+            key_openings,
+            renovations: renovations.items.into_iter().map(Renovation).collect(),
+        })
     }
 }
 
@@ -274,35 +327,86 @@ impl KeyMutation {
         #[graphql(desc = "The seal's number, to seal it.")] seal_number: Option<String>,
     ) -> Result<CustodyKey> {
         let h = id_of("houseId", &house_id, NodeKind::House)?;
-        Ok(CustodyKey(svc::deposit(cx(ctx), h, &label, seal_number.as_deref()).await?))
+        Ok(CustodyKey(
+            svc::deposit(cx(ctx), h, &label, seal_number.as_deref()).await?,
+        ))
     }
     /// Lend an unsealed key for a repair or an inspection: who, why, when due back.
-    async fn lend_key(&self, ctx: &Context<'_>, #[graphql(desc = "The loan.")] input: LendKeyInput) -> Result<CustodyKey> {
+    async fn lend_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The loan.")] input: LendKeyInput,
+    ) -> Result<CustodyKey> {
         let l = Loan {
             key_id: id_of("keyId", &input.key_id, NodeKind::CustodyKey)?,
             purpose: input.purpose,
             borrower_staff_id: id_of("borrowerId", &input.borrower_id, NodeKind::StaffMember)?,
             due_back_at: input.due_back_at,
-            repair_order_id: input.repair_order_id.as_ref().map(|r| id_of("repairOrderId", r, NodeKind::RepairOrder)).transpose()?,
+            repair_order_id: input
+                .repair_order_id
+                .as_ref()
+                .map(|r| id_of("repairOrderId", r, NodeKind::RepairOrder))
+                .transpose()?,
             note: input.note,
         };
         Ok(CustodyKey(svc::lend(cx(ctx), l).await?))
     }
     /// Take a lent key back into the cabinet.
-    async fn return_key(&self, ctx: &Context<'_>, #[graphql(desc = "The key.")] key_id: ID) -> Result<CustodyKey> {
-        Ok(CustodyKey(svc::give_back(cx(ctx), id_of("keyId", &key_id, NodeKind::CustodyKey)?).await?))
+    async fn return_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The key.")] key_id: ID,
+    ) -> Result<CustodyKey> {
+        Ok(CustodyKey(
+            svc::give_back(cx(ctx), id_of("keyId", &key_id, NodeKind::CustodyKey)?).await?,
+        ))
     }
     /// Seal a key in the cabinet (again, after an opening) under a seal number.
-    async fn seal_key(&self, ctx: &Context<'_>, #[graphql(desc = "The key.")] key_id: ID, #[graphql(desc = "The new seal's number.")] seal_number: String) -> Result<CustodyKey> {
-        Ok(CustodyKey(svc::seal_or_hand_back(cx(ctx), id_of("keyId", &key_id, NodeKind::CustodyKey)?, Some(&seal_number)).await?))
+    async fn seal_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The key.")] key_id: ID,
+        #[graphql(desc = "The new seal's number.")] seal_number: String,
+    ) -> Result<CustodyKey> {
+        Ok(CustodyKey(
+            svc::seal_or_hand_back(
+                cx(ctx),
+                id_of("keyId", &key_id, NodeKind::CustodyKey)?,
+                Some(&seal_number),
+            )
+            .await?,
+        ))
     }
     /// Give a key in the cabinet back to its owner: it leaves custody.
-    async fn hand_key_back(&self, ctx: &Context<'_>, #[graphql(desc = "The key.")] key_id: ID) -> Result<CustodyKey> {
-        Ok(CustodyKey(svc::seal_or_hand_back(cx(ctx), id_of("keyId", &key_id, NodeKind::CustodyKey)?, None).await?))
+    async fn hand_key_back(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The key.")] key_id: ID,
+    ) -> Result<CustodyKey> {
+        Ok(CustodyKey(
+            svc::seal_or_hand_back(
+                cx(ctx),
+                id_of("keyId", &key_id, NodeKind::CustodyKey)?,
+                None,
+            )
+            .await?,
+        ))
     }
     /// Ask the manager to approve opening a sealed key in an emergency (desk staff, guards).
-    async fn request_key_opening(&self, ctx: &Context<'_>, #[graphql(desc = "The sealed key.")] key_id: ID, #[graphql(desc = "The emergency.")] reason: String) -> Result<KeyOpening> {
-        Ok(KeyOpening(svc::request_opening(cx(ctx), id_of("keyId", &key_id, NodeKind::CustodyKey)?, &reason).await?))
+    async fn request_key_opening(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The sealed key.")] key_id: ID,
+        #[graphql(desc = "The emergency.")] reason: String,
+    ) -> Result<KeyOpening> {
+        Ok(KeyOpening(
+            svc::request_opening(
+                cx(ctx),
+                id_of("keyId", &key_id, NodeKind::CustodyKey)?,
+                &reason,
+            )
+            .await?,
+        ))
     }
     /// The manager approves or refuses an emergency opening (a refusal needs a reason).
     async fn decide_key_opening(
@@ -312,14 +416,30 @@ impl KeyMutation {
         #[graphql(desc = "Approve (true) or refuse (false).")] approve: bool,
         #[graphql(desc = "Why not, when refusing.")] reason: Option<String>,
     ) -> Result<KeyOpening> {
-        Ok(KeyOpening(svc::decide_opening(cx(ctx), id_of("openingId", &opening_id, NodeKind::KeyOpening)?, approve, reason).await?))
+        Ok(KeyOpening(
+            svc::decide_opening(
+                cx(ctx),
+                id_of("openingId", &opening_id, NodeKind::KeyOpening)?,
+                approve,
+                reason,
+            )
+            .await?,
+        ))
     }
     /// Break the seal under an approved opening, with two staff members and a guard present:
     /// the key is lent to you and the owner is told at once. Without approval nothing happens.
-    async fn open_sealed_key(&self, ctx: &Context<'_>, #[graphql(desc = "Who is present.")] input: OpenSealedKeyInput) -> Result<KeyOpening> {
+    async fn open_sealed_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Who is present.")] input: OpenSealedKeyInput,
+    ) -> Result<KeyOpening> {
         let o = Opening {
             opening_id: id_of("openingId", &input.opening_id, NodeKind::KeyOpening)?,
-            witness_staff_ids: input.witness_ids.iter().map(|w| id_of("witnessIds", w, NodeKind::StaffMember)).collect::<Result<_>>()?,
+            witness_staff_ids: input
+                .witness_ids
+                .iter()
+                .map(|w| id_of("witnessIds", w, NodeKind::StaffMember))
+                .collect::<Result<_>>()?,
             guard_staff_id: id_of("guardId", &input.guard_id, NodeKind::StaffMember)?,
             due_back_at: input.due_back_at,
         };

@@ -73,7 +73,11 @@ where
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let rows = E::find().filter(self.col.is_in(keys.iter().copied())).all(&self.db).await.map_err(|e| Arc::new(AppError::from(e)))?;
+        let rows = E::find()
+            .filter(self.col.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(|e| Arc::new(AppError::from(e)))?;
         let mut out: HashMap<i64, Vec<E::Model>> = HashMap::new();
         for m in rows {
             if let Value::BigInt(Some(parent)) = sea_orm::ModelTrait::get(&m, self.col) {
@@ -92,17 +96,26 @@ where
     E::Model: Clone + Send + Sync + 'static,
     E::Column: Send + Sync,
 {
-    batched(ByParent { db: db.clone(), col })
+    batched(ByParent {
+        db: db.clone(),
+        col,
+    })
 }
 
 /// The children of one parent (empty when it has none).
-pub async fn children_of<E>(l: &ChildrenLoader<E>, parent: i64) -> async_graphql::Result<Vec<E::Model>>
+pub async fn children_of<E>(
+    l: &ChildrenLoader<E>,
+    parent: i64,
+) -> async_graphql::Result<Vec<E::Model>>
 where
     E: EntityTrait + Send + Sync + 'static,
     E::Model: Clone + Send + Sync + 'static,
     E::Column: Send + Sync,
 {
-    Ok(l.load_one(parent).await.map_err(|e| AppError::internal("children", format!("{e:?}")))?.unwrap_or_default())
+    Ok(l.load_one(parent)
+        .await
+        .map_err(|e| AppError::internal("children", format!("{e:?}")))?
+        .unwrap_or_default())
 }
 
 /// What each house owes today: two statements for any number of houses.
@@ -115,7 +128,9 @@ impl Loader<i64> for OwedByHouse {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        crate::service::fees::billing::owed_by_houses(&self.db, keys).await.map_err(Arc::new)
+        crate::service::fees::billing::owed_by_houses(&self.db, keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 
@@ -129,7 +144,9 @@ impl Loader<i64> for MembersByHouse {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        crate::service::members::live_by_houses(&self.db, keys).await.map_err(Arc::new)
+        crate::service::members::live_by_houses(&self.db, keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 
@@ -143,7 +160,9 @@ impl Loader<i64> for RepairTimeline {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        crate::service::events::timelines(&self.db, "RepairOrder", keys).await.map_err(Arc::new)
+        crate::service::events::timelines(&self.db, "RepairOrder", keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 
@@ -157,7 +176,9 @@ impl Loader<i64> for ComplaintTimeline {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        crate::service::events::timelines(&self.db, "Complaint", keys).await.map_err(Arc::new)
+        crate::service::events::timelines(&self.db, "Complaint", keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 
@@ -171,7 +192,9 @@ impl Loader<i64> for RepairSettings {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        crate::service::repairs::settings_of(&self.db, keys).await.map_err(Arc::new)
+        crate::service::repairs::settings_of(&self.db, keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 
@@ -185,7 +208,9 @@ impl Loader<i64> for RepairPhotos {
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        crate::service::repairs::photos::of_orders(&self.db, keys).await.map_err(Arc::new)
+        crate::service::repairs::photos::of_orders(&self.db, keys)
+            .await
+            .map_err(Arc::new)
     }
 }
 

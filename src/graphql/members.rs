@@ -191,11 +191,16 @@ impl HouseMember {
     /// The house.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
         // The caller's own houses came with the access check; other houses are batched.
-        let own = cx(ctx).reach_if_loaded().and_then(|r| r.binding(self.0.house_id)).filter(|o| o.member_id == self.0.id);
+        let own = cx(ctx)
+            .reach_if_loaded()
+            .and_then(|r| r.binding(self.0.house_id))
+            .filter(|o| o.member_id == self.0.id);
         if let Some(o) = own {
             return Ok(House(o.house.clone()));
         }
-        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
+        Ok(House(
+            load_one(loaders(ctx).house(), self.0.house_id).await?,
+        ))
     }
 }
 

@@ -77,20 +77,35 @@ pub fn build_schema(limits: &Limits, introspection: bool) -> GuanjiaSchema {
 /// validation before, also without variables (`extension::Validation::Passed`): the validation
 /// rules are skipped, the depth and complexity limits are still checked.
 pub fn build_prevalidated_schema(limits: &Limits, introspection: bool) -> GuanjiaSchema {
-    schema_builder(limits, introspection).validation_mode(async_graphql::ValidationMode::Fast).finish()
+    schema_builder(limits, introspection)
+        .validation_mode(async_graphql::ValidationMode::Fast)
+        .finish()
 }
 
 /// The schema `/graphql/ws` serves: the same types and limits, plus the extension that caps
 /// aliases through the server's `Documents` and localizes subscription events' errors.
-pub fn build_ws_schema(limits: &Limits, introspection: bool, documents: std::sync::Arc<extension::Documents>) -> GuanjiaSchema {
-    schema_builder(limits, introspection).extension(extension::RequestPolicy::new(documents)).finish()
+pub fn build_ws_schema(
+    limits: &Limits,
+    introspection: bool,
+    documents: std::sync::Arc<extension::Documents>,
+) -> GuanjiaSchema {
+    schema_builder(limits, introspection)
+        .extension(extension::RequestPolicy::new(documents))
+        .finish()
 }
 
-fn schema_builder(limits: &Limits, introspection: bool) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
-    let b = Schema::build(Query::default(), Mutation::default(), Subscription::default())
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .limit_directives(10);
+fn schema_builder(
+    limits: &Limits,
+    introspection: bool,
+) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    let b = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_directives(10);
     if introspection {
         b
     } else {

@@ -27,11 +27,15 @@ impl Handover {
     }
     /// The house.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
+        Ok(House(
+            load_one(loaders(ctx).house(), self.0.house_id).await?,
+        ))
     }
     /// The new owner's name.
     async fn owner_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(loaders(ctx).user(), self.0.owner_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.owner_user_id)
+            .await?
+            .display_name)
     }
     /// The identity document checked.
     async fn id_kind(&self) -> IdDocumentKind {
@@ -43,14 +47,19 @@ impl Handover {
     }
     /// Who checked the document and handed the house over.
     async fn checked_by(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(loaders(ctx).user(), self.0.checked_by_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.checked_by_user_id)
+            .await?
+            .display_name)
     }
     /// The keys handed to the owner.
     async fn keys_handed(&self) -> Vec<KeysHanded> {
         serde_json::from_str::<Vec<serde_json::Value>>(&self.0.keys_handed)
             .unwrap_or_default()
             .iter()
-            .map(|v| KeysHanded { label: v["label"].as_str().unwrap_or_default().to_owned(), count: v["count"].as_i64().unwrap_or(0) as i32 })
+            .map(|v| KeysHanded {
+                label: v["label"].as_str().unwrap_or_default().to_owned(),
+                count: v["count"].as_i64().unwrap_or(0) as i32,
+            })
             .collect()
     }
     /// The first period (`YYYY-MM`) billed to the owner.
@@ -130,7 +139,9 @@ impl MoveBooking {
     }
     /// The house.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
+        Ok(House(
+            load_one(loaders(ctx).house(), self.0.house_id).await?,
+        ))
     }
     /// In or out.
     async fn direction(&self) -> MoveDirection {
@@ -158,7 +169,9 @@ impl MoveBooking {
     }
     /// Who booked it.
     async fn requested_by(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(loaders(ctx).user(), self.0.requested_by_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.requested_by_user_id)
+            .await?
+            .display_name)
     }
     /// How the person who booked lives there.
     async fn requester_relation(&self) -> HouseRelation {
@@ -218,7 +231,12 @@ pub struct ReleasePassCheck {
     pub booking: Option<MoveBooking>,
 }
 
-crate::connection_type!(MoveBookingConnection, MoveBookingEdge, MoveBooking, "move bookings");
+crate::connection_type!(
+    MoveBookingConnection,
+    MoveBookingEdge,
+    MoveBooking,
+    "move bookings"
+);
 crate::connection_type!(HandoverConnection, HandoverEdge, Handover, "handovers");
 
 #[derive(Default)]
@@ -227,7 +245,9 @@ pub struct MoveQuery;
 #[Object]
 impl MoveQuery {
     /// My move bookings and those of the houses I own, newest first, with their passes.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn my_moves(
         &self,
         ctx: &Context<'_>,
@@ -247,7 +267,11 @@ impl MoveQuery {
         #[graphql(desc = "The local day; today when omitted.")] day: Option<NaiveDate>,
     ) -> Result<Vec<MoveBooking>> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        Ok(svc::passes_on(cx(ctx), c, day).await?.into_iter().map(MoveBooking).collect())
+        Ok(svc::passes_on(cx(ctx), c, day)
+            .await?
+            .into_iter()
+            .map(MoveBooking)
+            .collect())
     }
     /// Check a pass code without using it (security, reception, manager). `at` checks another time.
     async fn check_release_pass(
@@ -259,15 +283,28 @@ impl MoveQuery {
     ) -> Result<ReleasePassCheck> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
         let r = svc::check(cx(ctx), c, &code, at.unwrap_or_else(crate::service::now)).await?;
-        Ok(ReleasePassCheck { verdict: r.verdict, booking: r.booking.map(MoveBooking) })
+        Ok(ReleasePassCheck {
+            verdict: r.verdict,
+            booking: r.booking.map(MoveBooking),
+        })
     }
     /// Tenant move outs waiting for the owner's consent (the desk; a butler, their buildings).
-    async fn moves_awaiting_consent(&self, ctx: &Context<'_>, #[graphql(desc = "The community.")] community_id: ID) -> Result<Vec<MoveBooking>> {
+    async fn moves_awaiting_consent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community.")] community_id: ID,
+    ) -> Result<Vec<MoveBooking>> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        Ok(svc::awaiting_consent(cx(ctx), c).await?.into_iter().map(MoveBooking).collect())
+        Ok(svc::awaiting_consent(cx(ctx), c)
+            .await?
+            .into_iter()
+            .map(MoveBooking)
+            .collect())
     }
     /// Reception's handovers in a community, newest first.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn handovers(
         &self,
         ctx: &Context<'_>,
@@ -278,7 +315,8 @@ impl MoveQuery {
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<HandoverConnection> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        let page = handover_svc::of_community(cx(ctx), c, &page_args(after, before, first, last)?).await?;
+        let page =
+            handover_svc::of_community(cx(ctx), c, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Handover))
     }
 }
@@ -290,16 +328,38 @@ pub struct MoveMutation;
 impl MoveMutation {
     /// 入伙 (reception, manager): check the owner's identity, bind them to the house, record the
     /// keys handed over and kept, issue cards and start the fees, all at once.
-    async fn hand_over_house(&self, ctx: &Context<'_>, #[graphql(desc = "The handover.")] input: HandOverHouseInput) -> Result<Handover> {
+    async fn hand_over_house(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The handover.")] input: HandOverHouseInput,
+    ) -> Result<Handover> {
         let n = NewHandover {
             house_id: id_of("houseId", &input.house_id, NodeKind::House)?,
             owner_phone: input.owner_phone,
             owner_name: input.owner_name,
             id_kind: input.id_kind,
             id_number: input.id_number,
-            keys_handed: input.keys_handed.into_iter().map(|k| HandedKey { label: k.label, count: k.count }).collect(),
-            keys_kept: input.keys_kept.into_iter().map(|k| KeptKey { label: k.label, seal_number: k.seal_number }).collect(),
-            cards: input.cards.into_iter().map(|c| (c.kind, c.number)).collect(),
+            keys_handed: input
+                .keys_handed
+                .into_iter()
+                .map(|k| HandedKey {
+                    label: k.label,
+                    count: k.count,
+                })
+                .collect(),
+            keys_kept: input
+                .keys_kept
+                .into_iter()
+                .map(|k| KeptKey {
+                    label: k.label,
+                    seal_number: k.seal_number,
+                })
+                .collect(),
+            cards: input
+                .cards
+                .into_iter()
+                .map(|c| (c.kind, c.number))
+                .collect(),
             fees_from_period: input.fees_from_period,
             client_key: input.client_key,
         };
@@ -307,7 +367,11 @@ impl MoveMutation {
     }
     /// Book a move in or out (a resident of the house). A move out needs the house's bills
     /// cleared (else BILLS_OUTSTANDING listing them); a tenant's waits for the owner's consent.
-    async fn book_move(&self, ctx: &Context<'_>, #[graphql(desc = "The booking.")] input: BookMoveInput) -> Result<MoveBooking> {
+    async fn book_move(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The booking.")] input: BookMoveInput,
+    ) -> Result<MoveBooking> {
         let b = NewBooking {
             house_id: id_of("houseId", &input.house_id, NodeKind::House)?,
             direction: input.direction,
@@ -328,21 +392,38 @@ impl MoveMutation {
         #[graphql(desc = "Why not (required when refusing).")] reason: Option<String>,
     ) -> Result<MoveBooking> {
         let id = id_of("bookingId", &booking_id, NodeKind::MoveBooking)?;
-        Ok(MoveBooking(svc::consent(cx(ctx), id, consent, reason).await?))
+        Ok(MoveBooking(
+            svc::consent(cx(ctx), id, consent, reason).await?,
+        ))
     }
     /// Call a move off (who booked it, the owner, the desk) before the goods pass.
-    async fn cancel_move(&self, ctx: &Context<'_>, #[graphql(desc = "The booking.")] booking_id: ID, #[graphql(desc = "Why, optionally.")] reason: Option<String>) -> Result<MoveBooking> {
+    async fn cancel_move(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The booking.")] booking_id: ID,
+        #[graphql(desc = "Why, optionally.")] reason: Option<String>,
+    ) -> Result<MoveBooking> {
         let id = id_of("bookingId", &booking_id, NodeKind::MoveBooking)?;
         Ok(MoveBooking(svc::cancel(cx(ctx), id, reason).await?))
     }
     /// The desk withdraws an issued pass, with a reason.
-    async fn revoke_release_pass(&self, ctx: &Context<'_>, #[graphql(desc = "The booking.")] booking_id: ID, #[graphql(desc = "Why.")] reason: String) -> Result<MoveBooking> {
+    async fn revoke_release_pass(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The booking.")] booking_id: ID,
+        #[graphql(desc = "Why.")] reason: String,
+    ) -> Result<MoveBooking> {
         let id = id_of("bookingId", &booking_id, NodeKind::MoveBooking)?;
         Ok(MoveBooking(svc::revoke(cx(ctx), id, reason).await?))
     }
     /// The guard lets the goods through and records the exit: the code works once. A wrong day or
     /// time is BAD_USER_INPUT, a used or revoked code INVALID_STATE_TRANSITION; nothing changes then.
-    async fn use_release_pass(&self, ctx: &Context<'_>, #[graphql(desc = "The community.")] community_id: ID, #[graphql(desc = "The code as typed or scanned.")] code: String) -> Result<MoveBooking> {
+    async fn use_release_pass(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community.")] community_id: ID,
+        #[graphql(desc = "The code as typed or scanned.")] code: String,
+    ) -> Result<MoveBooking> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
         Ok(MoveBooking(svc::pass_gate(cx(ctx), c, &code).await?))
     }

@@ -1,13 +1,13 @@
 //! Relay global object identification: `node(id:)` for every type, scoped like everything else.
 use super::cx;
 use super::estate::{Building, Community, House, PublicArea, Unit};
+use super::fees::{Bill, FeeItem, Payment};
 use super::loaders::load_one;
 use super::members::{HouseMember, User};
 use super::staff::{ApiKey, StaffMember};
 use crate::domain::{GlobalId, NodeKind};
 use crate::error::AppError;
 use crate::service::{api_keys, estate, fees, members, staff};
-use super::fees::{Bill, FeeItem, Payment};
 use async_graphql::{Context, Interface, Object, Result, ID};
 
 /// Anything with a global id that `node(id:)` can fetch again.
@@ -72,18 +72,42 @@ impl NodeQuery {
             NodeKind::FeeItem => Node::FeeItem(FeeItem(fees::items::get(cx, gid.id).await?)),
             NodeKind::Bill => Node::Bill(Bill(fees::billing::get(cx, gid.id).await?)),
             NodeKind::Payment => Node::Payment(Payment(fees::payments::get(cx, gid.id).await?)),
-            NodeKind::RepairOrder => Node::RepairOrder(super::repairs::RepairOrder(crate::service::repairs::get(cx, gid.id).await?)),
-            NodeKind::Renovation => Node::Renovation(super::renovation::Renovation(crate::service::renovation::get(cx, gid.id).await?)),
-            NodeKind::Card => Node::Card(super::cards::Card(crate::service::cards::get(cx, gid.id).await?)),
-            NodeKind::Handover => Node::Handover(super::moves::Handover(crate::service::handover::get(cx, gid.id).await?)),
-            NodeKind::MoveBooking => Node::MoveBooking(super::moves::MoveBooking(crate::service::moves::get(cx, gid.id).await?)),
-            NodeKind::CustodyKey => Node::CustodyKey(super::keys::CustodyKey(crate::service::keys::get(cx, gid.id).await?)),
-            NodeKind::KeyOpening => Node::KeyOpening(super::keys::KeyOpening(crate::service::keys::opening(cx, gid.id).await?)),
-            NodeKind::Complaint => Node::Complaint(super::complaints::Complaint(crate::service::complaints::get(cx, gid.id).await?)),
-            NodeKind::Notice => Node::Notice(super::notices::Notice(crate::service::notices::get(cx, gid.id).await?)),
-            NodeKind::PatrolCheckpoint => Node::PatrolCheckpoint(super::patrols::PatrolCheckpoint(crate::service::patrols::checkpoint(cx, gid.id).await?)),
-            NodeKind::PatrolRoute => Node::PatrolRoute(super::patrols::PatrolRoute(crate::service::patrols::route(cx, gid.id).await?)),
-            NodeKind::PatrolTask => Node::PatrolTask(super::patrols::PatrolTask::new(crate::service::patrols::task(cx, gid.id).await?)),
+            NodeKind::RepairOrder => Node::RepairOrder(super::repairs::RepairOrder(
+                crate::service::repairs::get(cx, gid.id).await?,
+            )),
+            NodeKind::Renovation => Node::Renovation(super::renovation::Renovation(
+                crate::service::renovation::get(cx, gid.id).await?,
+            )),
+            NodeKind::Card => Node::Card(super::cards::Card(
+                crate::service::cards::get(cx, gid.id).await?,
+            )),
+            NodeKind::Handover => Node::Handover(super::moves::Handover(
+                crate::service::handover::get(cx, gid.id).await?,
+            )),
+            NodeKind::MoveBooking => Node::MoveBooking(super::moves::MoveBooking(
+                crate::service::moves::get(cx, gid.id).await?,
+            )),
+            NodeKind::CustodyKey => Node::CustodyKey(super::keys::CustodyKey(
+                crate::service::keys::get(cx, gid.id).await?,
+            )),
+            NodeKind::KeyOpening => Node::KeyOpening(super::keys::KeyOpening(
+                crate::service::keys::opening(cx, gid.id).await?,
+            )),
+            NodeKind::Complaint => Node::Complaint(super::complaints::Complaint(
+                crate::service::complaints::get(cx, gid.id).await?,
+            )),
+            NodeKind::Notice => Node::Notice(super::notices::Notice(
+                crate::service::notices::get(cx, gid.id).await?,
+            )),
+            NodeKind::PatrolCheckpoint => Node::PatrolCheckpoint(super::patrols::PatrolCheckpoint(
+                crate::service::patrols::checkpoint(cx, gid.id).await?,
+            )),
+            NodeKind::PatrolRoute => Node::PatrolRoute(super::patrols::PatrolRoute(
+                crate::service::patrols::route(cx, gid.id).await?,
+            )),
+            NodeKind::PatrolTask => Node::PatrolTask(super::patrols::PatrolTask::new(
+                crate::service::patrols::task(cx, gid.id).await?,
+            )),
             NodeKind::User => {
                 // People are visible as themselves only; others appear through memberships.
                 let me = cx.actor.user()?;

@@ -2,9 +2,9 @@
 use super::connection::{connection, page_args};
 use super::estate::Building;
 use super::loaders::children_of;
-use crate::error::AppError;
 use super::{cx, loaders};
 use crate::domain::{GlobalId, NodeKind};
+use crate::error::AppError;
 use crate::service::notices;
 use crate::service::Cx;
 use async_graphql::{Context, InputObject, Object, Result, Subscription, ID};
@@ -55,10 +55,22 @@ impl Notice {
     /// The buildings it is addressed to (empty for the whole community).
     async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<Building>> {
         let l = loaders(ctx);
-        let ids: Vec<i64> = children_of(l.notice_buildings(), self.0.id).await?.iter().map(|r| r.building_id).collect();
+        let ids: Vec<i64> = children_of(l.notice_buildings(), self.0.id)
+            .await?
+            .iter()
+            .map(|r| r.building_id)
+            .collect();
         // One batch for all of them, not one round per building.
-        let mut found = l.building().load_many(ids.iter().copied()).await.map_err(|e| AppError::internal("buildings", format!("{e:?}")))?;
-        Ok(ids.iter().filter_map(|b| found.remove(b)).map(Building).collect())
+        let mut found = l
+            .building()
+            .load_many(ids.iter().copied())
+            .await
+            .map_err(|e| AppError::internal("buildings", format!("{e:?}")))?;
+        Ok(ids
+            .iter()
+            .filter_map(|b| found.remove(b))
+            .map(Building)
+            .collect())
     }
     /// When it was published (UTC).
     async fn published_at(&self) -> DateTime<Utc> {
@@ -119,7 +131,9 @@ pub struct NoticeQuery;
 impl NoticeQuery {
     /// Notices reaching the houses the caller lives in, newest first (`first: 3` for the home
     /// screen).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn my_notices(
         &self,
         ctx: &Context<'_>,
@@ -132,7 +146,9 @@ impl NoticeQuery {
         Ok(connection(page, |m| m.id, Notice))
     }
     /// A community's notices, newest first (its staff).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn notices(
         &self,
         ctx: &Context<'_>,
@@ -143,7 +159,8 @@ impl NoticeQuery {
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<NoticeConnection> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        let page = notices::of_community(cx(ctx), c, &page_args(after, before, first, last)?).await?;
+        let page =
+            notices::of_community(cx(ctx), c, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Notice))
     }
 }
@@ -155,7 +172,11 @@ pub struct NoticeMutation;
 impl NoticeMutation {
     /// Publish a notice to the whole community or to some buildings (butler: their buildings;
     /// reception, manager). Residents in scope receive it live. Cuts need a start before the end.
-    async fn publish_notice(&self, ctx: &Context<'_>, #[graphql(desc = "The notice.")] input: PublishNoticeInput) -> Result<Notice> {
+    async fn publish_notice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The notice.")] input: PublishNoticeInput,
+    ) -> Result<Notice> {
         let d = notices::Draft {
             community_id: id_of("communityId", &input.community_id, NodeKind::Community)?,
             kind: input.kind,
@@ -163,15 +184,31 @@ impl NoticeMutation {
             body: input.body,
             starts_at: input.starts_at,
             ends_at: input.ends_at,
-            building_ids: input.building_ids.unwrap_or_default().iter().map(|b| id_of("buildingIds", b, NodeKind::Building)).collect::<Result<_>>()?,
+            building_ids: input
+                .building_ids
+                .unwrap_or_default()
+                .iter()
+                .map(|b| id_of("buildingIds", b, NodeKind::Building))
+                .collect::<Result<_>>()?,
         };
         Ok(Notice(notices::publish(cx(ctx), d).await?))
     }
     /// Update a notice (extend an outage, end it early, correct the text); the same residents
     /// receive the update live.
-    async fn update_notice(&self, ctx: &Context<'_>, #[graphql(desc = "The notice.")] notice_id: ID, #[graphql(desc = "What changes.")] input: UpdateNoticeInput) -> Result<Notice> {
+    async fn update_notice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The notice.")] notice_id: ID,
+        #[graphql(desc = "What changes.")] input: UpdateNoticeInput,
+    ) -> Result<Notice> {
         let id = id_of("noticeId", &notice_id, NodeKind::Notice)?;
-        let p = notices::Patch { title: input.title, body: input.body, starts_at: input.starts_at, ends_at: input.ends_at, end_now: input.end_now };
+        let p = notices::Patch {
+            title: input.title,
+            body: input.body,
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            end_now: input.end_now,
+        };
         Ok(Notice(notices::update(cx(ctx), id, p).await?))
     }
 }

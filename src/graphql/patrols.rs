@@ -39,7 +39,9 @@ impl PatrolCheckpoint {
     }
     /// The public area it is in; a finding's repair order is raised for this area.
     async fn public_area(&self, ctx: &Context<'_>) -> Result<PublicArea> {
-        Ok(PublicArea(load_one(loaders(ctx).public_area(), self.0.public_area_id).await?))
+        Ok(PublicArea(
+            load_one(loaders(ctx).public_area(), self.0.public_area_id).await?,
+        ))
     }
 }
 
@@ -77,14 +79,21 @@ impl PatrolRoute {
     }
     /// ISO weekdays it is walked: 1 = Monday … 7 = Sunday.
     async fn days(&self) -> Result<Vec<i32>> {
-        Ok(patrols::schedule_of(&self.0)?.days.into_iter().map(i32::from).collect())
+        Ok(patrols::schedule_of(&self.0)?
+            .days
+            .into_iter()
+            .map(i32::from)
+            .collect())
     }
     /// The day's windows, one round each.
     async fn windows(&self) -> Result<Vec<PatrolWindow>> {
         Ok(patrols::schedule_of(&self.0)?
             .windows
             .into_iter()
-            .map(|(s, e)| PatrolWindow { start: s.format("%H:%M").to_string(), end: e.format("%H:%M").to_string() })
+            .map(|(s, e)| PatrolWindow {
+                start: s.format("%H:%M").to_string(),
+                end: e.format("%H:%M").to_string(),
+            })
             .collect())
     }
     /// The checkpoints in walking order.
@@ -102,9 +111,17 @@ async fn checkpoints_of_route(ctx: &Context<'_>, route_id: i64) -> Result<Vec<Pa
 
 /// Checkpoints by id in the order given, in one loader call (one batch, not one per point).
 async fn checkpoints(ctx: &Context<'_>, ids: Vec<i64>) -> Result<Vec<PatrolCheckpoint>> {
-    let found = loaders(ctx).patrol_checkpoint().load_many(ids.iter().copied()).await.map_err(|e| AppError::internal("checkpoints", format!("{e:?}")))?;
+    let found = loaders(ctx)
+        .patrol_checkpoint()
+        .load_many(ids.iter().copied())
+        .await
+        .map_err(|e| AppError::internal("checkpoints", format!("{e:?}")))?;
     ids.iter()
-        .map(|id| found.get(id).cloned().map(PatrolCheckpoint).ok_or_else(|| AppError::internal("loader", format!("dangling checkpoint {id}")).into()))
+        .map(|id| {
+            found.get(id).cloned().map(PatrolCheckpoint).ok_or_else(|| {
+                AppError::internal("loader", format!("dangling checkpoint {id}")).into()
+            })
+        })
         .collect()
 }
 
@@ -119,7 +136,12 @@ async fn view(ctx: &Context<'_>, t: &PatrolTask) -> Result<patrols::RoundView> {
     points.sort_by_key(|p| p.position);
     let ids: Vec<i64> = points.iter().map(|p| p.checkpoint_id).collect();
     let records = children_of(l.patrol_records(), t.0.id).await?;
-    Ok(patrols::judge(t.0.clone(), &ids, &records, crate::service::now()))
+    Ok(patrols::judge(
+        t.0.clone(),
+        &ids,
+        &records,
+        crate::service::now(),
+    ))
 }
 
 /// One checkpoint of a round and its check-in.
@@ -139,7 +161,9 @@ impl PatrolTaskPoint {
     }
     /// The checkpoint.
     async fn checkpoint(&self, ctx: &Context<'_>) -> Result<PatrolCheckpoint> {
-        Ok(PatrolCheckpoint(load_one(loaders(ctx).patrol_checkpoint(), self.checkpoint_id).await?))
+        Ok(PatrolCheckpoint(
+            load_one(loaders(ctx).patrol_checkpoint(), self.checkpoint_id).await?,
+        ))
     }
     /// The first check-in, by the handheld's clock; null until one is synced.
     async fn checked_in_at(&self) -> Option<DateTime<Utc>> {
@@ -167,7 +191,9 @@ impl PatrolRecord {
     }
     /// The checkpoint.
     async fn checkpoint(&self, ctx: &Context<'_>) -> Result<PatrolCheckpoint> {
-        Ok(PatrolCheckpoint(load_one(loaders(ctx).patrol_checkpoint(), self.0.checkpoint_id).await?))
+        Ok(PatrolCheckpoint(
+            load_one(loaders(ctx).patrol_checkpoint(), self.0.checkpoint_id).await?,
+        ))
     }
     /// What was found (findings).
     async fn description(&self) -> Option<&str> {
@@ -187,7 +213,9 @@ impl PatrolRecord {
     }
     /// The public-area repair order raised from this finding.
     async fn repair_order_id(&self) -> Option<ID> {
-        self.0.repair_order_id.map(|id| GlobalId::encode(NodeKind::RepairOrder, id))
+        self.0
+            .repair_order_id
+            .map(|id| GlobalId::encode(NodeKind::RepairOrder, id))
     }
     /// Photos of the finding (served at `/files/patrol-photos/{id}`).
     async fn photos(&self, ctx: &Context<'_>) -> Result<Vec<PatrolPhoto>> {
@@ -238,7 +266,9 @@ impl PatrolTask {
     }
     /// The route to walk.
     async fn route(&self, ctx: &Context<'_>) -> Result<PatrolRoute> {
-        Ok(PatrolRoute(load_one(loaders(ctx).patrol_route(), self.0.route_id).await?))
+        Ok(PatrolRoute(
+            load_one(loaders(ctx).patrol_route(), self.0.route_id).await?,
+        ))
     }
     /// The community-local day.
     async fn date(&self) -> NaiveDate {
@@ -258,7 +288,9 @@ impl PatrolTask {
     }
     /// Who walks it.
     async fn assignee_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(loaders(ctx).user(), self.0.assignee_user_id).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.assignee_user_id)
+            .await?
+            .display_name)
     }
     /// Where it stands now.
     async fn status(&self, ctx: &Context<'_>) -> Result<RoundStatus> {
@@ -270,7 +302,12 @@ impl PatrolTask {
         Ok(v.points
             .into_iter()
             .enumerate()
-            .map(|(i, (cp, at))| PatrolTaskPoint { position: i as i32 + 1, checkpoint_id: cp, checked_in_at: at, ends_at: self.0.ends_at })
+            .map(|(i, (cp, at))| PatrolTaskPoint {
+                position: i as i32 + 1,
+                checkpoint_id: cp,
+                checked_in_at: at,
+                ends_at: self.0.ends_at,
+            })
             .collect())
     }
     /// Checkpoints with no check-in, once the window has closed (empty while it is open).
@@ -341,7 +378,11 @@ impl PatrolReport {
     }
     /// Every round of the period by start time, with its status and missed checkpoints.
     async fn rounds(&self) -> Vec<PatrolTask> {
-        self.rounds.iter().cloned().map(PatrolTask::judged).collect()
+        self.rounds
+            .iter()
+            .cloned()
+            .map(PatrolTask::judged)
+            .collect()
     }
 }
 
@@ -440,11 +481,25 @@ pub struct CreatePatrolRouteInput {
     pub windows: Option<Vec<PatrolWindowInput>>,
 }
 
-crate::connection_type!(PatrolCheckpointConnection, PatrolCheckpointEdge, PatrolCheckpoint, "patrol checkpoints");
-crate::connection_type!(PatrolRouteConnection, PatrolRouteEdge, PatrolRoute, "patrol routes");
+crate::connection_type!(
+    PatrolCheckpointConnection,
+    PatrolCheckpointEdge,
+    PatrolCheckpoint,
+    "patrol checkpoints"
+);
+crate::connection_type!(
+    PatrolRouteConnection,
+    PatrolRouteEdge,
+    PatrolRoute,
+    "patrol routes"
+);
 
 fn community(raw: &ID) -> Result<i64> {
-    Ok(GlobalId::decode_as("communityId", raw, NodeKind::Community)?)
+    Ok(GlobalId::decode_as(
+        "communityId",
+        raw,
+        NodeKind::Community,
+    )?)
 }
 
 #[derive(Default)]
@@ -453,7 +508,9 @@ pub struct PatrolQuery;
 #[Object]
 impl PatrolQuery {
     /// The community's checkpoints (manager, butler, security).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn patrol_checkpoints(
         &self,
         ctx: &Context<'_>,
@@ -463,11 +520,18 @@ impl PatrolQuery {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<PatrolCheckpointConnection> {
-        let page = patrols::checkpoints(cx(ctx), community(&community_id)?, &page_args(after, before, first, last)?).await?;
+        let page = patrols::checkpoints(
+            cx(ctx),
+            community(&community_id)?,
+            &page_args(after, before, first, last)?,
+        )
+        .await?;
         Ok(connection(page, |m| m.id, PatrolCheckpoint))
     }
     /// The community's routes (manager, butler, security).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn patrol_routes(
         &self,
         ctx: &Context<'_>,
@@ -477,13 +541,22 @@ impl PatrolQuery {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<PatrolRouteConnection> {
-        let page = patrols::routes(cx(ctx), community(&community_id)?, &page_args(after, before, first, last)?).await?;
+        let page = patrols::routes(
+            cx(ctx),
+            community(&community_id)?,
+            &page_args(after, before, first, last)?,
+        )
+        .await?;
         Ok(connection(page, |m| m.id, PatrolRoute))
     }
     /// The caller's rounds: today's, and unfinished ones of the last 7 days, by start time. Load
     /// this before going offline: it has every checkpoint of every round.
     async fn my_patrol_tasks(&self, ctx: &Context<'_>) -> Result<Vec<PatrolTask>> {
-        Ok(patrols::mine(cx(ctx)).await?.into_iter().map(PatrolTask::judged).collect())
+        Ok(patrols::mine(cx(ctx))
+            .await?
+            .into_iter()
+            .map(PatrolTask::judged)
+            .collect())
     }
     /// Rounds scheduled, done, late, incomplete and missed over at most 31 days (manager).
     async fn patrol_report(
@@ -493,8 +566,12 @@ impl PatrolQuery {
         #[graphql(desc = "First day (community-local).")] from: NaiveDate,
         #[graphql(desc = "Last day, included (at most 30 days after `from`).")] to: NaiveDate,
     ) -> Result<PatrolReport> {
-        let (figures, views) = patrols::report(cx(ctx), community(&community_id)?, from, to).await?;
-        Ok(PatrolReport { figures, rounds: views })
+        let (figures, views) =
+            patrols::report(cx(ctx), community(&community_id)?, from, to).await?;
+        Ok(PatrolReport {
+            figures,
+            rounds: views,
+        })
     }
 }
 
@@ -505,18 +582,32 @@ pub struct PatrolMutation;
 impl PatrolMutation {
     /// Define a checkpoint in a public area (manager). A code already used in the community is
     /// CONFLICT.
-    async fn create_patrol_checkpoint(&self, ctx: &Context<'_>, #[graphql(desc = "The checkpoint.")] input: CreatePatrolCheckpointInput) -> Result<PatrolCheckpoint> {
+    async fn create_patrol_checkpoint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The checkpoint.")] input: CreatePatrolCheckpointInput,
+    ) -> Result<PatrolCheckpoint> {
         let n = patrols::NewCheckpoint {
-            public_area_id: GlobalId::decode_as("publicAreaId", &input.public_area_id, NodeKind::PublicArea)?,
+            public_area_id: GlobalId::decode_as(
+                "publicAreaId",
+                &input.public_area_id,
+                NodeKind::PublicArea,
+            )?,
             name: input.name,
             place: input.place,
             checks: input.checks,
             code: input.code,
         };
-        Ok(PatrolCheckpoint(patrols::create_checkpoint(cx(ctx), n).await?))
+        Ok(PatrolCheckpoint(
+            patrols::create_checkpoint(cx(ctx), n).await?,
+        ))
     }
     /// Define a route of checkpoints with its days and windows (manager).
-    async fn create_patrol_route(&self, ctx: &Context<'_>, #[graphql(desc = "The route.")] input: CreatePatrolRouteInput) -> Result<PatrolRoute> {
+    async fn create_patrol_route(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The route.")] input: CreatePatrolRouteInput,
+    ) -> Result<PatrolRoute> {
         let checkpoint_ids = input
             .checkpoint_ids
             .iter()
@@ -527,7 +618,9 @@ impl PatrolMutation {
             name: input.name,
             checkpoint_ids,
             days: input.days,
-            windows: input.windows.map(|w| w.into_iter().map(|w| (w.start, w.end)).collect()),
+            windows: input
+                .windows
+                .map(|w| w.into_iter().map(|w| (w.start, w.end)).collect()),
         };
         Ok(PatrolRoute(patrols::create_route(cx(ctx), n).await?))
     }
@@ -543,7 +636,11 @@ impl PatrolMutation {
     ) -> Result<Vec<PatrolTask>> {
         let r = GlobalId::decode_as("routeId", &route_id, NodeKind::PatrolRoute)?;
         let a = GlobalId::decode_as("assigneeId", &assignee_id, NodeKind::StaffMember)?;
-        Ok(patrols::schedule(cx(ctx), r, date, a).await?.into_iter().map(PatrolTask::new).collect())
+        Ok(patrols::schedule(cx(ctx), r, date, a)
+            .await?
+            .into_iter()
+            .map(PatrolTask::new)
+            .collect())
     }
     /// Hand a round to another butler or guard (manager).
     async fn assign_patrol_task(
@@ -566,14 +663,20 @@ impl PatrolMutation {
         #[graphql(desc = "The photos.")] photos: Vec<Upload>,
     ) -> Result<PatrolRecord> {
         let files = super::repairs::read_uploads(ctx, photos)?;
-        Ok(PatrolRecord(patrols::add_photos(cx(ctx), &client_id, files).await?))
+        Ok(PatrolRecord(
+            patrols::add_photos(cx(ctx), &client_id, files).await?,
+        ))
     }
     /// Sync check-ins and findings recorded on the handheld, possibly offline (at most 500 per
     /// call; more is BAD_USER_INPUT on `records` and stores nothing). Each record is judged on its
     /// own: refused records come back with a reason and do not stop the others. Resending (all
     /// or part of) a batch, even concurrently, stores each client id once: the sync that stored
     /// it answers STORED, any other ALREADY_STORED.
-    async fn sync_patrol(&self, ctx: &Context<'_>, #[graphql(desc = "The records, oldest first.")] records: Vec<PatrolRecordInput>) -> Result<PatrolSyncResult> {
+    async fn sync_patrol(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The records, oldest first.")] records: Vec<PatrolRecordInput>,
+    ) -> Result<PatrolSyncResult> {
         let locale = ctx.data_opt::<Locale>().copied().unwrap_or_default();
         let client_ids: Vec<String> = records.iter().map(|r| r.client_id.clone()).collect();
         let input = records
@@ -582,7 +685,12 @@ impl PatrolMutation {
                 client_id: r.client_id,
                 kind: r.kind,
                 task_id: GlobalId::decode_as("taskId", &r.task_id, NodeKind::PatrolTask).ok(),
-                checkpoint_id: GlobalId::decode_as("checkpointId", &r.checkpoint_id, NodeKind::PatrolCheckpoint).ok(),
+                checkpoint_id: GlobalId::decode_as(
+                    "checkpointId",
+                    &r.checkpoint_id,
+                    NodeKind::PatrolCheckpoint,
+                )
+                .ok(),
                 device_time: r.device_time,
                 code: r.code,
                 description: r.description,
@@ -592,9 +700,17 @@ impl PatrolMutation {
             })
             .collect();
         let outcomes = patrols::sync(cx(ctx), input).await?;
-        let mut res = PatrolSyncResult { stored: 0, already_stored: 0, refused: 0, results: Vec::with_capacity(outcomes.len()) };
+        let mut res = PatrolSyncResult {
+            stored: 0,
+            already_stored: 0,
+            refused: 0,
+            results: Vec::with_capacity(outcomes.len()),
+        };
         for (client_id, o) in client_ids.into_iter().zip(outcomes) {
-            let order = |r: &patrol_record::Model| r.repair_order_id.map(|id| GlobalId::encode(NodeKind::RepairOrder, id));
+            let order = |r: &patrol_record::Model| {
+                r.repair_order_id
+                    .map(|id| GlobalId::encode(NodeKind::RepairOrder, id))
+            };
             let (outcome, reason, repair_order_id) = match &o {
                 SyncOutcome::Stored(r) => {
                     res.stored += 1;
@@ -609,7 +725,13 @@ impl PatrolMutation {
                     (PatrolRecordOutcome::Refused, Some(*why), None)
                 }
             };
-            res.results.push(PatrolRecordResult { client_id, outcome, reason, message: reason.map(|r| r.message(locale)), repair_order_id });
+            res.results.push(PatrolRecordResult {
+                client_id,
+                outcome,
+                reason,
+                message: reason.map(|r| r.message(locale)),
+                repair_order_id,
+            });
         }
         Ok(res)
     }

@@ -87,7 +87,9 @@ impl Renovation {
     }
     /// The house.
     async fn house(&self, ctx: &Context<'_>) -> Result<House> {
-        Ok(House(load_one(loaders(ctx).house(), self.0.house_id).await?))
+        Ok(House(
+            load_one(loaders(ctx).house(), self.0.house_id).await?,
+        ))
     }
     /// The renovation deposit bill (after approval).
     async fn deposit_bill(&self, ctx: &Context<'_>) -> Result<Option<Bill>> {
@@ -105,24 +107,46 @@ impl Renovation {
     }
     /// Drawings and inspection photos.
     async fn files(&self, ctx: &Context<'_>) -> Result<Vec<RenovationFile>> {
-        Ok(children_of(loaders(ctx).renovation_files(), self.0.id).await?.into_iter().map(RenovationFile).collect())
+        Ok(children_of(loaders(ctx).renovation_files(), self.0.id)
+            .await?
+            .into_iter()
+            .map(RenovationFile)
+            .collect())
     }
     /// Inspections (装修巡查) and the violations they found, oldest first.
     async fn inspections(&self, ctx: &Context<'_>) -> Result<Vec<Inspection>> {
-        Ok(children_of(loaders(ctx).renovation_inspections(), self.0.id).await?.into_iter().map(Inspection).collect())
+        Ok(
+            children_of(loaders(ctx).renovation_inspections(), self.0.id)
+                .await?
+                .into_iter()
+                .map(Inspection)
+                .collect(),
+        )
     }
     /// Extension requests.
     async fn extensions(&self, ctx: &Context<'_>) -> Result<Vec<Extension>> {
-        Ok(children_of(loaders(ctx).renovation_extensions(), self.0.id).await?.into_iter().map(Extension).collect())
+        Ok(children_of(loaders(ctx).renovation_extensions(), self.0.id)
+            .await?
+            .into_iter()
+            .map(Extension)
+            .collect())
     }
     /// The deposit refund, once accepted: deposit, fines, refunded amount.
     async fn deposit_refund(&self, ctx: &Context<'_>) -> Result<Option<DepositRefund>> {
-        Ok(children_of(loaders(ctx).deposit_refunds(), self.0.id).await?.into_iter().next().map(DepositRefund))
+        Ok(children_of(loaders(ctx).deposit_refunds(), self.0.id)
+            .await?
+            .into_iter()
+            .next()
+            .map(DepositRefund))
     }
     /// The workers and their pass codes (a handful, so a plain list).
     async fn workers(&self, ctx: &Context<'_>) -> Result<Vec<Worker>> {
         let all = children_of(loaders(ctx).renovation_workers(), self.0.id).await?;
-        Ok(all.into_iter().filter(|w| w.removed_at.is_none()).map(Worker).collect())
+        Ok(all
+            .into_iter()
+            .filter(|w| w.removed_at.is_none())
+            .map(Worker)
+            .collect())
     }
 }
 
@@ -256,7 +280,10 @@ impl GatePass {
     async fn house_address(&self, ctx: &Context<'_>) -> Result<String> {
         let l = loaders(ctx);
         let house = load_one(l.house(), self.0.house_id).await?;
-        let (b, u) = futures_util::try_join!(load_one(l.building(), house.building_id), load_one(l.unit(), house.unit_id))?;
+        let (b, u) = futures_util::try_join!(
+            load_one(l.building(), house.building_id),
+            load_one(l.unit(), house.unit_id)
+        )?;
         Ok(format!("{} {} {}", b.name, u.name, house.number))
     }
     /// Last day of the permit.
@@ -281,7 +308,10 @@ impl Worker {
     }
     /// ID number, masked except the last four characters.
     async fn id_number(&self) -> String {
-        format!("**************{}", &self.0.id_number[self.0.id_number.len().saturating_sub(4)..])
+        format!(
+            "**************{}",
+            &self.0.id_number[self.0.id_number.len().saturating_sub(4)..]
+        )
     }
     /// Phone.
     async fn phone(&self) -> &str {
@@ -313,10 +343,15 @@ impl PassCheck {
     }
     /// The house being renovated (building, unit, number).
     async fn house_address(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let Some(h) = self.0.house_id else { return Ok(None) };
+        let Some(h) = self.0.house_id else {
+            return Ok(None);
+        };
         let l = loaders(ctx);
         let house = load_one(l.house(), h).await?;
-        let (b, u) = futures_util::try_join!(load_one(l.building(), house.building_id), load_one(l.unit(), house.unit_id))?;
+        let (b, u) = futures_util::try_join!(
+            load_one(l.building(), house.building_id),
+            load_one(l.unit(), house.unit_id)
+        )?;
         Ok(Some(format!("{} {} {}", b.name, u.name, house.number)))
     }
     /// Last day of the permit.
@@ -380,7 +415,12 @@ pub struct ApplyRenovationInput {
     pub submit: bool,
 }
 
-crate::connection_type!(RenovationConnection, RenovationEdge, Renovation, "renovation applications");
+crate::connection_type!(
+    RenovationConnection,
+    RenovationEdge,
+    Renovation,
+    "renovation applications"
+);
 
 #[derive(Default)]
 pub struct RenovationQuery;
@@ -388,7 +428,9 @@ pub struct RenovationQuery;
 #[Object]
 impl RenovationQuery {
     /// The owner's applications and permits.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn my_renovations(
         &self,
         ctx: &Context<'_>,
@@ -401,33 +443,64 @@ impl RenovationQuery {
         Ok(connection(page, |m| m.id, Renovation))
     }
     /// The community's applications (reception, manager; a butler: their buildings).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn renovations(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The community.")] community_id: ID,
-        #[graphql(desc = "Only this state (e.g. APPLIED for the butler's review, REVIEWED for the manager's, ACCEPTANCE_REQUESTED for acceptances to do).")] state: Option<RenovationState>,
-        #[graphql(desc = "Only this building (works in progress by building).")] building_id: Option<ID>,
+        #[graphql(
+            desc = "Only this state (e.g. APPLIED for the butler's review, REVIEWED for the manager's, ACCEPTANCE_REQUESTED for acceptances to do)."
+        )]
+        state: Option<RenovationState>,
+        #[graphql(desc = "Only this building (works in progress by building).")]
+        building_id: Option<ID>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<RenovationConnection> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        let b = building_id.map(|b| id_of("buildingId", &b, NodeKind::Building)).transpose()?;
-        let page = svc::of_community(cx(ctx), c, state, b, &page_args(after, before, first, last)?).await?;
+        let b = building_id
+            .map(|b| id_of("buildingId", &b, NodeKind::Building))
+            .transpose()?;
+        let page = svc::of_community(
+            cx(ctx),
+            c,
+            state,
+            b,
+            &page_args(after, before, first, last)?,
+        )
+        .await?;
         Ok(connection(page, |m| m.id, Renovation))
     }
     /// Today's valid worker passes, for the gate (security, reception, manager).
-    async fn todays_worker_passes(&self, ctx: &Context<'_>, #[graphql(desc = "The community.")] community_id: ID) -> Result<Vec<GatePass>> {
+    async fn todays_worker_passes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community.")] community_id: ID,
+    ) -> Result<Vec<GatePass>> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        Ok(svc::todays_passes(cx(ctx), c).await?.into_iter().map(GatePass).collect())
+        Ok(svc::todays_passes(cx(ctx), c)
+            .await?
+            .into_iter()
+            .map(GatePass)
+            .collect())
     }
     /// Violations past their deadline, not yet confirmed fixed (butler: their buildings).
-    async fn overdue_rectifications(&self, ctx: &Context<'_>, #[graphql(desc = "The community.")] community_id: ID) -> Result<Vec<Inspection>> {
+    async fn overdue_rectifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community.")] community_id: ID,
+    ) -> Result<Vec<Inspection>> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        Ok(svc::overdue_rectifications(cx(ctx), c).await?.into_iter().map(Inspection).collect())
+        Ok(svc::overdue_rectifications(cx(ctx), c)
+            .await?
+            .into_iter()
+            .map(Inspection)
+            .collect())
     }
     /// The guard checks a worker's pass code now (security, reception, manager).
     async fn check_worker_pass(
@@ -437,7 +510,9 @@ impl RenovationQuery {
         #[graphql(desc = "The code on the pass.")] code: String,
     ) -> Result<PassCheck> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        Ok(PassCheck(svc::check_pass(cx(ctx), c, &code, crate::service::now()).await?))
+        Ok(PassCheck(
+            svc::check_pass(cx(ctx), c, &code, crate::service::now()).await?,
+        ))
     }
 }
 
@@ -451,7 +526,11 @@ pub struct RenovationMutation;
 #[Object]
 impl RenovationMutation {
     /// The owner applies for their house (or saves a draft).
-    async fn apply_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] input: ApplyRenovationInput) -> Result<Renovation> {
+    async fn apply_renovation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application.")] input: ApplyRenovationInput,
+    ) -> Result<Renovation> {
         let a = svc::Application {
             house_id: id_of("houseId", &input.house_id, NodeKind::House)?,
             scope: input.scope,
@@ -467,30 +546,72 @@ impl RenovationMutation {
             contractor_phone: input.contractor_phone,
             planned_start: input.planned_start,
             planned_end: input.planned_end,
-            workers: input.workers.into_iter().map(|w| svc::NewWorker { name: w.name, id_number: w.id_number, phone: w.phone }).collect(),
+            workers: input
+                .workers
+                .into_iter()
+                .map(|w| svc::NewWorker {
+                    name: w.name,
+                    id_number: w.id_number,
+                    phone: w.phone,
+                })
+                .collect(),
             submit: input.submit,
         };
         Ok(Renovation(svc::apply(cx(ctx), a).await?))
     }
     /// Submit a draft.
-    async fn submit_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID) -> Result<Renovation> {
-        Ok(Renovation(svc::submit(cx(ctx), ren_id(&renovation_id)?).await?))
+    async fn submit_renovation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application.")] renovation_id: ID,
+    ) -> Result<Renovation> {
+        Ok(Renovation(
+            svc::submit(cx(ctx), ren_id(&renovation_id)?).await?,
+        ))
     }
     /// The owner withdraws a submitted application (until approved).
-    async fn withdraw_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID, #[graphql(desc = "Why.")] reason: Option<String>) -> Result<Renovation> {
-        Ok(Renovation(svc::withdraw(cx(ctx), ren_id(&renovation_id)?, reason).await?))
+    async fn withdraw_renovation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application.")] renovation_id: ID,
+        #[graphql(desc = "Why.")] reason: Option<String>,
+    ) -> Result<Renovation> {
+        Ok(Renovation(
+            svc::withdraw(cx(ctx), ren_id(&renovation_id)?, reason).await?,
+        ))
     }
     /// The butler has checked the application and forwards it to the manager.
-    async fn forward_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID, #[graphql(desc = "Notes for the manager.")] note: Option<String>) -> Result<Renovation> {
-        Ok(Renovation(svc::forward(cx(ctx), ren_id(&renovation_id)?, note).await?))
+    async fn forward_renovation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application.")] renovation_id: ID,
+        #[graphql(desc = "Notes for the manager.")] note: Option<String>,
+    ) -> Result<Renovation> {
+        Ok(Renovation(
+            svc::forward(cx(ctx), ren_id(&renovation_id)?, note).await?,
+        ))
     }
     /// The manager approves: the deposit and management fee are billed to the house.
-    async fn approve_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID, #[graphql(desc = "Conditions or notes.")] note: Option<String>) -> Result<Renovation> {
-        Ok(Renovation(svc::approve(cx(ctx), ren_id(&renovation_id)?, note).await?))
+    async fn approve_renovation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application.")] renovation_id: ID,
+        #[graphql(desc = "Conditions or notes.")] note: Option<String>,
+    ) -> Result<Renovation> {
+        Ok(Renovation(
+            svc::approve(cx(ctx), ren_id(&renovation_id)?, note).await?,
+        ))
     }
     /// The manager rejects, with a reason.
-    async fn reject_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID, #[graphql(desc = "Why.")] reason: String) -> Result<Renovation> {
-        Ok(Renovation(svc::reject(cx(ctx), ren_id(&renovation_id)?, reason).await?))
+    async fn reject_renovation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application.")] renovation_id: ID,
+        #[graphql(desc = "Why.")] reason: String,
+    ) -> Result<Renovation> {
+        Ok(Renovation(
+            svc::reject(cx(ctx), ren_id(&renovation_id)?, reason).await?,
+        ))
     }
     /// Set the community's renovation rules (manager): longest plan, working hours, holidays.
     async fn set_renovation_rules(
@@ -498,7 +619,8 @@ impl RenovationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The community.")] community_id: ID,
         #[graphql(desc = "Longest plan in days (default 90).")] max_days: i32,
-        #[graphql(desc = "Local working hours, e.g. \"08:00-12:00,14:00-18:00\".")] work_windows: String,
+        #[graphql(desc = "Local working hours, e.g. \"08:00-12:00,14:00-18:00\".")]
+        work_windows: String,
         #[graphql(desc = "Days with no work.", default)] holidays: Vec<NaiveDate>,
     ) -> Result<bool> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
@@ -515,10 +637,24 @@ impl RenovationMutation {
         #[graphql(desc = "The files.")] files: Vec<async_graphql::Upload>,
     ) -> Result<Vec<RenovationFile>> {
         let inspection = inspection_id
-            .map(|i| i.parse::<i64>().map_err(|_| crate::error::AppError::bad_input("inspectionId", "ID 格式不正确", "Malformed ID")))
+            .map(|i| {
+                i.parse::<i64>().map_err(|_| {
+                    crate::error::AppError::bad_input(
+                        "inspectionId",
+                        "ID 格式不正确",
+                        "Malformed ID",
+                    )
+                })
+            })
             .transpose()?;
         let files = super::repairs::read_uploads(ctx, files)?;
-        Ok(svc::attach(cx(ctx), ren_id(&renovation_id)?, inspection, files).await?.into_iter().map(RenovationFile).collect())
+        Ok(
+            svc::attach(cx(ctx), ren_id(&renovation_id)?, inspection, files)
+                .await?
+                .into_iter()
+                .map(RenovationFile)
+                .collect(),
+        )
     }
     /// Add a worker during the works (the butler of the building, or the manager).
     async fn add_renovation_worker(
@@ -527,8 +663,14 @@ impl RenovationMutation {
         #[graphql(desc = "The renovation.")] renovation_id: ID,
         #[graphql(desc = "The worker.")] worker: WorkerInput,
     ) -> Result<Worker> {
-        let w = svc::NewWorker { name: worker.name, id_number: worker.id_number, phone: worker.phone };
-        Ok(Worker(svc::add_worker(cx(ctx), ren_id(&renovation_id)?, w).await?))
+        let w = svc::NewWorker {
+            name: worker.name,
+            id_number: worker.id_number,
+            phone: worker.phone,
+        };
+        Ok(Worker(
+            svc::add_worker(cx(ctx), ren_id(&renovation_id)?, w).await?,
+        ))
     }
     /// Remove a worker; their pass stops working at once.
     async fn remove_renovation_worker(
@@ -537,7 +679,9 @@ impl RenovationMutation {
         #[graphql(desc = "The worker.")] worker_id: ID,
         #[graphql(desc = "Why.")] reason: Option<String>,
     ) -> Result<Worker> {
-        let id: i64 = worker_id.parse().map_err(|_| crate::error::AppError::bad_input("workerId", "ID 格式不正确", "Malformed ID"))?;
+        let id: i64 = worker_id.parse().map_err(|_| {
+            crate::error::AppError::bad_input("workerId", "ID 格式不正确", "Malformed ID")
+        })?;
         Ok(Worker(svc::remove_worker(cx(ctx), id, reason).await?))
     }
     /// Record an inspection (butler of the building, manager, security); a violation needs a
@@ -550,26 +694,55 @@ impl RenovationMutation {
         #[graphql(desc = "For a violation: fix by this date.")] rectify_by: Option<NaiveDate>,
         #[graphql(desc = "For a violation: fine in fen taken from the deposit.", default)] fine_fen: crate::domain::Fen,
     ) -> Result<Inspection> {
-        let v = rectify_by.map(|d| svc::Violation { rectify_by: d, fine: fine_fen });
-        Ok(Inspection(svc::inspect(cx(ctx), ren_id(&renovation_id)?, note, v).await?))
+        let v = rectify_by.map(|d| svc::Violation {
+            rectify_by: d,
+            fine: fine_fen,
+        });
+        Ok(Inspection(
+            svc::inspect(cx(ctx), ren_id(&renovation_id)?, note, v).await?,
+        ))
     }
     /// The owner reports a violation fixed.
-    async fn mark_rectified(&self, ctx: &Context<'_>, #[graphql(desc = "The inspection.")] inspection_id: ID) -> Result<Inspection> {
-        let id: i64 = inspection_id.parse().map_err(|_| crate::error::AppError::bad_input("inspectionId", "ID 格式不正确", "Malformed ID"))?;
+    async fn mark_rectified(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The inspection.")] inspection_id: ID,
+    ) -> Result<Inspection> {
+        let id: i64 = inspection_id.parse().map_err(|_| {
+            crate::error::AppError::bad_input("inspectionId", "ID 格式不正确", "Malformed ID")
+        })?;
         Ok(Inspection(svc::mark_rectified(cx(ctx), id).await?))
     }
     /// Staff confirm the fix on site.
-    async fn confirm_rectified(&self, ctx: &Context<'_>, #[graphql(desc = "The inspection.")] inspection_id: ID) -> Result<Inspection> {
-        let id: i64 = inspection_id.parse().map_err(|_| crate::error::AppError::bad_input("inspectionId", "ID 格式不正确", "Malformed ID"))?;
+    async fn confirm_rectified(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The inspection.")] inspection_id: ID,
+    ) -> Result<Inspection> {
+        let id: i64 = inspection_id.parse().map_err(|_| {
+            crate::error::AppError::bad_input("inspectionId", "ID 格式不正确", "Malformed ID")
+        })?;
         Ok(Inspection(svc::confirm_rectified(cx(ctx), id).await?))
     }
     /// The owner asks for the acceptance inspection (验收).
-    async fn request_renovation_acceptance(&self, ctx: &Context<'_>, #[graphql(desc = "The renovation.")] renovation_id: ID) -> Result<Renovation> {
-        Ok(Renovation(svc::request_acceptance(cx(ctx), ren_id(&renovation_id)?).await?))
+    async fn request_renovation_acceptance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The renovation.")] renovation_id: ID,
+    ) -> Result<Renovation> {
+        Ok(Renovation(
+            svc::request_acceptance(cx(ctx), ren_id(&renovation_id)?).await?,
+        ))
     }
     /// Staff accept the works: no open violations; the deposit is refunded less fines.
-    async fn accept_renovation(&self, ctx: &Context<'_>, #[graphql(desc = "The renovation.")] renovation_id: ID) -> Result<Renovation> {
-        Ok(Renovation(svc::accept(cx(ctx), ren_id(&renovation_id)?).await?.0))
+    async fn accept_renovation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The renovation.")] renovation_id: ID,
+    ) -> Result<Renovation> {
+        Ok(Renovation(
+            svc::accept(cx(ctx), ren_id(&renovation_id)?).await?.0,
+        ))
     }
     /// Staff send the works back with the items to fix.
     async fn require_renovation_rectification(
@@ -578,7 +751,9 @@ impl RenovationMutation {
         #[graphql(desc = "The renovation.")] renovation_id: ID,
         #[graphql(desc = "What to fix.")] items: String,
     ) -> Result<Renovation> {
-        Ok(Renovation(svc::require_rectification(cx(ctx), ren_id(&renovation_id)?, items).await?))
+        Ok(Renovation(
+            svc::require_rectification(cx(ctx), ren_id(&renovation_id)?, items).await?,
+        ))
     }
     /// The owner asks for more time.
     async fn request_renovation_extension(
@@ -588,7 +763,9 @@ impl RenovationMutation {
         #[graphql(desc = "The new last day.")] planned_end: NaiveDate,
         #[graphql(desc = "Why.")] reason: String,
     ) -> Result<Extension> {
-        Ok(Extension(svc::request_extension(cx(ctx), ren_id(&renovation_id)?, planned_end, reason).await?))
+        Ok(Extension(
+            svc::request_extension(cx(ctx), ren_id(&renovation_id)?, planned_end, reason).await?,
+        ))
     }
     /// The manager approves or refuses an extension.
     async fn decide_renovation_extension(
@@ -597,11 +774,21 @@ impl RenovationMutation {
         #[graphql(desc = "The extension request.")] extension_id: ID,
         #[graphql(desc = "true to approve.")] approve: bool,
     ) -> Result<Renovation> {
-        let id: i64 = extension_id.parse().map_err(|_| crate::error::AppError::bad_input("extensionId", "ID 格式不正确", "Malformed ID"))?;
-        Ok(Renovation(svc::decide_extension(cx(ctx), id, approve).await?))
+        let id: i64 = extension_id.parse().map_err(|_| {
+            crate::error::AppError::bad_input("extensionId", "ID 格式不正确", "Malformed ID")
+        })?;
+        Ok(Renovation(
+            svc::decide_extension(cx(ctx), id, approve).await?,
+        ))
     }
     /// Issue the permit once deposit and fee are paid (reception, butler, manager).
-    async fn issue_renovation_permit(&self, ctx: &Context<'_>, #[graphql(desc = "The application.")] renovation_id: ID) -> Result<Renovation> {
-        Ok(Renovation(svc::issue_permit(cx(ctx), ren_id(&renovation_id)?).await?))
+    async fn issue_renovation_permit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application.")] renovation_id: ID,
+    ) -> Result<Renovation> {
+        Ok(Renovation(
+            svc::issue_permit(cx(ctx), ren_id(&renovation_id)?).await?,
+        ))
     }
 }

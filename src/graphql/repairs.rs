@@ -3,9 +3,9 @@ use super::connection::{connection, page_args};
 use super::guard::StaffGuard;
 use super::loaders::load_one;
 use super::{cx, loaders};
+use crate::domain::repair_flow::RepairAction;
 use crate::domain::{Fen, GlobalId, NodeKind};
 use crate::error::AppError;
-use crate::domain::repair_flow::RepairAction;
 use crate::service::repairs::{self, clock, flow, prices, targets, OrderView};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, Upload, ID};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -64,7 +64,11 @@ impl RepairOrder {
         let l = loaders(ctx);
         if let Some(h) = self.0.house_id {
             let house = load_one(l.house(), h).await?;
-            let (c, b, u) = futures_util::try_join!(load_one(l.community(), house.community_id), load_one(l.building(), house.building_id), load_one(l.unit(), house.unit_id))?;
+            let (c, b, u) = futures_util::try_join!(
+                load_one(l.community(), house.community_id),
+                load_one(l.building(), house.building_id),
+                load_one(l.unit(), house.unit_id)
+            )?;
             return Ok(format!("{} {} {} {}", c.name, b.name, u.name, house.number));
         }
         let area = match self.0.public_area_id {
@@ -76,11 +80,15 @@ impl RepairOrder {
     }
     /// The phone of whoever booked it, for the technician's call before a visit.
     async fn contact_phone(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(loaders(ctx).user(), self.0.requested_by).await?.phone)
+        Ok(load_one(loaders(ctx).user(), self.0.requested_by)
+            .await?
+            .phone)
     }
     /// The name of whoever booked it.
     async fn contact_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(load_one(loaders(ctx).user(), self.0.requested_by).await?.display_name)
+        Ok(load_one(loaders(ctx).user(), self.0.requested_by)
+            .await?
+            .display_name)
     }
     /// The technician's name, once dispatched.
     async fn technician_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
@@ -158,26 +166,52 @@ impl RepairOrder {
     }
     /// Past the deadline of its current step.
     async fn overdue(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(clock::is_overdue(&self.deadlines(ctx).await?, crate::service::now()))
+        Ok(clock::is_overdue(
+            &self.deadlines(ctx).await?,
+            crate::service::now(),
+        ))
     }
     /// Within an hour of the deadline of its current step.
     async fn due_soon(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(clock::is_due_soon(&self.deadlines(ctx).await?, crate::service::now()))
+        Ok(clock::is_due_soon(
+            &self.deadlines(ctx).await?,
+            crate::service::now(),
+        ))
     }
     /// Every step so far, oldest first: who, what, from, to, why, when.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
-        let rows = loaders(ctx).timeline().load_one(self.0.id).await.map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
-        Ok(rows.unwrap_or_default().into_iter().map(TimelineEntry).collect())
+        let rows = loaders(ctx)
+            .timeline()
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(TimelineEntry)
+            .collect())
     }
     /// The latest step, for lists that show only where each order stands (same batch as `timeline`).
     async fn last_event(&self, ctx: &Context<'_>) -> Result<Option<TimelineEntry>> {
-        let rows = loaders(ctx).timeline().load_one(self.0.id).await.map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
+        let rows = loaders(ctx)
+            .timeline()
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| AppError::internal("timeline", format!("{e:?}")))?;
         Ok(rows.and_then(|mut r| r.pop()).map(TimelineEntry))
     }
     /// Photos (served at `/files/repair-photos/{id}` to those who may see the order).
     async fn photos(&self, ctx: &Context<'_>) -> Result<Vec<RepairPhoto>> {
-        let rows = loaders(ctx).photos().load_one(self.0.id).await.map_err(|e| AppError::internal("photos", format!("{e:?}")))?;
-        Ok(rows.unwrap_or_default().into_iter().map(RepairPhoto).collect())
+        let rows = loaders(ctx)
+            .photos()
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| AppError::internal("photos", format!("{e:?}")))?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(RepairPhoto)
+            .collect())
     }
 }
 
@@ -312,8 +346,18 @@ pub struct ChargeInput {
     pub quantity: i32,
 }
 
-crate::connection_type!(RepairOrderConnection, RepairOrderEdge, RepairOrder, "repair orders");
-crate::connection_type!(ServicePriceConnection, ServicePriceEdge, ServicePrice, "paid-service prices");
+crate::connection_type!(
+    RepairOrderConnection,
+    RepairOrderEdge,
+    RepairOrder,
+    "repair orders"
+);
+crate::connection_type!(
+    ServicePriceConnection,
+    ServicePriceEdge,
+    ServicePrice,
+    "paid-service prices"
+);
 
 #[derive(Default)]
 pub struct RepairQuery;
@@ -322,11 +366,15 @@ pub struct RepairQuery;
 impl RepairQuery {
     /// The owner's orders: their houses' and those they booked, with timeline and photos,
     /// oldest first (by when they were booked).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn my_repair_orders(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "true: only the open orders, whose work is not over (every state but FOLLOWED_UP and CANCELLED; COMPLETED waits for its follow-up call), as the home screen shows them; false: only the finished ones; omitted: all.")]
+        #[graphql(
+            desc = "true: only the open orders, whose work is not over (every state but FOLLOWED_UP and CANCELLED; COMPLETED waits for its follow-up call), as the home screen shows them; false: only the finished ones; omitted: all."
+        )]
         open: Option<bool>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
@@ -337,7 +385,9 @@ impl RepairQuery {
         Ok(connection(page, |m| m.id, RepairOrder))
     }
     /// The technician's queue for a day (today by default), by appointment time.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn my_repair_queue(
         &self,
         ctx: &Context<'_>,
@@ -353,7 +403,9 @@ impl RepairQuery {
     }
     /// The service desk's lists: unassigned, overdue, awaiting follow-up, or all with filters
     /// (reception, butler: their buildings, manager).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn repair_orders(
         &self,
@@ -372,14 +424,19 @@ impl RepairQuery {
             community_id: id_of("communityId", &community_id, NodeKind::Community)?,
             view,
             state,
-            building_id: building_id.map(|b| id_of("buildingId", &b, NodeKind::Building)).transpose()?,
+            building_id: building_id
+                .map(|b| id_of("buildingId", &b, NodeKind::Building))
+                .transpose()?,
             category,
         };
-        let page = repairs::of_community(cx(ctx), &f, &page_args(after, before, first, last)?).await?;
+        let page =
+            repairs::of_community(cx(ctx), &f, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, RepairOrder))
     }
     /// The community's paid-service price list.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
+    )]
     async fn service_prices(
         &self,
         ctx: &Context<'_>,
@@ -390,7 +447,8 @@ impl RepairQuery {
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<ServicePriceConnection> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        let page = prices::of_community(cx(ctx), c, &page_args(after, before, first, last)?).await?;
+        let page =
+            prices::of_community(cx(ctx), c, &page_args(after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, ServicePrice))
     }
     /// The month's repair targets (manager).
@@ -406,18 +464,24 @@ impl RepairQuery {
             completed: t.completed,
             follow_up_rate_bps: targets::rate_bps(t.followed_up_in_time, t.follow_up_settled),
             same_day_rate_bps: targets::rate_bps(t.general_same_day, t.general),
-            average_satisfaction_x100: (t.satisfaction_count > 0).then(|| t.satisfaction_sum * 100 / t.satisfaction_count),
+            average_satisfaction_x100: (t.satisfaction_count > 0)
+                .then(|| t.satisfaction_sum * 100 / t.satisfaction_count),
             paid_service_satisfaction_bps: targets::rate_bps(t.paid_satisfied, t.paid_followed_up),
         })
     }
 }
 
 /// The uploaded files of a request, as (name, bytes).
-pub(crate) fn read_uploads(ctx: &Context<'_>, uploads: Vec<Upload>) -> Result<Vec<(String, Vec<u8>)>> {
+pub(crate) fn read_uploads(
+    ctx: &Context<'_>,
+    uploads: Vec<Upload>,
+) -> Result<Vec<(String, Vec<u8>)>> {
     uploads
         .into_iter()
         .map(|u| {
-            let v = u.value(ctx).map_err(|_| AppError::bad_input("files", "上传文件缺失", "An uploaded file is missing"))?;
+            let v = u.value(ctx).map_err(|_| {
+                AppError::bad_input("files", "上传文件缺失", "An uploaded file is missing")
+            })?;
             Ok((v.filename.clone(), v.content.to_vec()))
         })
         .collect()
@@ -427,10 +491,19 @@ fn order_id(raw: &ID) -> Result<i64> {
     id_of("orderId", raw, NodeKind::RepairOrder)
 }
 
-async fn assign(ctx: &Context<'_>, order: &ID, action: RepairAction, technician: &ID, at: DateTime<Utc>, difficulty: RepairDifficulty) -> Result<RepairOrder> {
+async fn assign(
+    ctx: &Context<'_>,
+    order: &ID,
+    action: RepairAction,
+    technician: &ID,
+    at: DateTime<Utc>,
+    difficulty: RepairDifficulty,
+) -> Result<RepairOrder> {
     let cx = cx(ctx);
     let staff_id = id_of("technicianId", technician, NodeKind::StaffMember)?;
-    Ok(RepairOrder(flow::assign(cx, order_id(order)?, action, staff_id, at, difficulty).await?))
+    Ok(RepairOrder(
+        flow::assign(cx, order_id(order)?, action, staff_id, at, difficulty).await?,
+    ))
 }
 
 #[derive(Default)]
@@ -444,12 +517,22 @@ impl RepairMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The booking.")] input: BookRepairInput,
-        #[graphql(desc = "Up to 9 photos (GraphQL multipart request; JPEG, PNG, HEIC or WebP, 10 MB each).", default)] photos: Vec<Upload>,
+        #[graphql(
+            desc = "Up to 9 photos (GraphQL multipart request; JPEG, PNG, HEIC or WebP, 10 MB each).",
+            default
+        )]
+        photos: Vec<Upload>,
     ) -> Result<RepairOrder> {
         let files = read_uploads(ctx, photos)?;
         let b = repairs::Booking {
-            house_id: input.house_id.map(|h| id_of("houseId", &h, NodeKind::House)).transpose()?,
-            public_area_id: input.public_area_id.map(|a| id_of("publicAreaId", &a, NodeKind::PublicArea)).transpose()?,
+            house_id: input
+                .house_id
+                .map(|h| id_of("houseId", &h, NodeKind::House))
+                .transpose()?,
+            public_area_id: input
+                .public_area_id
+                .map(|a| id_of("publicAreaId", &a, NodeKind::PublicArea))
+                .transpose()?,
             category: input.category,
             description: input.description,
             channel: input.channel,
@@ -467,9 +550,21 @@ impl RepairMutation {
         #[graphql(desc = "The order.")] order_id: ID,
         #[graphql(desc = "The technician's staff membership id.")] technician_id: ID,
         #[graphql(desc = "The agreed time.")] appointment_at: DateTime<Utc>,
-        #[graphql(desc = "General (same day) or hard.", default_with = "RepairDifficulty::General")] difficulty: RepairDifficulty,
+        #[graphql(
+            desc = "General (same day) or hard.",
+            default_with = "RepairDifficulty::General"
+        )]
+        difficulty: RepairDifficulty,
     ) -> Result<RepairOrder> {
-        assign(ctx, &order_id, RepairAction::Dispatch, &technician_id, appointment_at, difficulty).await
+        assign(
+            ctx,
+            &order_id,
+            RepairAction::Dispatch,
+            &technician_id,
+            appointment_at,
+            difficulty,
+        )
+        .await
     }
     /// Give a dispatched (or paused) order to another technician.
     async fn reassign_repair(
@@ -478,24 +573,43 @@ impl RepairMutation {
         #[graphql(desc = "The order.")] order_id: ID,
         #[graphql(desc = "The new technician's staff membership id.")] technician_id: ID,
         #[graphql(desc = "The new agreed time.")] appointment_at: DateTime<Utc>,
-        #[graphql(desc = "General (same day) or hard.", default_with = "RepairDifficulty::General")] difficulty: RepairDifficulty,
+        #[graphql(
+            desc = "General (same day) or hard.",
+            default_with = "RepairDifficulty::General"
+        )]
+        difficulty: RepairDifficulty,
     ) -> Result<RepairOrder> {
-        assign(ctx, &order_id, RepairAction::Reassign, &technician_id, appointment_at, difficulty).await
+        assign(
+            ctx,
+            &order_id,
+            RepairAction::Reassign,
+            &technician_id,
+            appointment_at,
+            difficulty,
+        )
+        .await
     }
     /// Add photos to an order (its household, dispatchers, the technician); 9 per order at most.
     async fn add_repair_photos(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The order.")] order_id: ID,
-        #[graphql(desc = "JPEG, PNG, HEIC or WebP files (GraphQL multipart request), 10 MB each.")] photos: Vec<Upload>,
+        #[graphql(desc = "JPEG, PNG, HEIC or WebP files (GraphQL multipart request), 10 MB each.")]
+        photos: Vec<Upload>,
     ) -> Result<Vec<RepairPhoto>> {
         let files = read_uploads(ctx, photos)?;
         let rows = repairs::photos::add(cx(ctx), self::order_id(&order_id)?, files).await?;
         Ok(rows.into_iter().map(RepairPhoto).collect())
     }
     /// The technician accepts the job at the agreed time.
-    async fn accept_repair(&self, ctx: &Context<'_>, #[graphql(desc = "The order.")] order_id: ID) -> Result<RepairOrder> {
-        Ok(RepairOrder(flow::accept(cx(ctx), self::order_id(&order_id)?).await?))
+    async fn accept_repair(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order.")] order_id: ID,
+    ) -> Result<RepairOrder> {
+        Ok(RepairOrder(
+            flow::accept(cx(ctx), self::order_id(&order_id)?).await?,
+        ))
     }
     /// The technician is busy then and proposes another time; the owner confirms it.
     async fn propose_repair_time(
@@ -505,23 +619,50 @@ impl RepairMutation {
         #[graphql(desc = "The time proposed.")] at: DateTime<Utc>,
         #[graphql(desc = "Why.")] reason: Option<String>,
     ) -> Result<RepairOrder> {
-        Ok(RepairOrder(flow::propose_time(cx(ctx), self::order_id(&order_id)?, at, reason).await?))
+        Ok(RepairOrder(
+            flow::propose_time(cx(ctx), self::order_id(&order_id)?, at, reason).await?,
+        ))
     }
     /// The owner confirms the technician's proposed time.
-    async fn confirm_repair_time(&self, ctx: &Context<'_>, #[graphql(desc = "The order.")] order_id: ID) -> Result<RepairOrder> {
-        Ok(RepairOrder(flow::confirm_time(cx(ctx), self::order_id(&order_id)?).await?))
+    async fn confirm_repair_time(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order.")] order_id: ID,
+    ) -> Result<RepairOrder> {
+        Ok(RepairOrder(
+            flow::confirm_time(cx(ctx), self::order_id(&order_id)?).await?,
+        ))
     }
     /// The technician starts work.
-    async fn start_repair(&self, ctx: &Context<'_>, #[graphql(desc = "The order.")] order_id: ID) -> Result<RepairOrder> {
-        Ok(RepairOrder(flow::start(cx(ctx), self::order_id(&order_id)?).await?))
+    async fn start_repair(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order.")] order_id: ID,
+    ) -> Result<RepairOrder> {
+        Ok(RepairOrder(
+            flow::start(cx(ctx), self::order_id(&order_id)?).await?,
+        ))
     }
     /// Pause (waiting for parts ...), with a reason; the clocks stop.
-    async fn pause_repair(&self, ctx: &Context<'_>, #[graphql(desc = "The order.")] order_id: ID, #[graphql(desc = "Why.")] reason: String) -> Result<RepairOrder> {
-        Ok(RepairOrder(flow::pause(cx(ctx), self::order_id(&order_id)?, reason).await?))
+    async fn pause_repair(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order.")] order_id: ID,
+        #[graphql(desc = "Why.")] reason: String,
+    ) -> Result<RepairOrder> {
+        Ok(RepairOrder(
+            flow::pause(cx(ctx), self::order_id(&order_id)?, reason).await?,
+        ))
     }
     /// Resume paused work.
-    async fn resume_repair(&self, ctx: &Context<'_>, #[graphql(desc = "The order.")] order_id: ID) -> Result<RepairOrder> {
-        Ok(RepairOrder(flow::resume(cx(ctx), self::order_id(&order_id)?).await?))
+    async fn resume_repair(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order.")] order_id: ID,
+    ) -> Result<RepairOrder> {
+        Ok(RepairOrder(
+            flow::resume(cx(ctx), self::order_id(&order_id)?).await?,
+        ))
     }
     /// Complete the work: what was done, materials, and charges from the price list (a bill for
     /// the household).
@@ -536,11 +677,25 @@ impl RepairMutation {
         let charges = charges
             .iter()
             .map(|c| {
-                let id: i64 = c.service_price_id.parse().map_err(|_| AppError::bad_input("charges.servicePriceId", "ID 格式不正确", "Malformed ID"))?;
-                Ok(flow::Charge { service_price_id: id, quantity: c.quantity })
+                let id: i64 = c.service_price_id.parse().map_err(|_| {
+                    AppError::bad_input("charges.servicePriceId", "ID 格式不正确", "Malformed ID")
+                })?;
+                Ok(flow::Charge {
+                    service_price_id: id,
+                    quantity: c.quantity,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(RepairOrder(flow::complete(cx(ctx), self::order_id(&order_id)?, work_done, materials, charges).await?))
+        Ok(RepairOrder(
+            flow::complete(
+                cx(ctx),
+                self::order_id(&order_id)?,
+                work_done,
+                materials,
+                charges,
+            )
+            .await?,
+        ))
     }
     /// The butler's follow-up call (回访): satisfaction 1–5; 1–2 reopens the order.
     async fn follow_up_repair(
@@ -550,7 +705,9 @@ impl RepairMutation {
         #[graphql(desc = "The owner's satisfaction, 1–5.")] satisfaction: i32,
         #[graphql(desc = "What the owner said.")] comment: Option<String>,
     ) -> Result<RepairOrder> {
-        Ok(RepairOrder(flow::follow_up(cx(ctx), self::order_id(&order_id)?, satisfaction, comment).await?))
+        Ok(RepairOrder(
+            flow::follow_up(cx(ctx), self::order_id(&order_id)?, satisfaction, comment).await?,
+        ))
     }
     /// The owner rates the work, 1–5.
     async fn evaluate_repair(
@@ -560,15 +717,31 @@ impl RepairMutation {
         #[graphql(desc = "Rating, 1–5.")] rating: i32,
         #[graphql(desc = "Comment.")] comment: Option<String>,
     ) -> Result<RepairOrder> {
-        Ok(RepairOrder(flow::evaluate(cx(ctx), self::order_id(&order_id)?, rating, comment).await?))
+        Ok(RepairOrder(
+            flow::evaluate(cx(ctx), self::order_id(&order_id)?, rating, comment).await?,
+        ))
     }
     /// The owner chases the order (催单); the technician is notified.
-    async fn urge_repair(&self, ctx: &Context<'_>, #[graphql(desc = "The order.")] order_id: ID, #[graphql(desc = "A note.")] note: Option<String>) -> Result<RepairOrder> {
-        Ok(RepairOrder(flow::urge(cx(ctx), self::order_id(&order_id)?, note).await?))
+    async fn urge_repair(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order.")] order_id: ID,
+        #[graphql(desc = "A note.")] note: Option<String>,
+    ) -> Result<RepairOrder> {
+        Ok(RepairOrder(
+            flow::urge(cx(ctx), self::order_id(&order_id)?, note).await?,
+        ))
     }
     /// The owner cancels before work starts.
-    async fn cancel_repair(&self, ctx: &Context<'_>, #[graphql(desc = "The order.")] order_id: ID, #[graphql(desc = "Why.")] reason: Option<String>) -> Result<RepairOrder> {
-        Ok(RepairOrder(flow::cancel(cx(ctx), self::order_id(&order_id)?, reason).await?))
+    async fn cancel_repair(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order.")] order_id: ID,
+        #[graphql(desc = "Why.")] reason: Option<String>,
+    ) -> Result<RepairOrder> {
+        Ok(RepairOrder(
+            flow::cancel(cx(ctx), self::order_id(&order_id)?, reason).await?,
+        ))
     }
     /// Set the community's service clocks (manager).
     async fn set_repair_clocks(
@@ -577,11 +750,25 @@ impl RepairMutation {
         #[graphql(desc = "The community.")] community_id: ID,
         #[graphql(desc = "Minutes from booking to dispatch (default 30).")] dispatch_minutes: i32,
         #[graphql(desc = "Days to solve a hard problem (default 7).")] hard_days: i32,
-        #[graphql(desc = "Hours from completion to the follow-up call (default 24).")] follow_up_hours: i32,
+        #[graphql(desc = "Hours from completion to the follow-up call (default 24).")]
+        follow_up_hours: i32,
     ) -> Result<RepairClocks> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        let s = repairs::set_clocks(cx(ctx), c, clock::Settings { dispatch_minutes: dispatch_minutes as i64, hard_days: hard_days as i64, follow_up_hours: follow_up_hours as i64 }).await?;
-        Ok(RepairClocks { dispatch_minutes: s.dispatch_minutes, hard_days: s.hard_days, follow_up_hours: s.follow_up_hours })
+        let s = repairs::set_clocks(
+            cx(ctx),
+            c,
+            clock::Settings {
+                dispatch_minutes: dispatch_minutes as i64,
+                hard_days: hard_days as i64,
+                follow_up_hours: follow_up_hours as i64,
+            },
+        )
+        .await?;
+        Ok(RepairClocks {
+            dispatch_minutes: s.dispatch_minutes,
+            hard_days: s.hard_days,
+            follow_up_hours: s.follow_up_hours,
+        })
     }
     /// Add an item to the paid-service price list (manager).
     #[graphql(guard = "StaffGuard(&[StaffRole::Manager])")]
@@ -594,6 +781,8 @@ impl RepairMutation {
         #[graphql(desc = "Price per unit in fen.")] price_fen: Fen,
     ) -> Result<ServicePrice> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        Ok(ServicePrice(prices::create(cx(ctx), c, name, unit, price_fen).await?))
+        Ok(ServicePrice(
+            prices::create(cx(ctx), c, name, unit, price_fen).await?,
+        ))
     }
 }

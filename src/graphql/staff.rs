@@ -45,7 +45,11 @@ impl StaffMember {
     }
     /// A butler's assigned buildings (a handful at most, so a plain list).
     async fn buildings(&self, ctx: &Context<'_>) -> Result<Vec<Building>> {
-        let ids: Vec<i64> = children_of(loaders(ctx).butler_buildings(), self.0.id).await?.iter().map(|b| b.building_id).collect();
+        let ids: Vec<i64> = children_of(loaders(ctx).butler_buildings(), self.0.id)
+            .await?
+            .iter()
+            .map(|b| b.building_id)
+            .collect();
         let map = loaders(ctx)
             .building()
             .load_many(ids.iter().copied())

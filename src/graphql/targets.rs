@@ -63,7 +63,16 @@ impl TargetsBoard {
     async fn figures(&self) -> Vec<TargetFigure> {
         self.figures
             .iter()
-            .map(|f| TargetFigure { key: f.key, name: f.key.name().to_owned(), target_bps: f.key.target_bps(), value_bps: f.value_bps(), numerator: f.numerator, denominator: f.denominator, due_soon: f.due_soon, met: f.met() })
+            .map(|f| TargetFigure {
+                key: f.key,
+                name: f.key.name().to_owned(),
+                target_bps: f.key.target_bps(),
+                value_bps: f.value_bps(),
+                numerator: f.numerator,
+                denominator: f.denominator,
+                due_soon: f.due_soon,
+                met: f.met(),
+            })
             .collect()
     }
     /// Repairs, follow-ups, complaint replies and rectifications due within the next hours (or
@@ -71,14 +80,37 @@ impl TargetsBoard {
     async fn at_risk(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How far ahead to look, in hours (1–168, default 24).", default = 24)] within_hours: i32,
+        #[graphql(
+            desc = "How far ahead to look, in hours (1–168, default 24).",
+            default = 24
+        )]
+        within_hours: i32,
     ) -> Result<Vec<AtRiskItem>> {
         if !(1..=168).contains(&within_hours) {
-            return Err(AppError::bad_input("withinHours", "withinHours 应在 1 到 168 之间", "withinHours must be 1–168").into());
+            return Err(AppError::bad_input(
+                "withinHours",
+                "withinHours 应在 1 到 168 之间",
+                "withinHours must be 1–168",
+            )
+            .into());
         }
         let now = crate::service::now();
-        let rows = svc::at_risk(cx(ctx), self.community_id, chrono::Duration::hours(within_hours as i64)).await?;
-        Ok(rows.into_iter().map(|r| AtRiskItem { kind: r.kind, subject_id: r.subject_id, summary: r.summary, overdue: r.due_at < now, due_at: r.due_at }).collect())
+        let rows = svc::at_risk(
+            cx(ctx),
+            self.community_id,
+            chrono::Duration::hours(within_hours as i64),
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AtRiskItem {
+                kind: r.kind,
+                subject_id: r.subject_id,
+                summary: r.summary,
+                overdue: r.due_at < now,
+                due_at: r.due_at,
+            })
+            .collect())
     }
 }
 
@@ -96,6 +128,10 @@ impl TargetsQuery {
     ) -> Result<TargetsBoard> {
         let c = GlobalId::decode_as("communityId", &community_id, NodeKind::Community)?;
         let figures = svc::board(cx(ctx), c, &period).await?;
-        Ok(TargetsBoard { community_id: c, period, figures })
+        Ok(TargetsBoard {
+            community_id: c,
+            period,
+            figures,
+        })
     }
 }

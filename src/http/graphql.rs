@@ -4,8 +4,8 @@
 use super::identity::{request_data, resolve_actor};
 use crate::app::AppState;
 use crate::error::{AppError, Locale};
-use crate::graphql::extension::{is_request_error, localize, Documents, Validation};
 use crate::graphql::batch::Passes;
+use crate::graphql::extension::{is_request_error, localize, Documents, Validation};
 use crate::graphql::GuanjiaSchema;
 use async_graphql::parser::types::OperationType;
 use async_graphql::ServerError;
@@ -109,7 +109,11 @@ fn request_error(media: Media, status: StatusCode, err: AppError, locale: Locale
 /// An APQ miss or mismatch: 200 under application/json (what Apollo clients expect, they then
 /// send the query), 400 under graphql-response+json like any request error.
 fn apq_error(media: Media, err: AppError, locale: Locale) -> Response {
-    let status = if media == Media::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = if media == Media::GraphqlResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     request_error(media, status, err, locale)
 }
 
@@ -147,7 +151,10 @@ fn to_request(v: Value, max_document: usize) -> Result<async_graphql::Request, A
             ))
         }
         // An APQ request may carry only the hash of its query.
-        None if obj.get("extensions").and_then(|e| e.get("persistedQuery")).is_some() => {}
+        None if obj
+            .get("extensions")
+            .and_then(|e| e.get("persistedQuery"))
+            .is_some() => {}
         None => {
             return Err(AppError::bad_input(
                 "query",
@@ -206,7 +213,11 @@ struct Caller<'a> {
 /// axum, about ten futures deep, on each of those wake-ups; as its own task, only the execution
 /// is polled, and the handler once when it is done. The request's span goes with it, so its log
 /// lines keep the request id. A panic in a resolver is re-raised here, as if it had run inline.
-async fn execute_apart(schema: &GuanjiaSchema, passes: Arc<Passes>, req: async_graphql::Request) -> async_graphql::Response {
+async fn execute_apart(
+    schema: &GuanjiaSchema,
+    passes: Arc<Passes>,
+    req: async_graphql::Request,
+) -> async_graphql::Response {
     let schema = schema.clone();
     let execution = async move { passes.drive(schema.execute(req)).await };
     let task = AbortOnDropHandle::new(tokio::spawn(execution.in_current_span()));
@@ -214,7 +225,10 @@ async fn execute_apart(schema: &GuanjiaSchema, passes: Arc<Passes>, req: async_g
         Ok(resp) => resp,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         // Only an abort ends a task otherwise, and only dropping `task` (this future) aborts it.
-        Err(e) => async_graphql::Response::from_errors(vec![ServerError::new(format!("the execution was cancelled: {e}"), None)]),
+        Err(e) => async_graphql::Response::from_errors(vec![ServerError::new(
+            format!("the execution was cancelled: {e}"),
+            None,
+        )]),
     }
 }
 
@@ -228,7 +242,12 @@ async fn execute(
     // Wait for a turn (tokio's semaphore is first come, first served). A caller who hangs up
     // while waiting leaves the queue; the turn goes back when this response is built.
     let _turn = match caller.executions {
-        Some(turns) => Some(turns.acquire().await.expect("the executions semaphore is never closed")),
+        Some(turns) => Some(
+            turns
+                .acquire()
+                .await
+                .expect("the executions semaphore is never closed"),
+        ),
         None => None,
     };
     let auth = headers
@@ -250,13 +269,24 @@ async fn execute(
     let mut all_request_errors = true;
     for mut req in reqs {
         let passes = Arc::new(Passes::default());
-        req.data = request_data(&state.core, actor.clone(), caller.locale, caller.client.clone(), Some(passes.clone()));
+        req.data = request_data(
+            &state.core,
+            actor.clone(),
+            caller.locale,
+            caller.client.clone(),
+            Some(passes.clone()),
+        );
         let mut resp = match caller.documents.prepare(&mut req) {
             Ok(Validation::Passed) => execute_apart(caller.prevalidated, passes, req).await,
             Ok(Validation::Needed) => {
-                let without_variables = req.variables.is_empty().then(|| (req.query.clone(), req.operation_name.clone()));
+                let without_variables = req
+                    .variables
+                    .is_empty()
+                    .then(|| (req.query.clone(), req.operation_name.clone()));
                 let resp = execute_apart(&state.schema, passes, req).await;
-                if let Some((query, operation)) = without_variables.filter(|_| !is_request_error(&resp)) {
+                if let Some((query, operation)) =
+                    without_variables.filter(|_| !is_request_error(&resp))
+                {
                     caller.documents.passed(&query, operation);
                 }
                 resp
@@ -320,11 +350,20 @@ pub async fn post_handler(
     let locale = locale_of(&headers);
     let too_large = |limit: usize| {
         let mb = limit / (1024 * 1024);
-        AppError::bad_input("body", format!("请求体超过 {mb} MB"), format!("The request body exceeds {mb} MB"))
+        AppError::bad_input(
+            "body",
+            format!("请求体超过 {mb} MB"),
+            format!("The request body exceeds {mb} MB"),
+        )
     };
     let Ok(body) = body else {
         let limit = state.core.config.limits.max_upload_request_bytes;
-        return request_error(media, StatusCode::PAYLOAD_TOO_LARGE, too_large(limit), locale);
+        return request_error(
+            media,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            too_large(limit),
+            locale,
+        );
     };
     let caller = Caller {
         media,
@@ -339,11 +378,19 @@ pub async fn post_handler(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+    if content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
         return multipart(&state, &headers, &caller, content_type, body).await;
     }
     if body.len() > limits.max_body_bytes {
-        return request_error(media, StatusCode::PAYLOAD_TOO_LARGE, too_large(limits.max_body_bytes), locale);
+        return request_error(
+            media,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            too_large(limits.max_body_bytes),
+            locale,
+        );
     }
     if !content_type
         .to_ascii_lowercase()
@@ -514,30 +561,58 @@ fn is_mutation(documents: &Documents, req: &mut async_graphql::Request) -> bool 
 }
 
 /// A GraphQL multipart request (uploads): the operations, the map and the files.
-async fn multipart(state: &AppState, headers: &HeaderMap, caller: &Caller<'_>, content_type: &str, body: Bytes) -> Response {
+async fn multipart(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller<'_>,
+    content_type: &str,
+    body: Bytes,
+) -> Response {
     let limits = &state.core.config.limits;
     let opts = async_graphql::http::MultipartOptions::default()
         .max_file_size(limits.max_upload_file_bytes)
         .max_num_files(crate::service::repairs::photos::MAX_PHOTOS);
-    let parsed = async_graphql::http::receive_batch_body(Some(content_type), futures_util::io::Cursor::new(body), opts).await;
+    let parsed = async_graphql::http::receive_batch_body(
+        Some(content_type),
+        futures_util::io::Cursor::new(body),
+        opts,
+    )
+    .await;
     let batch = match parsed {
         Ok(b) => b,
         Err(e) => {
             let (zh, en) = match &e {
                 async_graphql::ParseRequestError::PayloadTooLarge => (
-                    format!("单个文件不能超过 {} MB", limits.max_upload_file_bytes / (1024 * 1024)),
-                    format!("A file may not exceed {} MB", limits.max_upload_file_bytes / (1024 * 1024)),
+                    format!(
+                        "单个文件不能超过 {} MB",
+                        limits.max_upload_file_bytes / (1024 * 1024)
+                    ),
+                    format!(
+                        "A file may not exceed {} MB",
+                        limits.max_upload_file_bytes / (1024 * 1024)
+                    ),
                 ),
-                other => ("上传请求格式不正确".to_owned(), format!("Malformed multipart request: {other}")),
+                other => (
+                    "上传请求格式不正确".to_owned(),
+                    format!("Malformed multipart request: {other}"),
+                ),
             };
-            return request_error(caller.media, StatusCode::BAD_REQUEST, AppError::bad_input("body", zh, en), caller.locale);
+            return request_error(
+                caller.media,
+                StatusCode::BAD_REQUEST,
+                AppError::bad_input("body", zh, en),
+                caller.locale,
+            );
         }
     };
     let (reqs, is_batch) = match batch {
         async_graphql::BatchRequest::Single(r) => (vec![r], false),
         async_graphql::BatchRequest::Batch(rs) => (rs, true),
     };
-    if reqs.iter().any(|r| r.query.len() > limits.max_document_bytes) {
+    if reqs
+        .iter()
+        .any(|r| r.query.len() > limits.max_document_bytes)
+    {
         let err = AppError::bad_input("query", "查询文本过长", "The query document is too long");
         return request_error(caller.media, StatusCode::BAD_REQUEST, err, caller.locale);
     }

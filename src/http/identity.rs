@@ -32,7 +32,13 @@ pub async fn resolve_actor(
 
 /// The per-request (or per-websocket) data every resolver relies on. `passes`: the HTTP
 /// request's polls, which its loaders' batches watch (`graphql::batch`); None on a websocket.
-pub fn request_data(core: &Arc<Core>, actor: Actor, locale: Locale, client: String, passes: Option<Arc<Passes>>) -> Data {
+pub fn request_data(
+    core: &Arc<Core>,
+    actor: Actor,
+    locale: Locale,
+    client: String,
+    passes: Option<Arc<Passes>>,
+) -> Data {
     let mut data = Data::default();
     data.insert(Loaders::new(&core.db, passes));
     data.insert(Arc::new(Cx::new(core.clone(), actor)));

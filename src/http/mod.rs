@@ -8,9 +8,9 @@ mod ws;
 use crate::app::AppState;
 use crate::graphql::extension::Documents;
 use crate::graphql::{build_prevalidated_schema, build_ws_schema, GuanjiaSchema};
-use std::sync::Arc;
 use axum::routing::get;
 use axum::Router;
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -38,10 +38,17 @@ pub fn router(state: AppState) -> Router {
         ws_schema: build_ws_schema(limits, state.core.config.playground, documents.clone()),
         prevalidated: build_prevalidated_schema(limits, state.core.config.playground),
         documents,
-        executions: (state.core.config.max_executions > 0).then(|| Arc::new(tokio::sync::Semaphore::new(state.core.config.max_executions))),
+        executions: (state.core.config.max_executions > 0).then(|| {
+            Arc::new(tokio::sync::Semaphore::new(
+                state.core.config.max_executions,
+            ))
+        }),
     };
     let routes = Router::new()
-        .route("/graphql", get(graphql::get_handler).post(graphql::post_handler))
+        .route(
+            "/graphql",
+            get(graphql::get_handler).post(graphql::post_handler),
+        )
         .route("/graphql/ws", get(ws::handler))
         .route("/files/repair-photos/{id}", get(files::repair_photo))
         .route("/files/renovation/{id}", get(files::renovation_file))

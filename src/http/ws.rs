@@ -6,9 +6,9 @@ use crate::auth::Actor;
 use crate::error::{AppError, Locale};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
-use axum::Extension;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use axum::Extension;
 use std::net::SocketAddr;
 
 pub async fn handler(
@@ -37,7 +37,13 @@ pub async fn handler(
                     if let Actor::Anonymous(problem) = actor {
                         return Err(AppError::Unauthenticated(problem).into());
                     }
-                    Ok(request_data(&core, actor, locale, addr.ip().to_string(), None))
+                    Ok(request_data(
+                        &core,
+                        actor,
+                        locale,
+                        addr.ip().to_string(),
+                        None,
+                    ))
                 })
                 .serve()
                 .await

@@ -221,7 +221,14 @@ pub fn may_see_event(
 
 /// Whether staff grant `s` serves a record of `community_id` / `building_id` in one of `roles`:
 /// ADMIN anywhere, others in their community, a butler only in their buildings.
-pub fn staff_serves(s: &crate::auth::StaffGrant, community_id: i64, building_id: i64, roles: &[StaffRole]) -> bool {
+pub fn staff_serves(
+    s: &crate::auth::StaffGrant,
+    community_id: i64,
+    building_id: i64,
+    roles: &[StaffRole],
+) -> bool {
     s.role == StaffRole::Admin
-        || (s.community_id == Some(community_id) && roles.contains(&s.role) && (s.role != StaffRole::Butler || s.building_ids.contains(&building_id)))
+        || (s.community_id == Some(community_id)
+            && roles.contains(&s.role)
+            && (s.role != StaffRole::Butler || s.building_ids.contains(&building_id)))
 }

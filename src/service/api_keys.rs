@@ -1,10 +1,10 @@
 //! Integrator API keys: created and revoked by admins; the secret is shown once, stored hashed.
-use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
 use super::Cx;
 use crate::auth::{api_key, ApiScope};
 use crate::error::{AppError, AppResult};
+use crate::service::page::OneRow;
 use entity::api_key as api_key_entity;
 use entity::enums::StaffRole;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};

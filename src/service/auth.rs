@@ -1,11 +1,11 @@
 //! Sign-in: phone + password for a short-lived access token and a rotating refresh token; reuse
 //! of a rotated refresh token revokes the whole family. Also turns presented credentials into
 //! the request's `Actor`.
-use crate::service::page::OneRow;
 use super::{throttle, Core, Cx};
 use crate::auth::{api_key, password, Actor, ApiScope, IntegratorActor, StaffGrant, UserActor};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult, AuthProblem};
+use crate::service::page::OneRow;
 use chrono::{DateTime, Utc};
 use entity::{
     api_key as api_key_entity, auth_session, butler_building, refresh_token, staff_member, user,

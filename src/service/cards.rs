@@ -1,17 +1,20 @@
 //! Smart cards (住户智能卡, 车辆出入IC卡): issued at the counter, reported lost or damaged at any
 //! hour (dead at once), replaced with a new number and a fee, and synced by the access-control
 //! system from an append-only change log.
-use crate::service::page::OneRow;
 use super::fees::billing::{raise_charge_in, LineDraft};
 use super::page::{paginate, Page, PageArgs};
 use super::{estate, Cx};
 use crate::auth::ApiScope;
 use crate::domain::Fen;
 use crate::error::{AppError, AppResult};
+use crate::service::page::OneRow;
 use entity::enums::{BillingCycle, CardKind, CardState, FeeKind, StaffRole};
 use entity::{card, card_change, fee_item, house, house_member};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
 
 const DESK: &[StaffRole] = &[StaffRole::Reception, StaffRole::Manager];
 
@@ -34,7 +37,11 @@ async fn log(conn: &impl ConnectionTrait, c: &card::Model, state: CardState) -> 
 pub(crate) fn number(raw: &str) -> AppResult<String> {
     let n = raw.trim().to_ascii_uppercase();
     if n.is_empty() || n.len() > 32 || !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(AppError::bad_input("number", "卡号须为 1–32 位字母或数字", "A card number is 1–32 letters or digits"));
+        return Err(AppError::bad_input(
+            "number",
+            "卡号须为 1–32 位字母或数字",
+            "A card number is 1–32 letters or digits",
+        ));
     }
     Ok(n)
 }
@@ -44,7 +51,13 @@ fn taken() -> AppError {
 }
 
 /// Reception issues a card to a live member of a house.
-pub async fn issue(cx: &Cx, house_id: i64, holder_user_id: i64, kind: CardKind, raw_number: &str) -> AppResult<card::Model> {
+pub async fn issue(
+    cx: &Cx,
+    house_id: i64,
+    holder_user_id: i64,
+    kind: CardKind,
+    raw_number: &str,
+) -> AppResult<card::Model> {
     let h = estate::house(cx, house_id).await?;
     super::fees::require_staff_in(cx, h.community_id, DESK)?;
     let n = number(raw_number)?;
@@ -55,7 +68,11 @@ pub async fn issue(cx: &Cx, house_id: i64, holder_user_id: i64, kind: CardKind, 
         .one_row(cx.db())
         .await?;
     if member.is_none() {
-        return Err(AppError::bad_input("holderMemberId", "持卡人须为该房屋的住户", "The holder must live in this house"));
+        return Err(AppError::bad_input(
+            "holderMemberId",
+            "持卡人须为该房屋的住户",
+            "The holder must live in this house",
+        ));
     }
     let txn = cx.db().begin().await?;
     let c = insert(&txn, &h, holder_user_id, kind, n).await?;
@@ -63,8 +80,20 @@ pub async fn issue(cx: &Cx, house_id: i64, holder_user_id: i64, kind: CardKind, 
     Ok(c)
 }
 
-pub(crate) async fn insert(conn: &impl ConnectionTrait, h: &house::Model, holder: i64, kind: CardKind, n: String) -> AppResult<card::Model> {
-    if card::Entity::find().filter(card::Column::CommunityId.eq(h.community_id)).filter(card::Column::Number.eq(n.clone())).one_row(conn).await?.is_some() {
+pub(crate) async fn insert(
+    conn: &impl ConnectionTrait,
+    h: &house::Model,
+    holder: i64,
+    kind: CardKind,
+    n: String,
+) -> AppResult<card::Model> {
+    if card::Entity::find()
+        .filter(card::Column::CommunityId.eq(h.community_id))
+        .filter(card::Column::Number.eq(n.clone()))
+        .one_row(conn)
+        .await?
+        .is_some()
+    {
         return Err(taken());
     }
     let c = card::ActiveModel {
@@ -92,11 +121,19 @@ pub(crate) async fn insert(conn: &impl ConnectionTrait, h: &house::Model, holder
 /// A card the caller may see: its holder, the house's owner, the community's desk and guards.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<card::Model> {
     cx.actor.require_signed_in()?;
-    let c = card::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let c = card::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let user = cx.actor.user().ok().map(|u| u.user_id);
     let owner = cx.reach().await?.owns(c.house_id);
     let staff = cx.actor.staff().is_some_and(|s| {
-        s.role == StaffRole::Admin || (s.community_id == Some(c.community_id) && matches!(s.role, StaffRole::Reception | StaffRole::Manager | StaffRole::Security))
+        s.role == StaffRole::Admin
+            || (s.community_id == Some(c.community_id)
+                && matches!(
+                    s.role,
+                    StaffRole::Reception | StaffRole::Manager | StaffRole::Security
+                ))
     });
     if user == Some(c.holder_user_id) || owner || staff {
         Ok(c)
@@ -107,7 +144,11 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<card::Model> {
 
 /// Retires a person's working cards of a house when they move out (退伙); logged for the
 /// access-control sync like any other change.
-pub async fn retire_holder(conn: &impl ConnectionTrait, house_id: i64, user_id: i64) -> AppResult<()> {
+pub async fn retire_holder(
+    conn: &impl ConnectionTrait,
+    house_id: i64,
+    user_id: i64,
+) -> AppResult<()> {
     let live = card::Entity::find()
         .filter(card::Column::HouseId.eq(house_id))
         .filter(card::Column::HolderUserId.eq(user_id))
@@ -116,7 +157,10 @@ pub async fn retire_holder(conn: &impl ConnectionTrait, house_id: i64, user_id: 
         .await?;
     for c in live {
         card::Entity::update_many()
-            .col_expr(card::Column::State, Expr::value(CardState::Retired.to_value()))
+            .col_expr(
+                card::Column::State,
+                Expr::value(CardState::Retired.to_value()),
+            )
             .filter(card::Column::Id.eq(c.id))
             .exec(conn)
             .await?;
@@ -127,15 +171,30 @@ pub async fn retire_holder(conn: &impl ConnectionTrait, house_id: i64, user_id: 
 
 /// Whether the caller may act for the card's holder (themselves, the owner, the desk).
 fn may_act(cx: &Cx, c: &card::Model, owner: bool) -> bool {
-    cx.actor.user().ok().is_some_and(|u| u.user_id == c.holder_user_id)
+    cx.actor
+        .user()
+        .ok()
+        .is_some_and(|u| u.user_id == c.holder_user_id)
         || owner
-        || cx.actor.staff().is_some_and(|s| s.role == StaffRole::Admin || (s.community_id == Some(c.community_id) && DESK.contains(&s.role)))
+        || cx.actor.staff().is_some_and(|s| {
+            s.role == StaffRole::Admin
+                || (s.community_id == Some(c.community_id) && DESK.contains(&s.role))
+        })
 }
 
 /// Moves a card from `from` to `to` only if nobody changed it meanwhile, and logs it.
-async fn transition(cx: &Cx, c: &card::Model, from: &[CardState], to: CardState, action: &str) -> AppResult<card::Model> {
+async fn transition(
+    cx: &Cx,
+    c: &card::Model,
+    from: &[CardState],
+    to: CardState,
+    action: &str,
+) -> AppResult<card::Model> {
     if !from.contains(&c.state) {
-        return Err(AppError::InvalidStateTransition { current: c.state.to_value(), action: action.into() });
+        return Err(AppError::InvalidStateTransition {
+            current: c.state.to_value(),
+            action: action.into(),
+        });
     }
     let txn = cx.db().begin().await?;
     let res = card::Entity::update_many()
@@ -145,11 +204,18 @@ async fn transition(cx: &Cx, c: &card::Model, from: &[CardState], to: CardState,
         .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(AppError::conflict("cardId", "卡片状态刚被修改，请刷新", "The card changed meanwhile; reload"));
+        return Err(AppError::conflict(
+            "cardId",
+            "卡片状态刚被修改，请刷新",
+            "The card changed meanwhile; reload",
+        ));
     }
     log(&txn, c, to).await?;
     txn.commit().await?;
-    Ok(card::Model { state: to, ..c.clone() })
+    Ok(card::Model {
+        state: to,
+        ..c.clone()
+    })
 }
 
 /// 挂失 / 报损: the card is dead the moment this returns.
@@ -158,8 +224,23 @@ pub async fn report(cx: &Cx, id: i64, damaged: bool) -> AppResult<card::Model> {
     if !may_act(cx, &c, cx.reach().await?.owns(c.house_id)) {
         return Err(AppError::Forbidden);
     }
-    let to = if damaged { CardState::Damaged } else { CardState::Lost };
-    transition(cx, &c, &[CardState::Active], to, if damaged { "reportDamaged" } else { "reportLost" }).await
+    let to = if damaged {
+        CardState::Damaged
+    } else {
+        CardState::Lost
+    };
+    transition(
+        cx,
+        &c,
+        &[CardState::Active],
+        to,
+        if damaged {
+            "reportDamaged"
+        } else {
+            "reportLost"
+        },
+    )
+    .await
 }
 
 /// 解挂: a lost card found again works again, unless it was already replaced.
@@ -168,7 +249,14 @@ pub async fn reactivate(cx: &Cx, id: i64) -> AppResult<card::Model> {
     if !may_act(cx, &c, cx.reach().await?.owns(c.house_id)) {
         return Err(AppError::Forbidden);
     }
-    transition(cx, &c, &[CardState::Lost], CardState::Active, "reactivateCard").await
+    transition(
+        cx,
+        &c,
+        &[CardState::Lost],
+        CardState::Active,
+        "reactivateCard",
+    )
+    .await
 }
 
 /// 补办: a new card with a new number; the old one is dead forever and the fee is billed.
@@ -176,7 +264,10 @@ pub async fn replace(cx: &Cx, id: i64, new_number: &str) -> AppResult<card::Mode
     let old = get(cx, id).await?;
     super::fees::require_staff_in(cx, old.community_id, DESK)?;
     if !matches!(old.state, CardState::Lost | CardState::Damaged) {
-        return Err(AppError::InvalidStateTransition { current: old.state.to_value(), action: "replaceCard".into() });
+        return Err(AppError::InvalidStateTransition {
+            current: old.state.to_value(),
+            action: "replaceCard".into(),
+        });
     }
     let n = number(new_number)?;
     let item = fee_item::Entity::find()
@@ -186,28 +277,55 @@ pub async fn replace(cx: &Cx, id: i64, new_number: &str) -> AppResult<card::Mode
         .filter(fee_item::Column::Active.eq(true))
         .one_row(cx.db())
         .await?
-        .ok_or_else(|| AppError::bad_input("cardId", "本小区尚未设置补卡费收费项目", "This community has no card replacement fee item"))?;
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "cardId",
+                "本小区尚未设置补卡费收费项目",
+                "This community has no card replacement fee item",
+            )
+        })?;
     let txn = cx.db().begin().await?;
-    let h = house::Entity::find_by_id(old.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(old.house_id)
+        .one_row(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let res = card::Entity::update_many()
-        .col_expr(card::Column::State, Expr::value(CardState::Replaced.to_value()))
+        .col_expr(
+            card::Column::State,
+            Expr::value(CardState::Replaced.to_value()),
+        )
         .filter(card::Column::Id.eq(old.id))
         .filter(card::Column::State.eq(old.state))
         .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(AppError::conflict("cardId", "卡片状态刚被修改，请刷新", "The card changed meanwhile; reload"));
+        return Err(AppError::conflict(
+            "cardId",
+            "卡片状态刚被修改，请刷新",
+            "The card changed meanwhile; reload",
+        ));
     }
     log(&txn, &old, CardState::Replaced).await?;
     let new = insert(&txn, &h, old.holder_user_id, old.kind, n).await?;
-    let bill = raise_charge_in(&txn, &h, &format!("card:{}", old.id), vec![LineDraft {
-        fee_item_id: Some(item.id),
-        description: format!("{}：{} 号卡补办为 {} = {}", item.name, old.number, new.number, Fen(item.unit_price_fen)),
-        amount_fen: item.unit_price_fen,
-        late_fee_bps_per_day: None,
-        late_fee_grace_days: 0,
-        late_fee_cap_bps: None,
-    }])
+    let bill = raise_charge_in(
+        &txn,
+        &h,
+        &format!("card:{}", old.id),
+        vec![LineDraft {
+            fee_item_id: Some(item.id),
+            description: format!(
+                "{}：{} 号卡补办为 {} = {}",
+                item.name,
+                old.number,
+                new.number,
+                Fen(item.unit_price_fen)
+            ),
+            amount_fen: item.unit_price_fen,
+            late_fee_bps_per_day: None,
+            late_fee_grace_days: 0,
+            late_fee_cap_bps: None,
+        }],
+    )
     .await?;
     card::Entity::update_many()
         .col_expr(card::Column::ReplacedById, Expr::value(new.id))
@@ -222,32 +340,62 @@ pub async fn replace(cx: &Cx, id: i64, new_number: &str) -> AppResult<card::Mode
 /// The caller's cards and those of the houses they own.
 pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<card::Model>> {
     let user = cx.actor.user()?.user_id;
-    let owned: Vec<i64> = cx.reach().await?.own.iter().filter(|o| o.relation == entity::enums::HouseRelation::Owner).map(|o| o.house_id).collect();
-    let q = card::Entity::find().filter(sea_orm::Condition::any().add(card::Column::HolderUserId.eq(user)).add(card::Column::HouseId.is_in(owned)));
+    let owned: Vec<i64> = cx
+        .reach()
+        .await?
+        .own
+        .iter()
+        .filter(|o| o.relation == entity::enums::HouseRelation::Owner)
+        .map(|o| o.house_id)
+        .collect();
+    let q = card::Entity::find().filter(
+        sea_orm::Condition::any()
+            .add(card::Column::HolderUserId.eq(user))
+            .add(card::Column::HouseId.is_in(owned)),
+    );
     paginate(cx.db(), q, card::Column::Id, args).await
 }
 
 /// The access-control system (`cards:read`) or the desk: who may read a community's cards.
 fn require_card_reader(cx: &Cx, community_id: i64) -> AppResult<()> {
-    if cx.actor.integrator_with(ApiScope::CardsRead).is_some_and(|i| i.community_id == community_id) {
+    if cx
+        .actor
+        .integrator_with(ApiScope::CardsRead)
+        .is_some_and(|i| i.community_id == community_id)
+    {
         return Ok(());
     }
     if matches!(cx.actor, crate::auth::Actor::Integrator(_)) {
         return Err(AppError::Forbidden);
     }
-    super::fees::require_staff_in(cx, community_id, &[StaffRole::Reception, StaffRole::Manager, StaffRole::Security])
+    super::fees::require_staff_in(
+        cx,
+        community_id,
+        &[
+            StaffRole::Reception,
+            StaffRole::Manager,
+            StaffRole::Security,
+        ],
+    )
 }
 
 /// The cards that open doors right now.
 pub async fn active(cx: &Cx, community_id: i64, args: &PageArgs) -> AppResult<Page<card::Model>> {
     cx.actor.require_signed_in()?;
     require_card_reader(cx, community_id)?;
-    let q = card::Entity::find().filter(card::Column::CommunityId.eq(community_id)).filter(card::Column::State.eq(CardState::Active));
+    let q = card::Entity::find()
+        .filter(card::Column::CommunityId.eq(community_id))
+        .filter(card::Column::State.eq(CardState::Active));
     paginate(cx.db(), q, card::Column::Id, args).await
 }
 
 /// Changes after a cursor (the last change id seen), oldest first, at most `limit`.
-pub async fn changes(cx: &Cx, community_id: i64, after: i64, limit: u64) -> AppResult<(Vec<card_change::Model>, bool)> {
+pub async fn changes(
+    cx: &Cx,
+    community_id: i64,
+    after: i64,
+    limit: u64,
+) -> AppResult<(Vec<card_change::Model>, bool)> {
     cx.actor.require_signed_in()?;
     require_card_reader(cx, community_id)?;
     let q = card_change::Entity::find()
@@ -262,7 +410,10 @@ pub async fn changes(cx: &Cx, community_id: i64, after: i64, limit: u64) -> AppR
 
 /// The card desk's view of a house: its owner, and reception or the manager of its community.
 pub async fn require_cards_of(cx: &Cx, h: &house::Model) -> AppResult<()> {
-    let desk = cx.actor.staff().is_some_and(|s| super::access::staff_serves(s, h.community_id, h.building_id, DESK));
+    let desk = cx
+        .actor
+        .staff()
+        .is_some_and(|s| super::access::staff_serves(s, h.community_id, h.building_id, DESK));
     if desk || cx.reach().await?.owns(h.id) {
         Ok(())
     } else {

@@ -1,18 +1,23 @@
 //! Complaints (客户投诉受理规程): registration from any channel, the workflow steps of
 //! `domain::complaint_flow`, who may see a complaint, the staff lists, the monthly analysis of
 //! recurring problems, and the figures the targets board reads.
-use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::page::{paginate_newest_first, Page, PageArgs};
 use super::{estate, Cx};
 use crate::domain::complaint_flow::{self, ComplaintAction, Party};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
+use crate::service::page::OneRow;
 use chrono::{DateTime, Duration, Utc};
-use entity::enums::{ComplaintCategory, ComplaintChannel, ComplaintSeverity, ComplaintState, Department, StaffRole};
+use entity::enums::{
+    ComplaintCategory, ComplaintChannel, ComplaintSeverity, ComplaintState, Department, StaffRole,
+};
 use entity::{building, complaint, house_member, public_area, staff_member, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
+};
 use std::collections::HashMap;
 
 /// Staff who register complaints on someone's behalf and run the work orders (a butler: for
@@ -57,7 +62,11 @@ struct Located {
 fn text(field: &str, raw: &str, max: usize) -> AppResult<String> {
     let t = raw.trim();
     if t.is_empty() || t.chars().count() > max {
-        return Err(AppError::bad_input(field, format!("请填写内容（1–{max} 字）"), format!("Write 1–{max} characters")));
+        return Err(AppError::bad_input(
+            field,
+            format!("请填写内容（1–{max} 字）"),
+            format!("Write 1–{max} characters"),
+        ));
     }
     Ok(t.to_owned())
 }
@@ -68,7 +77,9 @@ fn desk_serves(cx: &Cx, community_id: i64, b: Option<i64>) -> bool {
     cx.actor.staff().is_some_and(|s| match s.role {
         StaffRole::Admin => true,
         StaffRole::Reception | StaffRole::Manager => s.community_id == Some(community_id),
-        StaffRole::Butler => s.community_id == Some(community_id) && b.is_some_and(|b| s.building_ids.contains(&b)),
+        StaffRole::Butler => {
+            s.community_id == Some(community_id) && b.is_some_and(|b| s.building_ids.contains(&b))
+        }
         _ => false,
     })
 }
@@ -86,7 +97,8 @@ async fn locate(cx: &Cx, place: Place) -> AppResult<Located> {
                 house_id: Some(house.id),
                 public_area_id: None,
                 own: reach.binding(house.id).is_some(),
-                serves: desk_serves(cx, house.community_id, Some(house.building_id)) && reach.staff_sees_people_of(&house),
+                serves: desk_serves(cx, house.community_id, Some(house.building_id))
+                    && reach.staff_sees_people_of(&house),
             }
         }
         Place::PublicArea(a) => {
@@ -116,8 +128,18 @@ async fn locate(cx: &Cx, place: Place) -> AppResult<Located> {
 
 /// A complainant staff typed in, linked to their account when they live in the community, so
 /// they can follow it in the app.
-async fn resident_by_phone(conn: &impl ConnectionTrait, phone: &str, community_id: i64) -> AppResult<Option<i64>> {
-    let Some(u) = user::Entity::find().filter(user::Column::Phone.eq(phone)).one_row(conn).await? else { return Ok(None) };
+async fn resident_by_phone(
+    conn: &impl ConnectionTrait,
+    phone: &str,
+    community_id: i64,
+) -> AppResult<Option<i64>> {
+    let Some(u) = user::Entity::find()
+        .filter(user::Column::Phone.eq(phone))
+        .one_row(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
     let bound = house_member::Entity::find()
         .filter(house_member::Column::UserId.eq(u.id))
         .filter(house_member::Column::CommunityId.eq(community_id))
@@ -135,28 +157,58 @@ pub async fn register(cx: &Cx, r: Registration) -> AppResult<complaint::Model> {
     let summary = text("summary", &r.summary, 1000)?;
     let at = locate(cx, r.place).await?;
     // Without a channel, a resident complains through the app and staff take a phone call.
-    let channel = r.channel.unwrap_or(if at.own { ComplaintChannel::App } else { ComplaintChannel::Phone });
+    let channel = r.channel.unwrap_or(if at.own {
+        ComplaintChannel::App
+    } else {
+        ComplaintChannel::Phone
+    });
     let staff_channel = channel != ComplaintChannel::App;
     let (channel, complainant_user_id, name, phone) = if at.own && !staff_channel {
         if r.severity.is_some() {
-            return Err(AppError::bad_input("severity", "投诉级别由客服中心判定", "The service centre decides the severity"));
+            return Err(AppError::bad_input(
+                "severity",
+                "投诉级别由客服中心判定",
+                "The service centre decides the severity",
+            ));
         }
-        let u = user::Entity::find_by_id(me).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+        let u = user::Entity::find_by_id(me)
+            .one_row(cx.db())
+            .await?
+            .ok_or(AppError::NotFound)?;
         (ComplaintChannel::App, Some(me), u.display_name, u.phone)
     } else if at.serves && staff_channel {
-        let name = text("complainantName", r.complainant_name.as_deref().unwrap_or(""), 64)?;
-        let phone = Phone::parse("complainantPhone", r.complainant_phone.as_deref().unwrap_or(""))?;
+        let name = text(
+            "complainantName",
+            r.complainant_name.as_deref().unwrap_or(""),
+            64,
+        )?;
+        let phone = Phone::parse(
+            "complainantPhone",
+            r.complainant_phone.as_deref().unwrap_or(""),
+        )?;
         let linked = resident_by_phone(cx.db(), phone.as_str(), at.community_id).await?;
         (channel, linked, name, phone.as_str().to_owned())
     } else if at.serves {
-        return Err(AppError::bad_input("channel", "代客登记的渠道为 PHONE、VISIT 或 LETTER", "Staff register PHONE, VISIT or LETTER complaints"));
+        return Err(AppError::bad_input(
+            "channel",
+            "代客登记的渠道为 PHONE、VISIT 或 LETTER",
+            "Staff register PHONE, VISIT or LETTER complaints",
+        ));
     } else if at.own {
-        return Err(AppError::bad_input("channel", "业主自助投诉的渠道为 APP", "Owners complain through the APP channel"));
+        return Err(AppError::bad_input(
+            "channel",
+            "业主自助投诉的渠道为 APP",
+            "Owners complain through the APP channel",
+        ));
     } else {
         return Err(AppError::Forbidden);
     };
     let severity = r.severity.unwrap_or(ComplaintSeverity::General);
-    let state = if severity == ComplaintSeverity::Major { ComplaintState::Escalated } else { ComplaintState::Registered };
+    let state = if severity == ComplaintSeverity::Major {
+        ComplaintState::Escalated
+    } else {
+        ComplaintState::Registered
+    };
     let now = super::now();
     let txn = cx.db().begin().await?;
     let c = complaint::ActiveModel {
@@ -183,17 +235,21 @@ pub async fn register(cx: &Cx, r: Registration) -> AppResult<complaint::Model> {
     }
     .insert(&txn)
     .await?;
-    let mut ev = events::record(&txn, &cx.actor, NewEvent {
-        community_id: Some(c.community_id),
-        house_id: c.house_id,
-        building_id: c.building_id,
-        action: "complaint.registered",
-        subject_type: "Complaint",
-        subject_id: c.id,
-        from_state: None,
-        to_state: Some(state.to_value()),
-        reason: None,
-    })
+    let mut ev = events::record(
+        &txn,
+        &cx.actor,
+        NewEvent {
+            community_id: Some(c.community_id),
+            house_id: c.house_id,
+            building_id: c.building_id,
+            action: "complaint.registered",
+            subject_type: "Complaint",
+            subject_id: c.id,
+            from_state: None,
+            to_state: Some(state.to_value()),
+            reason: None,
+        },
+    )
     .await?;
     ev.audience.extend(c.complainant_user_id);
     txn.commit().await?;
@@ -204,7 +260,9 @@ pub async fn register(cx: &Cx, r: Registration) -> AppResult<complaint::Model> {
 /// Whether the caller may see a complaint: the complainant and the residents of the house, who
 /// registered it, its handler, the desk staff who serve its place, admins.
 pub async fn may_see(cx: &Cx, c: &complaint::Model) -> AppResult<bool> {
-    let Ok(user) = cx.actor.user() else { return Ok(false) };
+    let Ok(user) = cx.actor.user() else {
+        return Ok(false);
+    };
     let me = user.user_id;
     if c.complainant_user_id == Some(me) || c.registered_by == me || c.handler_user_id == Some(me) {
         return Ok(true);
@@ -219,7 +277,10 @@ pub async fn may_see(cx: &Cx, c: &complaint::Model) -> AppResult<bool> {
 /// A complaint the caller may see; NOT_FOUND otherwise.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<complaint::Model> {
     cx.actor.require_signed_in()?;
-    let c = complaint::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let c = complaint::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !may_see(cx, &c).await? {
         return Err(AppError::NotFound);
     }
@@ -229,9 +290,13 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<complaint::Model> {
 /// The parties the caller is to this complaint.
 async fn parties(cx: &Cx, c: &complaint::Model) -> AppResult<Vec<Party>> {
     let mut out = vec![];
-    let Ok(user) = cx.actor.user() else { return Ok(out) };
+    let Ok(user) = cx.actor.user() else {
+        return Ok(out);
+    };
     let reach = cx.reach().await?;
-    if c.complainant_user_id == Some(user.user_id) || c.house_id.is_some_and(|h| reach.binding(h).is_some()) {
+    if c.complainant_user_id == Some(user.user_id)
+        || c.house_id.is_some_and(|h| reach.binding(h).is_some())
+    {
         out.push(Party::Complainant);
     }
     if c.handler_user_id == Some(user.user_id) {
@@ -240,26 +305,42 @@ async fn parties(cx: &Cx, c: &complaint::Model) -> AppResult<Vec<Party>> {
     if desk_serves(cx, c.community_id, c.building_id) {
         out.push(Party::Desk);
     }
-    if cx.actor.staff().is_some_and(|s| s.role == StaffRole::Admin || (s.role == StaffRole::Manager && s.community_id == Some(c.community_id))) {
+    if cx.actor.staff().is_some_and(|s| {
+        s.role == StaffRole::Admin
+            || (s.role == StaffRole::Manager && s.community_id == Some(c.community_id))
+    }) {
         out.push(Party::Manager);
     }
     Ok(out)
 }
 
 /// Checks the table: the next state, or why not.
-async fn check(cx: &Cx, c: &complaint::Model, action: ComplaintAction) -> AppResult<ComplaintState> {
+async fn check(
+    cx: &Cx,
+    c: &complaint::Model,
+    action: ComplaintAction,
+) -> AppResult<ComplaintState> {
     let mine = parties(cx, c).await?;
-    if let Some(next) = mine.iter().find_map(|p| complaint_flow::next(c.state, action, *p)) {
+    if let Some(next) = mine
+        .iter()
+        .find_map(|p| complaint_flow::next(c.state, action, *p))
+    {
         return Ok(next);
     }
     if complaint_flow::exists_from(c.state, action) {
         // The step exists here, but not for this caller.
         return Err(AppError::Forbidden);
     }
-    if !complaint_flow::parties(action).iter().any(|p| mine.contains(p)) {
+    if !complaint_flow::parties(action)
+        .iter()
+        .any(|p| mine.contains(p))
+    {
         return Err(AppError::Forbidden);
     }
-    Err(AppError::InvalidStateTransition { current: c.state.to_value(), action: format!("{action:?}") })
+    Err(AppError::InvalidStateTransition {
+        current: c.state.to_value(),
+        action: format!("{action:?}"),
+    })
 }
 
 fn action_name(a: ComplaintAction) -> &'static str {
@@ -296,26 +377,47 @@ async fn step(
     for (col, v) in changes {
         q = q.col_expr(col, Expr::value(v));
     }
-    let res = q.filter(complaint::Column::Id.eq(c.id)).filter(complaint::Column::Version.eq(c.version)).exec(&txn).await?;
+    let res = q
+        .filter(complaint::Column::Id.eq(c.id))
+        .filter(complaint::Column::Version.eq(c.version))
+        .exec(&txn)
+        .await?;
     if res.rows_affected == 0 {
-        let now = complaint::Entity::find_by_id(c.id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
+        let now = complaint::Entity::find_by_id(c.id)
+            .one_row(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if now.state != c.state {
-            return Err(AppError::InvalidStateTransition { current: now.state.to_value(), action: format!("{action:?}") });
+            return Err(AppError::InvalidStateTransition {
+                current: now.state.to_value(),
+                action: format!("{action:?}"),
+            });
         }
-        return Err(AppError::conflict("complaintId", "投诉刚被他人更新，请刷新后重试", "The complaint changed meanwhile; reload and retry"));
+        return Err(AppError::conflict(
+            "complaintId",
+            "投诉刚被他人更新，请刷新后重试",
+            "The complaint changed meanwhile; reload and retry",
+        ));
     }
-    let fresh = complaint::Entity::find_by_id(c.id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
-    let mut ev = events::record(&txn, &cx.actor, NewEvent {
-        community_id: Some(c.community_id),
-        house_id: c.house_id,
-        building_id: c.building_id,
-        action: action_name(action),
-        subject_type: "Complaint",
-        subject_id: c.id,
-        from_state: Some(c.state.to_value()),
-        to_state: Some(next.to_value()),
-        reason,
-    })
+    let fresh = complaint::Entity::find_by_id(c.id)
+        .one_row(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut ev = events::record(
+        &txn,
+        &cx.actor,
+        NewEvent {
+            community_id: Some(c.community_id),
+            house_id: c.house_id,
+            building_id: c.building_id,
+            action: action_name(action),
+            subject_type: "Complaint",
+            subject_id: c.id,
+            from_state: Some(c.state.to_value()),
+            to_state: Some(next.to_value()),
+            reason,
+        },
+    )
     .await?;
     ev.audience.extend(fresh.complainant_user_id);
     ev.audience.extend(fresh.handler_user_id);
@@ -332,12 +434,23 @@ async fn handler(cx: &Cx, community_id: i64, staff_member_id: i64) -> AppResult<
         .one_row(cx.db())
         .await?
         .map(|m| m.user_id)
-        .ok_or_else(|| AppError::bad_input("handlerId", "请选择本小区的员工", "Choose a staff member of this community"))
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "handlerId",
+                "请选择本小区的员工",
+                "Choose a staff member of this community",
+            )
+        })
 }
 
 /// Turns a complaint into a work order (工作联系单) for the responsible department and,
 /// optionally, a named handler. A major complaint is assigned by the manager only.
-pub async fn assign(cx: &Cx, id: i64, department: Department, handler_staff_id: Option<i64>) -> AppResult<complaint::Model> {
+pub async fn assign(
+    cx: &Cx,
+    id: i64,
+    department: Department,
+    handler_staff_id: Option<i64>,
+) -> AppResult<complaint::Model> {
     let c = get(cx, id).await?;
     check(cx, &c, ComplaintAction::Assign).await?;
     let handler_user = match handler_staff_id {
@@ -345,13 +458,19 @@ pub async fn assign(cx: &Cx, id: i64, department: Department, handler_staff_id: 
         None => None,
     };
     let now = super::now();
-    step(cx, id, ComplaintAction::Assign, |_| {
-        Ok(vec![
-            (complaint::Column::Department, department.to_value().into()),
-            (complaint::Column::HandlerUserId, handler_user.into()),
-            (complaint::Column::AssignedAt, now.into()),
-        ])
-    }, None)
+    step(
+        cx,
+        id,
+        ComplaintAction::Assign,
+        |_| {
+            Ok(vec![
+                (complaint::Column::Department, department.to_value().into()),
+                (complaint::Column::HandlerUserId, handler_user.into()),
+                (complaint::Column::AssignedAt, now.into()),
+            ])
+        },
+        None,
+    )
     .await
 }
 
@@ -359,12 +478,21 @@ pub async fn assign(cx: &Cx, id: i64, department: Department, handler_staff_id: 
 pub async fn escalate(cx: &Cx, id: i64, reason: &str) -> AppResult<complaint::Model> {
     let reason = text("reason", reason, 500)?;
     let now = super::now();
-    step(cx, id, ComplaintAction::Escalate, |_| {
-        Ok(vec![
-            (complaint::Column::Severity, ComplaintSeverity::Major.to_value().into()),
-            (complaint::Column::EscalatedAt, now.into()),
-        ])
-    }, Some(reason))
+    step(
+        cx,
+        id,
+        ComplaintAction::Escalate,
+        |_| {
+            Ok(vec![
+                (
+                    complaint::Column::Severity,
+                    ComplaintSeverity::Major.to_value().into(),
+                ),
+                (complaint::Column::EscalatedAt, now.into()),
+            ])
+        },
+        Some(reason),
+    )
     .await
 }
 
@@ -374,12 +502,21 @@ pub async fn reply(cx: &Cx, id: i64, reply: &str) -> AppResult<complaint::Model>
     let reply = text("reply", reply, 1000)?;
     let now = super::now();
     let r = reply.clone();
-    step(cx, id, ComplaintAction::Reply, move |c| {
-        Ok(vec![
-            (complaint::Column::Reply, r.into()),
-            (complaint::Column::RepliedAt, c.replied_at.unwrap_or(now).into()),
-        ])
-    }, Some(reply))
+    step(
+        cx,
+        id,
+        ComplaintAction::Reply,
+        move |c| {
+            Ok(vec![
+                (complaint::Column::Reply, r.into()),
+                (
+                    complaint::Column::RepliedAt,
+                    c.replied_at.unwrap_or(now).into(),
+                ),
+            ])
+        },
+        Some(reply),
+    )
     .await
 }
 
@@ -388,24 +525,39 @@ pub async fn resolve(cx: &Cx, id: i64, resolution: &str) -> AppResult<complaint:
     let resolution = text("resolution", resolution, 1000)?;
     let now = super::now();
     let r = resolution.clone();
-    step(cx, id, ComplaintAction::Resolve, move |c| {
-        let mut ch: Changes = vec![
-            (complaint::Column::Resolution, r.clone().into()),
-            (complaint::Column::ResolvedAt, now.into()),
-        ];
-        if c.replied_at.is_none() {
-            ch.push((complaint::Column::RepliedAt, now.into()));
-            ch.push((complaint::Column::Reply, r.into()));
-        }
-        Ok(ch)
-    }, Some(resolution))
+    step(
+        cx,
+        id,
+        ComplaintAction::Resolve,
+        move |c| {
+            let mut ch: Changes = vec![
+                (complaint::Column::Resolution, r.clone().into()),
+                (complaint::Column::ResolvedAt, now.into()),
+            ];
+            if c.replied_at.is_none() {
+                ch.push((complaint::Column::RepliedAt, now.into()));
+                ch.push((complaint::Column::Reply, r.into()));
+            }
+            Ok(ch)
+        },
+        Some(resolution),
+    )
     .await
 }
 
 /// The return visit (回访): the owner's satisfaction 1–5 and remarks; closes the complaint.
-pub async fn return_visit(cx: &Cx, id: i64, satisfaction: i32, remarks: Option<String>) -> AppResult<complaint::Model> {
+pub async fn return_visit(
+    cx: &Cx,
+    id: i64,
+    satisfaction: i32,
+    remarks: Option<String>,
+) -> AppResult<complaint::Model> {
     if !(1..=5).contains(&satisfaction) {
-        return Err(AppError::bad_input("satisfaction", "满意度为 1 到 5", "Satisfaction is 1–5"));
+        return Err(AppError::bad_input(
+            "satisfaction",
+            "满意度为 1 到 5",
+            "Satisfaction is 1–5",
+        ));
     }
     let remarks = match remarks.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -413,22 +565,40 @@ pub async fn return_visit(cx: &Cx, id: i64, satisfaction: i32, remarks: Option<S
     };
     let now = super::now();
     let rm = remarks.clone();
-    step(cx, id, ComplaintAction::ReturnVisit, move |_| {
-        Ok(vec![
-            (complaint::Column::Satisfaction, (satisfaction as i16).into()),
-            (complaint::Column::ReturnVisitRemarks, rm.into()),
-            (complaint::Column::ReturnVisitedAt, now.into()),
-        ])
-    }, remarks)
+    step(
+        cx,
+        id,
+        ComplaintAction::ReturnVisit,
+        move |_| {
+            Ok(vec![
+                (
+                    complaint::Column::Satisfaction,
+                    (satisfaction as i16).into(),
+                ),
+                (complaint::Column::ReturnVisitRemarks, rm.into()),
+                (complaint::Column::ReturnVisitedAt, now.into()),
+            ])
+        },
+        remarks,
+    )
     .await
 }
 
 /// The handling did not solve it: back to the department, with the reason.
 pub async fn reopen(cx: &Cx, id: i64, reason: &str) -> AppResult<complaint::Model> {
     let reason = text("reason", reason, 500)?;
-    step(cx, id, ComplaintAction::Reopen, |_| {
-        Ok(vec![(complaint::Column::ResolvedAt, Option::<DateTime<Utc>>::None.into())])
-    }, Some(reason))
+    step(
+        cx,
+        id,
+        ComplaintAction::Reopen,
+        |_| {
+            Ok(vec![(
+                complaint::Column::ResolvedAt,
+                Option::<DateTime<Utc>>::None.into(),
+            )])
+        },
+        Some(reason),
+    )
     .await
 }
 
@@ -446,7 +616,9 @@ pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<complaint::Model>>
     let me = cx.actor.user()?.user_id;
     let houses: Vec<i64> = cx.reach().await?.own.iter().map(|o| o.house_id).collect();
     let q = complaint::Entity::find().filter(
-        Condition::any().add(complaint::Column::ComplainantUserId.eq(me)).add(complaint::Column::HouseId.is_in(houses)),
+        Condition::any()
+            .add(complaint::Column::ComplainantUserId.eq(me))
+            .add(complaint::Column::HouseId.is_in(houses)),
     );
     paginate_newest_first(cx.db(), q, complaint::Column::Id, args).await
 }
@@ -459,7 +631,11 @@ pub struct ComplaintFilter {
 }
 
 /// The desk's list (reception, manager; a butler: their buildings), newest first.
-pub async fn of_community(cx: &Cx, f: &ComplaintFilter, args: &PageArgs) -> AppResult<Page<complaint::Model>> {
+pub async fn of_community(
+    cx: &Cx,
+    f: &ComplaintFilter,
+    args: &PageArgs,
+) -> AppResult<Page<complaint::Model>> {
     estate::community(cx, f.community_id).await?;
     super::fees::require_staff_in(cx, f.community_id, DESK)?;
     let mut q = complaint::Entity::find().filter(complaint::Column::CommunityId.eq(f.community_id));
@@ -528,15 +704,29 @@ pub async fn analysis(cx: &Cx, community_id: i64, period: &str) -> AppResult<Vec
     let mut groups: Vec<Group> = rows
         .into_iter()
         .map(|(category, building_id, public_area_id, count)| {
-            let place = match (public_area_id.and_then(|a| areas.get(&a)), building_id.and_then(|b| buildings.get(&b))) {
+            let place = match (
+                public_area_id.and_then(|a| areas.get(&a)),
+                building_id.and_then(|b| buildings.get(&b)),
+            ) {
                 (Some(a), _) => a.clone(),
                 (None, Some(b)) => b.clone(),
                 (None, None) => "全小区".to_owned(),
             };
-            Group { category, building_id, public_area_id, place, count }
+            Group {
+                category,
+                building_id,
+                public_area_id,
+                place,
+                count,
+            }
         })
         .collect();
-    groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.category.cmp(&b.category)).then(a.place.cmp(&b.place)));
+    groups.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(a.category.cmp(&b.category))
+            .then(a.place.cmp(&b.place))
+    });
     Ok(groups)
 }
 
@@ -544,8 +734,18 @@ pub async fn analysis(cx: &Cx, community_id: i64, period: &str) -> AppResult<Vec
 pub fn month_utc(period: &str) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
     let first = super::fees::parse_period("period", period)?;
     let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    let at = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(offset).single().expect("fixed offset").to_utc();
-    Ok((at(first), at(super::fees::month_end(first) + Duration::days(1))))
+    let at = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_local_timezone(offset)
+            .single()
+            .expect("fixed offset")
+            .to_utc()
+    };
+    Ok((
+        at(first),
+        at(super::fees::month_end(first) + Duration::days(1)),
+    ))
 }
 
 /// What the targets board needs about complaints of a community in a period.
@@ -563,10 +763,20 @@ pub struct ComplaintFigures {
 
 /// The complaint figures of a community for complaints registered in `[from, to)`. Plain
 /// numbers for the targets board, which does its own authorization. One statement.
-pub async fn figures(db: &impl ConnectionTrait, community_id: i64, from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<ComplaintFigures> {
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    community_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<ComplaintFigures> {
     // Compared in Rust, not SQL: SQLite stores instants as text, and comparing two columns of
     // it is only as good as their formatting.
-    type Row = (DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<i16>);
+    type Row = (
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<i16>,
+    );
     let rows: Vec<Row> = complaint::Entity::find()
         .select_only()
         .column(complaint::Column::ReplyDueAt)

@@ -1,9 +1,9 @@
 //! The estate: communities → buildings → units → houses, and public areas; read-only here
 //! (created by migrations' operators or the demo loader), always scoped by `Reach`.
-use crate::service::page::OneRow;
 use super::page::{paginate, Page, PageArgs};
 use super::Cx;
 use crate::error::{AppError, AppResult};
+use crate::service::page::OneRow;
 use entity::enums::HouseStatus;
 use entity::{building, community, house, public_area, unit};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

@@ -1,8 +1,8 @@
 //! The append-only event log (who, what, from, to, why, when) and the in-process bus that feeds
 //! live subscriptions once the recording transaction has committed.
-use crate::service::page::OneRow;
 use crate::auth::Actor;
 use crate::error::AppResult;
+use crate::service::page::OneRow;
 use entity::event;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use std::sync::Arc;
@@ -23,7 +23,12 @@ pub struct NewEvent {
 
 impl NewEvent {
     /// An event about a record that belongs to house `h` (its community, house and building).
-    pub fn about_house(h: &entity::house::Model, action: &'static str, subject_type: &'static str, subject_id: i64) -> Self {
+    pub fn about_house(
+        h: &entity::house::Model,
+        action: &'static str,
+        subject_type: &'static str,
+        subject_id: i64,
+    ) -> Self {
         Self {
             community_id: Some(h.community_id),
             house_id: Some(h.id),
@@ -79,7 +84,10 @@ const CHANNEL: &str = "guanjia_events";
 
 impl Default for EventBus {
     fn default() -> Self {
-        Self { tx: broadcast::channel(1024).0, relay: Arc::new(std::sync::OnceLock::new()) }
+        Self {
+            tx: broadcast::channel(1024).0,
+            relay: Arc::new(std::sync::OnceLock::new()),
+        }
     }
 }
 
@@ -91,7 +99,12 @@ impl EventBus {
                 let payload = serde_json::json!({ "o": r.origin, "e": e.event.id, "b": e.building_id, "a": e.audience }).to_string();
                 let pool = r.pool.clone();
                 tokio::spawn(async move {
-                    if let Err(err) = sea_orm::sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&pool).await {
+                    if let Err(err) = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(CHANNEL)
+                        .bind(payload)
+                        .execute(&pool)
+                        .await
+                    {
                         tracing::warn!(error = %err, "event not relayed to other servers");
                     }
                 });
@@ -106,15 +119,26 @@ impl EventBus {
 
     /// On PostgreSQL, joins the other app servers: events they publish reach this server's
     /// subscribers, and this server's reach theirs. A dropped listening connection is re-opened.
-    pub async fn join_cluster(&self, db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    pub async fn join_cluster(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+    ) -> Result<(), sea_orm::DbErr> {
         if db.get_database_backend() != sea_orm::DbBackend::Postgres {
             return Ok(());
         }
         let pool = db.get_postgres_connection_pool().clone();
         let origin = uuid::Uuid::new_v4().simple().to_string();
-        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await.map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
-        listener.listen(CHANNEL).await.map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
-        let _ = self.relay.set(Relay { pool, origin: origin.clone() });
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(&pool)
+            .await
+            .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        listener
+            .listen(CHANNEL)
+            .await
+            .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        let _ = self.relay.set(Relay {
+            pool,
+            origin: origin.clone(),
+        });
         let (tx, db) = (self.tx.clone(), db.clone());
         tokio::spawn(async move {
             loop {
@@ -132,17 +156,31 @@ impl EventBus {
 }
 
 /// Hands another server's event to this server's subscribers.
-async fn deliver(tx: &broadcast::Sender<Arc<Published>>, db: &sea_orm::DatabaseConnection, origin: &str, payload: &str) {
+async fn deliver(
+    tx: &broadcast::Sender<Arc<Published>>,
+    db: &sea_orm::DatabaseConnection,
+    origin: &str,
+    payload: &str,
+) {
     use sea_orm::EntityTrait;
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(payload) else { return };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(payload) else {
+        return;
+    };
     if v["o"] == origin || tx.receiver_count() == 0 {
         return;
     }
     let Some(id) = v["e"].as_i64() else { return };
     match event::Entity::find_by_id(id).one_row(db).await {
         Ok(Some(row)) => {
-            let audience = v["a"].as_array().map(|a| a.iter().filter_map(|x| x.as_i64()).collect()).unwrap_or_default();
-            let _ = tx.send(Arc::new(Published { event: row, building_id: v["b"].as_i64(), audience }));
+            let audience = v["a"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
+                .unwrap_or_default();
+            let _ = tx.send(Arc::new(Published {
+                event: row,
+                building_id: v["b"].as_i64(),
+                audience,
+            }));
         }
         Ok(None) => tracing::warn!(id, "relayed event not found"),
         Err(err) => tracing::warn!(error = %err, "relayed event not loaded"),
@@ -178,9 +216,14 @@ pub async fn record(
 }
 
 /// The recorded events of many subjects of one type, oldest first (one statement).
-pub async fn timelines(conn: &impl ConnectionTrait, subject_type: &str, ids: &[i64]) -> AppResult<std::collections::HashMap<i64, Vec<event::Model>>> {
+pub async fn timelines(
+    conn: &impl ConnectionTrait,
+    subject_type: &str,
+    ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, Vec<event::Model>>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let mut out: std::collections::HashMap<i64, Vec<event::Model>> = std::collections::HashMap::new();
+    let mut out: std::collections::HashMap<i64, Vec<event::Model>> =
+        std::collections::HashMap::new();
     for e in event::Entity::find()
         .filter(event::Column::SubjectType.eq(subject_type))
         .filter(event::Column::SubjectId.is_in(ids.iter().copied()))

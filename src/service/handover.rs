@@ -1,16 +1,19 @@
 //! Handover (客户入伙管理程序): reception checks the new owner's identity, binds them to the house,
 //! records the keys handed over (and any left in custody), issues their cards and starts the
 //! house's fees, all in one transaction so a half-done handover never exists.
-use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
 use super::{estate, Cx};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
+use crate::service::page::OneRow;
 use entity::enums::{CardKind, HouseRelation, HouseStatus, IdDocumentKind, StaffRole};
 use entity::{handover, house, house_member};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 
 const DESK: &[StaffRole] = &[StaffRole::Reception, StaffRole::Manager];
 
@@ -46,7 +49,11 @@ pub fn masked_id(kind: IdDocumentKind, raw: &str) -> AppResult<String> {
         _ => (5..=20).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_alphanumeric()),
     };
     if !ok {
-        return Err(AppError::bad_input("idNumber", "证件号码无效，请核对", "The document number is not valid; check it"));
+        return Err(AppError::bad_input(
+            "idNumber",
+            "证件号码无效，请核对",
+            "The document number is not valid; check it",
+        ));
     }
     let keep = n.len() - 4;
     Ok(format!("{}{}", "*".repeat(keep), &n[keep..]))
@@ -60,7 +67,11 @@ fn resident_id_ok(n: &str) -> bool {
     if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let sum: u32 = b[..17].iter().zip(W).map(|(d, w)| (d - b'0') as u32 * w).sum();
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(W)
+        .map(|(d, w)| (d - b'0') as u32 * w)
+        .sum();
     CHECK[(sum % 11) as usize] == b[17]
 }
 
@@ -76,19 +87,42 @@ pub async fn hand_over(cx: &Cx, n: NewHandover) -> AppResult<handover::Model> {
     let phone = Phone::parse("ownerPhone", &n.owner_phone)?;
     let name = n.owner_name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 40 {
-        return Err(AppError::bad_input("ownerName", "请填写业主姓名（最多 40 字）", "Give the owner's name (at most 40 characters)"));
+        return Err(AppError::bad_input(
+            "ownerName",
+            "请填写业主姓名（最多 40 字）",
+            "Give the owner's name (at most 40 characters)",
+        ));
     }
     let masked = masked_id(n.id_kind, &n.id_number)?;
-    if n.keys_handed.is_empty() || n.keys_handed.iter().any(|k| k.label.trim().is_empty() || k.label.chars().count() > 30 || !(1..=20).contains(&k.count)) {
-        return Err(AppError::bad_input("keysHanded", "请逐项登记交付的钥匙（名称 1–30 字，数量 1–20）", "List the keys handed over (name 1–30 characters, 1–20 of each)"));
+    if n.keys_handed.is_empty()
+        || n.keys_handed.iter().any(|k| {
+            k.label.trim().is_empty()
+                || k.label.chars().count() > 30
+                || !(1..=20).contains(&k.count)
+        })
+    {
+        return Err(AppError::bad_input(
+            "keysHanded",
+            "请逐项登记交付的钥匙（名称 1–30 字，数量 1–20）",
+            "List the keys handed over (name 1–30 characters, 1–20 of each)",
+        ));
     }
     let fees_from = match n.fees_from_period.as_deref() {
         Some(p) => super::fees::period_of(super::fees::parse_period("feesFromPeriod", p)?),
         None => super::fees::period_of(super::today_in_community()),
     };
-    let cards: Vec<(CardKind, String)> = n.cards.iter().map(|(k, num)| Ok((*k, super::cards::number(num)?))).collect::<AppResult<_>>()?;
-    let keys_json = serde_json::to_string(&n.keys_handed.iter().map(|k| serde_json::json!({ "label": k.label.trim(), "count": k.count })).collect::<Vec<_>>())
-        .map_err(|e| AppError::internal("keys json", e))?;
+    let cards: Vec<(CardKind, String)> = n
+        .cards
+        .iter()
+        .map(|(k, num)| Ok((*k, super::cards::number(num)?)))
+        .collect::<AppResult<_>>()?;
+    let keys_json = serde_json::to_string(
+        &n.keys_handed
+            .iter()
+            .map(|k| serde_json::json!({ "label": k.label.trim(), "count": k.count }))
+            .collect::<Vec<_>>(),
+    )
+    .map_err(|e| AppError::internal("keys json", e))?;
     let checker = cx.actor.user()?.user_id;
 
     let out: AppResult<handover::Model> = async {
@@ -101,7 +135,11 @@ pub async fn hand_over(cx: &Cx, n: NewHandover) -> AppResult<handover::Model> {
             .await?
             .is_some();
         if has_owner {
-            return Err(AppError::conflict("houseId", "该房屋已有业主，过户请走过户流程", "This house already has an owner"));
+            return Err(AppError::conflict(
+                "houseId",
+                "该房屋已有业主，过户请走过户流程",
+                "This house already has an owner",
+            ));
         }
         let owner = super::members::find_or_create_user(&txn, &phone, Some(name)).await?;
         let now = super::now();
@@ -120,7 +158,10 @@ pub async fn hand_over(cx: &Cx, n: NewHandover) -> AppResult<handover::Model> {
         .insert(&txn)
         .await?;
         house::Entity::update_many()
-            .col_expr(house::Column::Status, Expr::value(HouseStatus::Occupied.to_value()))
+            .col_expr(
+                house::Column::Status,
+                Expr::value(HouseStatus::Occupied.to_value()),
+            )
             .filter(house::Column::Id.eq(h.id))
             .filter(house::Column::Status.eq(HouseStatus::Vacant))
             .exec(&txn)
@@ -146,9 +187,27 @@ pub async fn hand_over(cx: &Cx, n: NewHandover) -> AppResult<handover::Model> {
         }
         let mut published = vec![];
         for k in &n.keys_kept {
-            published.push(super::keys::deposit_in(cx, &txn, &h, &k.label, k.seal_number.as_deref(), Some(owner.id)).await?.1);
+            published.push(
+                super::keys::deposit_in(
+                    cx,
+                    &txn,
+                    &h,
+                    &k.label,
+                    k.seal_number.as_deref(),
+                    Some(owner.id),
+                )
+                .await?
+                .1,
+            );
         }
-        let mut ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "house.handed_over", "Handover", row.id).to("OWNER").because(Some(format!("fees from {fees_from}")))).await?;
+        let mut ev = events::record(
+            &txn,
+            &cx.actor,
+            NewEvent::about_house(&h, "house.handed_over", "Handover", row.id)
+                .to("OWNER")
+                .because(Some(format!("fees from {fees_from}"))),
+        )
+        .await?;
         ev.audience.push(owner.id);
         published.insert(0, ev);
         txn.commit().await?;
@@ -158,14 +217,24 @@ pub async fn hand_over(cx: &Cx, n: NewHandover) -> AppResult<handover::Model> {
     .await;
     match out {
         // The same handover sent twice at once: the first one stored is the answer.
-        Err(AppError::Conflict { .. }) if by_client_key(cx.db(), h.community_id, &key).await?.is_some() => {
-            by_client_key(cx.db(), h.community_id, &key).await?.ok_or(AppError::Internal)
+        Err(AppError::Conflict { .. })
+            if by_client_key(cx.db(), h.community_id, &key)
+                .await?
+                .is_some() =>
+        {
+            by_client_key(cx.db(), h.community_id, &key)
+                .await?
+                .ok_or(AppError::Internal)
         }
         other => other,
     }
 }
 
-async fn by_client_key(conn: &impl ConnectionTrait, community_id: i64, key: &str) -> AppResult<Option<handover::Model>> {
+async fn by_client_key(
+    conn: &impl ConnectionTrait,
+    community_id: i64,
+    key: &str,
+) -> AppResult<Option<handover::Model>> {
     Ok(handover::Entity::find()
         .filter(handover::Column::CommunityId.eq(community_id))
         .filter(handover::Column::ClientKey.eq(key))
@@ -174,7 +243,11 @@ async fn by_client_key(conn: &impl ConnectionTrait, community_id: i64, key: &str
 }
 
 /// Houses whose fees start after `period` (`YYYY-MM`): bill generation leaves them out.
-pub async fn not_yet_billed(conn: &impl ConnectionTrait, community_id: i64, period: &str) -> AppResult<std::collections::HashSet<i64>> {
+pub async fn not_yet_billed(
+    conn: &impl ConnectionTrait,
+    community_id: i64,
+    period: &str,
+) -> AppResult<std::collections::HashSet<i64>> {
     Ok(handover::Entity::find()
         .filter(handover::Column::CommunityId.eq(community_id))
         .filter(handover::Column::FeesFromPeriod.gt(period))
@@ -186,18 +259,38 @@ pub async fn not_yet_billed(conn: &impl ConnectionTrait, community_id: i64, peri
 }
 
 /// Reception's list of handovers in a community, newest first.
-pub async fn of_community(cx: &Cx, community_id: i64, args: &PageArgs) -> AppResult<Page<handover::Model>> {
+pub async fn of_community(
+    cx: &Cx,
+    community_id: i64,
+    args: &PageArgs,
+) -> AppResult<Page<handover::Model>> {
     estate::community(cx, community_id).await?;
     super::fees::require_staff_in(cx, community_id, DESK)?;
-    paginate(cx.db(), handover::Entity::find().filter(handover::Column::CommunityId.eq(community_id)), handover::Column::Id, args).await
+    paginate(
+        cx.db(),
+        handover::Entity::find().filter(handover::Column::CommunityId.eq(community_id)),
+        handover::Column::Id,
+        args,
+    )
+    .await
 }
 
 /// One handover: the desk of its community, and the owner it was made to.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<handover::Model> {
     cx.actor.require_signed_in()?;
-    let r = handover::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
-    let own = cx.actor.user().ok().is_some_and(|u| u.user_id == r.owner_user_id);
-    let desk = cx.actor.staff().is_some_and(|s| s.role == StaffRole::Admin || (s.community_id == Some(r.community_id) && DESK.contains(&s.role)));
+    let r = handover::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let own = cx
+        .actor
+        .user()
+        .ok()
+        .is_some_and(|u| u.user_id == r.owner_user_id);
+    let desk = cx.actor.staff().is_some_and(|s| {
+        s.role == StaffRole::Admin
+            || (s.community_id == Some(r.community_id) && DESK.contains(&s.role))
+    });
     if own || desk {
         Ok(r)
     } else {

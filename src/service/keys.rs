@@ -2,28 +2,40 @@
 //! or an inspection recorded with who, why and when due back; unreturned keys chased daily; a
 //! sealed key opened only in an emergency, with the manager's approval, two staff and a guard
 //! present, and the owner told in the app.
-use crate::service::page::OneRow;
 use super::access::staff_serves;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
 use super::{estate, Cx};
 use crate::domain::key_flow::{KeyAction, OpeningAction, Party, KEYS, OPENINGS};
 use crate::error::{AppError, AppResult};
+use crate::service::page::OneRow;
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{HouseRelation, KeyLoanPurpose, KeyOpeningState, KeyState, StaffRole};
 use entity::{custody_key, house, house_member, key_loan, key_opening, staff_member};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 
 /// Staff at the key cabinet.
 const DESK: &[StaffRole] = &[StaffRole::Reception, StaffRole::Butler, StaffRole::Manager];
 /// Who may ask for a sealed key to be opened: the desk and the guards.
-const REQUESTERS: &[StaffRole] = &[StaffRole::Reception, StaffRole::Butler, StaffRole::Manager, StaffRole::Security];
+const REQUESTERS: &[StaffRole] = &[
+    StaffRole::Reception,
+    StaffRole::Butler,
+    StaffRole::Manager,
+    StaffRole::Security,
+];
 
 fn text(field: &str, raw: &str, max: usize) -> AppResult<String> {
     let t = raw.trim();
     if t.is_empty() || t.chars().count() > max {
-        return Err(AppError::bad_input(field, format!("须为 1–{max} 个字"), format!("Must be 1–{max} characters")));
+        return Err(AppError::bad_input(
+            field,
+            format!("须为 1–{max} 个字"),
+            format!("Must be 1–{max} characters"),
+        ));
     }
     Ok(t.to_owned())
 }
@@ -41,8 +53,19 @@ async fn owners(conn: &impl ConnectionTrait, house_id: i64) -> AppResult<Vec<i64
         .collect())
 }
 
-async fn record(cx: &Cx, conn: &impl ConnectionTrait, h: &house::Model, action: &'static str, key_id: i64, from: Option<KeyState>, to: KeyState, reason: Option<String>) -> AppResult<events::Published> {
-    let mut e = NewEvent::about_house(h, action, "CustodyKey", key_id).to(to.to_value()).because(reason);
+async fn record(
+    cx: &Cx,
+    conn: &impl ConnectionTrait,
+    h: &house::Model,
+    action: &'static str,
+    key_id: i64,
+    from: Option<KeyState>,
+    to: KeyState,
+    reason: Option<String>,
+) -> AppResult<events::Published> {
+    let mut e = NewEvent::about_house(h, action, "CustodyKey", key_id)
+        .to(to.to_value())
+        .because(reason);
     if let Some(f) = from {
         e = e.from(f.to_value());
     }
@@ -53,10 +76,21 @@ async fn record(cx: &Cx, conn: &impl ConnectionTrait, h: &house::Model, action: 
 
 /// Puts a key in the cabinet for house `h`, sealed when it has a seal number. Used by the key
 /// desk and by the handover, inside the caller's transaction.
-pub async fn deposit_in(cx: &Cx, conn: &impl ConnectionTrait, h: &house::Model, label: &str, seal_number: Option<&str>, depositor: Option<i64>) -> AppResult<(custody_key::Model, events::Published)> {
+pub async fn deposit_in(
+    cx: &Cx,
+    conn: &impl ConnectionTrait,
+    h: &house::Model,
+    label: &str,
+    seal_number: Option<&str>,
+    depositor: Option<i64>,
+) -> AppResult<(custody_key::Model, events::Published)> {
     let label = text("label", label, 60)?;
     let seal = seal_number.map(|s| text("sealNumber", s, 32)).transpose()?;
-    let state = if seal.is_some() { KeyState::Sealed } else { KeyState::Held };
+    let state = if seal.is_some() {
+        KeyState::Sealed
+    } else {
+        KeyState::Held
+    };
     let k = custody_key::ActiveModel {
         community_id: Set(h.community_id),
         house_id: Set(h.id),
@@ -77,7 +111,12 @@ pub async fn deposit_in(cx: &Cx, conn: &impl ConnectionTrait, h: &house::Model, 
 }
 
 /// The key desk takes a key in (sealed when a seal number is given).
-pub async fn deposit(cx: &Cx, house_id: i64, label: &str, seal_number: Option<&str>) -> AppResult<custody_key::Model> {
+pub async fn deposit(
+    cx: &Cx,
+    house_id: i64,
+    label: &str,
+    seal_number: Option<&str>,
+) -> AppResult<custody_key::Model> {
     let h = estate::house(cx, house_id).await?;
     require_desk(cx, h.community_id, h.building_id)?;
     let owner = owners(cx.db(), h.id).await?.first().copied();
@@ -100,8 +139,14 @@ fn require_desk(cx: &Cx, community_id: i64, building_id: i64) -> AppResult<()> {
 /// guards (they witness openings), admins.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<custody_key::Model> {
     cx.actor.require_signed_in()?;
-    let k = custody_key::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
-    let staff = cx.actor.staff().is_some_and(|s| staff_serves(s, k.community_id, k.building_id, REQUESTERS));
+    let k = custody_key::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let staff = cx
+        .actor
+        .staff()
+        .is_some_and(|s| staff_serves(s, k.community_id, k.building_id, REQUESTERS));
     if staff || cx.reach().await?.owns(k.house_id) {
         Ok(k)
     } else {
@@ -110,8 +155,22 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<custody_key::Model> {
 }
 
 /// Moves a key along the table with an optimistic lock.
-async fn move_key(cx: &Cx, txn: &DatabaseTransaction, k: &custody_key::Model, action: KeyAction, seal: Option<Option<String>>) -> AppResult<KeyState> {
-    let parties: &[Party] = if cx.actor.staff().is_some_and(|s| staff_serves(s, k.community_id, k.building_id, DESK)) { &[Party::Desk] } else { &[] };
+async fn move_key(
+    cx: &Cx,
+    txn: &DatabaseTransaction,
+    k: &custody_key::Model,
+    action: KeyAction,
+    seal: Option<Option<String>>,
+) -> AppResult<KeyState> {
+    let parties: &[Party] = if cx
+        .actor
+        .staff()
+        .is_some_and(|s| staff_serves(s, k.community_id, k.building_id, DESK))
+    {
+        &[Party::Desk]
+    } else {
+        &[]
+    };
     let next = KEYS.check(k.state, action, parties)?;
     let mut q = custody_key::Entity::update_many()
         .col_expr(custody_key::Column::State, Expr::value(next.to_value()))
@@ -119,21 +178,40 @@ async fn move_key(cx: &Cx, txn: &DatabaseTransaction, k: &custody_key::Model, ac
     if let Some(s) = seal {
         q = q.col_expr(custody_key::Column::SealNumber, Expr::value(s));
     }
-    let res = q.filter(custody_key::Column::Id.eq(k.id)).filter(custody_key::Column::Version.eq(k.version)).exec(txn).await?;
+    let res = q
+        .filter(custody_key::Column::Id.eq(k.id))
+        .filter(custody_key::Column::Version.eq(k.version))
+        .exec(txn)
+        .await?;
     if res.rows_affected == 0 {
-        return Err(AppError::conflict("keyId", "钥匙状态刚被修改，请刷新", "The key changed meanwhile; reload"));
+        return Err(AppError::conflict(
+            "keyId",
+            "钥匙状态刚被修改，请刷新",
+            "The key changed meanwhile; reload",
+        ));
     }
     Ok(next)
 }
 
 /// A live staff member of the community, by staff-member id, as (user id, role).
-async fn staff_of(conn: &impl ConnectionTrait, field: &str, community_id: i64, staff_member_id: i64) -> AppResult<(i64, StaffRole)> {
+async fn staff_of(
+    conn: &impl ConnectionTrait,
+    field: &str,
+    community_id: i64,
+    staff_member_id: i64,
+) -> AppResult<(i64, StaffRole)> {
     let m = staff_member::Entity::find_by_id(staff_member_id)
         .filter(staff_member::Column::EndedAt.is_null())
         .one_row(conn)
         .await?
         .filter(|m| m.community_id == Some(community_id))
-        .ok_or_else(|| AppError::bad_input(field, "须为本小区在职员工", "Must be a current staff member of this community"))?;
+        .ok_or_else(|| {
+            AppError::bad_input(
+                field,
+                "须为本小区在职员工",
+                "Must be a current staff member of this community",
+            )
+        })?;
     Ok((m.user_id, m.role))
 }
 
@@ -151,15 +229,31 @@ pub async fn lend(cx: &Cx, l: Loan) -> AppResult<custody_key::Model> {
     let k = get(cx, l.key_id).await?;
     require_desk(cx, k.community_id, k.building_id)?;
     if l.purpose == KeyLoanPurpose::Emergency {
-        return Err(AppError::bad_input("purpose", "紧急开启须经主任批准，走紧急开启流程", "Emergencies go through an approved opening"));
+        return Err(AppError::bad_input(
+            "purpose",
+            "紧急开启须经主任批准，走紧急开启流程",
+            "Emergencies go through an approved opening",
+        ));
     }
     let now = super::now();
     if l.due_back_at <= now || l.due_back_at > now + Duration::days(7) {
-        return Err(AppError::bad_input("dueBackAt", "归还时间须在未来 7 天内", "Due back within the next 7 days"));
+        return Err(AppError::bad_input(
+            "dueBackAt",
+            "归还时间须在未来 7 天内",
+            "Due back within the next 7 days",
+        ));
     }
-    let (borrower, _) = staff_of(cx.db(), "borrowerId", k.community_id, l.borrower_staff_id).await?;
-    let note = l.note.as_deref().map(|n| text("note", n, 200)).transpose()?;
-    let h = house::Entity::find_by_id(k.house_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let (borrower, _) =
+        staff_of(cx.db(), "borrowerId", k.community_id, l.borrower_staff_id).await?;
+    let note = l
+        .note
+        .as_deref()
+        .map(|n| text("note", n, 200))
+        .transpose()?;
+    let h = house::Entity::find_by_id(k.house_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
     let next = move_key(cx, &txn, &k, KeyAction::Lend, None).await?;
     key_loan::ActiveModel {
@@ -179,7 +273,17 @@ pub async fn lend(cx: &Cx, l: Loan) -> AppResult<custody_key::Model> {
     }
     .insert(&txn)
     .await?;
-    let ev = record(cx, &txn, &h, "key.lent", k.id, Some(k.state), next, Some(format!("{:?}", l.purpose))).await?;
+    let ev = record(
+        cx,
+        &txn,
+        &h,
+        "key.lent",
+        k.id,
+        Some(k.state),
+        next,
+        Some(format!("{:?}", l.purpose)),
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     get(cx, k.id).await
@@ -189,31 +293,58 @@ pub async fn lend(cx: &Cx, l: Loan) -> AppResult<custody_key::Model> {
 pub async fn give_back(cx: &Cx, key_id: i64) -> AppResult<custody_key::Model> {
     let k = get(cx, key_id).await?;
     require_desk(cx, k.community_id, k.building_id)?;
-    let h = house::Entity::find_by_id(k.house_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(k.house_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
     let next = move_key(cx, &txn, &k, KeyAction::Return, None).await?;
     key_loan::Entity::update_many()
         .col_expr(key_loan::Column::ReturnedAt, Expr::value(super::now()))
-        .col_expr(key_loan::Column::ReceivedByUserId, Expr::value(cx.actor.user()?.user_id))
+        .col_expr(
+            key_loan::Column::ReceivedByUserId,
+            Expr::value(cx.actor.user()?.user_id),
+        )
         .filter(key_loan::Column::KeyId.eq(k.id))
         .filter(key_loan::Column::ReturnedAt.is_null())
         .exec(&txn)
         .await?;
-    let ev = record(cx, &txn, &h, "key.returned", k.id, Some(k.state), next, None).await?;
+    let ev = record(
+        cx,
+        &txn,
+        &h,
+        "key.returned",
+        k.id,
+        Some(k.state),
+        next,
+        None,
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     get(cx, k.id).await
 }
 
 /// Seals a key in the cabinet under a seal number, or hands it back to its owner.
-pub async fn seal_or_hand_back(cx: &Cx, key_id: i64, seal_number: Option<&str>) -> AppResult<custody_key::Model> {
+pub async fn seal_or_hand_back(
+    cx: &Cx,
+    key_id: i64,
+    seal_number: Option<&str>,
+) -> AppResult<custody_key::Model> {
     let k = get(cx, key_id).await?;
     require_desk(cx, k.community_id, k.building_id)?;
     let (action, seal, name) = match seal_number {
-        Some(s) => (KeyAction::Seal, Some(Some(text("sealNumber", s, 32)?)), "key.sealed"),
+        Some(s) => (
+            KeyAction::Seal,
+            Some(Some(text("sealNumber", s, 32)?)),
+            "key.sealed",
+        ),
         None => (KeyAction::HandBack, Some(None), "key.handed_back"),
     };
-    let h = house::Entity::find_by_id(k.house_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(k.house_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
     let next = move_key(cx, &txn, &k, action, seal).await?;
     let ev = record(cx, &txn, &h, name, k.id, Some(k.state), next, None).await?;
@@ -231,17 +362,30 @@ pub async fn request_opening(cx: &Cx, key_id: i64, reason: &str) -> AppResult<ke
     }
     let reason = text("reason", reason, 500)?;
     if k.state != KeyState::Sealed {
-        return Err(AppError::InvalidStateTransition { current: k.state.to_value(), action: "requestKeyOpening".into() });
+        return Err(AppError::InvalidStateTransition {
+            current: k.state.to_value(),
+            action: "requestKeyOpening".into(),
+        });
     }
     let open = key_opening::Entity::find()
         .filter(key_opening::Column::KeyId.eq(k.id))
-        .filter(key_opening::Column::State.is_in([KeyOpeningState::Requested, KeyOpeningState::Approved]))
+        .filter(
+            key_opening::Column::State
+                .is_in([KeyOpeningState::Requested, KeyOpeningState::Approved]),
+        )
         .one_row(cx.db())
         .await?;
     if open.is_some() {
-        return Err(AppError::conflict("keyId", "该钥匙已有待处理的紧急开启申请", "An opening of this key is already pending"));
+        return Err(AppError::conflict(
+            "keyId",
+            "该钥匙已有待处理的紧急开启申请",
+            "An opening of this key is already pending",
+        ));
     }
-    let h = house::Entity::find_by_id(k.house_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(k.house_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
     let o = key_opening::ActiveModel {
         community_id: Set(k.community_id),
@@ -255,7 +399,14 @@ pub async fn request_opening(cx: &Cx, key_id: i64, reason: &str) -> AppResult<ke
     }
     .insert(&txn)
     .await?;
-    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "key.opening_requested", "KeyOpening", o.id).to("REQUESTED").because(Some(reason))).await?;
+    let ev = events::record(
+        &txn,
+        &cx.actor,
+        NewEvent::about_house(&h, "key.opening_requested", "KeyOpening", o.id)
+            .to("REQUESTED")
+            .because(Some(reason)),
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(o)
@@ -263,21 +414,36 @@ pub async fn request_opening(cx: &Cx, key_id: i64, reason: &str) -> AppResult<ke
 
 /// An opening request the caller may see: the staff who may see its key.
 pub async fn opening(cx: &Cx, id: i64) -> AppResult<key_opening::Model> {
-    let o = key_opening::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let o = key_opening::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let k = get(cx, o.key_id).await?;
-    if cx.actor.staff().is_none_or(|s| !staff_serves(s, k.community_id, k.building_id, REQUESTERS)) {
+    if cx
+        .actor
+        .staff()
+        .is_none_or(|s| !staff_serves(s, k.community_id, k.building_id, REQUESTERS))
+    {
         return Err(AppError::NotFound);
     }
     Ok(o)
 }
 
-async fn move_opening(cx: &Cx, txn: &DatabaseTransaction, o: &key_opening::Model, action: OpeningAction, extra: Vec<(key_opening::Column, sea_orm::Value)>) -> AppResult<KeyOpeningState> {
+async fn move_opening(
+    cx: &Cx,
+    txn: &DatabaseTransaction,
+    o: &key_opening::Model,
+    action: OpeningAction,
+    extra: Vec<(key_opening::Column, sea_orm::Value)>,
+) -> AppResult<KeyOpeningState> {
     let mut parties = vec![];
     if let Some(s) = cx.actor.staff() {
         if staff_serves(s, o.community_id, 0, &[StaffRole::Manager]) {
             parties.push(Party::Manager);
         }
-        if s.role == StaffRole::Admin || (s.community_id == Some(o.community_id) && DESK.contains(&s.role)) {
+        if s.role == StaffRole::Admin
+            || (s.community_id == Some(o.community_id) && DESK.contains(&s.role))
+        {
             parties.push(Party::Desk);
         }
     }
@@ -288,28 +454,69 @@ async fn move_opening(cx: &Cx, txn: &DatabaseTransaction, o: &key_opening::Model
     for (c, v) in extra {
         q = q.col_expr(c, Expr::value(v));
     }
-    let res = q.filter(key_opening::Column::Id.eq(o.id)).filter(key_opening::Column::Version.eq(o.version)).exec(txn).await?;
+    let res = q
+        .filter(key_opening::Column::Id.eq(o.id))
+        .filter(key_opening::Column::Version.eq(o.version))
+        .exec(txn)
+        .await?;
     if res.rows_affected == 0 {
-        return Err(AppError::conflict("openingId", "申请刚被他人处理，请刷新", "The request changed meanwhile; reload"));
+        return Err(AppError::conflict(
+            "openingId",
+            "申请刚被他人处理，请刷新",
+            "The request changed meanwhile; reload",
+        ));
     }
     Ok(next)
 }
 
 /// The manager approves or refuses an opening.
-pub async fn decide_opening(cx: &Cx, id: i64, approve: bool, reason: Option<String>) -> AppResult<key_opening::Model> {
+pub async fn decide_opening(
+    cx: &Cx,
+    id: i64,
+    approve: bool,
+    reason: Option<String>,
+) -> AppResult<key_opening::Model> {
     let o = opening(cx, id).await?;
-    let action = if approve { OpeningAction::Approve } else { OpeningAction::Refuse };
-    let reason = if approve { None } else { Some(text("reason", reason.as_deref().unwrap_or(""), 500)?) };
+    let action = if approve {
+        OpeningAction::Approve
+    } else {
+        OpeningAction::Refuse
+    };
+    let reason = if approve {
+        None
+    } else {
+        Some(text("reason", reason.as_deref().unwrap_or(""), 500)?)
+    };
     let k = get(cx, o.key_id).await?;
-    let h = house::Entity::find_by_id(k.house_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(k.house_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
-    let next = move_opening(cx, &txn, &o, action, vec![
-        (key_opening::Column::DecidedByUserId, cx.actor.user()?.user_id.into()),
-        (key_opening::Column::DecidedAt, super::now().into()),
-        (key_opening::Column::RefusalReason, reason.clone().into()),
-    ])
+    let next = move_opening(
+        cx,
+        &txn,
+        &o,
+        action,
+        vec![
+            (
+                key_opening::Column::DecidedByUserId,
+                cx.actor.user()?.user_id.into(),
+            ),
+            (key_opening::Column::DecidedAt, super::now().into()),
+            (key_opening::Column::RefusalReason, reason.clone().into()),
+        ],
+    )
     .await?;
-    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "key.opening_decided", "KeyOpening", o.id).from(o.state.to_value()).to(next.to_value()).because(reason)).await?;
+    let ev = events::record(
+        &txn,
+        &cx.actor,
+        NewEvent::about_house(&h, "key.opening_decided", "KeyOpening", o.id)
+            .from(o.state.to_value())
+            .to(next.to_value())
+            .because(reason),
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     opening(cx, id).await
@@ -330,35 +537,64 @@ pub async fn open_sealed(cx: &Cx, input: Opening) -> AppResult<key_opening::Mode
     require_desk(cx, k.community_id, k.building_id)?;
     if o.state != KeyOpeningState::Approved {
         // Without the manager's approval nothing happens, whatever else is right.
-        return Err(AppError::InvalidStateTransition { current: o.state.to_value(), action: "openSealedKey".into() });
+        return Err(AppError::InvalidStateTransition {
+            current: o.state.to_value(),
+            action: "openSealedKey".into(),
+        });
     }
     let [w1, w2] = input.witness_staff_ids[..] else {
-        return Err(AppError::bad_input("witnessIds", "须有两名员工在场", "Two staff members must be present"));
+        return Err(AppError::bad_input(
+            "witnessIds",
+            "须有两名员工在场",
+            "Two staff members must be present",
+        ));
     };
     if w1 == w2 {
-        return Err(AppError::bad_input("witnessIds", "两名在场员工须为不同的人", "The two staff members must be different people"));
+        return Err(AppError::bad_input(
+            "witnessIds",
+            "两名在场员工须为不同的人",
+            "The two staff members must be different people",
+        ));
     }
     let (u1, _) = staff_of(cx.db(), "witnessIds", k.community_id, w1).await?;
     let (u2, _) = staff_of(cx.db(), "witnessIds", k.community_id, w2).await?;
-    let (guard, guard_role) = staff_of(cx.db(), "guardId", k.community_id, input.guard_staff_id).await?;
+    let (guard, guard_role) =
+        staff_of(cx.db(), "guardId", k.community_id, input.guard_staff_id).await?;
     if guard_role != StaffRole::Security || guard == u1 || guard == u2 {
-        return Err(AppError::bad_input("guardId", "须有一名保安在场（不能是上述两名员工）", "A security guard other than the two staff must be present"));
+        return Err(AppError::bad_input(
+            "guardId",
+            "须有一名保安在场（不能是上述两名员工）",
+            "A security guard other than the two staff must be present",
+        ));
     }
     let now = super::now();
     let due = input.due_back_at.unwrap_or(now + Duration::hours(4));
     if due <= now || due > now + Duration::days(1) {
-        return Err(AppError::bad_input("dueBackAt", "紧急开启的钥匙须在 24 小时内归还", "An emergency key is due back within 24 hours"));
+        return Err(AppError::bad_input(
+            "dueBackAt",
+            "紧急开启的钥匙须在 24 小时内归还",
+            "An emergency key is due back within 24 hours",
+        ));
     }
     let me = cx.actor.user()?.user_id;
-    let h = house::Entity::find_by_id(k.house_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let h = house::Entity::find_by_id(k.house_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
-    move_opening(cx, &txn, &o, OpeningAction::Open, vec![
-        (key_opening::Column::OpenedAt, now.into()),
-        (key_opening::Column::OpenedByUserId, me.into()),
-        (key_opening::Column::Witness1UserId, u1.into()),
-        (key_opening::Column::Witness2UserId, u2.into()),
-        (key_opening::Column::GuardUserId, guard.into()),
-    ])
+    move_opening(
+        cx,
+        &txn,
+        &o,
+        OpeningAction::Open,
+        vec![
+            (key_opening::Column::OpenedAt, now.into()),
+            (key_opening::Column::OpenedByUserId, me.into()),
+            (key_opening::Column::Witness1UserId, u1.into()),
+            (key_opening::Column::Witness2UserId, u2.into()),
+            (key_opening::Column::GuardUserId, guard.into()),
+        ],
+    )
     .await?;
     let next = move_key(cx, &txn, &k, KeyAction::OpenInEmergency, Some(None)).await?;
     key_loan::ActiveModel {
@@ -378,7 +614,17 @@ pub async fn open_sealed(cx: &Cx, input: Opening) -> AppResult<key_opening::Mode
     }
     .insert(&txn)
     .await?;
-    let ev = record(cx, &txn, &h, "key.opened_in_emergency", k.id, Some(k.state), next, Some(o.reason.clone())).await?;
+    let ev = record(
+        cx,
+        &txn,
+        &h,
+        "key.opened_in_emergency",
+        k.id,
+        Some(k.state),
+        next,
+        Some(o.reason.clone()),
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     opening(cx, o.id).await
@@ -387,15 +633,28 @@ pub async fn open_sealed(cx: &Cx, input: Opening) -> AppResult<key_opening::Mode
 /// Keys of the houses the caller owns.
 pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<custody_key::Model>> {
     cx.actor.user()?;
-    let owned: Vec<i64> = cx.reach().await?.own.iter().filter(|o| o.relation == HouseRelation::Owner).map(|o| o.house_id).collect();
+    let owned: Vec<i64> = cx
+        .reach()
+        .await?
+        .own
+        .iter()
+        .filter(|o| o.relation == HouseRelation::Owner)
+        .map(|o| o.house_id)
+        .collect();
     let q = custody_key::Entity::find().filter(custody_key::Column::HouseId.is_in(owned));
     paginate(cx.db(), q, custody_key::Column::Id, args).await
 }
 
 /// The key desk's cabinet: the community's keys in custody (a butler: their buildings).
-pub async fn of_community(cx: &Cx, community_id: i64, state: Option<KeyState>, args: &PageArgs) -> AppResult<Page<custody_key::Model>> {
+pub async fn of_community(
+    cx: &Cx,
+    community_id: i64,
+    state: Option<KeyState>,
+    args: &PageArgs,
+) -> AppResult<Page<custody_key::Model>> {
     super::fees::require_staff_in(cx, community_id, DESK)?;
-    let mut q = custody_key::Entity::find().filter(custody_key::Column::CommunityId.eq(community_id));
+    let mut q =
+        custody_key::Entity::find().filter(custody_key::Column::CommunityId.eq(community_id));
     if let Some(s) = cx.actor.staff().filter(|s| s.role == StaffRole::Butler) {
         q = q.filter(custody_key::Column::BuildingId.is_in(s.building_ids.clone()));
     }
@@ -410,7 +669,10 @@ pub async fn of_community(cx: &Cx, community_id: i64, state: Option<KeyState>, a
 /// longest overdue first.
 pub async fn unreturned(cx: &Cx, community_id: i64) -> AppResult<Vec<key_loan::Model>> {
     super::fees::require_staff_in(cx, community_id, DESK)?;
-    let end_of_today = (super::today_in_community() + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight") - Duration::hours(8);
+    let end_of_today = (super::today_in_community() + Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        - Duration::hours(8);
     Ok(key_loan::Entity::find()
         .filter(key_loan::Column::CommunityId.eq(community_id))
         .filter(key_loan::Column::ReturnedAt.is_null())

@@ -1,16 +1,17 @@
 //! People bound to houses: an owner's family and tenants, who may see what, and the record of
 //! every invitation and removal.
-use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::page::{Page, PageArgs};
+use crate::service::page::OneRow;
 
 use super::{estate, Cx};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
 use entity::enums::{HouseRelation, StaffRole};
 use entity::{house, house_member, user};
-use sea_orm::{ActiveEnum, 
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
 };
 
 /// Staff roles that may register or end a binding on an owner's behalf.
@@ -31,7 +32,8 @@ pub async fn live_by_houses(
     conn: &impl ConnectionTrait,
     house_ids: &[i64],
 ) -> AppResult<std::collections::HashMap<i64, Vec<house_member::Model>>> {
-    let mut out: std::collections::HashMap<i64, Vec<house_member::Model>> = std::collections::HashMap::new();
+    let mut out: std::collections::HashMap<i64, Vec<house_member::Model>> =
+        std::collections::HashMap::new();
     for m in house_member::Entity::find()
         .filter(house_member::Column::HouseId.is_in(house_ids.iter().copied()))
         .filter(house_member::Column::EndedAt.is_null())
@@ -48,7 +50,13 @@ pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<house_member::Mode
     cx.actor.user()?;
     // The live bindings are what the request's access check already read (a tenancy past its
     // end no longer counts); a person has a handful, so they are paged in memory.
-    let bindings = cx.reach().await?.own.iter().map(|o| o.binding.clone()).collect();
+    let bindings = cx
+        .reach()
+        .await?
+        .own
+        .iter()
+        .map(|o| o.binding.clone())
+        .collect();
     Ok(super::page::paginate_vec(bindings, |m| m.id, args))
 }
 
@@ -185,7 +193,8 @@ pub async fn invite(cx: &Cx, input: Invite) -> AppResult<house_member::Model> {
         let ev = events::record(
             &txn,
             &actor,
-            NewEvent::about_house(&h, "house_member.invited", "HouseMember", member.id).to(input.relation.to_value()),
+            NewEvent::about_house(&h, "house_member.invited", "HouseMember", member.id)
+                .to(input.relation.to_value()),
         )
         .await?;
         (member, ev)
@@ -244,7 +253,10 @@ pub async fn remove(
         let ev = events::record(
             &txn,
             &actor,
-            NewEvent::about_house(&h, "house_member.removed", "HouseMember", m.id).from(m.relation.to_value()).to("ENDED").because(reason),
+            NewEvent::about_house(&h, "house_member.removed", "HouseMember", m.id)
+                .from(m.relation.to_value())
+                .to("ENDED")
+                .because(reason),
         )
         .await?;
         (
@@ -288,7 +300,14 @@ pub async fn set_tenant_bill_access(
         let ev = events::record(
             &txn,
             &actor,
-            NewEvent::about_house(&h, "house_member.bill_access_changed", "HouseMember", updated.id).from(before.to_string()).to(allowed.to_string()),
+            NewEvent::about_house(
+                &h,
+                "house_member.bill_access_changed",
+                "HouseMember",
+                updated.id,
+            )
+            .from(before.to_string())
+            .to(allowed.to_string()),
         )
         .await?;
         (updated, ev)
@@ -297,7 +316,6 @@ pub async fn set_tenant_bill_access(
     cx.core.bus.publish([published]);
     Ok(updated)
 }
-
 
 /// The user with this phone, created without a password if new (they set one on first sign-in
 /// through the SMS flow of the app). A new person needs a name.

@@ -1,7 +1,6 @@
 //! Moving goods in and out (客户搬入/搬出管理规程): a resident books a day and a time window; a
 //! tenant's move out waits for the owner's consent; any move out needs the house's bills cleared;
 //! an approved booking carries a one-time pass code that the guard checks and uses at the gate.
-use crate::service::page::OneRow;
 use super::access::staff_serves;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
@@ -9,16 +8,24 @@ use super::{estate, Cx};
 use crate::domain::move_flow::{MoveAction, Party, MOVES};
 use crate::domain::{pass_code, GlobalId, NodeKind};
 use crate::error::{AppError, AppResult, OwedBill};
+use crate::service::page::OneRow;
 use chrono::{DateTime, FixedOffset, NaiveDate, Timelike, Utc};
 use entity::enums::{HouseRelation, MoveDirection, MoveState, StaffRole};
 use entity::{house, move_booking};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
 
 /// Staff who handle bookings at the counter.
 const DESK: &[StaffRole] = &[StaffRole::Reception, StaffRole::Butler, StaffRole::Manager];
 /// Staff who check passes at the gate.
-const GATE: &[StaffRole] = &[StaffRole::Security, StaffRole::Reception, StaffRole::Manager];
+const GATE: &[StaffRole] = &[
+    StaffRole::Security,
+    StaffRole::Reception,
+    StaffRole::Manager,
+];
 /// How far ahead a move can be booked.
 const MAX_DAYS_AHEAD: i64 = 60;
 
@@ -50,8 +57,15 @@ pub struct NewBooking {
 
 /// Fails with BILLS_OUTSTANDING, naming the bills to those who may see them, unless the house
 /// owes nothing at all (due, overdue or late fees).
-pub async fn require_bills_cleared(cx: &Cx, conn: &impl ConnectionTrait, h: &house::Model) -> AppResult<()> {
-    let owed = super::fees::billing::owed_by_houses(conn, &[h.id]).await?.remove(&h.id).unwrap_or_default();
+pub async fn require_bills_cleared(
+    cx: &Cx,
+    conn: &impl ConnectionTrait,
+    h: &house::Model,
+) -> AppResult<()> {
+    let owed = super::fees::billing::owed_by_houses(conn, &[h.id])
+        .await?
+        .remove(&h.id)
+        .unwrap_or_default();
     let total = owed.due_fen + owed.overdue_fen + owed.late_fee_fen;
     if total == 0 {
         return Ok(());
@@ -59,12 +73,19 @@ pub async fn require_bills_cleared(cx: &Cx, conn: &impl ConnectionTrait, h: &hou
     let bills = if super::fees::sees_bills_of(cx, h).await? {
         owed.open_bills
             .iter()
-            .map(|b| OwedBill { bill_id: GlobalId::encode(NodeKind::Bill, b.id).0, period: b.period.clone(), outstanding_fen: b.amount_fen - b.paid_fen })
+            .map(|b| OwedBill {
+                bill_id: GlobalId::encode(NodeKind::Bill, b.id).0,
+                period: b.period.clone(),
+                outstanding_fen: b.amount_fen - b.paid_fen,
+            })
             .collect()
     } else {
         vec![]
     };
-    Err(AppError::BillsOutstanding { total_fen: total, bills })
+    Err(AppError::BillsOutstanding {
+        total_fen: total,
+        bills,
+    })
 }
 
 /// A resident books a move for a house they live in. Retrying with the same client key returns
@@ -79,26 +100,50 @@ pub async fn book(cx: &Cx, b: NewBooking) -> AppResult<move_booking::Model> {
     if let Some(existing) = by_client_key(cx.db(), user, &key).await? {
         return Ok(existing);
     }
-    let (start, end) = (parse_clock("windowStart", &b.window_start)?, parse_clock("windowEnd", &b.window_end)?);
+    let (start, end) = (
+        parse_clock("windowStart", &b.window_start)?,
+        parse_clock("windowEnd", &b.window_end)?,
+    );
     if start >= end {
-        return Err(AppError::bad_input("windowEnd", "结束时间须晚于开始时间", "The window must end after it starts"));
+        return Err(AppError::bad_input(
+            "windowEnd",
+            "结束时间须晚于开始时间",
+            "The window must end after it starts",
+        ));
     }
     let (today, now_min) = local(super::now());
     if b.move_on < today || (b.move_on == today && end <= now_min) {
-        return Err(AppError::bad_input("moveOn", "不能预约已经过去的时间", "That time has already passed"));
+        return Err(AppError::bad_input(
+            "moveOn",
+            "不能预约已经过去的时间",
+            "That time has already passed",
+        ));
     }
     if b.move_on > today + chrono::Duration::days(MAX_DAYS_AHEAD) {
-        return Err(AppError::bad_input("moveOn", "最多提前 60 天预约", "Book at most 60 days ahead"));
+        return Err(AppError::bad_input(
+            "moveOn",
+            "最多提前 60 天预约",
+            "Book at most 60 days ahead",
+        ));
     }
     let items = b.items.trim().to_owned();
     if items.is_empty() || items.chars().count() > 500 {
-        return Err(AppError::bad_input("items", "请填写搬运物品（最多 500 字）", "Say what is moved (at most 500 characters)"));
+        return Err(AppError::bad_input(
+            "items",
+            "请填写搬运物品（最多 500 字）",
+            "Say what is moved (at most 500 characters)",
+        ));
     }
     if b.direction == MoveDirection::Out {
         require_bills_cleared(cx, cx.db(), &h).await?;
     }
-    let consent_needed = b.direction == MoveDirection::Out && binding.relation == HouseRelation::Tenant;
-    let state = if consent_needed { MoveState::AwaitingConsent } else { MoveState::Approved };
+    let consent_needed =
+        b.direction == MoveDirection::Out && binding.relation == HouseRelation::Tenant;
+    let state = if consent_needed {
+        MoveState::AwaitingConsent
+    } else {
+        MoveState::Approved
+    };
     let now = super::now();
     let txn = cx.db().begin().await?;
     let inserted = move_booking::ActiveModel {
@@ -132,17 +177,28 @@ pub async fn book(cx: &Cx, b: NewBooking) -> AppResult<move_booking::Model> {
         // The same booking sent twice at once: the first one stored wins, the retry gets it.
         Err(AppError::Conflict { .. }) => {
             drop(txn);
-            return by_client_key(cx.db(), user, &key).await?.ok_or(AppError::Internal);
+            return by_client_key(cx.db(), user, &key)
+                .await?
+                .ok_or(AppError::Internal);
         }
         Err(e) => return Err(e),
     };
-    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "move.booked", "MoveBooking", row.id).to(state.to_value())).await?;
+    let ev = events::record(
+        &txn,
+        &cx.actor,
+        NewEvent::about_house(&h, "move.booked", "MoveBooking", row.id).to(state.to_value()),
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(row)
 }
 
-async fn by_client_key(conn: &impl ConnectionTrait, user: i64, key: &str) -> AppResult<Option<move_booking::Model>> {
+async fn by_client_key(
+    conn: &impl ConnectionTrait,
+    user: i64,
+    key: &str,
+) -> AppResult<Option<move_booking::Model>> {
     Ok(move_booking::Entity::find()
         .filter(move_booking::Column::RequestedByUserId.eq(user))
         .filter(move_booking::Column::ClientKey.eq(key))
@@ -154,7 +210,10 @@ async fn by_client_key(conn: &impl ConnectionTrait, user: i64, key: &str) -> App
 /// the community's guards.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<move_booking::Model> {
     cx.actor.require_signed_in()?;
-    let m = move_booking::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let m = move_booking::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     if parties(cx, &m).await?.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -163,7 +222,12 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<move_booking::Model> {
 
 async fn parties(cx: &Cx, m: &move_booking::Model) -> AppResult<Vec<Party>> {
     let mut out = vec![];
-    if cx.actor.user().ok().is_some_and(|u| u.user_id == m.requested_by_user_id) {
+    if cx
+        .actor
+        .user()
+        .ok()
+        .is_some_and(|u| u.user_id == m.requested_by_user_id)
+    {
         out.push(Party::Requester);
     }
     if cx.reach().await?.owns(m.house_id) {
@@ -198,22 +262,56 @@ async fn step(
         q = q.col_expr(c, Expr::value(v));
     }
     if reason.is_some() {
-        q = q.col_expr(move_booking::Column::ClosedReason, Expr::value(reason.clone()));
+        q = q.col_expr(
+            move_booking::Column::ClosedReason,
+            Expr::value(reason.clone()),
+        );
     }
-    let res = q.filter(move_booking::Column::Id.eq(m.id)).filter(move_booking::Column::Version.eq(m.version)).exec(txn).await?;
+    let res = q
+        .filter(move_booking::Column::Id.eq(m.id))
+        .filter(move_booking::Column::Version.eq(m.version))
+        .exec(txn)
+        .await?;
     if res.rows_affected == 0 {
         // Someone else moved it first (two guards, two taps): report what it is now.
-        let now_state = move_booking::Entity::find_by_id(m.id).one_row(txn).await?.map(|r| r.state).unwrap_or(m.state);
-        return Err(AppError::InvalidStateTransition { current: now_state.to_value(), action: format!("{action:?}") });
+        let now_state = move_booking::Entity::find_by_id(m.id)
+            .one_row(txn)
+            .await?
+            .map(|r| r.state)
+            .unwrap_or(m.state);
+        return Err(AppError::InvalidStateTransition {
+            current: now_state.to_value(),
+            action: format!("{action:?}"),
+        });
     }
-    let h = house::Entity::find_by_id(m.house_id).one_row(txn).await?.ok_or(AppError::NotFound)?;
-    let mut ev = events::record(txn, &cx.actor, NewEvent::about_house(&h, "move.changed", "MoveBooking", m.id).from(m.state.to_value()).to(next.to_value()).because(reason)).await?;
+    let h = house::Entity::find_by_id(m.house_id)
+        .one_row(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut ev = events::record(
+        txn,
+        &cx.actor,
+        NewEvent::about_house(&h, "move.changed", "MoveBooking", m.id)
+            .from(m.state.to_value())
+            .to(next.to_value())
+            .because(reason),
+    )
+    .await?;
     ev.audience.push(m.requested_by_user_id);
-    let updated = move_booking::Entity::find_by_id(m.id).one_row(txn).await?.ok_or(AppError::NotFound)?;
+    let updated = move_booking::Entity::find_by_id(m.id)
+        .one_row(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok((updated, ev))
 }
 
-async fn simple_step(cx: &Cx, id: i64, action: MoveAction, reason: Option<String>, extra: Vec<(move_booking::Column, sea_orm::Value)>) -> AppResult<move_booking::Model> {
+async fn simple_step(
+    cx: &Cx,
+    id: i64,
+    action: MoveAction,
+    reason: Option<String>,
+    extra: Vec<(move_booking::Column, sea_orm::Value)>,
+) -> AppResult<move_booking::Model> {
     let m = get(cx, id).await?;
     let mine = parties(cx, &m).await?;
     let txn = cx.db().begin().await?;
@@ -224,9 +322,16 @@ async fn simple_step(cx: &Cx, id: i64, action: MoveAction, reason: Option<String
 }
 
 /// The owner answers a tenant's move out. Consent re-checks the bills and issues the pass.
-pub async fn consent(cx: &Cx, id: i64, agree: bool, reason: Option<String>) -> AppResult<move_booking::Model> {
+pub async fn consent(
+    cx: &Cx,
+    id: i64,
+    agree: bool,
+    reason: Option<String>,
+) -> AppResult<move_booking::Model> {
     if !agree {
-        let reason = reason.filter(|r| !r.trim().is_empty()).ok_or_else(|| AppError::bad_input("reason", "拒绝时请说明原因", "Give a reason when refusing"))?;
+        let reason = reason.filter(|r| !r.trim().is_empty()).ok_or_else(|| {
+            AppError::bad_input("reason", "拒绝时请说明原因", "Give a reason when refusing")
+        })?;
         return simple_step(cx, id, MoveAction::Refuse, Some(reason), vec![]).await;
     }
     let m = get(cx, id).await?;
@@ -238,12 +343,21 @@ pub async fn consent(cx: &Cx, id: i64, agree: bool, reason: Option<String>) -> A
     let now = super::now();
     let txn = cx.db().begin().await?;
     require_bills_cleared(cx, &txn, &h).await?;
-    let (row, ev) = step(cx, &txn, &m, MoveAction::Consent, &mine, vec![
-        (move_booking::Column::ConsentByUserId, user.into()),
-        (move_booking::Column::ConsentAt, now.into()),
-        (move_booking::Column::PassCode, pass_code::new().into()),
-        (move_booking::Column::PassIssuedAt, now.into()),
-    ], reason).await?;
+    let (row, ev) = step(
+        cx,
+        &txn,
+        &m,
+        MoveAction::Consent,
+        &mine,
+        vec![
+            (move_booking::Column::ConsentByUserId, user.into()),
+            (move_booking::Column::ConsentAt, now.into()),
+            (move_booking::Column::PassCode, pass_code::new().into()),
+            (move_booking::Column::PassIssuedAt, now.into()),
+        ],
+        reason,
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(row)
@@ -255,7 +369,11 @@ pub async fn cancel(cx: &Cx, id: i64, reason: Option<String>) -> AppResult<move_
 
 pub async fn revoke(cx: &Cx, id: i64, reason: String) -> AppResult<move_booking::Model> {
     if reason.trim().is_empty() {
-        return Err(AppError::bad_input("reason", "请说明收回放行条的原因", "Give a reason for revoking the pass"));
+        return Err(AppError::bad_input(
+            "reason",
+            "请说明收回放行条的原因",
+            "Give a reason for revoking the pass",
+        ));
     }
     simple_step(cx, id, MoveAction::Revoke, Some(reason), vec![]).await
 }
@@ -287,7 +405,9 @@ fn verdict(m: &move_booking::Model, at: DateTime<Utc>) -> ReleaseVerdict {
     match m.state {
         MoveState::Used => ReleaseVerdict::AlreadyUsed,
         MoveState::Approved if day != m.move_on => ReleaseVerdict::WrongDay,
-        MoveState::Approved if minute < m.window_start_min || minute > m.window_end_min => ReleaseVerdict::OutsideWindow,
+        MoveState::Approved if minute < m.window_start_min || minute > m.window_end_min => {
+            ReleaseVerdict::OutsideWindow
+        }
         MoveState::Approved => ReleaseVerdict::Valid,
         _ => ReleaseVerdict::Revoked,
     }
@@ -303,10 +423,21 @@ async fn by_code(cx: &Cx, community_id: i64, code: &str) -> AppResult<Option<mov
 }
 
 /// The guard checks a code (at `at`, normally now): nothing changes.
-pub async fn check(cx: &Cx, community_id: i64, code: &str, at: DateTime<Utc>) -> AppResult<ReleaseCheck> {
+pub async fn check(
+    cx: &Cx,
+    community_id: i64,
+    code: &str,
+    at: DateTime<Utc>,
+) -> AppResult<ReleaseCheck> {
     Ok(match by_code(cx, community_id, code).await? {
-        None => ReleaseCheck { verdict: ReleaseVerdict::UnknownCode, booking: None },
-        Some(m) => ReleaseCheck { verdict: verdict(&m, at), booking: Some(m) },
+        None => ReleaseCheck {
+            verdict: ReleaseVerdict::UnknownCode,
+            booking: None,
+        },
+        Some(m) => ReleaseCheck {
+            verdict: verdict(&m, at),
+            booking: Some(m),
+        },
     })
 }
 
@@ -314,25 +445,49 @@ pub async fn check(cx: &Cx, community_id: i64, code: &str, at: DateTime<Utc>) ->
 /// an error that changes nothing.
 pub async fn pass_gate(cx: &Cx, community_id: i64, code: &str) -> AppResult<move_booking::Model> {
     cx.actor.require_staff(&[StaffRole::Security])?;
-    let m = by_code(cx, community_id, code).await?.ok_or_else(|| AppError::bad_input("code", "放行码不存在", "No such pass code"))?;
+    let m = by_code(cx, community_id, code)
+        .await?
+        .ok_or_else(|| AppError::bad_input("code", "放行码不存在", "No such pass code"))?;
     let now = super::now();
     match verdict(&m, now) {
         ReleaseVerdict::Valid => {}
         ReleaseVerdict::WrongDay => {
-            return Err(AppError::bad_input("code", format!("该放行条仅限 {} 使用", m.move_on), format!("This pass is for {} only", m.move_on)));
+            return Err(AppError::bad_input(
+                "code",
+                format!("该放行条仅限 {} 使用", m.move_on),
+                format!("This pass is for {} only", m.move_on),
+            ));
         }
         ReleaseVerdict::OutsideWindow => {
             let w = format!("{}–{}", clock(m.window_start_min), clock(m.window_end_min));
-            return Err(AppError::bad_input("code", format!("不在预约时段 {w} 内"), format!("Outside the booked window {w}")));
+            return Err(AppError::bad_input(
+                "code",
+                format!("不在预约时段 {w} 内"),
+                format!("Outside the booked window {w}"),
+            ));
         }
-        _ => return Err(AppError::InvalidStateTransition { current: m.state.to_value(), action: "Pass".into() }),
+        _ => {
+            return Err(AppError::InvalidStateTransition {
+                current: m.state.to_value(),
+                action: "Pass".into(),
+            })
+        }
     }
     let user = cx.actor.user()?.user_id;
     let txn = cx.db().begin().await?;
-    let (row, ev) = step(cx, &txn, &m, MoveAction::Pass, &[Party::Guard], vec![
-        (move_booking::Column::UsedAt, now.into()),
-        (move_booking::Column::UsedByUserId, user.into()),
-    ], None).await?;
+    let (row, ev) = step(
+        cx,
+        &txn,
+        &m,
+        MoveAction::Pass,
+        &[Party::Guard],
+        vec![
+            (move_booking::Column::UsedAt, now.into()),
+            (move_booking::Column::UsedByUserId, user.into()),
+        ],
+        None,
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(row)
@@ -341,15 +496,28 @@ pub async fn pass_gate(cx: &Cx, community_id: i64, code: &str) -> AppResult<move
 /// The caller's bookings and those of the houses they own, newest first.
 pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<move_booking::Model>> {
     let user = cx.actor.user()?.user_id;
-    let owned: Vec<i64> = cx.reach().await?.own.iter().filter(|o| o.relation == HouseRelation::Owner).map(|o| o.house_id).collect();
+    let owned: Vec<i64> = cx
+        .reach()
+        .await?
+        .own
+        .iter()
+        .filter(|o| o.relation == HouseRelation::Owner)
+        .map(|o| o.house_id)
+        .collect();
     let q = move_booking::Entity::find().filter(
-        sea_orm::Condition::any().add(move_booking::Column::RequestedByUserId.eq(user)).add(move_booking::Column::HouseId.is_in(owned)),
+        sea_orm::Condition::any()
+            .add(move_booking::Column::RequestedByUserId.eq(user))
+            .add(move_booking::Column::HouseId.is_in(owned)),
     );
     paginate(cx.db(), q, move_booking::Column::Id, args).await
 }
 
 /// The gate's list for a day: the passes issued for it (and those already used), by window.
-pub async fn passes_on(cx: &Cx, community_id: i64, day: Option<NaiveDate>) -> AppResult<Vec<move_booking::Model>> {
+pub async fn passes_on(
+    cx: &Cx,
+    community_id: i64,
+    day: Option<NaiveDate>,
+) -> AppResult<Vec<move_booking::Model>> {
     super::fees::require_staff_in(cx, community_id, GATE)?;
     let day = day.unwrap_or_else(super::today_in_community);
     Ok(move_booking::Entity::find()
@@ -373,5 +541,8 @@ pub async fn awaiting_consent(cx: &Cx, community_id: i64) -> AppResult<Vec<move_
         .order_by_asc(move_booking::Column::MoveOn)
         .all(cx.db())
         .await?;
-    Ok(rows.into_iter().filter(|m| staff_serves(s, m.community_id, m.building_id, DESK)).collect())
+    Ok(rows
+        .into_iter()
+        .filter(|m| staff_serves(s, m.community_id, m.building_id, DESK))
+        .collect())
 }

@@ -2,7 +2,8 @@
 use crate::error::{AppError, AppResult};
 use sea_orm::sea_query::{PostgresQueryBuilder, QueryBuilder, SqlWriterValues, SqliteQueryBuilder};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Select, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QueryTrait, Select, Statement,
 };
 use std::fmt::Write;
 
@@ -13,7 +14,11 @@ pub const MAX_PAGE: u64 = 100;
 /// SQLite re-plans a statement whose LIMIT is a bound parameter every time it runs
 /// (`sqlite3Reprepare`, about 13% of the server's CPU under the screens benchmark); a literal
 /// leaves one cached plan per page size, and page sizes are few.
-pub async fn all_limited<E: EntityTrait>(db: &impl ConnectionTrait, q: Select<E>, n: u64) -> Result<Vec<E::Model>, DbErr> {
+pub async fn all_limited<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    q: Select<E>,
+    n: u64,
+) -> Result<Vec<E::Model>, DbErr> {
     let mut stmt = q.build(db.get_database_backend());
     stmt.sql.push_str(&format!(" LIMIT {n}"));
     // Boxed: SeaORM's query future is about 1.8 KB, and a page query sits inside list resolvers,
@@ -24,11 +29,17 @@ pub async fn all_limited<E: EntityTrait>(db: &impl ConnectionTrait, q: Select<E>
 /// `Select::one` with its `LIMIT 1` in the SQL text, for the same reason as `all_limited`:
 /// every session check and lookup by id went through SQLite's re-planning.
 pub trait OneRow<E: EntityTrait> {
-    fn one_row<C: ConnectionTrait>(self, db: &C) -> impl std::future::Future<Output = Result<Option<E::Model>, DbErr>> + Send;
+    fn one_row<C: ConnectionTrait>(
+        self,
+        db: &C,
+    ) -> impl std::future::Future<Output = Result<Option<E::Model>, DbErr>> + Send;
 }
 
 impl<E: EntityTrait> OneRow<E> for Select<E> {
-    fn one_row<C: ConnectionTrait>(self, db: &C) -> impl std::future::Future<Output = Result<Option<E::Model>, DbErr>> + Send {
+    fn one_row<C: ConnectionTrait>(
+        self,
+        db: &C,
+    ) -> impl std::future::Future<Output = Result<Option<E::Model>, DbErr>> + Send {
         let mut stmt = self.build(db.get_database_backend());
         stmt.sql.push_str(" LIMIT 1");
         E::find().from_raw_sql(stmt).one(db)
@@ -41,23 +52,52 @@ impl<E: EntityTrait> OneRow<E> for Select<E> {
 /// had 67,000 orders sorted on every home screen); here each branch reads its rows in the order
 /// of an index ending in `id_col` and stops, and the union sorts at most branches × `n` rows.
 /// LIMIT is a literal, as in `all_limited`.
-pub fn any_limited_statement<E: EntityTrait, C: ColumnTrait>(backend: DbBackend, branches: Vec<Select<E>>, id_col: C, descending: bool, n: u64) -> Statement {
+pub fn any_limited_statement<E: EntityTrait, C: ColumnTrait>(
+    backend: DbBackend,
+    branches: Vec<Select<E>>,
+    id_col: C,
+    descending: bool,
+    n: u64,
+) -> Statement {
     match backend {
-        DbBackend::Postgres => union_of_pages(PostgresQueryBuilder, branches, id_col, descending, n, backend),
+        DbBackend::Postgres => union_of_pages(
+            PostgresQueryBuilder,
+            branches,
+            id_col,
+            descending,
+            n,
+            backend,
+        ),
         _ => union_of_pages(SqliteQueryBuilder, branches, id_col, descending, n, backend),
     }
 }
 
-fn union_of_pages<Q: QueryBuilder, E: EntityTrait, C: ColumnTrait>(builder: Q, branches: Vec<Select<E>>, id_col: C, descending: bool, n: u64, backend: DbBackend) -> Statement {
+fn union_of_pages<Q: QueryBuilder, E: EntityTrait, C: ColumnTrait>(
+    builder: Q,
+    branches: Vec<Select<E>>,
+    id_col: C,
+    descending: bool,
+    n: u64,
+    backend: DbBackend,
+) -> Statement {
     let (placeholder, numbered) = builder.placeholder();
     // One writer for every branch, so PostgreSQL's numbered placeholders run on across them.
     let mut sql = SqlWriterValues::new(placeholder, numbered);
     let order = if descending { "DESC" } else { "ASC" };
     let id = id_col.as_str();
     for (i, branch) in branches.into_iter().enumerate() {
-        let branch = if descending { branch.order_by_desc(id_col) } else { branch.order_by_asc(id_col) };
+        let branch = if descending {
+            branch.order_by_desc(id_col)
+        } else {
+            branch.order_by_asc(id_col)
+        };
         // Wrapped, because a member of a compound SELECT may not have its own ORDER BY or LIMIT.
-        sql.write_str(if i == 0 { "SELECT * FROM (" } else { " UNION SELECT * FROM (" }).expect("writing to a String");
+        sql.write_str(if i == 0 {
+            "SELECT * FROM ("
+        } else {
+            " UNION SELECT * FROM ("
+        })
+        .expect("writing to a String");
         builder.prepare_select_statement(&branch.into_query(), &mut sql);
         write!(sql, " LIMIT {n}) AS branch{i}").expect("writing to a String");
     }
@@ -68,20 +108,38 @@ fn union_of_pages<Q: QueryBuilder, E: EntityTrait, C: ColumnTrait>(builder: Q, b
 
 /// One page of the rows matching any of `branches` (see `any_limited_statement`), by id, with
 /// the same keyset semantics as `paginate`.
-pub async fn paginate_any<E, C>(db: &impl ConnectionTrait, branches: Vec<Select<E>>, id_col: C, args: &PageArgs) -> AppResult<Page<E::Model>>
+pub async fn paginate_any<E, C>(
+    db: &impl ConnectionTrait,
+    branches: Vec<Select<E>>,
+    id_col: C,
+    args: &PageArgs,
+) -> AppResult<Page<E::Model>>
 where
     E: EntityTrait,
     C: ColumnTrait,
 {
     let limit = args.first.or(args.last).unwrap_or(DEFAULT_PAGE);
-    let branches = branches.into_iter().map(|q| within_cursors(q, id_col, args)).collect();
-    let stmt = any_limited_statement(db.get_database_backend(), branches, id_col, args.last.is_some(), limit + 1);
+    let branches = branches
+        .into_iter()
+        .map(|q| within_cursors(q, id_col, args))
+        .collect();
+    let stmt = any_limited_statement(
+        db.get_database_backend(),
+        branches,
+        id_col,
+        args.last.is_some(),
+        limit + 1,
+    );
     let rows = Box::pin(E::find().from_raw_sql(stmt).all(db)).await?;
     Ok(keyset_page(rows, limit, args))
 }
 
 /// `q` narrowed to the rows after `after` and before `before`, in id order.
-fn within_cursors<E: EntityTrait, C: ColumnTrait>(mut q: Select<E>, id_col: C, args: &PageArgs) -> Select<E> {
+fn within_cursors<E: EntityTrait, C: ColumnTrait>(
+    mut q: Select<E>,
+    id_col: C,
+    args: &PageArgs,
+) -> Select<E> {
     if let Some(a) = args.after {
         q = q.filter(id_col.gt(a));
     }
@@ -183,9 +241,17 @@ fn keyset_page<T>(mut rows: Vec<T>, limit: u64, args: &PageArgs) -> Page<T> {
     rows.truncate(limit as usize);
     if args.last.is_some() {
         rows.reverse();
-        Page { items: rows, has_previous: more, has_next: args.before.is_some() }
+        Page {
+            items: rows,
+            has_previous: more,
+            has_next: args.before.is_some(),
+        }
     } else {
-        Page { items: rows, has_previous: args.after.is_some(), has_next: more }
+        Page {
+            items: rows,
+            has_previous: args.after.is_some(),
+            has_next: more,
+        }
     }
 }
 
@@ -193,32 +259,57 @@ fn keyset_page<T>(mut rows: Vec<T>, limit: u64, args: &PageArgs) -> Page<T> {
 /// same keyset semantics as `paginate`.
 pub fn paginate_vec<T>(mut rows: Vec<T>, id_of: impl Fn(&T) -> i64, args: &PageArgs) -> Page<T> {
     rows.sort_by_key(&id_of);
-    rows.retain(|r| args.after.is_none_or(|a| id_of(r) > a) && args.before.is_none_or(|b| id_of(r) < b));
+    rows.retain(|r| {
+        args.after.is_none_or(|a| id_of(r) > a) && args.before.is_none_or(|b| id_of(r) < b)
+    });
     let limit = args.first.or(args.last).unwrap_or(DEFAULT_PAGE) as usize;
     let total = rows.len();
     if args.last.is_some() {
         let skip = total.saturating_sub(limit);
         let items: Vec<T> = rows.into_iter().skip(skip).collect();
-        Page { items, has_previous: skip > 0, has_next: args.before.is_some() }
+        Page {
+            items,
+            has_previous: skip > 0,
+            has_next: args.before.is_some(),
+        }
     } else {
         rows.truncate(limit);
-        Page { items: rows, has_previous: args.after.is_some(), has_next: total > limit }
+        Page {
+            items: rows,
+            has_previous: args.after.is_some(),
+            has_next: total > limit,
+        }
     }
 }
 
 /// One page of rows already in memory in a meaningful order (by appointment, say); `after` and
 /// `before` name the id of a row in that order.
 pub fn paginate_in_order<T>(rows: Vec<T>, id_of: impl Fn(&T) -> i64, args: &PageArgs) -> Page<T> {
-    let start = args.after.and_then(|a| rows.iter().position(|r| id_of(r) == a)).map_or(0, |p| p + 1);
-    let end = args.before.and_then(|b| rows.iter().position(|r| id_of(r) == b)).unwrap_or(rows.len()).max(start);
+    let start = args
+        .after
+        .and_then(|a| rows.iter().position(|r| id_of(r) == a))
+        .map_or(0, |p| p + 1);
+    let end = args
+        .before
+        .and_then(|b| rows.iter().position(|r| id_of(r) == b))
+        .unwrap_or(rows.len())
+        .max(start);
     let limit = args.first.or(args.last).unwrap_or(DEFAULT_PAGE) as usize;
     let window: Vec<T> = rows.into_iter().take(end).skip(start).collect();
     let n = window.len();
     if args.last.is_some() {
         let skip = n.saturating_sub(limit);
-        Page { items: window.into_iter().skip(skip).collect(), has_previous: skip > 0 || start > 0, has_next: args.before.is_some() }
+        Page {
+            items: window.into_iter().skip(skip).collect(),
+            has_previous: skip > 0 || start > 0,
+            has_next: args.before.is_some(),
+        }
     } else {
-        Page { has_next: n > limit, has_previous: start > 0, items: window.into_iter().take(limit).collect() }
+        Page {
+            has_next: n > limit,
+            has_previous: start > 0,
+            items: window.into_iter().take(limit).collect(),
+        }
     }
 }
 
@@ -243,7 +334,11 @@ where
     if let Some(b) = args.before {
         q = q.filter(id_col.gt(b));
     }
-    q = if backward { q.order_by_asc(id_col) } else { q.order_by_desc(id_col) };
+    q = if backward {
+        q.order_by_asc(id_col)
+    } else {
+        q.order_by_desc(id_col)
+    };
     let rows = all_limited(db, q, limit + 1).await?;
     Ok(keyset_page(rows, limit, args))
 }

@@ -2,18 +2,24 @@
 //! (tasks) assigned to a butler or guard, the offline sync of a round's check-ins and findings
 //! (each stored once per client-generated id, refused one by one with a reason), findings turned
 //! into public-area repair orders, and the figures the manager and the targets board read.
-use crate::service::page::OneRow;
 use super::events::{self, NewEvent, Published};
 use super::page::{paginate, Page, PageArgs};
 use super::{estate, Cx};
 use crate::auth::Actor;
 use crate::domain::patrol_schedule::{self, Schedule};
 use crate::error::{AppError, AppResult, Locale};
+use crate::service::page::OneRow;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::enums::{PatrolRecordKind, PatrolSeverity, RepairCategory, StaffRole};
-use entity::{patrol_checkpoint, patrol_photo, patrol_record, patrol_route, patrol_route_point, patrol_task, public_area, staff_member};
+use entity::{
+    patrol_checkpoint, patrol_photo, patrol_record, patrol_route, patrol_route_point, patrol_task,
+    public_area, staff_member,
+};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait, TryInsertResult};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait, TryInsertResult,
+};
 use std::collections::{HashMap, HashSet};
 
 /// Who defines checkpoints and routes, schedules rounds and reads the report (and ADMIN).
@@ -40,7 +46,11 @@ const OVERDUE_DAYS: u64 = 7;
 fn text(field: &str, raw: &str, max: usize) -> AppResult<String> {
     let t = raw.trim();
     if t.is_empty() || t.chars().count() > max {
-        return Err(AppError::bad_input(field, format!("{field} 须为 1–{max} 个字"), format!("{field} must be 1–{max} characters")));
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} 须为 1–{max} 个字"),
+            format!("{field} must be 1–{max} characters"),
+        ));
     }
     Ok(t.to_owned())
 }
@@ -48,7 +58,8 @@ fn text(field: &str, raw: &str, max: usize) -> AppResult<String> {
 /// A checkpoint code as printed on the tag: letters, digits and '-', compared case-insensitively.
 fn code(raw: &str) -> Option<String> {
     let c = raw.trim().to_ascii_uppercase();
-    (!c.is_empty() && c.len() <= 32 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')).then_some(c)
+    (!c.is_empty() && c.len() <= 32 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .then_some(c)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -72,8 +83,20 @@ pub async fn create_checkpoint(cx: &Cx, n: NewCheckpoint) -> AppResult<patrol_ch
         None | Some("") => None,
         Some(p) => Some(text("place", p, 200)?),
     };
-    let code = code(&n.code).ok_or_else(|| AppError::bad_input("code", "巡查点编码须为 1–32 位字母、数字或 -", "A checkpoint code is 1–32 letters, digits or '-'"))?;
-    let taken = || AppError::conflict("code", "本小区已有该编码的巡查点", "This community already has a checkpoint with this code");
+    let code = code(&n.code).ok_or_else(|| {
+        AppError::bad_input(
+            "code",
+            "巡查点编码须为 1–32 位字母、数字或 -",
+            "A checkpoint code is 1–32 letters, digits or '-'",
+        )
+    })?;
+    let taken = || {
+        AppError::conflict(
+            "code",
+            "本小区已有该编码的巡查点",
+            "This community already has a checkpoint with this code",
+        )
+    };
     if patrol_checkpoint::Entity::find()
         .filter(patrol_checkpoint::Column::CommunityId.eq(area.community_id))
         .filter(patrol_checkpoint::Column::Code.eq(code.clone()))
@@ -102,14 +125,41 @@ pub async fn create_checkpoint(cx: &Cx, n: NewCheckpoint) -> AppResult<patrol_ch
         AppError::Conflict { .. } => taken(),
         other => other,
     })?;
-    let ev = events::record(&txn, &cx.actor, event(area.community_id, area.building_id, "patrol.checkpoint_created", "PatrolCheckpoint", cp.id)).await?;
+    let ev = events::record(
+        &txn,
+        &cx.actor,
+        event(
+            area.community_id,
+            area.building_id,
+            "patrol.checkpoint_created",
+            "PatrolCheckpoint",
+            cp.id,
+        ),
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(cp)
 }
 
-fn event(community_id: i64, building_id: Option<i64>, action: &'static str, subject_type: &'static str, subject_id: i64) -> NewEvent {
-    NewEvent { community_id: Some(community_id), house_id: None, building_id, action, subject_type, subject_id, from_state: None, to_state: None, reason: None }
+fn event(
+    community_id: i64,
+    building_id: Option<i64>,
+    action: &'static str,
+    subject_type: &'static str,
+    subject_id: i64,
+) -> NewEvent {
+    NewEvent {
+        community_id: Some(community_id),
+        house_id: None,
+        building_id,
+        action,
+        subject_type,
+        subject_id,
+        from_state: None,
+        to_state: None,
+        reason: None,
+    }
 }
 
 pub struct NewRoute {
@@ -126,13 +176,23 @@ pub struct NewRoute {
 pub async fn create_route(cx: &Cx, n: NewRoute) -> AppResult<patrol_route::Model> {
     super::fees::require_staff_in(cx, n.community_id, PLANNERS)?;
     let name = text("name", &n.name, 100)?;
-    let days = n.days.unwrap_or_else(|| patrol_schedule::DEFAULT_DAYS.map(i32::from).to_vec());
+    let days = n
+        .days
+        .unwrap_or_else(|| patrol_schedule::DEFAULT_DAYS.map(i32::from).to_vec());
     let schedule = Schedule::new(&days, &n.windows.unwrap_or_else(Schedule::default_windows))?;
     if n.checkpoint_ids.is_empty() || n.checkpoint_ids.len() > MAX_ROUTE_POINTS {
-        return Err(AppError::bad_input("checkpointIds", format!("路线须有 1–{MAX_ROUTE_POINTS} 个巡查点"), format!("A route has 1–{MAX_ROUTE_POINTS} checkpoints")));
+        return Err(AppError::bad_input(
+            "checkpointIds",
+            format!("路线须有 1–{MAX_ROUTE_POINTS} 个巡查点"),
+            format!("A route has 1–{MAX_ROUTE_POINTS} checkpoints"),
+        ));
     }
     if n.checkpoint_ids.iter().collect::<HashSet<_>>().len() != n.checkpoint_ids.len() {
-        return Err(AppError::bad_input("checkpointIds", "巡查点不能重复", "A checkpoint may appear once per route"));
+        return Err(AppError::bad_input(
+            "checkpointIds",
+            "巡查点不能重复",
+            "A checkpoint may appear once per route",
+        ));
     }
     let found = patrol_checkpoint::Entity::find()
         .filter(patrol_checkpoint::Column::Id.is_in(n.checkpoint_ids.clone()))
@@ -141,7 +201,11 @@ pub async fn create_route(cx: &Cx, n: NewRoute) -> AppResult<patrol_route::Model
         .all(cx.db())
         .await?;
     if found.len() != n.checkpoint_ids.len() {
-        return Err(AppError::bad_input("checkpointIds", "巡查点须属于本小区", "Every checkpoint must belong to this community"));
+        return Err(AppError::bad_input(
+            "checkpointIds",
+            "巡查点须属于本小区",
+            "Every checkpoint must belong to this community",
+        ));
     }
     let txn = cx.db().begin().await?;
     let route = patrol_route::ActiveModel {
@@ -155,15 +219,32 @@ pub async fn create_route(cx: &Cx, n: NewRoute) -> AppResult<patrol_route::Model
     }
     .insert(&txn)
     .await?;
-    let points = n.checkpoint_ids.iter().enumerate().map(|(i, cp)| patrol_route_point::ActiveModel {
-        community_id: Set(n.community_id),
-        route_id: Set(route.id),
-        checkpoint_id: Set(*cp),
-        position: Set(i as i32 + 1),
-        ..Default::default()
-    });
-    patrol_route_point::Entity::insert_many(points).exec(&txn).await?;
-    let ev = events::record(&txn, &cx.actor, event(n.community_id, None, "patrol.route_created", "PatrolRoute", route.id)).await?;
+    let points =
+        n.checkpoint_ids
+            .iter()
+            .enumerate()
+            .map(|(i, cp)| patrol_route_point::ActiveModel {
+                community_id: Set(n.community_id),
+                route_id: Set(route.id),
+                checkpoint_id: Set(*cp),
+                position: Set(i as i32 + 1),
+                ..Default::default()
+            });
+    patrol_route_point::Entity::insert_many(points)
+        .exec(&txn)
+        .await?;
+    let ev = events::record(
+        &txn,
+        &cx.actor,
+        event(
+            n.community_id,
+            None,
+            "patrol.route_created",
+            "PatrolRoute",
+            route.id,
+        ),
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(route)
@@ -175,14 +256,20 @@ pub fn schedule_of(r: &patrol_route::Model) -> AppResult<Schedule> {
 
 pub async fn checkpoint(cx: &Cx, id: i64) -> AppResult<patrol_checkpoint::Model> {
     cx.actor.require_signed_in()?;
-    let cp = patrol_checkpoint::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let cp = patrol_checkpoint::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     viewer_of(cx, cp.community_id)?;
     Ok(cp)
 }
 
 pub async fn route(cx: &Cx, id: i64) -> AppResult<patrol_route::Model> {
     cx.actor.require_signed_in()?;
-    let r = patrol_route::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let r = patrol_route::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     viewer_of(cx, r.community_id)?;
     Ok(r)
 }
@@ -194,16 +281,28 @@ fn viewer_of(cx: &Cx, community_id: i64) -> AppResult<()> {
 
 /// Whether the caller plans the patrols of a community (sees the codes, the report).
 pub fn plans(actor: &Actor, community_id: i64) -> bool {
-    actor.staff().is_some_and(|s| s.role == StaffRole::Admin || (s.community_id == Some(community_id) && PLANNERS.contains(&s.role)))
+    actor.staff().is_some_and(|s| {
+        s.role == StaffRole::Admin
+            || (s.community_id == Some(community_id) && PLANNERS.contains(&s.role))
+    })
 }
 
-pub async fn checkpoints(cx: &Cx, community_id: i64, args: &PageArgs) -> AppResult<Page<patrol_checkpoint::Model>> {
+pub async fn checkpoints(
+    cx: &Cx,
+    community_id: i64,
+    args: &PageArgs,
+) -> AppResult<Page<patrol_checkpoint::Model>> {
     super::fees::require_staff_in(cx, community_id, VIEWERS)?;
-    let q = patrol_checkpoint::Entity::find().filter(patrol_checkpoint::Column::CommunityId.eq(community_id));
+    let q = patrol_checkpoint::Entity::find()
+        .filter(patrol_checkpoint::Column::CommunityId.eq(community_id));
     paginate(cx.db(), q, patrol_checkpoint::Column::Id, args).await
 }
 
-pub async fn routes(cx: &Cx, community_id: i64, args: &PageArgs) -> AppResult<Page<patrol_route::Model>> {
+pub async fn routes(
+    cx: &Cx,
+    community_id: i64,
+    args: &PageArgs,
+) -> AppResult<Page<patrol_route::Model>> {
     super::fees::require_staff_in(cx, community_id, VIEWERS)?;
     let q = patrol_route::Entity::find().filter(patrol_route::Column::CommunityId.eq(community_id));
     paginate(cx.db(), q, patrol_route::Column::Id, args).await
@@ -221,7 +320,13 @@ async fn patroller(cx: &Cx, community_id: i64, staff_member_id: i64) -> AppResul
         .one_row(cx.db())
         .await?
         .map(|m| m.user_id)
-        .ok_or_else(|| AppError::bad_input("assigneeId", "请选择本小区的管家或保安", "Choose a butler or security guard of this community"))
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "assigneeId",
+                "请选择本小区的管家或保安",
+                "Choose a butler or security guard of this community",
+            )
+        })
 }
 
 /// The outcome of `INSERT .. ON CONFLICT DO NOTHING RETURNING ..`: the new row, or None when the
@@ -230,7 +335,8 @@ async fn patroller(cx: &Cx, community_id: i64, staff_member_id: i64) -> AppResul
 fn inserted<M>(res: Result<TryInsertResult<M>, sea_orm::DbErr>) -> AppResult<Option<M>> {
     match res {
         Ok(TryInsertResult::Inserted(m)) => Ok(Some(m)),
-        Ok(TryInsertResult::Conflicted | TryInsertResult::Empty) | Err(sea_orm::DbErr::RecordNotFound(_)) => Ok(None),
+        Ok(TryInsertResult::Conflicted | TryInsertResult::Empty)
+        | Err(sea_orm::DbErr::RecordNotFound(_)) => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
@@ -238,16 +344,29 @@ fn inserted<M>(res: Result<TryInsertResult<M>, sea_orm::DbErr>) -> AppResult<Opt
 /// Creates the day's rounds of a route for a patroller. Idempotent: a round that already exists
 /// (same route, day and window) is kept as it is, with its assignee; the day's rounds are
 /// returned either way.
-pub async fn schedule(cx: &Cx, route_id: i64, date: NaiveDate, assignee_staff_id: i64) -> AppResult<Vec<patrol_task::Model>> {
+pub async fn schedule(
+    cx: &Cx,
+    route_id: i64,
+    date: NaiveDate,
+    assignee_staff_id: i64,
+) -> AppResult<Vec<patrol_task::Model>> {
     let r = route(cx, route_id).await?;
     super::fees::require_staff_in(cx, r.community_id, PLANNERS)?;
     let today = super::today_in_community();
     if (date - today).num_days().abs() > MAX_REPORT_DAYS {
-        return Err(AppError::bad_input("date", format!("只能安排前后 {MAX_REPORT_DAYS} 天内的巡查"), format!("Rounds can be scheduled at most {MAX_REPORT_DAYS} days either side of today")));
+        return Err(AppError::bad_input(
+            "date",
+            format!("只能安排前后 {MAX_REPORT_DAYS} 天内的巡查"),
+            format!("Rounds can be scheduled at most {MAX_REPORT_DAYS} days either side of today"),
+        ));
     }
     let rounds = schedule_of(&r)?.rounds_on(date);
     if rounds.is_empty() {
-        return Err(AppError::bad_input("date", "该路线这一天不巡查", "The route is not walked on that day"));
+        return Err(AppError::bad_input(
+            "date",
+            "该路线这一天不巡查",
+            "The route is not walked on that day",
+        ));
     }
     let assignee = patroller(cx, r.community_id, assignee_staff_id).await?;
     let me = cx.actor.user()?.user_id;
@@ -267,9 +386,14 @@ pub async fn schedule(cx: &Cx, route_id: i64, date: NaiveDate, assignee_staff_id
             created_at: Set(now),
             ..Default::default()
         })
-        .on_conflict_do_nothing_on([patrol_task::Column::RouteId, patrol_task::Column::OnDate, patrol_task::Column::Round]);
+        .on_conflict_do_nothing_on([
+            patrol_task::Column::RouteId,
+            patrol_task::Column::OnDate,
+            patrol_task::Column::Round,
+        ]);
         if let Some(t) = inserted(res.exec_with_returning(&txn).await)? {
-            let e = event(r.community_id, None, "patrol.scheduled", "PatrolTask", t.id).to(format!("user:{assignee}"));
+            let e = event(r.community_id, None, "patrol.scheduled", "PatrolTask", t.id)
+                .to(format!("user:{assignee}"));
             evs.push(events::record(&txn, &cx.actor, e).await?);
         }
     }
@@ -288,7 +412,10 @@ pub async fn schedule(cx: &Cx, route_id: i64, date: NaiveDate, assignee_staff_id
 pub async fn task(cx: &Cx, id: i64) -> AppResult<patrol_task::Model> {
     cx.actor.require_signed_in()?;
     let me = cx.actor.user().ok().map(|u| u.user_id);
-    let t = patrol_task::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let t = patrol_task::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     if me != Some(t.assignee_user_id) && !plans(&cx.actor, t.community_id) {
         return Err(AppError::NotFound);
     }
@@ -296,7 +423,11 @@ pub async fn task(cx: &Cx, id: i64) -> AppResult<patrol_task::Model> {
 }
 
 /// The manager hands a round to someone else; records already synced stay with the round.
-pub async fn assign(cx: &Cx, task_id: i64, assignee_staff_id: i64) -> AppResult<patrol_task::Model> {
+pub async fn assign(
+    cx: &Cx,
+    task_id: i64,
+    assignee_staff_id: i64,
+) -> AppResult<patrol_task::Model> {
     let t = task(cx, task_id).await?;
     super::fees::require_staff_in(cx, t.community_id, PLANNERS)?;
     let assignee = patroller(cx, t.community_id, assignee_staff_id).await?;
@@ -309,11 +440,22 @@ pub async fn assign(cx: &Cx, task_id: i64, assignee_staff_id: i64) -> AppResult<
         .filter(patrol_task::Column::Id.eq(t.id))
         .exec(&txn)
         .await?;
-    let e = event(t.community_id, None, "patrol.reassigned", "PatrolTask", t.id).from(format!("user:{}", t.assignee_user_id)).to(format!("user:{assignee}"));
+    let e = event(
+        t.community_id,
+        None,
+        "patrol.reassigned",
+        "PatrolTask",
+        t.id,
+    )
+    .from(format!("user:{}", t.assignee_user_id))
+    .to(format!("user:{assignee}"));
     let ev = events::record(&txn, &cx.actor, e).await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
-    Ok(patrol_task::Model { assignee_user_id: assignee, ..t })
+    Ok(patrol_task::Model {
+        assignee_user_id: assignee,
+        ..t
+    })
 }
 
 /// The patroller's list: today's rounds, and earlier rounds of the last week not yet complete.
@@ -331,7 +473,9 @@ pub async fn mine(cx: &Cx) -> AppResult<Vec<RoundView>> {
     let views = evaluate(cx.db(), tasks, super::now()).await?;
     Ok(views
         .into_iter()
-        .filter(|v| v.task.on_date == today || !matches!(v.status, RoundStatus::Done | RoundStatus::Late))
+        .filter(|v| {
+            v.task.on_date == today || !matches!(v.status, RoundStatus::Done | RoundStatus::Late)
+        })
         .collect())
 }
 
@@ -364,7 +508,11 @@ pub struct RoundView {
 
 impl RoundView {
     pub fn missed(&self) -> Vec<i64> {
-        self.points.iter().filter(|(_, at)| at.is_none()).map(|(cp, _)| *cp).collect()
+        self.points
+            .iter()
+            .filter(|(_, at)| at.is_none())
+            .map(|(cp, _)| *cp)
+            .collect()
     }
 }
 
@@ -372,15 +520,36 @@ impl RoundView {
 /// is DONE when every checkpoint has a check-in by the window's end, LATE when all are there but
 /// some came after it, and once the window has closed INCOMPLETE or MISSED; until then PENDING
 /// (a late sync can still complete it: the status is computed, never stored).
-pub fn judge(task: patrol_task::Model, route_points: &[i64], records: &[patrol_record::Model], now: DateTime<Utc>) -> RoundView {
+pub fn judge(
+    task: patrol_task::Model,
+    route_points: &[i64],
+    records: &[patrol_record::Model],
+    now: DateTime<Utc>,
+) -> RoundView {
     let mut first: HashMap<i64, DateTime<Utc>> = HashMap::new();
-    for r in records.iter().filter(|r| r.task_id == task.id && r.kind == PatrolRecordKind::CheckIn) {
-        first.entry(r.checkpoint_id).and_modify(|t| *t = (*t).min(r.device_time)).or_insert(r.device_time);
+    for r in records
+        .iter()
+        .filter(|r| r.task_id == task.id && r.kind == PatrolRecordKind::CheckIn)
+    {
+        first
+            .entry(r.checkpoint_id)
+            .and_modify(|t| *t = (*t).min(r.device_time))
+            .or_insert(r.device_time);
     }
-    let points: Vec<(i64, Option<DateTime<Utc>>)> = route_points.iter().map(|cp| (*cp, first.get(cp).copied())).collect();
+    let points: Vec<(i64, Option<DateTime<Utc>>)> = route_points
+        .iter()
+        .map(|cp| (*cp, first.get(cp).copied()))
+        .collect();
     let checked = points.iter().filter(|(_, at)| at.is_some()).count();
     let status = if checked == points.len() && !points.is_empty() {
-        if points.iter().all(|(_, at)| at.is_some_and(|t| t <= task.ends_at)) { RoundStatus::Done } else { RoundStatus::Late }
+        if points
+            .iter()
+            .all(|(_, at)| at.is_some_and(|t| t <= task.ends_at))
+        {
+            RoundStatus::Done
+        } else {
+            RoundStatus::Late
+        }
     } else if now <= task.ends_at {
         RoundStatus::Pending
     } else if checked == 0 {
@@ -388,11 +557,18 @@ pub fn judge(task: patrol_task::Model, route_points: &[i64], records: &[patrol_r
     } else {
         RoundStatus::Incomplete
     };
-    RoundView { task, status, points }
+    RoundView {
+        task,
+        status,
+        points,
+    }
 }
 
 /// Route checkpoints (in order) of many routes: one statement.
-pub async fn points_of_routes(conn: &impl ConnectionTrait, route_ids: Vec<i64>) -> AppResult<HashMap<i64, Vec<i64>>> {
+pub async fn points_of_routes(
+    conn: &impl ConnectionTrait,
+    route_ids: Vec<i64>,
+) -> AppResult<HashMap<i64, Vec<i64>>> {
     let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
     for p in patrol_route_point::Entity::find()
         .filter(patrol_route_point::Column::RouteId.is_in(route_ids))
@@ -406,11 +582,24 @@ pub async fn points_of_routes(conn: &impl ConnectionTrait, route_ids: Vec<i64>) 
 }
 
 /// Judges many rounds with two more statements, whatever their number.
-async fn evaluate(conn: &impl ConnectionTrait, tasks: Vec<patrol_task::Model>, now: DateTime<Utc>) -> AppResult<Vec<RoundView>> {
+async fn evaluate(
+    conn: &impl ConnectionTrait,
+    tasks: Vec<patrol_task::Model>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<RoundView>> {
     if tasks.is_empty() {
         return Ok(vec![]);
     }
-    let points = points_of_routes(conn, tasks.iter().map(|t| t.route_id).collect::<HashSet<_>>().into_iter().collect()).await?;
+    let points = points_of_routes(
+        conn,
+        tasks
+            .iter()
+            .map(|t| t.route_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect(),
+    )
+    .await?;
     let mut records: HashMap<i64, Vec<patrol_record::Model>> = HashMap::new();
     for r in patrol_record::Entity::find()
         .filter(patrol_record::Column::TaskId.is_in(tasks.iter().map(|t| t.id).collect::<Vec<_>>()))
@@ -455,16 +644,29 @@ pub struct PatrolFigures {
 
 fn check_period(from: NaiveDate, to: NaiveDate) -> AppResult<()> {
     if to < from {
-        return Err(AppError::bad_input("to", "结束日期不能早于开始日期", "`to` is before `from`"));
+        return Err(AppError::bad_input(
+            "to",
+            "结束日期不能早于开始日期",
+            "`to` is before `from`",
+        ));
     }
     if (to - from).num_days() >= MAX_REPORT_DAYS {
-        return Err(AppError::bad_input("to", format!("报表最多 {MAX_REPORT_DAYS} 天"), format!("A report spans at most {MAX_REPORT_DAYS} days")));
+        return Err(AppError::bad_input(
+            "to",
+            format!("报表最多 {MAX_REPORT_DAYS} 天"),
+            format!("A report spans at most {MAX_REPORT_DAYS} days"),
+        ));
     }
     Ok(())
 }
 
 /// Every round of a community in `from..=to` (community-local dates), judged now.
-pub async fn rounds(conn: &impl ConnectionTrait, community_id: i64, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<RoundView>> {
+pub async fn rounds(
+    conn: &impl ConnectionTrait,
+    community_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<RoundView>> {
     let tasks = patrol_task::Entity::find()
         .filter(patrol_task::Column::CommunityId.eq(community_id))
         .filter(patrol_task::Column::OnDate.between(from, to))
@@ -476,14 +678,22 @@ pub async fn rounds(conn: &impl ConnectionTrait, community_id: i64, from: NaiveD
 }
 
 /// The figures of a period without any caller check: for the targets board, which scopes first.
-pub async fn figures(db: &impl ConnectionTrait, community_id: i64, from_date: NaiveDate, to_date: NaiveDate) -> AppResult<PatrolFigures> {
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    community_id: i64,
+    from_date: NaiveDate,
+    to_date: NaiveDate,
+) -> AppResult<PatrolFigures> {
     let views = rounds(db, community_id, from_date, to_date).await?;
     let routes = patrol_route::Entity::find()
         .filter(patrol_route::Column::CommunityId.eq(community_id))
         .filter(patrol_route::Column::Active.eq(true))
         .all(db)
         .await?;
-    let mut f = PatrolFigures { workdays: patrol_schedule::workdays_between(from_date, to_date), ..Default::default() };
+    let mut f = PatrolFigures {
+        workdays: patrol_schedule::workdays_between(from_date, to_date),
+        ..Default::default()
+    };
     for r in &routes {
         f.rounds_expected += schedule_of(r)?.rounds_between(from_date, to_date);
     }
@@ -507,7 +717,12 @@ pub struct RoundTarget {
 /// Every round the active routes' schedules call for once the route existed (a window that
 /// opened before the route was defined is owed by no one), and every round actually scheduled,
 /// each counted once. A round is settled when walked in full or when its window closes.
-pub async fn round_target(db: &impl ConnectionTrait, community_id: i64, from: NaiveDate, to: NaiveDate) -> AppResult<RoundTarget> {
+pub async fn round_target(
+    db: &impl ConnectionTrait,
+    community_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<RoundTarget> {
     let now = super::now();
     let views = rounds(db, community_id, from, to).await?;
     let routes = patrol_route::Entity::find()
@@ -563,7 +778,12 @@ fn tally(f: &mut PatrolFigures, views: &[RoundView]) {
 }
 
 /// The manager's view: the figures and every round behind them.
-pub async fn report(cx: &Cx, community_id: i64, from: NaiveDate, to: NaiveDate) -> AppResult<(PatrolFigures, Vec<RoundView>)> {
+pub async fn report(
+    cx: &Cx,
+    community_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<(PatrolFigures, Vec<RoundView>)> {
     super::fees::require_staff_in(cx, community_id, PLANNERS)?;
     check_period(from, to)?;
     let f = figures(cx.db(), community_id, from, to).await?;
@@ -648,13 +868,20 @@ pub enum SyncOutcome {
 /// `create_repair` raises its public-area repair order in the same transaction as the finding,
 /// so it too exists once. Results come back in the order the records were sent.
 pub async fn sync(cx: &Cx, records: Vec<SyncRecord>) -> AppResult<Vec<SyncOutcome>> {
-    cx.actor.require_staff(&[StaffRole::Butler, StaffRole::Security, StaffRole::Manager])?;
+    cx.actor
+        .require_staff(&[StaffRole::Butler, StaffRole::Security, StaffRole::Manager])?;
     let me = cx.actor.user()?.user_id;
     if records.len() > MAX_SYNC_RECORDS {
         return Err(AppError::bad_input(
             "records",
-            format!("一次最多同步 {MAX_SYNC_RECORDS} 条记录（本次 {} 条），请分批同步", records.len()),
-            format!("records: at most {MAX_SYNC_RECORDS} per sync (got {}); sync in batches", records.len()),
+            format!(
+                "一次最多同步 {MAX_SYNC_RECORDS} 条记录（本次 {} 条），请分批同步",
+                records.len()
+            ),
+            format!(
+                "records: at most {MAX_SYNC_RECORDS} per sync (got {}); sync in batches",
+                records.len()
+            ),
         ));
     }
     if records.is_empty() {
@@ -670,14 +897,35 @@ pub async fn sync(cx: &Cx, records: Vec<SyncRecord>) -> AppResult<Vec<SyncOutcom
         .all(db)
         .await?
         .into_iter()
-        .filter(|t| cx.actor.staff().is_some_and(|s| Actor::staff_covers_community(s, t.community_id)))
+        .filter(|t| {
+            cx.actor
+                .staff()
+                .is_some_and(|s| Actor::staff_covers_community(s, t.community_id))
+        })
         .map(|t| (t.id, t))
         .collect();
-    let route_points = points_of_routes(db, tasks.values().map(|t| t.route_id).collect::<HashSet<_>>().into_iter().collect()).await?;
+    let route_points = points_of_routes(
+        db,
+        tasks
+            .values()
+            .map(|t| t.route_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect(),
+    )
+    .await?;
     let cp_ids: HashSet<i64> = records.iter().filter_map(|r| r.checkpoint_id).collect();
-    let checkpoints: HashMap<i64, patrol_checkpoint::Model> =
-        patrol_checkpoint::Entity::find().filter(patrol_checkpoint::Column::Id.is_in(cp_ids)).all(db).await?.into_iter().map(|c| (c.id, c)).collect();
-    let client_ids: Vec<String> = records.iter().map(|r| r.client_id.trim().to_owned()).collect();
+    let checkpoints: HashMap<i64, patrol_checkpoint::Model> = patrol_checkpoint::Entity::find()
+        .filter(patrol_checkpoint::Column::Id.is_in(cp_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let client_ids: Vec<String> = records
+        .iter()
+        .map(|r| r.client_id.trim().to_owned())
+        .collect();
     let earlier = stored_by_client_id(db, &client_ids).await?;
 
     let mut out: Vec<Option<SyncOutcome>> = vec![None; records.len()];
@@ -694,7 +942,11 @@ pub async fn sync(cx: &Cx, records: Vec<SyncRecord>) -> AppResult<Vec<SyncOutcom
         };
         // A record stored before is answered as such even if the round changed hands since.
         if let Some(prev) = earlier.get(&(t.community_id, cid.clone())) {
-            out[i] = Some(if prev.recorded_by == me { SyncOutcome::AlreadyStored(prev.clone()) } else { SyncOutcome::Refused(PatrolRefusal::ClientIdTaken) });
+            out[i] = Some(if prev.recorded_by == me {
+                SyncOutcome::AlreadyStored(prev.clone())
+            } else {
+                SyncOutcome::Refused(PatrolRefusal::ClientIdTaken)
+            });
             continue;
         }
         match judge_record(r, t, me, &route_points, &checkpoints, now) {
@@ -712,7 +964,10 @@ pub async fn sync(cx: &Cx, records: Vec<SyncRecord>) -> AppResult<Vec<SyncOutcom
         let txn = db.begin().await?;
         for (i, row) in todo {
             let res = patrol_record::Entity::insert(row)
-                .on_conflict_do_nothing_on([patrol_record::Column::CommunityId, patrol_record::Column::ClientId])
+                .on_conflict_do_nothing_on([
+                    patrol_record::Column::CommunityId,
+                    patrol_record::Column::ClientId,
+                ])
                 .exec_with_returning(&txn)
                 .await;
             let Some(mut rec) = inserted(res)? else {
@@ -722,8 +977,15 @@ pub async fn sync(cx: &Cx, records: Vec<SyncRecord>) -> AppResult<Vec<SyncOutcom
             let r = &records[i];
             let cp = &checkpoints[&rec.checkpoint_id];
             if rec.kind == PatrolRecordKind::Finding && r.create_repair {
-                let area = public_area::Entity::find_by_id(cp.public_area_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
-                let description = format!("【巡查发现·{}】{}", cp.name, rec.description.clone().unwrap_or_default());
+                let area = public_area::Entity::find_by_id(cp.public_area_id)
+                    .one_row(&txn)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                let description = format!(
+                    "【巡查发现·{}】{}",
+                    cp.name,
+                    rec.description.clone().unwrap_or_default()
+                );
                 let (order, ev) = super::repairs::book_patrol_finding_in(
                     &txn,
                     &cx.actor,
@@ -747,7 +1009,10 @@ pub async fn sync(cx: &Cx, records: Vec<SyncRecord>) -> AppResult<Vec<SyncOutcom
                 PatrolRecordKind::CheckIn => ("patrol.checked_in", None),
                 PatrolRecordKind::Finding => ("patrol.finding", rec.description.clone()),
             };
-            let e = NewEvent { reason, ..event(t.community_id, cp.building_id, action, "PatrolTask", t.id) };
+            let e = NewEvent {
+                reason,
+                ..event(t.community_id, cp.building_id, action, "PatrolTask", t.id)
+            };
             let ev = events::record(&txn, &cx.actor, e).await?;
             // Check-ins are logged but not pushed live: a synced round would flood the feed.
             if rec.kind == PatrolRecordKind::Finding {
@@ -765,19 +1030,33 @@ pub async fn sync(cx: &Cx, records: Vec<SyncRecord>) -> AppResult<Vec<SyncOutcom
         let now_stored = stored_by_client_id(db, &ids).await?;
         for i in conflicted {
             let t = &tasks[&records[i].task_id.expect("judged records have a task")];
-            out[i] = Some(match now_stored.get(&(t.community_id, client_ids[i].clone())) {
-                Some(prev) if prev.recorded_by == me => SyncOutcome::AlreadyStored(prev.clone()),
-                _ => SyncOutcome::Refused(PatrolRefusal::ClientIdTaken),
-            });
+            out[i] = Some(
+                match now_stored.get(&(t.community_id, client_ids[i].clone())) {
+                    Some(prev) if prev.recorded_by == me => {
+                        SyncOutcome::AlreadyStored(prev.clone())
+                    }
+                    _ => SyncOutcome::Refused(PatrolRefusal::ClientIdTaken),
+                },
+            );
         }
     }
-    Ok(out.into_iter().map(|o| o.expect("every record has an outcome")).collect())
+    Ok(out
+        .into_iter()
+        .map(|o| o.expect("every record has an outcome"))
+        .collect())
 }
 
-async fn stored_by_client_id(db: &impl ConnectionTrait, client_ids: &[String]) -> AppResult<HashMap<(i64, String), patrol_record::Model>> {
+async fn stored_by_client_id(
+    db: &impl ConnectionTrait,
+    client_ids: &[String],
+) -> AppResult<HashMap<(i64, String), patrol_record::Model>> {
     let mut out = HashMap::new();
     // Bounded by MAX_SYNC_RECORDS, well under every driver's bind-parameter limit.
-    for r in patrol_record::Entity::find().filter(patrol_record::Column::ClientId.is_in(client_ids.to_vec())).all(db).await? {
+    for r in patrol_record::Entity::find()
+        .filter(patrol_record::Column::ClientId.is_in(client_ids.to_vec()))
+        .all(db)
+        .await?
+    {
         out.insert((r.community_id, r.client_id.clone()), r);
     }
     Ok(out)
@@ -795,7 +1074,9 @@ fn judge_record(
     if t.assignee_user_id != me {
         return Err(PatrolRefusal::NotYourTask);
     }
-    let on_route = route_points.get(&t.route_id).is_some_and(|p| r.checkpoint_id.is_some_and(|c| p.contains(&c)));
+    let on_route = route_points
+        .get(&t.route_id)
+        .is_some_and(|p| r.checkpoint_id.is_some_and(|c| p.contains(&c)));
     let cp = match r.checkpoint_id.and_then(|c| checkpoints.get(&c)) {
         Some(cp) if on_route => cp,
         _ => return Err(PatrolRefusal::NotOnRoute),
@@ -819,7 +1100,11 @@ fn judge_record(
             if d.is_empty() || d.chars().count() > 1000 {
                 return Err(PatrolRefusal::InvalidRecord);
             }
-            (None, Some(d.to_owned()), Some(r.severity.unwrap_or(PatrolSeverity::Medium)))
+            (
+                None,
+                Some(d.to_owned()),
+                Some(r.severity.unwrap_or(PatrolSeverity::Medium)),
+            )
         }
     };
     Ok(patrol_record::ActiveModel {
@@ -848,9 +1133,14 @@ pub const MAX_FINDING_PHOTOS: usize = super::repairs::photos::MAX_PHOTOS;
 /// Adds photos to a finding the caller synced, once it is online again (the sync itself carries
 /// no files). Photos are checked by content like repair photos; one already stored for the
 /// finding (same bytes: a retried upload) is skipped, so retrying is safe.
-pub async fn add_photos(cx: &Cx, client_id: &str, files: Vec<(String, Vec<u8>)>) -> AppResult<patrol_record::Model> {
+pub async fn add_photos(
+    cx: &Cx,
+    client_id: &str,
+    files: Vec<(String, Vec<u8>)>,
+) -> AppResult<patrol_record::Model> {
     use sha2::{Digest, Sha256};
-    cx.actor.require_staff(&[StaffRole::Butler, StaffRole::Security, StaffRole::Manager])?;
+    cx.actor
+        .require_staff(&[StaffRole::Butler, StaffRole::Security, StaffRole::Manager])?;
     let me = cx.actor.user()?.user_id;
     let rec = patrol_record::Entity::find()
         .filter(patrol_record::Column::ClientId.eq(client_id.trim()))
@@ -875,13 +1165,18 @@ pub async fn add_photos(cx: &Cx, client_id: &str, files: Vec<(String, Vec<u8>)>)
         }
     }
     if existing.len() + fresh.len() > MAX_FINDING_PHOTOS {
-        return Err(AppError::bad_input("photos", format!("每条巡查发现最多 {MAX_FINDING_PHOTOS} 张照片"), format!("At most {MAX_FINDING_PHOTOS} photos per finding")));
+        return Err(AppError::bad_input(
+            "photos",
+            format!("每条巡查发现最多 {MAX_FINDING_PHOTOS} 张照片"),
+            format!("At most {MAX_FINDING_PHOTOS} photos per finding"),
+        ));
     }
     if fresh.is_empty() {
         return Ok(rec);
     }
     let (hashes, files): (Vec<String>, Vec<(String, Vec<u8>)>) = fresh.into_iter().unzip();
-    let checked = super::repairs::photos::check(files, 0, cx.core.config.limits.max_upload_file_bytes)?;
+    let checked =
+        super::repairs::photos::check(files, 0, cx.core.config.limits.max_upload_file_bytes)?;
     let dir = &cx.core.config.upload_dir;
     let names = super::repairs::photos::write_files(dir, &checked).await?;
     let stored = store_photos(cx, &rec, me, &hashes, &names, &checked).await;
@@ -928,7 +1223,16 @@ async fn store_photos(
             unused.push(name.clone());
         }
     }
-    let e = NewEvent { reason: Some(format!("{} photo(s)", names.len() - unused.len())), ..event(rec.community_id, None, "patrol.photos_added", "PatrolTask", rec.task_id) };
+    let e = NewEvent {
+        reason: Some(format!("{} photo(s)", names.len() - unused.len())),
+        ..event(
+            rec.community_id,
+            None,
+            "patrol.photos_added",
+            "PatrolTask",
+            rec.task_id,
+        )
+    };
     events::record(&txn, &cx.actor, e).await?;
     txn.commit().await?;
     Ok(unused)
@@ -938,8 +1242,14 @@ async fn store_photos(
 /// who may see the repair order raised from it (the technician sent to fix it).
 pub async fn open_photo(cx: &Cx, photo_id: i64) -> AppResult<(std::path::PathBuf, String)> {
     cx.actor.require_signed_in()?;
-    let p = patrol_photo::Entity::find_by_id(photo_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
-    let rec = patrol_record::Entity::find_by_id(p.record_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let p = patrol_photo::Entity::find_by_id(photo_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rec = patrol_record::Entity::find_by_id(p.record_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let me = cx.actor.user().ok().map(|u| u.user_id);
     let allowed = me == Some(rec.recorded_by)
         || plans(&cx.actor, rec.community_id)
@@ -950,7 +1260,10 @@ pub async fn open_photo(cx: &Cx, photo_id: i64) -> AppResult<(std::path::PathBuf
     if !allowed {
         return Err(AppError::NotFound);
     }
-    Ok((cx.core.config.upload_dir.join(&p.stored_name), p.content_type))
+    Ok((
+        cx.core.config.upload_dir.join(&p.stored_name),
+        p.content_type,
+    ))
 }
 
 #[cfg(test)]
@@ -996,11 +1309,38 @@ mod tests {
         let before = end - Duration::minutes(10);
         let after = end + Duration::minutes(10);
         let later = end + Duration::hours(1);
-        assert_eq!(judge(task(end), &[1, 2], &[check_in(1, before), check_in(2, before)], later).status, RoundStatus::Done);
-        assert_eq!(judge(task(end), &[1, 2], &[check_in(1, before), check_in(2, after)], later).status, RoundStatus::Late);
+        assert_eq!(
+            judge(
+                task(end),
+                &[1, 2],
+                &[check_in(1, before), check_in(2, before)],
+                later
+            )
+            .status,
+            RoundStatus::Done
+        );
+        assert_eq!(
+            judge(
+                task(end),
+                &[1, 2],
+                &[check_in(1, before), check_in(2, after)],
+                later
+            )
+            .status,
+            RoundStatus::Late
+        );
         let partial = judge(task(end), &[1, 2], &[check_in(1, before)], later);
-        assert_eq!((partial.status, partial.missed()), (RoundStatus::Incomplete, vec![2]));
-        assert_eq!(judge(task(end), &[1, 2], &[], later).status, RoundStatus::Missed);
-        assert_eq!(judge(task(end), &[1, 2], &[check_in(1, before)], before).status, RoundStatus::Pending);
+        assert_eq!(
+            (partial.status, partial.missed()),
+            (RoundStatus::Incomplete, vec![2])
+        );
+        assert_eq!(
+            judge(task(end), &[1, 2], &[], later).status,
+            RoundStatus::Missed
+        );
+        assert_eq!(
+            judge(task(end), &[1, 2], &[check_in(1, before)], before).status,
+            RoundStatus::Pending
+        );
     }
 }

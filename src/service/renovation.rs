@@ -1,7 +1,6 @@
 //! Renovation permits (装修管理程序): the owner applies, the butler checks, the manager approves
 //! against the deposit and management fee (billed through the fees service), the permit is
 //! issued once both are paid, and worker passes are checked at the gate.
-use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::fees::billing::{raise_charge_in, LineDraft};
 use super::page::{paginate, Page, PageArgs};
@@ -9,11 +8,14 @@ use super::{estate, Cx};
 use crate::domain::renovation_flow::{self, Party, RenovationAction};
 use crate::domain::{Fen, Phone};
 use crate::error::{AppError, AppResult};
+use crate::service::page::OneRow;
 use chrono::{NaiveDate, NaiveTime, Timelike};
 use entity::enums::{BillingCycle, FeeKind, HouseStatus, RenovationState, StaffRole};
 use entity::{bill, fee_item, house, renovation, renovation_rule, renovation_worker};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 
 /// A community's renovation rules (defaults when it has none).
 #[derive(Clone, Debug)]
@@ -36,11 +38,21 @@ impl Rules {
             .split(',')
             .filter_map(|w| {
                 let (a, b) = w.trim().split_once('-')?;
-                Some((NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?, NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?))
+                Some((
+                    NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?,
+                    NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?,
+                ))
             })
             .collect();
-        let holidays = holidays.split(',').filter_map(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok()).collect();
-        Self { max_days, windows, holidays }
+        let holidays = holidays
+            .split(',')
+            .filter_map(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+            .collect();
+        Self {
+            max_days,
+            windows,
+            holidays,
+        }
     }
 }
 
@@ -54,18 +66,36 @@ pub async fn rules(cx: &Cx, community_id: i64) -> AppResult<Rules> {
 }
 
 /// The manager sets the community's renovation rules.
-pub async fn set_rules(cx: &Cx, community_id: i64, max_days: i32, windows: &str, holidays: &[NaiveDate]) -> AppResult<Rules> {
+pub async fn set_rules(
+    cx: &Cx,
+    community_id: i64,
+    max_days: i32,
+    windows: &str,
+    holidays: &[NaiveDate],
+) -> AppResult<Rules> {
     estate::community(cx, community_id).await?;
     super::fees::require_staff_in(cx, community_id, &[StaffRole::Manager])?;
     if !(1..=365).contains(&max_days) {
-        return Err(AppError::bad_input("maxDays", "最长工期应在 1 到 365 天之间", "The longest plan must be 1–365 days"));
+        return Err(AppError::bad_input(
+            "maxDays",
+            "最长工期应在 1 到 365 天之间",
+            "The longest plan must be 1–365 days",
+        ));
     }
     let parsed = Rules::parse(max_days as i64, windows, "");
     let parts = windows.split(',').filter(|w| !w.trim().is_empty()).count();
     if parts == 0 || parsed.windows.len() != parts || parsed.windows.iter().any(|(a, b)| a >= b) {
-        return Err(AppError::bad_input("workWindows", "施工时段格式应为 08:00-12:00,14:00-18:00", "Working hours look like 08:00-12:00,14:00-18:00"));
+        return Err(AppError::bad_input(
+            "workWindows",
+            "施工时段格式应为 08:00-12:00,14:00-18:00",
+            "Working hours look like 08:00-12:00,14:00-18:00",
+        ));
     }
-    let holidays_text = holidays.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",");
+    let holidays_text = holidays
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     renovation_rule::Entity::insert(renovation_rule::ActiveModel {
         community_id: Set(community_id),
         max_days: Set(max_days),
@@ -75,7 +105,11 @@ pub async fn set_rules(cx: &Cx, community_id: i64, max_days: i32, windows: &str,
     })
     .on_conflict(
         sea_orm::sea_query::OnConflict::column(renovation_rule::Column::CommunityId)
-            .update_columns([renovation_rule::Column::MaxDays, renovation_rule::Column::WorkWindows, renovation_rule::Column::Holidays])
+            .update_columns([
+                renovation_rule::Column::MaxDays,
+                renovation_rule::Column::WorkWindows,
+                renovation_rule::Column::Holidays,
+            ])
             .to_owned(),
     )
     .exec_without_returning(cx.db())
@@ -112,7 +146,11 @@ pub struct Application {
 fn required(field: &str, v: &str) -> AppResult<String> {
     let v = v.trim();
     if v.is_empty() || v.chars().count() > 100 {
-        return Err(AppError::bad_input(field, "此项必填（最多 100 字）", "This field is required (at most 100 characters)"));
+        return Err(AppError::bad_input(
+            field,
+            "此项必填（最多 100 字）",
+            "This field is required (at most 100 characters)",
+        ));
     }
     Ok(v.to_owned())
 }
@@ -120,9 +158,15 @@ fn required(field: &str, v: &str) -> AppResult<String> {
 /// A mainland resident ID number: 17 digits and a digit or X.
 fn id_number(v: &str) -> AppResult<String> {
     let v = v.trim().to_ascii_uppercase();
-    let ok = v.len() == 18 && v[..17].bytes().all(|b| b.is_ascii_digit()) && matches!(v.as_bytes()[17], b'0'..=b'9' | b'X');
+    let ok = v.len() == 18
+        && v[..17].bytes().all(|b| b.is_ascii_digit())
+        && matches!(v.as_bytes()[17], b'0'..=b'9' | b'X');
     if !ok {
-        return Err(AppError::bad_input("workers.idNumber", "工人身份证号须为 18 位", "Each worker needs an 18-character ID number"));
+        return Err(AppError::bad_input(
+            "workers.idNumber",
+            "工人身份证号须为 18 位",
+            "Each worker needs an 18-character ID number",
+        ));
     }
     Ok(v)
 }
@@ -135,32 +179,59 @@ pub async fn apply(cx: &Cx, a: Application) -> AppResult<renovation::Model> {
     }
     // Structural and facade changes are never allowed (装修管理规定).
     if a.load_bearing {
-        return Err(AppError::bad_input("loadBearing", "不得改动承重墙", "Load-bearing walls may not be changed"));
+        return Err(AppError::bad_input(
+            "loadBearing",
+            "不得改动承重墙",
+            "Load-bearing walls may not be changed",
+        ));
     }
     if a.touches_facade {
-        return Err(AppError::bad_input("touchesFacade", "不得改变建筑外立面", "The facade may not be changed"));
+        return Err(AppError::bad_input(
+            "touchesFacade",
+            "不得改变建筑外立面",
+            "The facade may not be changed",
+        ));
     }
     let rules = rules(cx, h.community_id).await?;
     if a.planned_end < a.planned_start {
-        return Err(AppError::bad_input("plannedEnd", "结束日期早于开始日期", "The end is before the start"));
+        return Err(AppError::bad_input(
+            "plannedEnd",
+            "结束日期早于开始日期",
+            "The end is before the start",
+        ));
     }
     if a.planned_start < super::today_in_community() {
-        return Err(AppError::bad_input("plannedStart", "开始日期不能早于今天", "The start is in the past"));
+        return Err(AppError::bad_input(
+            "plannedStart",
+            "开始日期不能早于今天",
+            "The start is in the past",
+        ));
     }
     let days = (a.planned_end - a.planned_start).num_days() + 1;
     if days > rules.max_days {
         return Err(AppError::bad_input(
             "plannedEnd",
             format!("工期 {days} 天，超过本小区上限 {} 天", rules.max_days),
-            format!("{days} days exceeds this community's limit of {} days", rules.max_days),
+            format!(
+                "{days} days exceeds this community's limit of {} days",
+                rules.max_days
+            ),
         ));
     }
     if a.workers.is_empty() {
-        return Err(AppError::bad_input("workers", "请登记施工人员", "List the workers"));
+        return Err(AppError::bad_input(
+            "workers",
+            "请登记施工人员",
+            "List the workers",
+        ));
     }
     let mut workers = vec![];
     for w in &a.workers {
-        workers.push((required("workers.name", &w.name)?, id_number(&w.id_number)?, Phone::parse("workers.phone", &w.phone)?));
+        workers.push((
+            required("workers.name", &w.name)?,
+            id_number(&w.id_number)?,
+            Phone::parse("workers.phone", &w.phone)?,
+        ));
     }
     let scope = required("scope", &a.scope)?;
     let company = required("contractorCompany", &a.contractor_company)?;
@@ -175,7 +246,11 @@ pub async fn apply(cx: &Cx, a: Application) -> AppResult<renovation::Model> {
         building_id: Set(h.building_id),
         house_id: Set(h.id),
         applicant_user_id: Set(user),
-        state: Set(if a.submit { RenovationState::Applied } else { RenovationState::Draft }),
+        state: Set(if a.submit {
+            RenovationState::Applied
+        } else {
+            RenovationState::Draft
+        }),
         scope: Set(scope),
         touches_walls: Set(a.touches_walls),
         touches_plumbing: Set(a.touches_plumbing),
@@ -211,18 +286,26 @@ pub async fn apply(cx: &Cx, a: Application) -> AppResult<renovation::Model> {
         .insert(&txn)
         .await?;
     }
-    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.applied", "Renovation", row.id).to(row.state.to_value())).await?;
+    let ev = events::record(
+        &txn,
+        &cx.actor,
+        NewEvent::about_house(&h, "renovation.applied", "Renovation", row.id)
+            .to(row.state.to_value()),
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(row)
 }
 
-
 /// Who may see an application: its owner (and household), the community's desk staff (a butler:
 /// their buildings), the manager, admins. Drafts only their owner.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
     cx.actor.require_signed_in()?;
-    let r = renovation::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let r = renovation::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let user = cx.actor.user().ok().map(|u| u.user_id);
     if user == Some(r.applicant_user_id) {
         return Ok(r);
@@ -258,7 +341,9 @@ fn parties(cx: &Cx, r: &renovation::Model, owns: bool) -> Vec<Party> {
         if here && building {
             match s.role {
                 StaffRole::Butler => out.extend([Party::Butler, Party::Desk]),
-                StaffRole::Manager | StaffRole::Admin => out.extend([Party::Butler, Party::Manager, Party::Desk]),
+                StaffRole::Manager | StaffRole::Admin => {
+                    out.extend([Party::Butler, Party::Manager, Party::Desk])
+                }
                 StaffRole::Reception => out.push(Party::Desk),
                 _ => {}
             }
@@ -268,16 +353,28 @@ fn parties(cx: &Cx, r: &renovation::Model, owns: bool) -> Vec<Party> {
 }
 
 /// Looks the step up in the table: the application and its next state, or why not.
-async fn step(cx: &Cx, id: i64, action: RenovationAction) -> AppResult<(renovation::Model, RenovationState)> {
+async fn step(
+    cx: &Cx,
+    id: i64,
+    action: RenovationAction,
+) -> AppResult<(renovation::Model, RenovationState)> {
     let r = get(cx, id).await?;
     let owns = cx.reach().await?.owns(r.house_id);
     let mine = parties(cx, &r, owns);
-    let Some(next) = mine.iter().find_map(|p| renovation_flow::next(r.state, action, *p)) else {
+    let Some(next) = mine
+        .iter()
+        .find_map(|p| renovation_flow::next(r.state, action, *p))
+    else {
         // Not a step this caller can ever take (a butler approving), or not theirs here.
-        if !mine.iter().any(|p| renovation_flow::may_ever(action, *p)) || renovation_flow::exists_from(r.state, action) {
+        if !mine.iter().any(|p| renovation_flow::may_ever(action, *p))
+            || renovation_flow::exists_from(r.state, action)
+        {
             return Err(AppError::Forbidden);
         }
-        return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: format!("{action:?}") });
+        return Err(AppError::InvalidStateTransition {
+            current: r.state.to_value(),
+            action: format!("{action:?}"),
+        });
     };
     Ok((r, next))
 }
@@ -301,17 +398,43 @@ async fn commit_step(
     if note.is_some() {
         q = q.col_expr(renovation::Column::Note, Expr::value(note.clone()));
     }
-    let res = q.filter(renovation::Column::Id.eq(r.id)).filter(renovation::Column::Version.eq(r.version)).exec(txn).await?;
+    let res = q
+        .filter(renovation::Column::Id.eq(r.id))
+        .filter(renovation::Column::Version.eq(r.version))
+        .exec(txn)
+        .await?;
     if res.rows_affected == 0 {
-        return Err(AppError::conflict("renovationId", "申请刚被他人更新，请刷新后重试", "The application changed meanwhile; reload and retry"));
+        return Err(AppError::conflict(
+            "renovationId",
+            "申请刚被他人更新，请刷新后重试",
+            "The application changed meanwhile; reload and retry",
+        ));
     }
-    let h = house::Entity::find_by_id(r.house_id).one_row(txn).await?.ok_or(AppError::NotFound)?;
-    let mut ev = events::record(txn, &cx.actor, NewEvent::about_house(&h, action, "Renovation", r.id).from(r.state.to_value()).to(next.to_value()).because(note)).await?;
+    let h = house::Entity::find_by_id(r.house_id)
+        .one_row(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut ev = events::record(
+        txn,
+        &cx.actor,
+        NewEvent::about_house(&h, action, "Renovation", r.id)
+            .from(r.state.to_value())
+            .to(next.to_value())
+            .because(note),
+    )
+    .await?;
     ev.audience.push(r.applicant_user_id);
     Ok(ev)
 }
 
-async fn simple(cx: &Cx, id: i64, action: RenovationAction, name: &'static str, note: Option<String>, extra: Vec<(renovation::Column, sea_orm::Value)>) -> AppResult<renovation::Model> {
+async fn simple(
+    cx: &Cx,
+    id: i64,
+    action: RenovationAction,
+    name: &'static str,
+    note: Option<String>,
+    extra: Vec<(renovation::Column, sea_orm::Value)>,
+) -> AppResult<renovation::Model> {
     let (r, next) = step(cx, id, action).await?;
     let txn = cx.db().begin().await?;
     let ev = commit_step(cx, &txn, &r, name, next, note, extra).await?;
@@ -321,20 +444,52 @@ async fn simple(cx: &Cx, id: i64, action: RenovationAction, name: &'static str, 
 }
 
 pub async fn submit(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
-    simple(cx, id, RenovationAction::Submit, "renovation.submitted", None, vec![(renovation::Column::SubmittedAt, super::now().into())]).await
+    simple(
+        cx,
+        id,
+        RenovationAction::Submit,
+        "renovation.submitted",
+        None,
+        vec![(renovation::Column::SubmittedAt, super::now().into())],
+    )
+    .await
 }
 
 pub async fn withdraw(cx: &Cx, id: i64, reason: Option<String>) -> AppResult<renovation::Model> {
-    simple(cx, id, RenovationAction::Withdraw, "renovation.withdrawn", reason, vec![]).await
+    simple(
+        cx,
+        id,
+        RenovationAction::Withdraw,
+        "renovation.withdrawn",
+        reason,
+        vec![],
+    )
+    .await
 }
 
 pub async fn forward(cx: &Cx, id: i64, note: Option<String>) -> AppResult<renovation::Model> {
-    simple(cx, id, RenovationAction::Forward, "renovation.forwarded", note, vec![]).await
+    simple(
+        cx,
+        id,
+        RenovationAction::Forward,
+        "renovation.forwarded",
+        note,
+        vec![],
+    )
+    .await
 }
 
 pub async fn reject(cx: &Cx, id: i64, reason: String) -> AppResult<renovation::Model> {
     let reason = required("reason", &reason)?;
-    simple(cx, id, RenovationAction::Reject, "renovation.rejected", Some(reason), vec![(renovation::Column::DecidedAt, super::now().into())]).await
+    simple(
+        cx,
+        id,
+        RenovationAction::Reject,
+        "renovation.rejected",
+        Some(reason),
+        vec![(renovation::Column::DecidedAt, super::now().into())],
+    )
+    .await
 }
 
 /// The one-off fee item of `kind` that prices renovations in this community.
@@ -369,14 +524,37 @@ pub async fn approve(cx: &Cx, id: i64, note: Option<String>) -> AppResult<renova
         late_fee_cap_bps: None,
     };
     let txn = cx.db().begin().await?;
-    let h = house::Entity::find_by_id(r.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
-    let deposit_bill = raise_charge_in(&txn, &h, &format!("renovation:{}:deposit", r.id), vec![line(&deposit)]).await?;
-    let fee_bill = raise_charge_in(&txn, &h, &format!("renovation:{}:fee", r.id), vec![line(&fee)]).await?;
-    let ev = commit_step(cx, &txn, &r, "renovation.approved", next, note, vec![
-        (renovation::Column::DepositBillId, deposit_bill.id.into()),
-        (renovation::Column::FeeBillId, fee_bill.id.into()),
-        (renovation::Column::DecidedAt, super::now().into()),
-    ])
+    let h = house::Entity::find_by_id(r.house_id)
+        .one_row(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let deposit_bill = raise_charge_in(
+        &txn,
+        &h,
+        &format!("renovation:{}:deposit", r.id),
+        vec![line(&deposit)],
+    )
+    .await?;
+    let fee_bill = raise_charge_in(
+        &txn,
+        &h,
+        &format!("renovation:{}:fee", r.id),
+        vec![line(&fee)],
+    )
+    .await?;
+    let ev = commit_step(
+        cx,
+        &txn,
+        &r,
+        "renovation.approved",
+        next,
+        note,
+        vec![
+            (renovation::Column::DepositBillId, deposit_bill.id.into()),
+            (renovation::Column::FeeBillId, fee_bill.id.into()),
+            (renovation::Column::DecidedAt, super::now().into()),
+        ],
+    )
     .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
@@ -387,29 +565,58 @@ pub async fn approve(cx: &Cx, id: i64, note: Option<String>) -> AppResult<renova
 /// workers' passes start to work.
 pub async fn issue_permit(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
     let (r, next) = step(cx, id, RenovationAction::IssuePermit).await?;
-    let bills = bill::Entity::find().filter(bill::Column::Id.is_in([r.deposit_bill_id.unwrap_or(-1), r.fee_bill_id.unwrap_or(-1)])).all(cx.db()).await?;
-    let unpaid: Vec<&bill::Model> = bills.iter().filter(|b| b.paid_fen < b.amount_fen || b.cancelled_at.is_some()).collect();
+    let bills = bill::Entity::find()
+        .filter(
+            bill::Column::Id.is_in([r.deposit_bill_id.unwrap_or(-1), r.fee_bill_id.unwrap_or(-1)]),
+        )
+        .all(cx.db())
+        .await?;
+    let unpaid: Vec<&bill::Model> = bills
+        .iter()
+        .filter(|b| b.paid_fen < b.amount_fen || b.cancelled_at.is_some())
+        .collect();
     if bills.len() != 2 || !unpaid.is_empty() {
-        return Err(AppError::InvalidStateTransition { current: "APPROVED (押金或管理费未缴清 / deposit or fee unpaid)".into(), action: "issuePermit".into() });
+        return Err(AppError::InvalidStateTransition {
+            current: "APPROVED (押金或管理费未缴清 / deposit or fee unpaid)".into(),
+            action: "issuePermit".into(),
+        });
     }
-    let community = entity::community::Entity::find_by_id(r.community_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
-    let permit_no = format!("ZX-{}-{}-{:05}", community.code, super::today_in_community().format("%Y"), r.id);
+    let community = entity::community::Entity::find_by_id(r.community_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let permit_no = format!(
+        "ZX-{}-{}-{:05}",
+        community.code,
+        super::today_in_community().format("%Y"),
+        r.id
+    );
     let txn = cx.db().begin().await?;
     house::Entity::update_many()
-        .col_expr(house::Column::Status, Expr::value(HouseStatus::Renovating.to_value()))
+        .col_expr(
+            house::Column::Status,
+            Expr::value(HouseStatus::Renovating.to_value()),
+        )
         .filter(house::Column::Id.eq(r.house_id))
         .exec(&txn)
         .await?;
-    let ev = commit_step(cx, &txn, &r, "renovation.permit_issued", next, None, vec![
-        (renovation::Column::PermitNo, permit_no.into()),
-        (renovation::Column::IssuedAt, super::now().into()),
-    ])
+    let ev = commit_step(
+        cx,
+        &txn,
+        &r,
+        "renovation.permit_issued",
+        next,
+        None,
+        vec![
+            (renovation::Column::PermitNo, permit_no.into()),
+            (renovation::Column::IssuedAt, super::now().into()),
+        ],
+    )
     .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     get(cx, id).await
 }
-
 
 /// The owner's applications.
 pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<renovation::Model>> {
@@ -418,15 +625,29 @@ pub async fn mine(cx: &Cx, args: &PageArgs) -> AppResult<Page<renovation::Model>
     let q = renovation::Entity::find().filter(
         sea_orm::Condition::any()
             .add(renovation::Column::ApplicantUserId.eq(user))
-            .add(sea_orm::Condition::all().add(renovation::Column::HouseId.is_in(houses)).add(renovation::Column::State.ne(RenovationState::Draft))),
+            .add(
+                sea_orm::Condition::all()
+                    .add(renovation::Column::HouseId.is_in(houses))
+                    .add(renovation::Column::State.ne(RenovationState::Draft)),
+            ),
     );
     paginate(cx.db(), q, renovation::Column::Id, args).await
 }
 
 /// Staff lists (reception, manager; a butler their buildings), optionally one state.
-pub async fn of_community(cx: &Cx, community_id: i64, state: Option<RenovationState>, building_id: Option<i64>, args: &PageArgs) -> AppResult<Page<renovation::Model>> {
+pub async fn of_community(
+    cx: &Cx,
+    community_id: i64,
+    state: Option<RenovationState>,
+    building_id: Option<i64>,
+    args: &PageArgs,
+) -> AppResult<Page<renovation::Model>> {
     estate::community(cx, community_id).await?;
-    super::fees::require_staff_in(cx, community_id, &[StaffRole::Reception, StaffRole::Butler, StaffRole::Manager])?;
+    super::fees::require_staff_in(
+        cx,
+        community_id,
+        &[StaffRole::Reception, StaffRole::Butler, StaffRole::Manager],
+    )?;
     let mut q = renovation::Entity::find()
         .filter(renovation::Column::CommunityId.eq(community_id))
         .filter(renovation::Column::State.ne(RenovationState::Draft));
@@ -472,9 +693,27 @@ pub struct PassCheck {
 }
 
 /// A guard checks a worker's pass code at `at` (now, normally).
-pub async fn check_pass(cx: &Cx, community_id: i64, code: &str, at: chrono::DateTime<chrono::Utc>) -> AppResult<PassCheck> {
-    super::fees::require_staff_in(cx, community_id, &[StaffRole::Security, StaffRole::Reception, StaffRole::Manager])?;
-    let none = |v| PassCheck { verdict: v, worker_name: None, house_id: None, valid_until: None };
+pub async fn check_pass(
+    cx: &Cx,
+    community_id: i64,
+    code: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<PassCheck> {
+    super::fees::require_staff_in(
+        cx,
+        community_id,
+        &[
+            StaffRole::Security,
+            StaffRole::Reception,
+            StaffRole::Manager,
+        ],
+    )?;
+    let none = |v| PassCheck {
+        verdict: v,
+        worker_name: None,
+        house_id: None,
+        valid_until: None,
+    };
     let Some(w) = renovation_worker::Entity::find()
         .filter(renovation_worker::Column::PassCode.eq(code.trim().to_ascii_uppercase()))
         .filter(renovation_worker::Column::CommunityId.eq(community_id))
@@ -483,10 +722,16 @@ pub async fn check_pass(cx: &Cx, community_id: i64, code: &str, at: chrono::Date
     else {
         return Ok(none(PassVerdict::UnknownCode));
     };
-    let r = renovation::Entity::find_by_id(w.renovation_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let r = renovation::Entity::find_by_id(w.renovation_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let rules = rules(cx, community_id).await?;
     let local = at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"));
-    let (day, time) = (local.date_naive(), local.time().with_nanosecond(0).expect("valid"));
+    let (day, time) = (
+        local.date_naive(),
+        local.time().with_nanosecond(0).expect("valid"),
+    );
     let verdict = if w.removed_at.is_some() {
         PassVerdict::Revoked
     } else if r.state != RenovationState::InProgress {
@@ -502,7 +747,12 @@ pub async fn check_pass(cx: &Cx, community_id: i64, code: &str, at: chrono::Date
     } else {
         PassVerdict::Valid
     };
-    Ok(PassCheck { verdict, worker_name: Some(w.name), house_id: Some(r.house_id), valid_until: Some(r.planned_end) })
+    Ok(PassCheck {
+        verdict,
+        worker_name: Some(w.name),
+        house_id: Some(r.house_id),
+        valid_until: Some(r.planned_end),
+    })
 }
 
 // ---- inspections, acceptance and the deposit refund -------------------------------------
@@ -511,9 +761,12 @@ use entity::{deposit_refund, renovation_extension, renovation_inspection};
 
 /// Staff who inspect works and accept them: the butler of the building, the manager.
 fn require_inspector(cx: &Cx, r: &renovation::Model) -> AppResult<()> {
-    let s = cx.actor.require_staff(&[StaffRole::Butler, StaffRole::Manager, StaffRole::Security])?;
+    let s =
+        cx.actor
+            .require_staff(&[StaffRole::Butler, StaffRole::Manager, StaffRole::Security])?;
     let ok = s.role == StaffRole::Admin
-        || (s.community_id == Some(r.community_id) && (s.role != StaffRole::Butler || s.building_ids.contains(&r.building_id)));
+        || (s.community_id == Some(r.community_id)
+            && (s.role != StaffRole::Butler || s.building_ids.contains(&r.building_id)));
     if !ok {
         return Err(AppError::NotFound);
     }
@@ -523,7 +776,11 @@ fn require_inspector(cx: &Cx, r: &renovation::Model) -> AppResult<()> {
 /// What is left of the paid deposit after the fines recorded so far.
 async fn deposit_left(cx: &Cx, r: &renovation::Model) -> AppResult<(i64, i64)> {
     let paid = match r.deposit_bill_id {
-        Some(b) => bill::Entity::find_by_id(b).one_row(cx.db()).await?.map(|b| b.paid_fen).unwrap_or(0),
+        Some(b) => bill::Entity::find_by_id(b)
+            .one_row(cx.db())
+            .await?
+            .map(|b| b.paid_fen)
+            .unwrap_or(0),
         None => 0,
     };
     let fines: i64 = renovation_inspection::Entity::find()
@@ -543,27 +800,51 @@ pub struct Violation {
 }
 
 /// Records an inspection (装修巡查) of works under way.
-pub async fn inspect(cx: &Cx, id: i64, note: String, violation: Option<Violation>) -> AppResult<renovation_inspection::Model> {
+pub async fn inspect(
+    cx: &Cx,
+    id: i64,
+    note: String,
+    violation: Option<Violation>,
+) -> AppResult<renovation_inspection::Model> {
     let r = get(cx, id).await?;
     require_inspector(cx, &r)?;
-    if !matches!(r.state, RenovationState::InProgress | RenovationState::AcceptanceRequested | RenovationState::RectificationRequired) {
-        return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: "inspect".into() });
+    if !matches!(
+        r.state,
+        RenovationState::InProgress
+            | RenovationState::AcceptanceRequested
+            | RenovationState::RectificationRequired
+    ) {
+        return Err(AppError::InvalidStateTransition {
+            current: r.state.to_value(),
+            action: "inspect".into(),
+        });
     }
     let note = required("note", &note)?;
     let (rectify_by, fine) = match &violation {
         Some(v) => {
             if v.rectify_by < super::today_in_community() {
-                return Err(AppError::bad_input("rectifyBy", "整改期限不能早于今天", "The rectification deadline is in the past"));
+                return Err(AppError::bad_input(
+                    "rectifyBy",
+                    "整改期限不能早于今天",
+                    "The rectification deadline is in the past",
+                ));
             }
             if v.fine.0 < 0 {
-                return Err(AppError::bad_input("fineFen", "罚款不能为负", "A fine cannot be negative"));
+                return Err(AppError::bad_input(
+                    "fineFen",
+                    "罚款不能为负",
+                    "A fine cannot be negative",
+                ));
             }
             let (paid, fines) = deposit_left(cx, &r).await?;
             if v.fine.0 > paid - fines {
                 return Err(AppError::bad_input(
                     "fineFen",
                     format!("罚款超过押金余额 {}", Fen(paid - fines)),
-                    format!("The fine exceeds what is left of the deposit ({})", Fen(paid - fines)),
+                    format!(
+                        "The fine exceeds what is left of the deposit ({})",
+                        Fen(paid - fines)
+                    ),
                 ));
             }
             (Some(v.rectify_by), v.fine.0)
@@ -586,32 +867,71 @@ pub async fn inspect(cx: &Cx, id: i64, note: String, violation: Option<Violation
     }
     .insert(&txn)
     .await?;
-    let h = house::Entity::find_by_id(r.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
-    let mut ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, if row.is_violation { "renovation.violation" } else { "renovation.inspected" }, "Renovation", r.id)).await?;
+    let h = house::Entity::find_by_id(r.house_id)
+        .one_row(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut ev = events::record(
+        &txn,
+        &cx.actor,
+        NewEvent::about_house(
+            &h,
+            if row.is_violation {
+                "renovation.violation"
+            } else {
+                "renovation.inspected"
+            },
+            "Renovation",
+            r.id,
+        ),
+    )
+    .await?;
     ev.audience.push(r.applicant_user_id);
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(row)
 }
 
-pub async fn inspections_of(cx: &Cx, r: &renovation::Model) -> AppResult<Vec<renovation_inspection::Model>> {
-    Ok(renovation_inspection::Entity::find().filter(renovation_inspection::Column::RenovationId.eq(r.id)).all(cx.db()).await?)
+pub async fn inspections_of(
+    cx: &Cx,
+    r: &renovation::Model,
+) -> AppResult<Vec<renovation_inspection::Model>> {
+    Ok(renovation_inspection::Entity::find()
+        .filter(renovation_inspection::Column::RenovationId.eq(r.id))
+        .all(cx.db())
+        .await?)
 }
 
-async fn inspection(cx: &Cx, id: i64) -> AppResult<(renovation_inspection::Model, renovation::Model)> {
-    let i = renovation_inspection::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+async fn inspection(
+    cx: &Cx,
+    id: i64,
+) -> AppResult<(renovation_inspection::Model, renovation::Model)> {
+    let i = renovation_inspection::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let r = get(cx, i.renovation_id).await?;
     Ok((i, r))
 }
 
 /// The owner reports a violation fixed.
-pub async fn mark_rectified(cx: &Cx, inspection_id: i64) -> AppResult<renovation_inspection::Model> {
+pub async fn mark_rectified(
+    cx: &Cx,
+    inspection_id: i64,
+) -> AppResult<renovation_inspection::Model> {
     let (i, r) = inspection(cx, inspection_id).await?;
     if !cx.reach().await?.owns(r.house_id) {
         return Err(AppError::Forbidden);
     }
     if !i.is_violation || i.rectified_at.is_some() {
-        return Err(AppError::InvalidStateTransition { current: if i.is_violation { "RECTIFIED".into() } else { "NO_VIOLATION".into() }, action: "markRectified".into() });
+        return Err(AppError::InvalidStateTransition {
+            current: if i.is_violation {
+                "RECTIFIED".into()
+            } else {
+                "NO_VIOLATION".into()
+            },
+            action: "markRectified".into(),
+        });
     }
     let mut am: renovation_inspection::ActiveModel = i.into();
     am.rectified_at = Set(Some(super::now()));
@@ -619,11 +939,21 @@ pub async fn mark_rectified(cx: &Cx, inspection_id: i64) -> AppResult<renovation
 }
 
 /// Staff confirm a fix on site.
-pub async fn confirm_rectified(cx: &Cx, inspection_id: i64) -> AppResult<renovation_inspection::Model> {
+pub async fn confirm_rectified(
+    cx: &Cx,
+    inspection_id: i64,
+) -> AppResult<renovation_inspection::Model> {
     let (i, r) = inspection(cx, inspection_id).await?;
     require_inspector(cx, &r)?;
     if i.rectified_at.is_none() || i.confirmed_at.is_some() {
-        return Err(AppError::InvalidStateTransition { current: if i.confirmed_at.is_some() { "CONFIRMED".into() } else { "OPEN".into() }, action: "confirmRectified".into() });
+        return Err(AppError::InvalidStateTransition {
+            current: if i.confirmed_at.is_some() {
+                "CONFIRMED".into()
+            } else {
+                "OPEN".into()
+            },
+            action: "confirmRectified".into(),
+        });
     }
     let mut am: renovation_inspection::ActiveModel = i.into();
     am.confirmed_at = Set(Some(super::now()));
@@ -631,9 +961,16 @@ pub async fn confirm_rectified(cx: &Cx, inspection_id: i64) -> AppResult<renovat
 }
 
 /// Violations past their deadline and not yet confirmed fixed (butler: their buildings).
-pub async fn overdue_rectifications(cx: &Cx, community_id: i64) -> AppResult<Vec<renovation_inspection::Model>> {
+pub async fn overdue_rectifications(
+    cx: &Cx,
+    community_id: i64,
+) -> AppResult<Vec<renovation_inspection::Model>> {
     estate::community(cx, community_id).await?;
-    super::fees::require_staff_in(cx, community_id, &[StaffRole::Butler, StaffRole::Manager, StaffRole::Reception])?;
+    super::fees::require_staff_in(
+        cx,
+        community_id,
+        &[StaffRole::Butler, StaffRole::Manager, StaffRole::Reception],
+    )?;
     let mut rows = renovation_inspection::Entity::find()
         .filter(renovation_inspection::Column::CommunityId.eq(community_id))
         .filter(renovation_inspection::Column::IsViolation.eq(true))
@@ -655,21 +992,49 @@ pub async fn overdue_rectifications(cx: &Cx, community_id: i64) -> AppResult<Vec
 }
 
 pub async fn request_acceptance(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
-    simple(cx, id, RenovationAction::RequestAcceptance, "renovation.acceptance_requested", None, vec![]).await
+    simple(
+        cx,
+        id,
+        RenovationAction::RequestAcceptance,
+        "renovation.acceptance_requested",
+        None,
+        vec![],
+    )
+    .await
 }
 
-pub async fn require_rectification(cx: &Cx, id: i64, items: String) -> AppResult<renovation::Model> {
+pub async fn require_rectification(
+    cx: &Cx,
+    id: i64,
+    items: String,
+) -> AppResult<renovation::Model> {
     let items = required("items", &items)?;
-    simple(cx, id, RenovationAction::RequireRectification, "renovation.rectification_required", Some(items), vec![]).await
+    simple(
+        cx,
+        id,
+        RenovationAction::RequireRectification,
+        "renovation.rectification_required",
+        Some(items),
+        vec![],
+    )
+    .await
 }
 
 /// Accepts the works: no open violation may remain; the deposit is refunded less fines as a
 /// linked refund record (the deposit bill is never edited) and the house is lived in again.
 pub async fn accept(cx: &Cx, id: i64) -> AppResult<(renovation::Model, deposit_refund::Model)> {
     let (r, next) = step(cx, id, RenovationAction::Accept).await?;
-    let open = inspections_of(cx, &r).await?.into_iter().filter(|i| i.is_violation && i.confirmed_at.is_none()).count();
+    let open = inspections_of(cx, &r)
+        .await?
+        .into_iter()
+        .filter(|i| i.is_violation && i.confirmed_at.is_none())
+        .count();
     if open > 0 {
-        return Err(AppError::conflict("renovationId", format!("仍有 {open} 项违规未整改确认"), format!("{open} violation(s) are not yet confirmed fixed")));
+        return Err(AppError::conflict(
+            "renovationId",
+            format!("仍有 {open} 项违规未整改确认"),
+            format!("{open} violation(s) are not yet confirmed fixed"),
+        ));
     }
     let (paid, fines) = deposit_left(cx, &r).await?;
     let txn = cx.db().begin().await?;
@@ -692,25 +1057,54 @@ pub async fn accept(cx: &Cx, id: i64) -> AppResult<(renovation::Model, deposit_r
         .one_row(&txn)
         .await?
         .is_some();
-    let status = if lived_in { HouseStatus::Occupied } else { HouseStatus::Vacant };
-    house::Entity::update_many().col_expr(house::Column::Status, Expr::value(status.to_value())).filter(house::Column::Id.eq(r.house_id)).exec(&txn).await?;
-    let ev = commit_step(cx, &txn, &r, "renovation.accepted", next, Some(format!("refund {}", Fen(paid - fines))), vec![]).await?;
+    let status = if lived_in {
+        HouseStatus::Occupied
+    } else {
+        HouseStatus::Vacant
+    };
+    house::Entity::update_many()
+        .col_expr(house::Column::Status, Expr::value(status.to_value()))
+        .filter(house::Column::Id.eq(r.house_id))
+        .exec(&txn)
+        .await?;
+    let ev = commit_step(
+        cx,
+        &txn,
+        &r,
+        "renovation.accepted",
+        next,
+        Some(format!("refund {}", Fen(paid - fines))),
+        vec![],
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok((get(cx, id).await?, refund))
 }
 
 /// The owner asks for more time.
-pub async fn request_extension(cx: &Cx, id: i64, new_end: NaiveDate, reason: String) -> AppResult<renovation_extension::Model> {
+pub async fn request_extension(
+    cx: &Cx,
+    id: i64,
+    new_end: NaiveDate,
+    reason: String,
+) -> AppResult<renovation_extension::Model> {
     let r = get(cx, id).await?;
     if !cx.reach().await?.owns(r.house_id) {
         return Err(AppError::Forbidden);
     }
     if r.state != RenovationState::InProgress {
-        return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: "requestExtension".into() });
+        return Err(AppError::InvalidStateTransition {
+            current: r.state.to_value(),
+            action: "requestExtension".into(),
+        });
     }
     if new_end <= r.planned_end {
-        return Err(AppError::bad_input("plannedEnd", "延期后的结束日期须晚于原结束日期", "The new end must be after the current one"));
+        return Err(AppError::bad_input(
+            "plannedEnd",
+            "延期后的结束日期须晚于原结束日期",
+            "The new end must be after the current one",
+        ));
     }
     let reason = required("reason", &reason)?;
     Ok(renovation_extension::ActiveModel {
@@ -728,19 +1122,35 @@ pub async fn request_extension(cx: &Cx, id: i64, new_end: NaiveDate, reason: Str
 }
 
 /// The manager decides an extension; approval moves the permit's end date (and the passes').
-pub async fn decide_extension(cx: &Cx, extension_id: i64, approve: bool) -> AppResult<renovation::Model> {
-    let e = renovation_extension::Entity::find_by_id(extension_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+pub async fn decide_extension(
+    cx: &Cx,
+    extension_id: i64,
+    approve: bool,
+) -> AppResult<renovation::Model> {
+    let e = renovation_extension::Entity::find_by_id(extension_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let r = get(cx, e.renovation_id).await?;
     super::fees::require_staff_in(cx, r.community_id, &[StaffRole::Manager])?;
     let res = renovation_extension::Entity::update_many()
-        .col_expr(renovation_extension::Column::Status, Expr::value(if approve { "APPROVED" } else { "REJECTED" }))
-        .col_expr(renovation_extension::Column::DecidedAt, Expr::value(super::now()))
+        .col_expr(
+            renovation_extension::Column::Status,
+            Expr::value(if approve { "APPROVED" } else { "REJECTED" }),
+        )
+        .col_expr(
+            renovation_extension::Column::DecidedAt,
+            Expr::value(super::now()),
+        )
         .filter(renovation_extension::Column::Id.eq(e.id))
         .filter(renovation_extension::Column::Status.eq("PENDING"))
         .exec(cx.db())
         .await?;
     if res.rows_affected == 0 {
-        return Err(AppError::InvalidStateTransition { current: e.status, action: "decideExtension".into() });
+        return Err(AppError::InvalidStateTransition {
+            current: e.status,
+            action: "decideExtension".into(),
+        });
     }
     if approve {
         renovation::Entity::update_many()
@@ -752,15 +1162,24 @@ pub async fn decide_extension(cx: &Cx, extension_id: i64, approve: bool) -> AppR
     get(cx, r.id).await
 }
 
-
 // ---- workers during the works, and the gate's list ----------------------------------------
 
 /// The butler (or manager) adds a worker to a permit during the works; the new pass works at once.
 pub async fn add_worker(cx: &Cx, id: i64, w: NewWorker) -> AppResult<renovation_worker::Model> {
     let r = get(cx, id).await?;
     require_butler_of(cx, &r)?;
-    if !matches!(r.state, RenovationState::Applied | RenovationState::Reviewed | RenovationState::Approved | RenovationState::InProgress | RenovationState::RectificationRequired) {
-        return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: "addRenovationWorker".into() });
+    if !matches!(
+        r.state,
+        RenovationState::Applied
+            | RenovationState::Reviewed
+            | RenovationState::Approved
+            | RenovationState::InProgress
+            | RenovationState::RectificationRequired
+    ) {
+        return Err(AppError::InvalidStateTransition {
+            current: r.state.to_value(),
+            action: "addRenovationWorker".into(),
+        });
     }
     let name = required("name", &w.name)?;
     let id_no = id_number(&w.id_number)?;
@@ -779,16 +1198,32 @@ pub async fn add_worker(cx: &Cx, id: i64, w: NewWorker) -> AppResult<renovation_
     }
     .insert(&txn)
     .await?;
-    let h = house::Entity::find_by_id(r.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
-    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.worker_added", "Renovation", r.id).to(row.name.clone())).await?;
+    let h = house::Entity::find_by_id(r.house_id)
+        .one_row(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ev = events::record(
+        &txn,
+        &cx.actor,
+        NewEvent::about_house(&h, "renovation.worker_added", "Renovation", r.id)
+            .to(row.name.clone()),
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(row)
 }
 
 /// The butler (or manager) removes a worker; their pass stops working at once (REVOKED).
-pub async fn remove_worker(cx: &Cx, worker_id: i64, reason: Option<String>) -> AppResult<renovation_worker::Model> {
-    let w = renovation_worker::Entity::find_by_id(worker_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+pub async fn remove_worker(
+    cx: &Cx,
+    worker_id: i64,
+    reason: Option<String>,
+) -> AppResult<renovation_worker::Model> {
+    let w = renovation_worker::Entity::find_by_id(worker_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     let r = get(cx, w.renovation_id).await?;
     require_butler_of(cx, &r)?;
     let now = super::now();
@@ -800,19 +1235,39 @@ pub async fn remove_worker(cx: &Cx, worker_id: i64, reason: Option<String>) -> A
         .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(AppError::InvalidStateTransition { current: "REMOVED".into(), action: "removeRenovationWorker".into() });
+        return Err(AppError::InvalidStateTransition {
+            current: "REMOVED".into(),
+            action: "removeRenovationWorker".into(),
+        });
     }
-    let h = house::Entity::find_by_id(r.house_id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
-    let ev = events::record(&txn, &cx.actor, NewEvent::about_house(&h, "renovation.worker_removed", "Renovation", r.id).from(w.name.clone()).because(reason)).await?;
+    let h = house::Entity::find_by_id(r.house_id)
+        .one_row(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ev = events::record(
+        &txn,
+        &cx.actor,
+        NewEvent::about_house(&h, "renovation.worker_removed", "Renovation", r.id)
+            .from(w.name.clone())
+            .because(reason),
+    )
+    .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
-    Ok(renovation_worker::Model { removed_at: Some(now), ..w })
+    Ok(renovation_worker::Model {
+        removed_at: Some(now),
+        ..w
+    })
 }
 
 /// Worker changes go through the butler of the building (or the manager).
 fn require_butler_of(cx: &Cx, r: &renovation::Model) -> AppResult<()> {
-    let s = cx.actor.require_staff(&[StaffRole::Butler, StaffRole::Manager])?;
-    let ok = s.role == StaffRole::Admin || (s.community_id == Some(r.community_id) && (s.role != StaffRole::Butler || s.building_ids.contains(&r.building_id)));
+    let s = cx
+        .actor
+        .require_staff(&[StaffRole::Butler, StaffRole::Manager])?;
+    let ok = s.role == StaffRole::Admin
+        || (s.community_id == Some(r.community_id)
+            && (s.role != StaffRole::Butler || s.building_ids.contains(&r.building_id)));
     if !ok {
         return Err(AppError::NotFound);
     }
@@ -829,14 +1284,25 @@ pub struct GatePass {
 /// The passes the gate should expect today: workers of issued permits covering today (not on a
 /// holiday). Two statements whatever the number of permits.
 pub async fn todays_passes(cx: &Cx, community_id: i64) -> AppResult<Vec<GatePass>> {
-    super::fees::require_staff_in(cx, community_id, &[StaffRole::Security, StaffRole::Reception, StaffRole::Manager])?;
+    super::fees::require_staff_in(
+        cx,
+        community_id,
+        &[
+            StaffRole::Security,
+            StaffRole::Reception,
+            StaffRole::Manager,
+        ],
+    )?;
     let today = super::today_in_community();
     if rules(cx, community_id).await?.holidays.contains(&today) {
         return Ok(vec![]);
     }
     let permits = renovation::Entity::find()
         .filter(renovation::Column::CommunityId.eq(community_id))
-        .filter(renovation::Column::State.is_in([RenovationState::InProgress, RenovationState::RectificationRequired]))
+        .filter(renovation::Column::State.is_in([
+            RenovationState::InProgress,
+            RenovationState::RectificationRequired,
+        ]))
         .filter(renovation::Column::PlannedStart.lte(today))
         .filter(renovation::Column::PlannedEnd.gte(today))
         .all(cx.db())
@@ -850,33 +1316,53 @@ pub async fn todays_passes(cx: &Cx, community_id: i64) -> AppResult<Vec<GatePass
         .into_iter()
         .filter_map(|w| {
             let p = permits.iter().find(|p| p.id == w.renovation_id)?;
-            Some(GatePass { house_id: p.house_id, valid_until: p.planned_end, worker: w })
+            Some(GatePass {
+                house_id: p.house_id,
+                valid_until: p.planned_end,
+                worker: w,
+            })
         })
         .collect())
 }
 
 // ---- drawings and inspection photos -------------------------------------------------------
 
-use super::repairs::photos::{check_with, remove_files, sniff, sniff_document, write_files, MAX_PHOTOS};
+use super::repairs::photos::{
+    check_with, remove_files, sniff, sniff_document, write_files, MAX_PHOTOS,
+};
 use entity::renovation_file;
 
 /// The owner attaches drawings (images or PDF) before approval; an inspector attaches photos to
 /// an inspection. At most 9 files per upload.
-pub async fn attach(cx: &Cx, id: i64, inspection_id: Option<i64>, files: Vec<(String, Vec<u8>)>) -> AppResult<Vec<renovation_file::Model>> {
+pub async fn attach(
+    cx: &Cx,
+    id: i64,
+    inspection_id: Option<i64>,
+    files: Vec<(String, Vec<u8>)>,
+) -> AppResult<Vec<renovation_file::Model>> {
     let r = get(cx, id).await?;
     let kind = match inspection_id {
         None => {
             if !cx.reach().await?.owns(r.house_id) {
                 return Err(AppError::Forbidden);
             }
-            if !matches!(r.state, RenovationState::Draft | RenovationState::Applied | RenovationState::Reviewed) {
-                return Err(AppError::InvalidStateTransition { current: r.state.to_value(), action: "attachDrawings".into() });
+            if !matches!(
+                r.state,
+                RenovationState::Draft | RenovationState::Applied | RenovationState::Reviewed
+            ) {
+                return Err(AppError::InvalidStateTransition {
+                    current: r.state.to_value(),
+                    action: "attachDrawings".into(),
+                });
             }
             "DRAWING"
         }
         Some(i) => {
             require_inspector(cx, &r)?;
-            let found = renovation_inspection::Entity::find_by_id(i).one_row(cx.db()).await?.filter(|x| x.renovation_id == r.id);
+            let found = renovation_inspection::Entity::find_by_id(i)
+                .one_row(cx.db())
+                .await?
+                .filter(|x| x.renovation_id == r.id);
             if found.is_none() {
                 return Err(AppError::NotFound);
             }
@@ -884,12 +1370,24 @@ pub async fn attach(cx: &Cx, id: i64, inspection_id: Option<i64>, files: Vec<(St
         }
     };
     if files.is_empty() {
-        return Err(AppError::bad_input("files", "请选择文件", "Choose at least one file"));
+        return Err(AppError::bad_input(
+            "files",
+            "请选择文件",
+            "Choose at least one file",
+        ));
     }
-    let rule = if kind == "DRAWING" { sniff_document } else { sniff };
+    let rule = if kind == "DRAWING" {
+        sniff_document
+    } else {
+        sniff
+    };
     let checked = check_with(files, 0, cx.core.config.limits.max_upload_file_bytes, rule)?;
     if checked.len() > MAX_PHOTOS {
-        return Err(AppError::bad_input("files", format!("一次最多 {MAX_PHOTOS} 个文件"), format!("At most {MAX_PHOTOS} files at a time")));
+        return Err(AppError::bad_input(
+            "files",
+            format!("一次最多 {MAX_PHOTOS} 个文件"),
+            format!("At most {MAX_PHOTOS} files at a time"),
+        ));
     }
     let dir = &cx.core.config.upload_dir;
     let names = write_files(dir, &checked).await?;
@@ -923,10 +1421,15 @@ pub async fn attach(cx: &Cx, id: i64, inspection_id: Option<i64>, files: Vec<(St
     Ok(rows)
 }
 
-
 /// A file's path and type, if the caller may see its renovation.
 pub async fn open_file(cx: &Cx, file_id: i64) -> AppResult<(std::path::PathBuf, String)> {
-    let f = renovation_file::Entity::find_by_id(file_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let f = renovation_file::Entity::find_by_id(file_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     get(cx, f.renovation_id).await?;
-    Ok((cx.core.config.upload_dir.join(&f.stored_name), f.content_type))
+    Ok((
+        cx.core.config.upload_dir.join(&f.stored_name),
+        f.content_type,
+    ))
 }

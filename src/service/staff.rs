@@ -1,15 +1,17 @@
 //! Staff memberships: who works in which community in which role, and a butler's buildings.
 //! Managers run their own community's team (except managers and admins); admins run everyone.
-use crate::service::page::OneRow;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
 use super::{members::find_or_create_user, Cx};
 use crate::auth::password;
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
+use crate::service::page::OneRow;
 use entity::enums::StaffRole;
 use entity::{building, butler_building, staff_member, user};
-use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 
 /// May the caller hire into / change / remove `role` in `community`?
 fn require_may_manage(cx: &Cx, community_id: Option<i64>, role: StaffRole) -> AppResult<()> {
@@ -36,7 +38,8 @@ pub async fn of_community(
     // Managers see the whole team; dispatchers (reception, butler) see the technicians they
     // dispatch to.
     let grant = if role == Some(StaffRole::Technician) {
-        cx.actor.require_staff(&[StaffRole::Manager, StaffRole::Reception, StaffRole::Butler])?
+        cx.actor
+            .require_staff(&[StaffRole::Manager, StaffRole::Reception, StaffRole::Butler])?
     } else {
         cx.actor.require_staff(&[StaffRole::Manager])?
     };
@@ -336,4 +339,3 @@ async fn record(
     )
     .await
 }
-

@@ -55,12 +55,16 @@ impl TargetKey {
     /// The target in basis points (9000 = 90.00%).
     pub fn target_bps(self) -> i64 {
         match self {
-            TargetKey::CustomerSatisfaction | TargetKey::ComplaintSatisfaction | TargetKey::SameDayFollowUp => 9000,
+            TargetKey::CustomerSatisfaction
+            | TargetKey::ComplaintSatisfaction
+            | TargetKey::SameDayFollowUp => 9000,
             TargetKey::ComplaintReturnVisits => 5000,
             TargetKey::ComplaintReplyOnTime => 9990,
             TargetKey::CollectionRate => 9500,
             TargetKey::PaidServiceSatisfaction | TargetKey::RepairFollowUpWithinADay => 9800,
-            TargetKey::GeneralSolvedSameDay | TargetKey::HardSolvedInAWeek | TargetKey::PatrolRounds => 10_000,
+            TargetKey::GeneralSolvedSameDay
+            | TargetKey::HardSolvedInAWeek
+            | TargetKey::PatrolRounds => 10_000,
         }
     }
     /// The handbook's name for it.
@@ -95,7 +99,8 @@ impl Figure {
     /// numerator ÷ denominator in basis points, rounded down (never met early); None when there
     /// is nothing to measure yet.
     pub fn value_bps(&self) -> Option<i64> {
-        (self.denominator > 0).then(|| (self.numerator as i128 * 10_000 / self.denominator as i128) as i64)
+        (self.denominator > 0)
+            .then(|| (self.numerator as i128 * 10_000 / self.denominator as i128) as i64)
     }
     pub fn met(&self) -> Option<bool> {
         self.value_bps().map(|v| v >= self.key.target_bps())
@@ -107,7 +112,12 @@ fn shanghai() -> FixedOffset {
 }
 
 fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
-    d.and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(shanghai()).single().expect("fixed offset").to_utc()
+    d.and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_local_timezone(shanghai())
+        .single()
+        .expect("fixed offset")
+        .to_utc()
 }
 
 /// The board for `period` (`YYYY-MM`): the community's manager (and admins).
@@ -116,7 +126,10 @@ pub async fn board(cx: &Cx, community_id: i64, period: &str) -> AppResult<Vec<Fi
     require_staff_in(cx, community_id, &[StaffRole::Manager])?;
     let first = parse_period("period", period)?;
     let last = month_end(first);
-    let (from, to) = (local_midnight(first), local_midnight(last + Duration::days(1)));
+    let (from, to) = (
+        local_midnight(first),
+        local_midnight(last + Duration::days(1)),
+    );
     let repairs = super::repairs::targets::compute(cx, community_id, period).await?;
     let complaints = complaint_figures(cx.db(), community_id, from, to).await?;
     let (collection, _) = super::fees::reports::collection(cx, community_id, period).await?;
@@ -126,24 +139,91 @@ pub async fn board(cx: &Cx, community_id: i64, period: &str) -> AppResult<Vec<Fi
     let (collection_due, collection_soon) = if last < today {
         (collection.due_fen, 0)
     } else {
-        (collection.collected_fen, collection.due_fen - collection.collected_fen)
+        (
+            collection.collected_fen,
+            collection.due_fen - collection.collected_fen,
+        )
     };
     // Rounds of days still ahead are not due yet: count up to today.
     let patrol_to = last.min(today);
-    let rounds = if patrol_to < first { Default::default() } else { super::patrols::round_target(cx.db(), community_id, first, patrol_to).await? };
-    let f = |key, numerator, denominator, due_soon| Figure { key, numerator, denominator, due_soon };
+    let rounds = if patrol_to < first {
+        Default::default()
+    } else {
+        super::patrols::round_target(cx.db(), community_id, first, patrol_to).await?
+    };
+    let f = |key, numerator, denominator, due_soon| Figure {
+        key,
+        numerator,
+        denominator,
+        due_soon,
+    };
     Ok(vec![
-        f(TargetKey::CustomerSatisfaction, repairs.satisfied_count + complaints.satisfied, repairs.satisfaction_count + complaints.return_visited, 0),
-        f(TargetKey::ComplaintReturnVisits, complaints.return_visited, complaints.visit_settled, complaints.visit_due_soon),
-        f(TargetKey::ComplaintReplyOnTime, complaints.replied_on_time, complaints.reply_settled, complaints.reply_due_soon),
-        f(TargetKey::ComplaintSatisfaction, complaints.satisfied, complaints.return_visited, 0),
-        f(TargetKey::CollectionRate, collection.collected_fen, collection_due, collection_soon),
-        f(TargetKey::PaidServiceSatisfaction, repairs.paid_satisfied, repairs.paid_followed_up, 0),
-        f(TargetKey::RepairFollowUpWithinADay, repairs.followed_up_in_time, repairs.follow_up_settled, repairs.follow_up_due_soon),
-        f(TargetKey::SameDayFollowUp, repairs.followed_up_same_day, repairs.same_day_settled, repairs.same_day_due_soon),
-        f(TargetKey::GeneralSolvedSameDay, repairs.general_same_day, repairs.general, repairs.general_due_soon),
-        f(TargetKey::HardSolvedInAWeek, repairs.hard_in_time, repairs.hard, repairs.hard_due_soon),
-        f(TargetKey::PatrolRounds, rounds.done, rounds.due, rounds.due_soon),
+        f(
+            TargetKey::CustomerSatisfaction,
+            repairs.satisfied_count + complaints.satisfied,
+            repairs.satisfaction_count + complaints.return_visited,
+            0,
+        ),
+        f(
+            TargetKey::ComplaintReturnVisits,
+            complaints.return_visited,
+            complaints.visit_settled,
+            complaints.visit_due_soon,
+        ),
+        f(
+            TargetKey::ComplaintReplyOnTime,
+            complaints.replied_on_time,
+            complaints.reply_settled,
+            complaints.reply_due_soon,
+        ),
+        f(
+            TargetKey::ComplaintSatisfaction,
+            complaints.satisfied,
+            complaints.return_visited,
+            0,
+        ),
+        f(
+            TargetKey::CollectionRate,
+            collection.collected_fen,
+            collection_due,
+            collection_soon,
+        ),
+        f(
+            TargetKey::PaidServiceSatisfaction,
+            repairs.paid_satisfied,
+            repairs.paid_followed_up,
+            0,
+        ),
+        f(
+            TargetKey::RepairFollowUpWithinADay,
+            repairs.followed_up_in_time,
+            repairs.follow_up_settled,
+            repairs.follow_up_due_soon,
+        ),
+        f(
+            TargetKey::SameDayFollowUp,
+            repairs.followed_up_same_day,
+            repairs.same_day_settled,
+            repairs.same_day_due_soon,
+        ),
+        f(
+            TargetKey::GeneralSolvedSameDay,
+            repairs.general_same_day,
+            repairs.general,
+            repairs.general_due_soon,
+        ),
+        f(
+            TargetKey::HardSolvedInAWeek,
+            repairs.hard_in_time,
+            repairs.hard,
+            repairs.hard_due_soon,
+        ),
+        f(
+            TargetKey::PatrolRounds,
+            rounds.done,
+            rounds.due,
+            rounds.due_soon,
+        ),
     ])
 }
 
@@ -171,8 +251,19 @@ pub struct ComplaintTargets {
 }
 
 /// One statement; instants are compared in Rust, as SQLite keeps them as text.
-async fn complaint_figures(db: &impl ConnectionTrait, community_id: i64, from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<ComplaintTargets> {
-    type Row = (DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<i16>);
+async fn complaint_figures(
+    db: &impl ConnectionTrait,
+    community_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<ComplaintTargets> {
+    type Row = (
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<i16>,
+    );
     let rows: Vec<Row> = complaint::Entity::find()
         .select_only()
         .column(complaint::Column::CreatedAt)
@@ -191,7 +282,12 @@ async fn complaint_figures(db: &impl ConnectionTrait, community_id: i64, from: D
     let mut f = ComplaintTargets::default();
     for (created, reply_due, replied, visited, satisfaction) in rows {
         match replied {
-            Some(r) => (f.reply_settled, f.replied_on_time) = (f.reply_settled + 1, f.replied_on_time + i64::from(r <= reply_due)),
+            Some(r) => {
+                (f.reply_settled, f.replied_on_time) = (
+                    f.reply_settled + 1,
+                    f.replied_on_time + i64::from(r <= reply_due),
+                )
+            }
             None if now > reply_due => f.reply_settled += 1,
             None => f.reply_due_soon += 1,
         }
@@ -200,7 +296,9 @@ async fn complaint_figures(db: &impl ConnectionTrait, community_id: i64, from: D
                 (f.visit_settled, f.return_visited) = (f.visit_settled + 1, f.return_visited + 1);
                 f.satisfied += i64::from(satisfaction.is_some_and(|s| s >= 4));
             }
-            None if now > created + Duration::hours(RETURN_VISIT_WITHIN_HOURS) => f.visit_settled += 1,
+            None if now > created + Duration::hours(RETURN_VISIT_WITHIN_HOURS) => {
+                f.visit_settled += 1
+            }
             None => f.visit_due_soon += 1,
         }
     }
@@ -239,24 +337,51 @@ pub async fn at_risk(cx: &Cx, community_id: i64, horizon: Duration) -> AppResult
     let settings = super::repairs::settings(cx.db(), community_id).await?;
     let open = repair_order::Entity::find()
         .filter(repair_order::Column::CommunityId.eq(community_id))
-        .filter(repair_order::Column::State.is_not_in([RepairState::FollowedUp, RepairState::Cancelled, RepairState::Paused]))
+        .filter(repair_order::Column::State.is_not_in([
+            RepairState::FollowedUp,
+            RepairState::Cancelled,
+            RepairState::Paused,
+        ]))
         .all(cx.db())
         .await?;
     for o in open {
-        let Some(due) = clock::deadlines(&o, &settings, now).next_due.filter(|d| *d <= until) else { continue };
-        let kind = if o.state == RepairState::Completed { AtRiskKind::FollowUp } else { AtRiskKind::Repair };
-        out.push(AtRisk { kind, subject_id: GlobalId::encode(NodeKind::RepairOrder, o.id), summary: o.description, due_at: due });
+        let Some(due) = clock::deadlines(&o, &settings, now)
+            .next_due
+            .filter(|d| *d <= until)
+        else {
+            continue;
+        };
+        let kind = if o.state == RepairState::Completed {
+            AtRiskKind::FollowUp
+        } else {
+            AtRiskKind::Repair
+        };
+        out.push(AtRisk {
+            kind,
+            subject_id: GlobalId::encode(NodeKind::RepairOrder, o.id),
+            summary: o.description,
+            due_at: due,
+        });
     }
 
     let waiting = complaint::Entity::find()
         .filter(complaint::Column::CommunityId.eq(community_id))
         .filter(complaint::Column::RepliedAt.is_null())
-        .filter(complaint::Column::State.is_not_in([ComplaintState::Withdrawn, ComplaintState::Closed, ComplaintState::Resolved]))
+        .filter(complaint::Column::State.is_not_in([
+            ComplaintState::Withdrawn,
+            ComplaintState::Closed,
+            ComplaintState::Resolved,
+        ]))
         .filter(complaint::Column::ReplyDueAt.lte(until))
         .all(cx.db())
         .await?;
     for c in waiting {
-        out.push(AtRisk { kind: AtRiskKind::Complaint, subject_id: GlobalId::encode(NodeKind::Complaint, c.id), summary: c.summary, due_at: c.reply_due_at });
+        out.push(AtRisk {
+            kind: AtRiskKind::Complaint,
+            subject_id: GlobalId::encode(NodeKind::Complaint, c.id),
+            summary: c.summary,
+            due_at: c.reply_due_at,
+        });
     }
 
     // A rectification is due by the end of its local day.
@@ -272,7 +397,12 @@ pub async fn at_risk(cx: &Cx, community_id: i64, horizon: Duration) -> AppResult
         let Some(day) = i.rectify_by else { continue };
         let due = local_midnight(day + Duration::days(1)) - Duration::seconds(1);
         // The renovation is what the manager opens to chase it.
-        out.push(AtRisk { kind: AtRiskKind::Rectification, subject_id: GlobalId::encode(NodeKind::Renovation, i.renovation_id), summary: i.note, due_at: due });
+        out.push(AtRisk {
+            kind: AtRiskKind::Rectification,
+            subject_id: GlobalId::encode(NodeKind::Renovation, i.renovation_id),
+            summary: i.note,
+            due_at: due,
+        });
     }
     out.sort_by_key(|r| r.due_at);
     Ok(out)

@@ -66,18 +66,36 @@ async fn every_role_gets_exactly_what_it_may() {
 
     // Fees: a management fee and this month's bills, so money rows exist to be guarded.
     let item = json!({ "communityId": c1, "name": "物业费", "kind": "MANAGEMENT", "formula": "BY_AREA", "cycle": "MONTHLY", "unitPriceFen": 280 });
-    app.gql(Some(&admin), "mutation($i: CreateFeeItemInput!) { createFeeItem(input: $i) { id } }", json!({ "i": item })).await;
+    app.gql(
+        Some(&admin),
+        "mutation($i: CreateFeeItemInput!) { createFeeItem(input: $i) { id } }",
+        json!({ "i": item }),
+    )
+    .await;
     let gen = app.gql(Some(&admin), "mutation($c: ID!, $p: String!) { generateBills(communityId: $c, period: $p) { created } }", json!({ "c": c1, "p": crate::fees::period(0) })).await;
     assert_eq!(outcome(&gen), "OK", "{gen}");
-    let bill_a = app.gql(Some(&admin), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house_a })).await["data"]["owed"]["openBills"][0]["id"].clone();
+    let bill_a = app
+        .gql(
+            Some(&admin),
+            "query($h: ID!) { owed(houseId: $h) { openBills { id } } }",
+            json!({ "h": house_a }),
+        )
+        .await["data"]["owed"]["openBills"][0]["id"]
+        .clone();
 
     // Repairs: an order of house A booked by its owner, and the technician to dispatch to.
     let (order_a, _) = crate::repairs::booked(&app, "authz-setup").await;
     let tech_staff = crate::repairs::technician_staff_id(&app).await;
 
     // Renovation: owner 1 applies for house A.
-    let ren_a = app.gql(Some(&app.login(OWNER1).await), "mutation($i: ApplyRenovationInput!) { applyRenovation(input: $i) { id } }",
-        json!({ "i": crate::renovation::application(&house_a, 1, 20) })).await["data"]["applyRenovation"]["id"].clone();
+    let ren_a = app
+        .gql(
+            Some(&app.login(OWNER1).await),
+            "mutation($i: ApplyRenovationInput!) { applyRenovation(input: $i) { id } }",
+            json!({ "i": crate::renovation::application(&house_a, 1, 20) }),
+        )
+        .await["data"]["applyRenovation"]["id"]
+        .clone();
 
     // Cards: reception issues one to owner 1.
     let owner1 = app.login(OWNER1).await;
@@ -88,14 +106,51 @@ async fn every_role_gets_exactly_what_it_may() {
 
     // Moves and keys: two move-in bookings of house A (one to pass the gate, one to cancel), a
     // sealed key of A to ask to open, and another whose opening the manager is asked to decide.
-    let book_in = |key: &str| crate::moves::booking(&house_a, "IN", guanjia::service::today_in_community(), key);
-    let move_pass = app.gql(Some(&owner1), "mutation($i: BookMoveInput!) { bookMove(input: $i) { id passCode } }", book_in("authz-move-1")).await["data"]["bookMove"].clone();
-    let move_cancel = app.gql(Some(&owner1), "mutation($i: BookMoveInput!) { bookMove(input: $i) { id } }", book_in("authz-move-2")).await["data"]["bookMove"]["id"].clone();
+    let book_in = |key: &str| {
+        crate::moves::booking(&house_a, "IN", guanjia::service::today_in_community(), key)
+    };
+    let move_pass = app
+        .gql(
+            Some(&owner1),
+            "mutation($i: BookMoveInput!) { bookMove(input: $i) { id passCode } }",
+            book_in("authz-move-1"),
+        )
+        .await["data"]["bookMove"]
+        .clone();
+    let move_cancel = app
+        .gql(
+            Some(&owner1),
+            "mutation($i: BookMoveInput!) { bookMove(input: $i) { id } }",
+            book_in("authz-move-2"),
+        )
+        .await["data"]["bookMove"]["id"]
+        .clone();
     let reception_t = app.login(RECEPTION).await;
     let deposit = "mutation($h: ID!, $s: String) { depositKey(houseId: $h, label: \"入户门\", sealNumber: $s) { id } }";
-    let key_request = app.gql(Some(&reception_t), deposit, json!({ "h": house_a, "s": "A-1" })).await["data"]["depositKey"]["id"].clone();
-    let key_decide = app.gql(Some(&reception_t), deposit, json!({ "h": house_a, "s": "A-2" })).await["data"]["depositKey"]["id"].clone();
-    let opening = app.gql(Some(&reception_t), "mutation($k: ID!) { requestKeyOpening(keyId: $k, reason: \"漏水\") { id } }", json!({ "k": key_decide })).await["data"]["requestKeyOpening"]["id"].clone();
+    let key_request = app
+        .gql(
+            Some(&reception_t),
+            deposit,
+            json!({ "h": house_a, "s": "A-1" }),
+        )
+        .await["data"]["depositKey"]["id"]
+        .clone();
+    let key_decide = app
+        .gql(
+            Some(&reception_t),
+            deposit,
+            json!({ "h": house_a, "s": "A-2" }),
+        )
+        .await["data"]["depositKey"]["id"]
+        .clone();
+    let opening = app
+        .gql(
+            Some(&reception_t),
+            "mutation($k: ID!) { requestKeyOpening(keyId: $k, reason: \"漏水\") { id } }",
+            json!({ "k": key_decide }),
+        )
+        .await["data"]["requestKeyOpening"]["id"]
+        .clone();
     let house_401 = app.house_id("CUIHU", "1栋", "1单元", "401").await;
     // Complaints and notices: owner 1's complaints about house A, one per step to test, each
     // in the state that step starts from; a water cut to 1栋.
@@ -108,7 +163,11 @@ async fn every_role_gets_exactly_what_it_may() {
             let out = app.gql(Some(&owner1), crate::complaints::REGISTER, json!({ "i": { "houseId": house_a, "category": "FACILITIES", "summary": "水压低" } })).await;
             let id = out["data"]["registerComplaint"]["id"].clone();
             let tech = crate::repairs::technician_staff_id(app).await;
-            let handler = if step == "handled-by-technician" { tech } else { Value::Null };
+            let handler = if step == "handled-by-technician" {
+                tech
+            } else {
+                Value::Null
+            };
             if step != "registered" {
                 let out = app.gql(Some(&butler), "mutation($c: ID!, $h: ID) { assignComplaint(complaintId: $c, department: ENGINEERING, handlerId: $h) { id } }", json!({ "c": id, "h": handler })).await;
                 assert_eq!(outcome(&out), "OK", "{out}");
@@ -120,22 +179,46 @@ async fn every_role_gets_exactly_what_it_may() {
             id
         }
     };
-    let (complaint_node, complaint_assign, complaint_escalate, complaint_withdraw) =
-        (complaint_at("registered").await, complaint_at("registered").await, complaint_at("registered").await, complaint_at("registered").await);
-    let (complaint_reply, complaint_resolve) = (complaint_at("handled-by-technician").await, complaint_at("handled-by-technician").await);
-    let (complaint_visit, complaint_reopen) = (complaint_at("resolved").await, complaint_at("resolved").await);
+    let (complaint_node, complaint_assign, complaint_escalate, complaint_withdraw) = (
+        complaint_at("registered").await,
+        complaint_at("registered").await,
+        complaint_at("registered").await,
+        complaint_at("registered").await,
+    );
+    let (complaint_reply, complaint_resolve) = (
+        complaint_at("handled-by-technician").await,
+        complaint_at("handled-by-technician").await,
+    );
+    let (complaint_visit, complaint_reopen) = (
+        complaint_at("resolved").await,
+        complaint_at("resolved").await,
+    );
     let building_1 = crate::notices::building_id(&app, "CUIHU", "1栋").await;
     let notice_1 = app.gql(Some(&app.login(RECEPTION).await), crate::notices::PUBLISH,
         json!({ "i": { "communityId": c1, "kind": "WATER_CUT", "title": "停水", "body": "检修", "startsAt": crate::repairs::in_hours(2), "endsAt": crate::repairs::in_hours(6), "buildingIds": [building_1] } })).await
         ["data"]["publishNotice"]["id"].clone();
     // Patrols: three checkpoints on a route walked every day; today's round is the butler's.
     let patrol = crate::patrols::setup(&app, json!([{ "start": "00:00", "end": "23:59" }])).await;
-    let patrol_task = crate::patrols::schedule(&app, &patrol, &patrol.route, crate::patrols::today(), BUTLER).await.remove(0);
+    let patrol_task = crate::patrols::schedule(
+        &app,
+        &patrol,
+        &patrol.route,
+        crate::patrols::today(),
+        BUTLER,
+    )
+    .await
+    .remove(0);
     let patrol_butler = crate::patrols::staff_id(&app, BUTLER).await;
     let patrol_area = app.gql(Some(&admin), "query($c: ID!) { node(id: $c) { ... on Community { publicAreas(first: 1) { edges { node { id } } } } } }", json!({ "c": c1 })).await
         ["data"]["node"]["publicAreas"]["edges"][0]["node"]["id"].clone();
     let finding = json!({ "clientId": "authz-finding", "kind": "FINDING", "taskId": patrol_task, "checkpointId": patrol.points[0].0, "description": "灯坏了", "deviceTime": chrono::Utc::now().to_rfc3339() });
-    let synced = app.gql(Some(&patrol.butler), crate::patrols::SYNC, json!({ "r": [finding] })).await;
+    let synced = app
+        .gql(
+            Some(&patrol.butler),
+            crate::patrols::SYNC,
+            json!({ "r": [finding] }),
+        )
+        .await;
     assert_eq!(synced["data"]["syncPatrol"]["stored"], 1, "{synced}");
 
     let mut tokens: Vec<Option<String>> = vec![];
@@ -170,22 +253,61 @@ async fn every_role_gets_exactly_what_it_may() {
     );
     let (c_staff, c_keys, c_add, c_key) = (c1.clone(), c1.clone(), c1.clone(), c1.clone());
     let a_invite = house_a.clone();
-    let (a_owed, c_fee, c_gen, c_day, c_coll, c_arr) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone());
+    let (a_owed, c_fee, c_gen, c_day, c_coll, c_arr) = (
+        house_a.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+    );
     let (bill_pay, bill_intent, bill_node) = (bill_a.clone(), bill_a.clone(), bill_a.clone());
-    let (a_book, c_orders, c_targets, c_price, c_techs) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone());
+    let (a_book, c_orders, c_targets, c_price, c_techs) = (
+        house_a.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+    );
     let (order_node, order_dispatch) = (order_a.clone(), order_a.clone());
-    let (a_ren, c_ren, c_gate, ren_node, ren_fwd) = (house_a.clone(), c1.clone(), c1.clone(), ren_a.clone(), ren_a.clone());
+    let (a_ren, c_ren, c_gate, ren_node, ren_fwd) = (
+        house_a.clone(),
+        c1.clone(),
+        c1.clone(),
+        ren_a.clone(),
+        ren_a.clone(),
+    );
     let (c_passes, c_overdue) = (c1.clone(), c1.clone());
     let (c_cards, c_changes, card_lost) = (c1.clone(), c1.clone(), card_a.clone());
-    let (a_move, c_passes_gate, c_check, c_use, c_handovers, a_cards) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), house_a.clone());
-    let (c_keys_desk, c_unreturned, a_deposit, c_approvals) = (c1.clone(), c1.clone(), house_a.clone(), c1.clone());
+    let (a_move, c_passes_gate, c_check, c_use, c_handovers, a_cards) = (
+        house_a.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        house_a.clone(),
+    );
+    let (c_keys_desk, c_unreturned, a_deposit, c_approvals) =
+        (c1.clone(), c1.clone(), house_a.clone(), c1.clone());
     let move_node = move_pass["id"].clone();
     let c_board = c1.clone();
-    let (a_complain, c_complaints, c_analysis, c_publish, c_notices, b1_publish) = (house_a.clone(), c1.clone(), c1.clone(), c1.clone(), c1.clone(), building_1.clone());
+    let (a_complain, c_complaints, c_analysis, c_publish, c_notices, b1_publish) = (
+        house_a.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        c1.clone(),
+        building_1.clone(),
+    );
     let (notice_update, notice_node) = (notice_1.clone(), notice_1.clone());
     let (pc_c1, pr_c1, pq_c1, pl_c1) = (c1.clone(), c1.clone(), c1.clone(), c1.clone());
     let (p_point, p_point_node) = (patrol.points[0].clone(), patrol.points[0].0.clone());
-    let (p_task_node, p_task_sched, p_task_assign, p_task_sync) = (patrol_task.clone(), patrol.route.clone(), patrol_task.clone(), patrol_task.clone());
+    let (p_task_node, p_task_sched, p_task_assign, p_task_sync) = (
+        patrol_task.clone(),
+        patrol.route.clone(),
+        patrol_task.clone(),
+        patrol_task.clone(),
+    );
     let (p_butler_sched, p_butler_assign) = (patrol_butler.clone(), patrol_butler.clone());
     let p_area = patrol_area.clone();
     let p_point_route = p_point.0.clone();

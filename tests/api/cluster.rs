@@ -8,11 +8,19 @@ use sha2::Digest;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-const LOGIN: &str = "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken } }";
+const LOGIN: &str =
+    "mutation($p: String!, $w: String!) { login(phone: $p, password: $w) { accessToken } }";
 
 async fn post(app: &TestApp, body: Value) -> (u16, Value) {
     let token = app.login(MANAGER).await;
-    let resp = app.client.post(app.url("/graphql")).bearer_auth(token).json(&body).send().await.unwrap();
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     (resp.status().as_u16(), resp.json().await.unwrap())
 }
 
@@ -26,8 +34,13 @@ async fn a_subscription_on_one_server_hears_a_mutation_on_the_other() {
     }
     let b = a.spawn_peer().await;
     let butler = a.login(BUTLER).await;
-    let mut req = format!("ws://{}/graphql/ws", a.addr).into_client_request().unwrap();
-    req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let mut req = format!("ws://{}/graphql/ws", a.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
     ws.send(Message::Text(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {butler}") } }).to_string().into())).await.unwrap();
     ws.next().await.unwrap().unwrap();
@@ -40,10 +53,20 @@ async fn a_subscription_on_one_server_hears_a_mutation_on_the_other() {
     let out = b.gql(Some(&owner), "mutation($i: InviteHouseMemberInput!) { inviteHouseMember(input: $i) { id } }",
         json!({ "i": { "houseId": house, "phone": "13600000077", "displayName": "新家属", "relation": "FAMILY" } })).await;
     assert_eq!(outcome(&out), "OK", "{out}");
-    let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await.expect("event crosses servers in time").unwrap().unwrap();
-    let Message::Text(t) = msg else { panic!("text frame expected") };
+    let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+        .await
+        .expect("event crosses servers in time")
+        .unwrap()
+        .unwrap();
+    let Message::Text(t) = msg else {
+        panic!("text frame expected")
+    };
     let v: Value = serde_json::from_str(&t).unwrap();
-    assert_eq!(v["payload"]["data"]["activity"], json!({ "action": "house_member.invited", "subjectType": "HouseMember" }), "{v}");
+    assert_eq!(
+        v["payload"]["data"]["activity"],
+        json!({ "action": "house_member.invited", "subjectType": "HouseMember" }),
+        "{v}"
+    );
 }
 
 #[tokio::test]
@@ -53,11 +76,15 @@ async fn login_throttling_counts_failures_on_every_server() {
     // Five wrong passwords spread over both servers lock the phone on both.
     for i in 0..5 {
         let server = if i % 2 == 0 { &a } else { &b };
-        let out = server.gql(None, LOGIN, json!({ "p": OWNER1, "w": "wrong-password" })).await;
+        let out = server
+            .gql(None, LOGIN, json!({ "p": OWNER1, "w": "wrong-password" }))
+            .await;
         assert_eq!(error_code(&out), "UNAUTHENTICATED", "{out}");
     }
     for server in [&a, &b] {
-        let out = server.gql(None, LOGIN, json!({ "p": OWNER1, "w": PASSWORD })).await;
+        let out = server
+            .gql(None, LOGIN, json!({ "p": OWNER1, "w": PASSWORD }))
+            .await;
         assert_eq!(error_code(&out), "RATE_LIMITED", "{out}");
     }
 }
@@ -73,10 +100,20 @@ async fn a_persisted_query_registered_on_one_server_works_on_the_other() {
     // Apollo's protocol: hash only, told it is unknown, then hash and query once.
     let (status, miss) = post(&a, json!({ "extensions": ext })).await;
     assert_eq!(status, 200);
-    assert_eq!(miss["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND", "{miss}");
+    assert_eq!(
+        miss["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
+        "{miss}"
+    );
     assert_eq!(miss["errors"][0]["message"], "PersistedQueryNotFound");
     let (_, full) = post(&a, json!({ "query": query, "extensions": ext })).await;
-    assert_eq!(full["data"]["communities"]["edges"].as_array().unwrap().len(), 1, "the manager sees their community: {full}");
+    assert_eq!(
+        full["data"]["communities"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "the manager sees their community: {full}"
+    );
     // Server B has never seen the query: the hash alone is enough there now, and on A again.
     for server in [&b, &a] {
         let (status, hit) = post(server, json!({ "extensions": ext })).await;
@@ -84,7 +121,15 @@ async fn a_persisted_query_registered_on_one_server_works_on_the_other() {
         assert_eq!(hit, full, "the same answer from the hash alone");
     }
     // And over GET, as CDNs cache it.
-    let get = b.client.get(b.url("/graphql")).bearer_auth(b.login(MANAGER).await).header("accept", "application/json").query(&[("extensions", ext.to_string())]).send().await.unwrap();
+    let get = b
+        .client
+        .get(b.url("/graphql"))
+        .bearer_auth(b.login(MANAGER).await)
+        .header("accept", "application/json")
+        .query(&[("extensions", ext.to_string())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(get.json::<Value>().await.unwrap(), full);
 
     // A hash that does not match its query is refused and not stored.
@@ -97,6 +142,13 @@ async fn a_persisted_query_registered_on_one_server_works_on_the_other() {
     let mh = hex::encode(sha2::Sha256::digest(m.as_bytes()));
     let mext = json!({ "persistedQuery": { "version": 1, "sha256Hash": mh } });
     post(&a, json!({ "query": m, "extensions": mext })).await;
-    let get = a.client.get(a.url("/graphql")).header("accept", "application/json").query(&[("extensions", mext.to_string())]).send().await.unwrap();
+    let get = a
+        .client
+        .get(a.url("/graphql"))
+        .header("accept", "application/json")
+        .query(&[("extensions", mext.to_string())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(get.status().as_u16(), 405);
 }

@@ -2,7 +2,8 @@
 use crate::helpers::*;
 use serde_json::{json, Value};
 
-const CREATE_ITEM: &str = "mutation($i: CreateFeeItemInput!) { createFeeItem(input: $i) { id unitPriceFen } }";
+const CREATE_ITEM: &str =
+    "mutation($i: CreateFeeItemInput!) { createFeeItem(input: $i) { id unitPriceFen } }";
 const GENERATE: &str = "mutation($c: ID!, $p: String!) { generateBills(communityId: $c, period: $p) { created alreadyExisting } }";
 const OWED: &str = "query($h: ID!) { owed(houseId: $h) { dueFen overdueFen lateFeeFen totalFen openBills { id amountFen paidFen outstandingFen status lines { description amountFen } } } }";
 const PAY: &str = "mutation($k: String!, $m: PaymentMethod!, $a: [AllocationInput!]!) { recordPayment(clientKey: $k, method: $m, allocations: $a) { id receiptNo amountFen } }";
@@ -21,10 +22,14 @@ pub async fn bill_community(app: &TestApp, periods: &[String]) -> String {
     let c1 = app.community_id("CUIHU").await;
     let item = json!({ "communityId": c1, "name": "物业管理费", "kind": "MANAGEMENT", "formula": "BY_AREA", "cycle": "MONTHLY",
         "unitPriceFen": 280, "lateFeeBpsPerDay": 5, "lateFeeGraceDays": 5, "lateFeeCapBps": 1000, "vacantDiscountBps": 5000 });
-    let out = app.gql(Some(&finance), CREATE_ITEM, json!({ "i": item })).await;
+    let out = app
+        .gql(Some(&finance), CREATE_ITEM, json!({ "i": item }))
+        .await;
     assert_eq!(outcome(&out), "OK", "{out}");
     for p in periods {
-        let out = app.gql(Some(&finance), GENERATE, json!({ "c": c1, "p": p })).await;
+        let out = app
+            .gql(Some(&finance), GENERATE, json!({ "c": c1, "p": p }))
+            .await;
         assert_eq!(out["data"]["generateBills"]["created"], 42, "{out}");
     }
     finance
@@ -47,7 +52,13 @@ async fn bills_spell_out_their_formula_and_generation_is_idempotent() {
     assert_eq!(o["dueFen"], 30100);
     let line = &o["openBills"][0]["lines"][0];
     assert_eq!(line["amountFen"], 30100);
-    assert!(line["description"].as_str().unwrap().contains("107.50 m² × ¥2.80/m²/月 × 1 个月 = ¥301.00"), "{line}");
+    assert!(
+        line["description"]
+            .as_str()
+            .unwrap()
+            .contains("107.50 m² × ¥2.80/m²/月 × 1 个月 = ¥301.00"),
+        "{line}"
+    );
     // A vacant house pays half.
     let vacant = app.house_id("CUIHU", "1栋", "1单元", "401").await;
     let manager = app.login(MANAGER).await;
@@ -58,9 +69,17 @@ async fn bills_spell_out_their_formula_and_generation_is_idempotent() {
     // Twice: a clear CONFLICT, nothing new. The future: refused.
     let c1 = app.community_id("CUIHU").await;
     let bills = app.scalar("SELECT COUNT(*) FROM bills").await;
-    let again = app.gql(Some(&finance), GENERATE, json!({ "c": c1, "p": period(0) })).await;
+    let again = app
+        .gql(Some(&finance), GENERATE, json!({ "c": c1, "p": period(0) }))
+        .await;
     assert_eq!(error_code(&again), "CONFLICT");
-    let future = app.gql(Some(&finance), GENERATE, json!({ "c": c1, "p": period(-1) })).await;
+    let future = app
+        .gql(
+            Some(&finance),
+            GENERATE,
+            json!({ "c": c1, "p": period(-1) }),
+        )
+        .await;
     assert_eq!(error_code(&future), "BAD_USER_INPUT");
     assert_eq!(future["errors"][0]["extensions"]["field"], "period");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM bills").await, bills);
@@ -77,22 +96,40 @@ async fn partial_payment_leaves_the_rest_due_and_a_retry_pays_once() {
     let pay = json!({ "k": "tap-1", "m": "CASH", "a": [{ "billId": bill, "amountFen": 10000 }] });
     let first = app.gql(Some(&reception), PAY, pay.clone()).await;
     assert_eq!(outcome(&first), "OK", "{first}");
-    let receipt = first["data"]["recordPayment"]["receiptNo"].as_str().unwrap().to_owned();
-    assert!(receipt.starts_with("CUIHU-") && receipt.ends_with("-000001"), "{receipt}");
+    let receipt = first["data"]["recordPayment"]["receiptNo"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        receipt.starts_with("CUIHU-") && receipt.ends_with("-000001"),
+        "{receipt}"
+    );
     // The phone retries the same tap: the same payment comes back, nothing is added.
     let retry = app.gql(Some(&reception), PAY, pay).await;
-    assert_eq!(retry["data"]["recordPayment"]["receiptNo"], receipt.as_str());
+    assert_eq!(
+        retry["data"]["recordPayment"]["receiptNo"],
+        receipt.as_str()
+    );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM payments").await, 1);
     let o = owed(&app, &owner, &house).await;
     assert_eq!(o["dueFen"], 20100);
     assert_eq!(o["openBills"][0]["status"], "OPEN");
     // Overpaying the rest is refused and changes nothing.
-    let over = app.gql(Some(&reception), PAY, json!({ "k": "tap-2", "m": "CASH", "a": [{ "billId": bill, "amountFen": 20101 }] })).await;
+    let over = app
+        .gql(
+            Some(&reception),
+            PAY,
+            json!({ "k": "tap-2", "m": "CASH", "a": [{ "billId": bill, "amountFen": 20101 }] }),
+        )
+        .await;
     assert_eq!(error_code(&over), "BAD_USER_INPUT");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM payments").await, 1);
     // The owner sees the receipt in the house's history.
     let hist = app.gql(Some(&owner), "query($h: ID!) { node(id: $h) { ... on House { payments { edges { node { receiptNo amountFen method } } } } } }", json!({ "h": house })).await;
-    assert_eq!(hist["data"]["node"]["payments"]["edges"][0]["node"]["receiptNo"], receipt.as_str());
+    assert_eq!(
+        hist["data"]["node"]["payments"]["edges"][0]["node"]["receiptNo"],
+        receipt.as_str()
+    );
 }
 
 #[tokio::test]
@@ -109,18 +146,38 @@ async fn bad_amounts_are_refused_and_change_nothing() {
     }
     let c1 = app.community_id("CUIHU").await;
     let huge = json!({ "communityId": c1, "name": "天价", "kind": "OTHER", "formula": "FIXED", "cycle": "ONE_OFF", "unitPriceFen": 1_000_000_000_000_000i64 });
-    let out = app.gql(Some(&finance), CREATE_ITEM, json!({ "i": huge })).await;
+    let out = app
+        .gql(Some(&finance), CREATE_ITEM, json!({ "i": huge }))
+        .await;
     assert_eq!(error_code(&out), "BAD_USER_INPUT");
     assert_eq!(out["errors"][0]["extensions"]["field"], "unitPriceFen");
     // A bill of another community, through a cashier of this one: it does not exist for them.
     let admin = app.login(ADMIN).await;
     let c2 = app.community_id("YUNQI").await;
     let item = json!({ "communityId": c2, "name": "物业费", "kind": "MANAGEMENT", "formula": "BY_AREA", "cycle": "MONTHLY", "unitPriceFen": 300 });
-    assert_eq!(outcome(&app.gql(Some(&admin), CREATE_ITEM, json!({ "i": item })).await), "OK");
-    assert_eq!(outcome(&app.gql(Some(&admin), GENERATE, json!({ "c": c2, "p": period(0) })).await), "OK");
+    assert_eq!(
+        outcome(
+            &app.gql(Some(&admin), CREATE_ITEM, json!({ "i": item }))
+                .await
+        ),
+        "OK"
+    );
+    assert_eq!(
+        outcome(
+            &app.gql(Some(&admin), GENERATE, json!({ "c": c2, "p": period(0) }))
+                .await
+        ),
+        "OK"
+    );
     let other_house = app.house_id("YUNQI", "1栋", "1单元", "101").await;
     let other_bill = owed(&app, &admin, &other_house).await["openBills"][0]["id"].clone();
-    let out = app.gql(Some(&reception), PAY, json!({ "k": "x1", "m": "CASH", "a": [{ "billId": other_bill, "amountFen": 100 }] })).await;
+    let out = app
+        .gql(
+            Some(&reception),
+            PAY,
+            json!({ "k": "x1", "m": "CASH", "a": [{ "billId": other_bill, "amountFen": 100 }] }),
+        )
+        .await;
     assert_eq!(error_code(&out), "NOT_FOUND");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM payments").await, 0);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM fee_items").await, 2);
@@ -137,25 +194,46 @@ async fn two_cashiers_paying_one_bill_at_once_pay_it_once() {
     for round in 0..3 {
         let a = json!({ "k": format!("a{round}"), "m": "CASH", "a": [{ "billId": bill, "amountFen": 100 }] });
         let b = json!({ "k": format!("b{round}"), "m": "BANK_CARD", "a": [{ "billId": bill, "amountFen": 100 }] });
-        let (x, y) = tokio::join!(app.gql(Some(&reception), PAY, a), app.gql(Some(&finance), PAY, b));
+        let (x, y) = tokio::join!(
+            app.gql(Some(&reception), PAY, a),
+            app.gql(Some(&finance), PAY, b)
+        );
         let outcomes = [outcome(&x), outcome(&y)];
         assert!(outcomes.contains(&"OK".to_string()), "{x} {y}");
-        assert!(outcomes.iter().all(|o| o == "OK" || o == "CONFLICT"), "{x} {y}");
+        assert!(
+            outcomes.iter().all(|o| o == "OK" || o == "CONFLICT"),
+            "{x} {y}"
+        );
     }
     // Whatever interleaving happened, the bill's total equals the money rows.
-    let paid = app.scalar("SELECT paid_fen FROM bills WHERE paid_fen > 0").await;
-    let allocated = app.scalar("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payment_allocations").await;
+    let paid = app
+        .scalar("SELECT paid_fen FROM bills WHERE paid_fen > 0")
+        .await;
+    let allocated = app
+        .scalar("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payment_allocations")
+        .await;
     assert_eq!(paid, allocated);
     // Paying the full outstanding twice at the same moment: exactly one wins.
     let left = 30100 - paid;
     let a = json!({ "k": "full-a", "m": "CASH", "a": [{ "billId": bill, "amountFen": left }] });
     let b = json!({ "k": "full-b", "m": "CASH", "a": [{ "billId": bill, "amountFen": left }] });
-    let (x, y) = tokio::join!(app.gql(Some(&reception), PAY, a), app.gql(Some(&finance), PAY, b));
+    let (x, y) = tokio::join!(
+        app.gql(Some(&reception), PAY, a),
+        app.gql(Some(&finance), PAY, b)
+    );
     let mut outcomes = [outcome(&x), outcome(&y)];
     outcomes.sort();
     assert_eq!(outcomes, ["CONFLICT", "OK"], "{x} {y}");
-    assert_eq!(app.scalar("SELECT paid_fen FROM bills WHERE paid_fen > 0").await, 30100);
-    assert_eq!(app.scalar("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM payment_allocations").await, 30100);
+    assert_eq!(
+        app.scalar("SELECT paid_fen FROM bills WHERE paid_fen > 0")
+            .await,
+        30100
+    );
+    assert_eq!(
+        app.scalar("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM payment_allocations")
+            .await,
+        30100
+    );
 }
 
 #[tokio::test]
@@ -166,11 +244,17 @@ async fn receipt_numbers_have_no_gaps_under_concurrency() {
     let finance = app.login(FINANCE).await;
     let c1 = app.community_id("CUIHU").await;
     let list = app.gql(Some(&finance), "query($c: ID!) { node(id: $c) { ... on Community { bills(first: 12) { edges { node { id } } } } } }", json!({ "c": c1 })).await;
-    let bills: Vec<Value> = list["data"]["node"]["bills"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].clone()).collect();
+    let bills: Vec<Value> = list["data"]["node"]["bills"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].clone())
+        .collect();
     assert_eq!(bills.len(), 12);
     let futures = bills.iter().enumerate().map(|(i, b)| {
         let token = if i % 2 == 0 { &reception } else { &finance };
-        let vars = json!({ "k": format!("r{i}"), "m": "CASH", "a": [{ "billId": b, "amountFen": 1000 }] });
+        let vars =
+            json!({ "k": format!("r{i}"), "m": "CASH", "a": [{ "billId": b, "amountFen": 1000 }] });
         let app = &app;
         async move { app.gql(Some(token), PAY, vars).await }
     });
@@ -178,7 +262,11 @@ async fn receipt_numbers_have_no_gaps_under_concurrency() {
     let ok = results.iter().filter(|r| outcome(r) == "OK").count() as i64;
     assert!(ok >= 1);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM payments").await, ok);
-    assert_eq!(app.scalar("SELECT MAX(receipt_seq) FROM payments").await, ok, "sequential from 1 without gaps");
+    assert_eq!(
+        app.scalar("SELECT MAX(receipt_seq) FROM payments").await,
+        ok,
+        "sequential from 1 without gaps"
+    );
     assert_eq!(app.scalar("SELECT MIN(receipt_seq) FROM payments").await, 1);
 }
 
@@ -190,23 +278,71 @@ async fn a_manager_reverses_a_payment_once_and_never_a_reversal() {
     let manager = app.login(MANAGER).await;
     let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
     let bill = owed(&app, &manager, &house).await["openBills"][0]["id"].clone();
-    let paid = app.gql(Some(&reception), PAY, json!({ "k": "p1", "m": "CASH", "a": [{ "billId": bill, "amountFen": 30100 }] })).await;
+    let paid = app
+        .gql(
+            Some(&reception),
+            PAY,
+            json!({ "k": "p1", "m": "CASH", "a": [{ "billId": bill, "amountFen": 30100 }] }),
+        )
+        .await;
     let payment = paid["data"]["recordPayment"]["id"].clone();
     assert_eq!(owed(&app, &manager, &house).await["dueFen"], 0);
     let rev = "mutation($p: ID!, $r: String!) { reversePayment(paymentId: $p, reason: $r) { id amountFen kind reverses { receiptNo } } }";
-    assert_eq!(error_code(&app.gql(Some(&reception), rev, json!({ "p": payment, "r": "收错了" })).await), "FORBIDDEN");
-    assert_eq!(error_code(&app.gql(Some(&manager), rev, json!({ "p": payment, "r": " " })).await), "BAD_USER_INPUT");
-    let out = app.gql(Some(&manager), rev, json!({ "p": payment, "r": "收错了户" })).await;
+    assert_eq!(
+        error_code(
+            &app.gql(
+                Some(&reception),
+                rev,
+                json!({ "p": payment, "r": "收错了" })
+            )
+            .await
+        ),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(
+            &app.gql(Some(&manager), rev, json!({ "p": payment, "r": " " }))
+                .await
+        ),
+        "BAD_USER_INPUT"
+    );
+    let out = app
+        .gql(
+            Some(&manager),
+            rev,
+            json!({ "p": payment, "r": "收错了户" }),
+        )
+        .await;
     assert_eq!(outcome(&out), "OK", "{out}");
     assert_eq!(out["data"]["reversePayment"]["amountFen"], -30100);
     assert_eq!(out["data"]["reversePayment"]["kind"], "REVERSAL");
     let reversal = out["data"]["reversePayment"]["id"].clone();
-    assert_eq!(owed(&app, &manager, &house).await["dueFen"], 30100, "the bill is due again");
-    assert_eq!(error_code(&app.gql(Some(&manager), rev, json!({ "p": payment, "r": "again" })).await), "INVALID_STATE_TRANSITION");
-    assert_eq!(error_code(&app.gql(Some(&manager), rev, json!({ "p": reversal, "r": "undo" })).await), "BAD_USER_INPUT");
+    assert_eq!(
+        owed(&app, &manager, &house).await["dueFen"],
+        30100,
+        "the bill is due again"
+    );
+    assert_eq!(
+        error_code(
+            &app.gql(Some(&manager), rev, json!({ "p": payment, "r": "again" }))
+                .await
+        ),
+        "INVALID_STATE_TRANSITION"
+    );
+    assert_eq!(
+        error_code(
+            &app.gql(Some(&manager), rev, json!({ "p": reversal, "r": "undo" }))
+                .await
+        ),
+        "BAD_USER_INPUT"
+    );
     // Money rows are append-only: the original is still there, untouched.
     assert_eq!(app.scalar("SELECT COUNT(*) FROM payments").await, 2);
-    assert_eq!(app.scalar("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM payments").await, 0);
+    assert_eq!(
+        app.scalar("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM payments")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -216,11 +352,28 @@ async fn tenants_see_bills_only_when_the_owner_allows() {
     let tenant = app.login(TENANT).await;
     let owner2 = app.login(OWNER2).await;
     let house = app.house_id("CUIHU", "1栋", "1单元", "201").await;
-    assert_eq!(error_code(&app.gql(Some(&tenant), OWED, json!({ "h": house })).await), "FORBIDDEN");
+    assert_eq!(
+        error_code(&app.gql(Some(&tenant), OWED, json!({ "h": house })).await),
+        "FORBIDDEN"
+    );
     let members = app.gql(Some(&owner2), "query($h: ID!) { node(id: $h) { ... on House { members { edges { node { id relation } } } } } }", json!({ "h": house })).await;
-    let tenant_id = members["data"]["node"]["members"]["edges"].as_array().unwrap().iter().find(|e| e["node"]["relation"] == "TENANT").unwrap()["node"]["id"].clone();
-    app.gql(Some(&owner2), "mutation($m: ID!) { setTenantBillAccess(memberId: $m, allowed: true) { id } }", json!({ "m": tenant_id })).await;
-    assert_eq!(outcome(&app.gql(Some(&tenant), OWED, json!({ "h": house })).await), "OK");
+    let tenant_id = members["data"]["node"]["members"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["relation"] == "TENANT")
+        .unwrap()["node"]["id"]
+        .clone();
+    app.gql(
+        Some(&owner2),
+        "mutation($m: ID!) { setTenantBillAccess(memberId: $m, allowed: true) { id } }",
+        json!({ "m": tenant_id }),
+    )
+    .await;
+    assert_eq!(
+        outcome(&app.gql(Some(&tenant), OWED, json!({ "h": house })).await),
+        "OK"
+    );
 }
 
 #[tokio::test]
@@ -237,16 +390,38 @@ async fn owners_pay_online_through_the_gateway_once() {
     let my_bill = owed(&app, &owner, &mine).await["openBills"][0]["id"].clone();
     let their_bill = owed(&app, &manager, &theirs).await["openBills"][0]["id"].clone();
     let intent_q = "mutation($k: String!, $b: [ID!]!) { createPaymentIntent(clientKey: $k, billIds: $b) { id amountFen } }";
-    assert_eq!(error_code(&app.gql(Some(&owner), intent_q, json!({ "k": "i0", "b": [their_bill] })).await), "NOT_FOUND");
-    let intent = app.gql(Some(&owner), intent_q, json!({ "k": "i1", "b": [my_bill] })).await;
+    assert_eq!(
+        error_code(
+            &app.gql(
+                Some(&owner),
+                intent_q,
+                json!({ "k": "i0", "b": [their_bill] })
+            )
+            .await
+        ),
+        "NOT_FOUND"
+    );
+    let intent = app
+        .gql(Some(&owner), intent_q, json!({ "k": "i1", "b": [my_bill] }))
+        .await;
     assert_eq!(intent["data"]["createPaymentIntent"]["amountFen"], 30100);
     let confirm = "mutation($i: ID!, $r: String!, $a: Fen!) { confirmOnlinePayment(intentId: $i, gatewayReference: $r, amountFen: $a) { receiptNo method } }";
     let vars = json!({ "i": intent["data"]["createPaymentIntent"]["id"], "r": "wx-20261123-0001", "a": 30100 });
-    assert_eq!(error_code(&app.gql(Some(&owner), confirm, vars.clone()).await), "FORBIDDEN", "owners cannot confirm their own payment");
+    assert_eq!(
+        error_code(&app.gql(Some(&owner), confirm, vars.clone()).await),
+        "FORBIDDEN",
+        "owners cannot confirm their own payment"
+    );
     let first = app.gql_key(&key, confirm, vars.clone()).await;
-    assert_eq!(first["data"]["confirmOnlinePayment"]["method"], "ONLINE", "{first}");
+    assert_eq!(
+        first["data"]["confirmOnlinePayment"]["method"], "ONLINE",
+        "{first}"
+    );
     let again = app.gql_key(&key, confirm, vars).await;
-    assert_eq!(again["data"]["confirmOnlinePayment"]["receiptNo"], first["data"]["confirmOnlinePayment"]["receiptNo"]);
+    assert_eq!(
+        again["data"]["confirmOnlinePayment"]["receiptNo"],
+        first["data"]["confirmOnlinePayment"]["receiptNo"]
+    );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM payments").await, 1);
     assert_eq!(owed(&app, &owner, &mine).await["totalFen"], 0);
 }
@@ -273,7 +448,11 @@ async fn day_close_arrears_and_collection_rate() {
     let o = owed(&app, &owner, &house).await;
     assert_eq!(o["overdueFen"], 30100);
     let days_charged = chrono::Datelike::day(&guanjia::service::fees::today()) as i64 - 5;
-    let expected_late_fee = if days_charged > 0 { (30100 * 5 * days_charged + 5_000) / 10_000 } else { 0 };
+    let expected_late_fee = if days_charged > 0 {
+        (30100 * 5 * days_charged + 5_000) / 10_000
+    } else {
+        0
+    };
     assert_eq!(o["lateFeeFen"], expected_late_fee, "{o}");
 
     // Day close: today's cash, banked once by finance.
@@ -281,22 +460,57 @@ async fn day_close_arrears_and_collection_rate() {
     assert_eq!(dc["data"]["dayClose"]["cashFen"], old["amountFen"], "{dc}");
     let today = guanjia::service::fees::today().to_string();
     let bank = "mutation($c: ID!, $d: NaiveDate!) { markDayBanked(communityId: $c, date: $d) { bankedAt } }";
-    assert_eq!(error_code(&app.gql(Some(&reception), bank, json!({ "c": c1, "d": today })).await), "FORBIDDEN");
-    assert!(app.gql(Some(&finance), bank, json!({ "c": c1, "d": today })).await["data"]["markDayBanked"]["bankedAt"].is_string());
-    assert_eq!(error_code(&app.gql(Some(&finance), bank, json!({ "c": c1, "d": today })).await), "CONFLICT");
+    assert_eq!(
+        error_code(
+            &app.gql(Some(&reception), bank, json!({ "c": c1, "d": today }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    assert!(app
+        .gql(Some(&finance), bank, json!({ "c": c1, "d": today }))
+        .await["data"]["markDayBanked"]["bankedAt"]
+        .is_string());
+    assert_eq!(
+        error_code(
+            &app.gql(Some(&finance), bank, json!({ "c": c1, "d": today }))
+                .await
+        ),
+        "CONFLICT"
+    );
 
     // Arrears: the butler sees 1栋 and 2栋 only, with age buckets; a call is recorded.
     let arrears = "query($c: ID!) { arrears(communityId: $c) { house { id } overdueFen days1To30Fen days31To90Fen days91To180Fen over180Fen lastCall { outcome } } }";
-    let all = app.gql(Some(&finance), arrears, json!({ "c": c1 })).await["data"]["arrears"].as_array().unwrap().len();
-    let mine = app.gql(Some(&butler), arrears, json!({ "c": c1 })).await["data"]["arrears"].as_array().unwrap().clone();
+    let all = app.gql(Some(&finance), arrears, json!({ "c": c1 })).await["data"]["arrears"]
+        .as_array()
+        .unwrap()
+        .len();
+    let mine = app.gql(Some(&butler), arrears, json!({ "c": c1 })).await["data"]["arrears"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(all, 42);
     assert_eq!(mine.len(), 28);
-    let entry = mine.iter().find(|e| e["house"]["id"] == house.as_str()).unwrap();
+    let entry = mine
+        .iter()
+        .find(|e| e["house"]["id"] == house.as_str())
+        .unwrap();
     assert_eq!(entry["overdueFen"], 30100);
     let call = "mutation($h: ID!) { recordArrearsCall(houseId: $h, outcome: NO_ANSWER, note: \"晚上再打\") { outcome } }";
-    assert_eq!(outcome(&app.gql(Some(&butler), call, json!({ "h": house })).await), "OK");
-    let mine = app.gql(Some(&butler), arrears, json!({ "c": c1 })).await["data"]["arrears"].as_array().unwrap().clone();
-    assert_eq!(mine.iter().find(|e| e["house"]["id"] == house.as_str()).unwrap()["lastCall"]["outcome"], "NO_ANSWER");
+    assert_eq!(
+        outcome(&app.gql(Some(&butler), call, json!({ "h": house })).await),
+        "OK"
+    );
+    let mine = app.gql(Some(&butler), arrears, json!({ "c": c1 })).await["data"]["arrears"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        mine.iter()
+            .find(|e| e["house"]["id"] == house.as_str())
+            .unwrap()["lastCall"]["outcome"],
+        "NO_ANSWER"
+    );
 
     // Collection rate of the old period: one bill of 42 paid.
     let report = app.gql(Some(&finance), "query($c: ID!, $p: String!) { collectionReport(communityId: $c, period: $p) { total { bills dueFen collectedFen rateBps } byBuilding { building { name } dueFen collectedFen rateBps } } }", json!({ "c": c1, "p": period(3) })).await;
@@ -305,7 +519,13 @@ async fn day_close_arrears_and_collection_rate() {
     assert_eq!(total["collectedFen"], 30100);
     let expected = 30100i64 * 10_000 / total["dueFen"].as_i64().unwrap();
     assert_eq!(total["rateBps"], expected);
-    assert_eq!(report["data"]["collectionReport"]["byBuilding"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        report["data"]["collectionReport"]["byBuilding"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 #[tokio::test]
@@ -315,25 +535,70 @@ async fn meter_readings_never_go_backwards_and_bill_the_difference() {
     let butler = app.login(BUTLER).await;
     let c1 = app.community_id("CUIHU").await;
     let item = json!({ "communityId": c1, "name": "水费", "kind": "WATER", "formula": "BY_METER", "cycle": "MONTHLY", "unitPriceFen": 350 });
-    let water = app.gql(Some(&finance), CREATE_ITEM, json!({ "i": item })).await["data"]["createFeeItem"]["id"].clone();
+    let water = app
+        .gql(Some(&finance), CREATE_ITEM, json!({ "i": item }))
+        .await["data"]["createFeeItem"]["id"]
+        .clone();
     let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
     let read = "mutation($h: ID!, $f: ID!, $r: Int!, $d: NaiveDate, $x: Boolean! = false) { recordMeterReading(houseId: $h, feeItemId: $f, reading: $r, readOn: $d, isReplacement: $x) { reading } }";
     let today = guanjia::service::fees::today();
-    let last_month = (today - chrono::Duration::days(today.format("%d").to_string().parse::<i64>().unwrap())).to_string();
-    let first = app.gql(Some(&butler), read, json!({ "h": house, "f": water, "r": 10000, "d": last_month })).await;
+    let last_month = (today
+        - chrono::Duration::days(today.format("%d").to_string().parse::<i64>().unwrap()))
+    .to_string();
+    let first = app
+        .gql(
+            Some(&butler),
+            read,
+            json!({ "h": house, "f": water, "r": 10000, "d": last_month }),
+        )
+        .await;
     assert_eq!(outcome(&first), "OK", "{first}");
-    let back = app.gql(Some(&butler), read, json!({ "h": house, "f": water, "r": 9000 })).await;
+    let back = app
+        .gql(
+            Some(&butler),
+            read,
+            json!({ "h": house, "f": water, "r": 9000 }),
+        )
+        .await;
     assert_eq!(error_code(&back), "BAD_USER_INPUT");
     assert_eq!(back["errors"][0]["extensions"]["field"], "reading");
-    assert_eq!(outcome(&app.gql(Some(&butler), read, json!({ "h": house, "f": water, "r": 11250 })).await), "OK");
-    let gen = app.gql(Some(&finance), GENERATE, json!({ "c": c1, "p": period(0) })).await;
-    assert_eq!(gen["data"]["generateBills"]["created"], 1, "only the metered house has something to pay: {gen}");
+    assert_eq!(
+        outcome(
+            &app.gql(
+                Some(&butler),
+                read,
+                json!({ "h": house, "f": water, "r": 11250 })
+            )
+            .await
+        ),
+        "OK"
+    );
+    let gen = app
+        .gql(Some(&finance), GENERATE, json!({ "c": c1, "p": period(0) }))
+        .await;
+    assert_eq!(
+        gen["data"]["generateBills"]["created"], 1,
+        "only the metered house has something to pay: {gen}"
+    );
     let o = owed(&app, &finance, &house).await;
     // (112.50 − 100.00) × ¥3.50 = ¥43.75.
     assert_eq!(o["dueFen"], 4375);
-    assert!(o["openBills"][0]["lines"][0]["description"].as_str().unwrap().contains("(112.50 − 100.00) × ¥3.50"));
+    assert!(o["openBills"][0]["lines"][0]["description"]
+        .as_str()
+        .unwrap()
+        .contains("(112.50 − 100.00) × ¥3.50"));
     // A new meter may start lower, when flagged.
-    assert_eq!(outcome(&app.gql(Some(&butler), read, json!({ "h": house, "f": water, "r": 5, "x": true })).await), "OK");
+    assert_eq!(
+        outcome(
+            &app.gql(
+                Some(&butler),
+                read,
+                json!({ "h": house, "f": water, "r": 5, "x": true })
+            )
+            .await
+        ),
+        "OK"
+    );
 }
 
 #[tokio::test]
@@ -343,20 +608,48 @@ async fn a_one_off_charge_is_raised_once_per_client_key() {
     let reception = app.login(RECEPTION).await;
     let c1 = app.community_id("CUIHU").await;
     let item = json!({ "communityId": c1, "name": "补卡费", "kind": "CARD_REPLACEMENT", "formula": "FIXED", "cycle": "ONE_OFF", "unitPriceFen": 2000 });
-    let card = app.gql(Some(&finance), CREATE_ITEM, json!({ "i": item })).await["data"]["createFeeItem"]["id"].clone();
+    let card = app
+        .gql(Some(&finance), CREATE_ITEM, json!({ "i": item }))
+        .await["data"]["createFeeItem"]["id"]
+        .clone();
     let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
     let raise = "mutation($h: ID!, $f: ID!, $k: String!) { raiseCharge(houseId: $h, feeItemId: $f, quantity: 2, note: \"门禁卡\", clientKey: $k) { id amountFen kind lines { description } } }";
-    let first = app.gql(Some(&reception), raise, json!({ "h": house, "f": card, "k": "card-1" })).await;
+    let first = app
+        .gql(
+            Some(&reception),
+            raise,
+            json!({ "h": house, "f": card, "k": "card-1" }),
+        )
+        .await;
     assert_eq!(first["data"]["raiseCharge"]["amountFen"], 4000, "{first}");
     assert_eq!(first["data"]["raiseCharge"]["kind"], "ONE_OFF");
-    let again = app.gql(Some(&reception), raise, json!({ "h": house, "f": card, "k": "card-1" })).await;
-    assert_eq!(again["data"]["raiseCharge"]["id"], first["data"]["raiseCharge"]["id"]);
+    let again = app
+        .gql(
+            Some(&reception),
+            raise,
+            json!({ "h": house, "f": card, "k": "card-1" }),
+        )
+        .await;
+    assert_eq!(
+        again["data"]["raiseCharge"]["id"],
+        first["data"]["raiseCharge"]["id"]
+    );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM bills").await, 1);
     let owner = app.login(OWNER1).await;
     assert_eq!(owed(&app, &owner, &house).await["dueFen"], 4000);
     // The technician cannot raise charges through this mutation.
     let tech = app.login(TECHNICIAN).await;
-    assert_eq!(error_code(&app.gql(Some(&tech), raise, json!({ "h": house, "f": card, "k": "card-2" })).await), "NOT_FOUND");
+    assert_eq!(
+        error_code(
+            &app.gql(
+                Some(&tech),
+                raise,
+                json!({ "h": house, "f": card, "k": "card-2" })
+            )
+            .await
+        ),
+        "NOT_FOUND"
+    );
 }
 
 /// The collection report reads totals the database keeps as bills are written: after
@@ -377,7 +670,13 @@ async fn collection_totals_follow_payments_reversals_and_cancellations() {
         async move {
             let q = "query($h: ID!) { node(id: $h) { ... on House { bills { edges { node { id period amountFen } } } } } }";
             let out = app.gql(Some(&finance), q, json!({ "h": house })).await;
-            out["data"]["node"]["bills"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).find(|b| b["period"] == period(0).as_str()).unwrap()
+            out["data"]["node"]["bills"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"].clone())
+                .find(|b| b["period"] == period(0).as_str())
+                .unwrap()
         }
     };
     let (b101, b201) = (bill_of(h101.clone()).await, bill_of(h201.clone()).await);
@@ -385,12 +684,28 @@ async fn collection_totals_follow_payments_reversals_and_cancellations() {
     assert_eq!(outcome(&app.gql(Some(&reception), PAY, json!({ "k": "t1", "m": "CASH", "a": [{ "billId": b101["id"], "amountFen": 10000 }] })).await), "OK");
     let full = app.gql(Some(&reception), PAY, json!({ "k": "t2", "m": "CASH", "a": [{ "billId": b201["id"], "amountFen": b201["amountFen"] }] })).await;
     let rev = "mutation($p: ID!) { reversePayment(paymentId: $p, reason: \"收错了户\") { id } }";
-    assert_eq!(outcome(&app.gql(Some(&manager), rev, json!({ "p": full["data"]["recordPayment"]["id"] })).await), "OK");
+    assert_eq!(
+        outcome(
+            &app.gql(
+                Some(&manager),
+                rev,
+                json!({ "p": full["data"]["recordPayment"]["id"] })
+            )
+            .await
+        ),
+        "OK"
+    );
     // Another house's bill is cancelled.
     let h102 = app.house_id("CUIHU", "3栋", "1单元", "101").await;
     let b102 = bill_of(h102).await;
     let cancel = "mutation($b: ID!) { cancelBill(billId: $b, reason: \"面积录错\") { id } }";
-    assert_eq!(outcome(&app.gql(Some(&finance), cancel, json!({ "b": b102["id"] })).await), "OK");
+    assert_eq!(
+        outcome(
+            &app.gql(Some(&finance), cancel, json!({ "b": b102["id"] }))
+                .await
+        ),
+        "OK"
+    );
 
     let report = app.gql(Some(&finance), "query($c: ID!, $p: String!) { collectionReport(communityId: $c, period: $p) { total { bills dueFen collectedFen } byBuilding { building { name } bills dueFen collectedFen } } }", json!({ "c": c1, "p": period(0) })).await;
     let r = &report["data"]["collectionReport"];
@@ -411,11 +726,31 @@ async fn collection_totals_follow_payments_reversals_and_cancellations() {
     assert_eq!(by_building.len(), rows.len(), "{report}");
     let (mut bills, mut due, mut paid) = (0, 0, 0);
     for (row, b) in rows.iter().zip(by_building) {
-        let (name, n, d, p): (String, i64, i64, i64) = (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap(), row.try_get_by_index(2).unwrap(), row.try_get_by_index(3).unwrap());
-        assert_eq!((b["building"]["name"].as_str().unwrap(), b["bills"].as_i64().unwrap(), b["dueFen"].as_i64().unwrap(), b["collectedFen"].as_i64().unwrap()), (name.as_str(), n, d, p));
+        let (name, n, d, p): (String, i64, i64, i64) = (
+            row.try_get_by_index(0).unwrap(),
+            row.try_get_by_index(1).unwrap(),
+            row.try_get_by_index(2).unwrap(),
+            row.try_get_by_index(3).unwrap(),
+        );
+        assert_eq!(
+            (
+                b["building"]["name"].as_str().unwrap(),
+                b["bills"].as_i64().unwrap(),
+                b["dueFen"].as_i64().unwrap(),
+                b["collectedFen"].as_i64().unwrap()
+            ),
+            (name.as_str(), n, d, p)
+        );
         (bills, due, paid) = (bills + n, due + d, paid + p);
     }
-    assert_eq!((r["total"]["bills"].as_i64().unwrap(), r["total"]["dueFen"].as_i64().unwrap(), r["total"]["collectedFen"].as_i64().unwrap()), (bills, due, paid));
+    assert_eq!(
+        (
+            r["total"]["bills"].as_i64().unwrap(),
+            r["total"]["dueFen"].as_i64().unwrap(),
+            r["total"]["collectedFen"].as_i64().unwrap()
+        ),
+        (bills, due, paid)
+    );
     // What the steps above leave: 42 bills less the cancelled one, 101's part payment only.
     assert_eq!(bills, 41);
     assert_eq!(paid, 10000);

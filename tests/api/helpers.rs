@@ -52,12 +52,20 @@ const LEFTOVER_AFTER: std::time::Duration = std::time::Duration::from_secs(2 * 3
 
 /// A fresh database for one test.
 pub async fn fresh_database() -> Scratch {
-    let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     // Every test waits for the sweep: what it removes is then never a scratch of this run.
     static SWEEP: std::sync::Once = std::sync::Once::new();
     SWEEP.call_once(|| sweep_leftovers(admin_url.clone()));
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock after 1970");
-    let name = format!("{SCRATCH_PREFIX}{}_{}", now.as_secs(), &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970");
+    let name = format!(
+        "{SCRATCH_PREFIX}{}_{}",
+        now.as_secs(),
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
     let database_url = match admin_url {
         Some(base) => {
             let admin = Database::connect(&base)
@@ -76,7 +84,10 @@ pub async fn fresh_database() -> Scratch {
             format!("sqlite://{}?mode=rwc", path.display())
         }
     };
-    Scratch { database_url, dirs: Default::default() }
+    Scratch {
+        database_url,
+        dirs: Default::default(),
+    }
 }
 
 /// Once a run, before its first scratch: removes what earlier runs' failed (or killed) tests
@@ -84,24 +95,47 @@ pub async fn fresh_database() -> Scratch {
 fn sweep_leftovers(admin_url: Option<String>) {
     let hours_ago = std::time::SystemTime::now() - LEFTOVER_AFTER;
     if let Some(admin_url) = admin_url {
-        let cutoff = hours_ago.duration_since(std::time::UNIX_EPOCH).expect("clock after 1970").as_secs();
+        let cutoff = hours_ago
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock after 1970")
+            .as_secs();
         // Names from before the time was in them count as stale.
         let stale = move |name: &str| {
-            let secs = name.strip_prefix(SCRATCH_PREFIX).and_then(|rest| rest.split('_').next()).and_then(|s| s.parse::<u64>().ok());
+            let secs = name
+                .strip_prefix(SCRATCH_PREFIX)
+                .and_then(|rest| rest.split('_').next())
+                .and_then(|s| s.parse::<u64>().ok());
             secs.is_none_or(|s| s < cutoff)
         };
         // Called from inside a test's runtime, which cannot block on a future: a thread and
         // runtime of its own.
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async {
-                let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
-                let list = format!("SELECT datname FROM pg_database WHERE datname LIKE '{SCRATCH_PREFIX}%'");
-                let rows = admin.query_all_raw(sea_orm::Statement::from_string(admin.get_database_backend(), list)).await.expect("list scratch databases");
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                let list = format!(
+                    "SELECT datname FROM pg_database WHERE datname LIKE '{SCRATCH_PREFIX}%'"
+                );
+                let rows = admin
+                    .query_all_raw(sea_orm::Statement::from_string(
+                        admin.get_database_backend(),
+                        list,
+                    ))
+                    .await
+                    .expect("list scratch databases");
                 for row in rows {
                     let name: String = row.try_get_by_index(0).expect("datname");
                     if stale(&name) {
-                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
                     }
                 }
                 admin.close().await.ok();
@@ -110,15 +144,25 @@ fn sweep_leftovers(admin_url: Option<String>) {
         .join()
         .expect("sweeping old test databases");
     }
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if !(name.starts_with(SCRATCH_PREFIX) || name.starts_with("gj_uploads_")) {
             continue;
         }
-        if entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t < hours_ago) {
+        if entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < hours_ago)
+        {
             let path = entry.path();
-            let _ = if path.is_dir() { std::fs::remove_dir_all(path) } else { std::fs::remove_file(path) };
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(path)
+            } else {
+                std::fs::remove_file(path)
+            };
         }
     }
 }
@@ -126,7 +170,8 @@ fn sweep_leftovers(admin_url: Option<String>) {
 impl Scratch {
     /// A new upload folder path, removed with the database.
     pub fn upload_dir(&self) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("gj_uploads_{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("gj_uploads_{}", uuid::Uuid::new_v4().simple()));
         self.dirs.lock().unwrap().push(dir.clone());
         dir
     }
@@ -136,13 +181,20 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let dirs = std::mem::take(&mut *self.dirs.lock().unwrap());
         if std::thread::panicking() {
-            eprintln!("the failed test's database and uploads are kept: {} {dirs:?}", self.database_url);
+            eprintln!(
+                "the failed test's database and uploads are kept: {} {dirs:?}",
+                self.database_url
+            );
             return;
         }
         for dir in dirs {
             let _ = std::fs::remove_dir_all(dir);
         }
-        if let Some(file) = self.database_url.strip_prefix("sqlite://").and_then(|rest| rest.split('?').next()) {
+        if let Some(file) = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .and_then(|rest| rest.split('?').next())
+        {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{file}{suffix}"));
             }
@@ -162,7 +214,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     cfg.demo = true;
     cfg.upload_dir = scratch.upload_dir();
     tweak(&mut cfg);
-    let (database_url, jwt_secret) = (cfg.database_url.clone(), secrecy::ExposeSecret::expose_secret(&cfg.jwt_secret).to_owned());
+    let (database_url, jwt_secret) = (
+        cfg.database_url.clone(),
+        secrecy::ExposeSecret::expose_secret(&cfg.jwt_secret).to_owned(),
+    );
     let app = Application::build(cfg).await.expect("application builds");
     let addr = app.local_addr();
     let db = app.db();
@@ -301,7 +356,12 @@ impl TestApp {
 
 impl TestApp {
     /// Runs one request and returns (body, SQL statements it cost). Requests must not overlap.
-    pub async fn counted(&self, token: Option<&str>, query: &str, variables: Value) -> (Value, u64) {
+    pub async fn counted(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (Value, u64) {
         use std::sync::atomic::Ordering;
         let before = self.statements.load(Ordering::SeqCst);
         let body = self.gql(token, query, variables).await;
@@ -328,7 +388,9 @@ pub fn error_code(body: &Value) -> &str {
 
 /// The community's next midnight (UTC+08:00), as a UTC instant.
 fn next_community_midnight() -> chrono::DateTime<chrono::Utc> {
-    let midnight = (guanjia::service::today_in_community() + chrono::Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight");
+    let midnight = (guanjia::service::today_in_community() + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight");
     midnight.and_utc() - chrono::Duration::hours(8)
 }
 
@@ -338,7 +400,12 @@ fn next_community_midnight() -> chrono::DateTime<chrono::Utc> {
 pub async fn clear_of_midnight() {
     let left = next_community_midnight() - chrono::Utc::now();
     if left < chrono::Duration::minutes(3) {
-        tokio::time::sleep((left + chrono::Duration::seconds(1)).to_std().unwrap_or_default()).await;
+        tokio::time::sleep(
+            (left + chrono::Duration::seconds(1))
+                .to_std()
+                .unwrap_or_default(),
+        )
+        .await;
     }
 }
 
@@ -348,5 +415,7 @@ pub async fn clear_of_midnight() {
 pub async fn later_today() -> String {
     use chrono::{Duration, Utc};
     clear_of_midnight().await;
-    (Utc::now() + Duration::hours(2)).min(next_community_midnight() - Duration::minutes(1)).to_rfc3339()
+    (Utc::now() + Duration::hours(2))
+        .min(next_community_midnight() - Duration::minutes(1))
+        .to_rfc3339()
 }

@@ -91,7 +91,10 @@ async fn a_failed_non_null_root_field_is_an_execution_error_not_a_request_error(
         for accept in [GRJ, "application/json"] {
             let (s, _, b) = post(&app, accept, r#"{"query":"{ me { id } }"}"#).await;
             assert_eq!(s, 200, "{b}");
-            assert!(b.get("data").is_some_and(Value::is_null), "data entry, null: {b}");
+            assert!(
+                b.get("data").is_some_and(Value::is_null),
+                "data entry, null: {b}"
+            );
             assert_eq!(b["errors"][0]["path"], json!(["me"]), "{b}");
             assert_eq!(error_code(&b), "UNAUTHENTICATED");
         }
@@ -99,7 +102,12 @@ async fn a_failed_non_null_root_field_is_an_execution_error_not_a_request_error(
     // A document that fails validation after an identical text was cached as valid is still
     // a request error when its variables are wrong.
     let q = "query($n: Int!) { myNotices(first: $n) { edges { node { id } } } }";
-    let (s, _, b) = post(&app, GRJ, &json!({ "query": q, "variables": { "n": "three" } }).to_string()).await;
+    let (s, _, b) = post(
+        &app,
+        GRJ,
+        &json!({ "query": q, "variables": { "n": "three" } }).to_string(),
+    )
+    .await;
     assert_eq!(s, 400, "{b}");
     assert!(b.get("data").is_none(), "no data entry: {b}");
 }
@@ -168,7 +176,9 @@ async fn a_document_that_passed_validation_is_still_checked_when_it_comes_back_d
     // An argument that fails in execution still answers `__typename` in `data`, where
     // validation answers with a request error and no data.
     let q = r#"query A($id: ID = "Q29tbXVuaXR5OjE") { __typename node(id: $id) { id } } query B { __typename }"#;
-    let body = |op: &str, vars: Value| json!({ "query": q, "operationName": op, "variables": vars }).to_string();
+    let body = |op: &str, vars: Value| {
+        json!({ "query": q, "operationName": op, "variables": vars }).to_string()
+    };
     // Twice without variables (and without a token): it passes validation, then fails in
     // execution; the second time from the kept document, the same answer.
     for _ in 0..2 {
@@ -186,7 +196,11 @@ async fn a_document_that_passed_validation_is_still_checked_when_it_comes_back_d
         assert_eq!((status, error_code(&b)), (400, "BAD_USER_INPUT"), "{b}");
     }
     let (status, _, b) = post(&app, GRJ, &body("B", json!({}))).await;
-    assert_eq!((status, &b["data"]["__typename"]), (200, &json!("Query")), "{b}");
+    assert_eq!(
+        (status, &b["data"]["__typename"]),
+        (200, &json!("Query")),
+        "{b}"
+    );
 }
 
 #[tokio::test]

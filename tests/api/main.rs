@@ -1,14 +1,14 @@
 //! The one integration-test binary: real server on port 0, fresh database per test, real HTTP
 //! and websockets. SQLite by default; PostgreSQL when TEST_DATABASE_URL is set.
 mod auth;
+mod authz;
 mod cards;
 mod cluster;
 mod complaints;
-mod authz;
 mod estate;
 mod faults;
-mod field_names;
 mod fees;
+mod field_names;
 mod helpers;
 mod http;
 mod keys;

@@ -197,7 +197,10 @@ async fn an_ended_tenancy_drops_out_of_the_tenants_app() {
     let tenant = app.login(TENANT).await;
     let houses = "{ me { houses { edges { node { relation house { id } } } } } }";
     let before = app.gql(Some(&tenant), houses, json!({})).await;
-    let edges = before["data"]["me"]["houses"]["edges"].as_array().unwrap().clone();
+    let edges = before["data"]["me"]["houses"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(edges.len(), 1, "{before}");
     assert_eq!(edges[0]["node"]["relation"], "TENANT");
     let house = edges[0]["node"]["house"]["id"].clone();
@@ -209,6 +212,12 @@ async fn an_ended_tenancy_drops_out_of_the_tenants_app() {
         .unwrap();
     let after = app.gql(Some(&tenant), houses, json!({})).await;
     assert_eq!(after["data"]["me"]["houses"]["edges"], json!([]), "{after}");
-    let node = app.gql(Some(&tenant), "query($h: ID!) { node(id: $h) { id } }", json!({ "h": house })).await;
+    let node = app
+        .gql(
+            Some(&tenant),
+            "query($h: ID!) { node(id: $h) { id } }",
+            json!({ "h": house }),
+        )
+        .await;
     assert!(node["data"]["node"].is_null(), "{node}");
 }

@@ -14,10 +14,20 @@ async fn the_staff_house_list_does_not_grow_with_its_length() {
     bill_community(&app, &[period(0)]).await;
     let manager = app.login(MANAGER).await;
     let c1 = app.community_id("CUIHU").await;
-    let (small, few) = app.counted(Some(&manager), HOUSE_LIST, json!({ "c": c1, "n": 3 })).await;
-    let (big, many) = app.counted(Some(&manager), HOUSE_LIST, json!({ "c": c1, "n": 40 })).await;
+    let (small, few) = app
+        .counted(Some(&manager), HOUSE_LIST, json!({ "c": c1, "n": 3 }))
+        .await;
+    let (big, many) = app
+        .counted(Some(&manager), HOUSE_LIST, json!({ "c": c1, "n": 40 }))
+        .await;
     assert_eq!(outcome(&small), "OK", "{small}");
-    assert_eq!(big["data"]["node"]["houses"]["edges"].as_array().unwrap().len(), 40);
+    assert_eq!(
+        big["data"]["node"]["houses"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        40
+    );
     // Forty rows are more than async-graphql asks for in one poll (see `graphql::batch`): the
     // loaders still take each level in one batch. A statement per row would add dozens.
     assert_eq!(many, few, "3 houses cost {few} statements, 40 cost {many}");
@@ -29,15 +39,30 @@ async fn what_do_i_owe_does_not_grow_with_the_number_of_bills() {
     let finance = bill_community(&app, &[period(0)]).await;
     let owner = app.login(OWNER1).await;
     let (one, with_one) = app.counted(Some(&owner), OWNER_HOME, json!({})).await;
-    assert_eq!(one["data"]["me"]["houses"]["edges"][0]["node"]["house"]["owed"]["openBills"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        one["data"]["me"]["houses"]["edges"][0]["node"]["house"]["owed"]["openBills"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let c1 = app.community_id("CUIHU").await;
     for p in [period(1), period(2), period(3), period(4)] {
         let out = app.gql(Some(&finance), "mutation($c: ID!, $p: String!) { generateBills(communityId: $c, period: $p) { created } }", json!({ "c": c1, "p": p })).await;
         assert_eq!(outcome(&out), "OK", "{out}");
     }
     let (five, with_five) = app.counted(Some(&owner), OWNER_HOME, json!({})).await;
-    assert_eq!(five["data"]["me"]["houses"]["edges"][0]["node"]["house"]["owed"]["openBills"].as_array().unwrap().len(), 5);
-    assert!(with_five <= with_one + 1, "1 bill cost {with_one} statements, 5 bills cost {with_five}");
+    assert_eq!(
+        five["data"]["me"]["houses"]["edges"][0]["node"]["house"]["owed"]["openBills"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    assert!(
+        with_five <= with_one + 1,
+        "1 bill cost {with_one} statements, 5 bills cost {with_five}"
+    );
 }
 
 #[tokio::test]
@@ -51,32 +76,76 @@ async fn the_owners_bill_history_does_not_grow_with_the_number_of_bills() {
     let c1 = app.community_id("CUIHU").await;
     // A mistaken payment and its reversal come first in the history: they point at each other.
     let manager = app.login(MANAGER).await;
-    let first_bill = app.gql(Some(&owner), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house })).await["data"]["owed"]["openBills"][0]["id"].clone();
+    let first_bill = app
+        .gql(
+            Some(&owner),
+            "query($h: ID!) { owed(houseId: $h) { openBills { id } } }",
+            json!({ "h": house }),
+        )
+        .await["data"]["owed"]["openBills"][0]["id"]
+        .clone();
     let mistaken = app.gql(Some(&reception), "mutation($b: ID!) { recordPayment(clientKey: \"m\", method: CASH, allocations: [{ billId: $b, amountFen: 50 }]) { id } }", json!({ "b": first_bill })).await;
-    let reversed = app.gql(Some(&manager), "mutation($p: ID!) { reversePayment(paymentId: $p, reason: \"收错了户\") { id } }", json!({ "p": mistaken["data"]["recordPayment"]["id"] })).await;
+    let reversed = app
+        .gql(
+            Some(&manager),
+            "mutation($p: ID!) { reversePayment(paymentId: $p, reason: \"收错了户\") { id } }",
+            json!({ "p": mistaken["data"]["recordPayment"]["id"] }),
+        )
+        .await;
     assert_eq!(outcome(&reversed), "OK", "{reversed}");
     let mut counts = vec![];
     for (i, p) in [period(2), period(3), period(4)].iter().enumerate() {
         if i > 0 {
             app.gql(Some(&finance), "mutation($c: ID!, $p: String!) { generateBills(communityId: $c, period: $p) { created } }", json!({ "c": c1, "p": p })).await;
         }
-        let bills = app.gql(Some(&owner), "query($h: ID!) { owed(houseId: $h) { openBills { id } } }", json!({ "h": house })).await;
+        let bills = app
+            .gql(
+                Some(&owner),
+                "query($h: ID!) { owed(houseId: $h) { openBills { id } } }",
+                json!({ "h": house }),
+            )
+            .await;
         let bill = bills["data"]["owed"]["openBills"][0]["id"].clone();
         app.gql(Some(&reception), "mutation($k: String!, $b: ID!) { recordPayment(clientKey: $k, method: CASH, allocations: [{ billId: $b, amountFen: 100 }]) { id } }", json!({ "k": format!("h{i}"), "b": bill })).await;
         let (out, n) = app.counted(Some(&owner), q, json!({ "h": house })).await;
-        assert_eq!(out["data"]["node"]["bills"]["edges"].as_array().unwrap().len(), i + 1, "{out}");
+        assert_eq!(
+            out["data"]["node"]["bills"]["edges"]
+                .as_array()
+                .unwrap()
+                .len(),
+            i + 1,
+            "{out}"
+        );
         // The newest payment (listed last) shows the bill it paid.
         let payments = out["data"]["node"]["payments"]["edges"].as_array().unwrap();
         assert_eq!(payments.len(), i + 3, "{out}");
         let paid = &payments[i + 2]["node"]["allocations"][0]["bill"];
-        assert_eq!((&paid["id"], paid["paidFen"].as_i64()), (&bill, Some(100)), "{out}");
+        assert_eq!(
+            (&paid["id"], paid["paidFen"].as_i64()),
+            (&bill, Some(100)),
+            "{out}"
+        );
         let (mistaken, reversal) = (&payments[0]["node"], &payments[1]["node"]);
-        assert_eq!(mistaken["reversedBy"]["receiptNo"], reversal["receiptNo"], "{out}");
-        assert_eq!(reversal["reverses"]["receiptNo"], mistaken["receiptNo"], "{out}");
-        assert!(payments[2..].iter().all(|p| p["node"]["reversedBy"].is_null() && p["node"]["reverses"].is_null()), "{out}");
+        assert_eq!(
+            mistaken["reversedBy"]["receiptNo"], reversal["receiptNo"],
+            "{out}"
+        );
+        assert_eq!(
+            reversal["reverses"]["receiptNo"], mistaken["receiptNo"],
+            "{out}"
+        );
+        assert!(
+            payments[2..]
+                .iter()
+                .all(|p| p["node"]["reversedBy"].is_null() && p["node"]["reverses"].is_null()),
+            "{out}"
+        );
         counts.push(n);
     }
-    assert!(counts[2] <= counts[0] + 1, "1 vs 3 bills and payments (and a reversed pair): {counts:?}");
+    assert!(
+        counts[2] <= counts[0] + 1,
+        "1 vs 3 bills and payments (and a reversed pair): {counts:?}"
+    );
 }
 
 #[tokio::test]
@@ -96,32 +165,79 @@ async fn the_key_desk_the_gate_list_and_my_moves_do_not_grow_with_their_length()
     let mut chases = vec![];
     for n in 0..4 {
         let floor = [1, 2, 3, 5][n];
-        let h = app.house_id("CUIHU", "1栋", "1单元", &format!("{floor}01")).await;
-        let k = app.gql(Some(&reception), "mutation($h: ID!) { depositKey(houseId: $h, label: \"入户门\") { id } }", json!({ "h": h })).await["data"]["depositKey"]["id"].clone();
+        let h = app
+            .house_id("CUIHU", "1栋", "1单元", &format!("{floor}01"))
+            .await;
+        let k = app
+            .gql(
+                Some(&reception),
+                "mutation($h: ID!) { depositKey(houseId: $h, label: \"入户门\") { id } }",
+                json!({ "h": h }),
+            )
+            .await["data"]["depositKey"]["id"]
+            .clone();
         // Due back today, so the loan is on today's chase list.
         let due = later_today().await;
         let lent = app.gql(Some(&reception), "mutation($i: LendKeyInput!) { lendKey(input: $i) { state } }",
             json!({ "i": { "keyId": k, "purpose": "INSPECTION", "borrowerId": staff["BUTLER"], "dueBackAt": due } })).await;
         assert_eq!(lent["data"]["lendKey"]["state"], "LENT", "{lent}");
-        let booked = app.gql(Some(&owner), "mutation($i: BookMoveInput!) { bookMove(input: $i) { id } }",
-            crate::moves::booking(&a, "IN", guanjia::service::today_in_community(), &format!("screen-{n}"))).await;
+        let booked = app
+            .gql(
+                Some(&owner),
+                "mutation($i: BookMoveInput!) { bookMove(input: $i) { id } }",
+                crate::moves::booking(
+                    &a,
+                    "IN",
+                    guanjia::service::today_in_community(),
+                    &format!("screen-{n}"),
+                ),
+            )
+            .await;
         assert_eq!(outcome(&booked), "OK", "{booked}");
         if n == 0 || n == 3 {
-            let (d, dn) = app.counted(Some(&reception), desk, json!({ "c": c1 })).await;
-            assert_eq!(d["data"]["custodyKeys"]["edges"].as_array().unwrap().len(), n + 1, "{d}");
+            let (d, dn) = app
+                .counted(Some(&reception), desk, json!({ "c": c1 }))
+                .await;
+            assert_eq!(
+                d["data"]["custodyKeys"]["edges"].as_array().unwrap().len(),
+                n + 1,
+                "{d}"
+            );
             let (g, gn) = app.counted(Some(&guard), gate, json!({ "c": c1 })).await;
-            assert_eq!(g["data"]["releasePasses"].as_array().unwrap().len(), n + 1, "{g}");
+            assert_eq!(
+                g["data"]["releasePasses"].as_array().unwrap().len(),
+                n + 1,
+                "{g}"
+            );
             let (m, mn) = app.counted(Some(&owner), mine, json!({})).await;
-            assert_eq!(m["data"]["myMoves"]["edges"].as_array().unwrap().len(), n + 1, "{m}");
-            let (u, un) = app.counted(Some(&reception), chase, json!({ "c": c1 })).await;
-            assert_eq!(u["data"]["unreturnedKeys"].as_array().unwrap().len(), n + 1, "{u}");
+            assert_eq!(
+                m["data"]["myMoves"]["edges"].as_array().unwrap().len(),
+                n + 1,
+                "{m}"
+            );
+            let (u, un) = app
+                .counted(Some(&reception), chase, json!({ "c": c1 }))
+                .await;
+            assert_eq!(
+                u["data"]["unreturnedKeys"].as_array().unwrap().len(),
+                n + 1,
+                "{u}"
+            );
             counts.push((dn, gn, mn));
             chases.push(un);
         }
     }
     let ((d1, g1, m1), (d4, g4, m4)) = (counts[0], counts[1]);
-    assert!(d4 <= d1 + 1 && g4 <= g1 + 1 && m4 <= m1 + 1, "1 row vs 4 rows: key desk {d1}/{d4}, gate {g1}/{g4}, my moves {m1}/{m4}");
-    assert!(chases[1] <= chases[0] + 1, "the unreturned-key list: 1 row {} statements, 4 rows {}", chases[0], chases[1]);
+    assert!(
+        d4 <= d1 + 1 && g4 <= g1 + 1 && m4 <= m1 + 1,
+        "1 row vs 4 rows: key desk {d1}/{d4}, gate {g1}/{g4}, my moves {m1}/{m4}"
+    );
+    assert!(
+        chases[1] <= chases[0] + 1,
+        "the unreturned-key list: 1 row {} statements, 4 rows {}",
+        chases[0],
+        chases[1]
+    );
 }
 
 /// A transaction in which the planner must show whether an index gives rows in order: on a few
@@ -131,21 +247,42 @@ async fn planning_txn(db: &sea_orm::DatabaseConnection) -> sea_orm::DatabaseTran
     use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
     let txn = db.begin().await.unwrap();
     if db.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off").await.unwrap();
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")
+            .await
+            .unwrap();
     }
     txn
 }
 
 /// The plan of `stmt`, one line a step, with the SQL it explained.
-async fn plan_of(txn: &sea_orm::DatabaseTransaction, stmt: sea_orm::Statement) -> (String, Vec<String>) {
+async fn plan_of(
+    txn: &sea_orm::DatabaseTransaction,
+    stmt: sea_orm::Statement,
+) -> (String, Vec<String>) {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let backend = txn.get_database_backend();
-    let explain = if backend == DbBackend::Postgres { "EXPLAIN" } else { "EXPLAIN QUERY PLAN" };
+    let explain = if backend == DbBackend::Postgres {
+        "EXPLAIN"
+    } else {
+        "EXPLAIN QUERY PLAN"
+    };
     let sql = format!("{explain} {}", stmt.sql);
-    let rows = txn.query_all_raw(Statement { sql: sql.clone(), ..stmt }).await.unwrap();
+    let rows = txn
+        .query_all_raw(Statement {
+            sql: sql.clone(),
+            ..stmt
+        })
+        .await
+        .unwrap();
     let plan = rows
         .iter()
-        .map(|r| if backend == DbBackend::Postgres { r.try_get_by_index::<String>(0).unwrap() } else { r.try_get::<String>("", "detail").unwrap() })
+        .map(|r| {
+            if backend == DbBackend::Postgres {
+                r.try_get_by_index::<String>(0).unwrap()
+            } else {
+                r.try_get::<String>("", "detail").unwrap()
+            }
+        })
         .collect();
     (sql, plan)
 }
@@ -160,16 +297,37 @@ async fn a_desk_list_page_reads_the_community_in_id_order_instead_of_sorting_it(
     let app = spawn_app().await;
     let backend = app.db.get_database_backend();
     let txn = planning_txn(&app.db).await;
-    for table in ["repair_orders", "complaints", "bills", "renovations", "move_bookings", "handovers", "cards", "custody_keys", "notices"] {
+    for table in [
+        "repair_orders",
+        "complaints",
+        "bills",
+        "renovations",
+        "move_bookings",
+        "handovers",
+        "cards",
+        "custody_keys",
+        "notices",
+    ] {
         for order in ["ASC", "DESC"] {
-            let page = format!("SELECT * FROM {table} WHERE community_id = 1 ORDER BY id {order} LIMIT 21");
+            let page = format!(
+                "SELECT * FROM {table} WHERE community_id = 1 ORDER BY id {order} LIMIT 21"
+            );
             let (sql, plan) = plan_of(&txn, Statement::from_string(backend, page)).await;
             let text = plan.join("\n");
-            assert!(!text.contains("TEMP B-TREE") && !text.contains("Sort"), "{sql} sorts the community:\n{text}");
+            assert!(
+                !text.contains("TEMP B-TREE") && !text.contains("Sort"),
+                "{sql} sorts the community:\n{text}"
+            );
             if backend == DbBackend::Postgres {
-                assert!(text.contains("Index Cond: (community_id ="), "{sql} reads every row of the table:\n{text}");
+                assert!(
+                    text.contains("Index Cond: (community_id ="),
+                    "{sql} reads every row of the table:\n{text}"
+                );
             } else {
-                assert!(text.contains("(community_id=?)"), "{sql} reads every row of the table:\n{text}");
+                assert!(
+                    text.contains("(community_id=?)"),
+                    "{sql} reads every row of the table:\n{text}"
+                );
             }
         }
     }
@@ -189,24 +347,60 @@ async fn the_owners_repair_page_reads_each_branch_in_id_order() {
     let txn = planning_txn(&app.db).await;
     // All orders, or the open ones only (the home screen's): the state is a filter on the rows
     // each index search yields.
-    for (descending, open) in [(false, None), (true, None), (false, Some(true)), (true, Some(true))] {
-        let page = any_limited_statement(backend, owners_orders(&[1, 2], 1, open), entity::repair_order::Column::Id, descending, 6);
+    for (descending, open) in [
+        (false, None),
+        (true, None),
+        (false, Some(true)),
+        (true, Some(true)),
+    ] {
+        let page = any_limited_statement(
+            backend,
+            owners_orders(&[1, 2], 1, open),
+            entity::repair_order::Column::Id,
+            descending,
+            6,
+        );
         let (sql, plan) = plan_of(&txn, page).await;
         let text = plan.join("\n");
         let searches = |cond: &str| plan.iter().filter(|l| l.contains(cond)).count();
         if backend == DbBackend::Postgres {
-            assert_eq!((searches("Index Cond: (house_id ="), searches("Index Cond: (requested_by =")), (2, 1), "{sql}:\n{text}");
+            assert_eq!(
+                (
+                    searches("Index Cond: (house_id ="),
+                    searches("Index Cond: (requested_by =")
+                ),
+                (2, 1),
+                "{sql}:\n{text}"
+            );
             // One sort, of the union's few rows; a sort under a branch would sort all its rows.
-            let sorts: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].contains("Sort  (")).collect();
-            let append = plan.iter().position(|l| l.contains("Append")).expect("a union of branches");
-            assert!(sorts.len() == 1 && sorts[0] < append, "{sql} sorts inside a branch:\n{text}");
+            let sorts: Vec<usize> = (0..plan.len())
+                .filter(|&i| plan[i].contains("Sort  ("))
+                .collect();
+            let append = plan
+                .iter()
+                .position(|l| l.contains("Append"))
+                .expect("a union of branches");
+            assert!(
+                sorts.len() == 1 && sorts[0] < append,
+                "{sql} sorts inside a branch:\n{text}"
+            );
         } else {
-            assert_eq!((searches("(house_id=?)"), searches("(requested_by=?)")), (2, 1), "{sql}:\n{text}");
-            assert!(plan.iter().all(|l| !l.starts_with("SCAN repair_orders")), "{sql} reads every order:\n{text}");
+            assert_eq!(
+                (searches("(house_id=?)"), searches("(requested_by=?)")),
+                (2, 1),
+                "{sql}:\n{text}"
+            );
+            assert!(
+                plan.iter().all(|l| !l.starts_with("SCAN repair_orders")),
+                "{sql} reads every order:\n{text}"
+            );
             // SQLite sorts each branch's output for the union's merge (a page of rows at most):
             // a sort straight after the index search would be of every order the branch matches.
             for i in (0..plan.len()).filter(|&i| plan[i].contains("TEMP B-TREE")) {
-                assert!(plan[i - 1].starts_with("SCAN branch"), "{sql} sorts inside a branch:\n{text}");
+                assert!(
+                    plan[i - 1].starts_with("SCAN branch"),
+                    "{sql} sorts inside a branch:\n{text}"
+                );
             }
         }
     }

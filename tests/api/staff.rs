@@ -85,10 +85,28 @@ async fn butler_buildings_define_what_the_butler_sees() {
     assert_eq!(butler["buildings"].as_array().unwrap().len(), 2);
     // The staff list with each one's buildings: one page of six costs what a page of one does.
     let list = "query($c: ID!, $n: Int!) { node(id: $c) { ... on Community { staff(first: $n) { edges { node { role buildings { name } } } } } } }";
-    let (one, one_costs) = app.counted(Some(&manager), list, json!({ "c": c1, "n": 1 })).await;
-    let (six, six_costs) = app.counted(Some(&manager), list, json!({ "c": c1, "n": 6 })).await;
-    assert_eq!(one["data"]["node"]["staff"]["edges"].as_array().unwrap().len(), 1, "{one}");
-    assert_eq!(six["data"]["node"]["staff"]["edges"].as_array().unwrap().len(), 6, "{six}");
+    let (one, one_costs) = app
+        .counted(Some(&manager), list, json!({ "c": c1, "n": 1 }))
+        .await;
+    let (six, six_costs) = app
+        .counted(Some(&manager), list, json!({ "c": c1, "n": 6 }))
+        .await;
+    assert_eq!(
+        one["data"]["node"]["staff"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "{one}"
+    );
+    assert_eq!(
+        six["data"]["node"]["staff"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        6,
+        "{six}"
+    );
     assert_eq!(six_costs, one_costs, "1 vs 6 staff");
     let third = out["data"]["node"]["buildings"]["edges"][2]["node"]["id"].clone();
     let m = "mutation($s: ID!, $b: [ID!]!) { assignButlerBuildings(staffId: $s, buildingIds: $b) { buildings { name } } }";

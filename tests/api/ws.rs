@@ -87,7 +87,8 @@ async fn a_bad_token_in_connection_init_closes_the_socket() {
     );
 }
 
-pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A socket subscribed to `activity` as the holder of `token`.
 async fn subscribed(app: &TestApp, token: &str) -> Ws {
@@ -101,7 +102,9 @@ async fn subscribed(app: &TestApp, token: &str) -> Ws {
 /// Actions received within `ms` milliseconds of quiet.
 async fn drain(ws: &mut Ws, ms: u64) -> Vec<String> {
     let mut out = vec![];
-    while let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(std::time::Duration::from_millis(ms), ws.next()).await {
+    while let Ok(Some(Ok(Message::Text(t)))) =
+        tokio::time::timeout(std::time::Duration::from_millis(ms), ws.next()).await
+    {
         let v: Value = serde_json::from_str(&t).unwrap();
         if let Some(a) = v["payload"]["data"]["activity"]["action"].as_str() {
             out.push(a.to_owned());
@@ -137,11 +140,26 @@ async fn repair_news_reaches_exactly_those_who_may_see_it() {
         seen.push(drain(ws, 700).await);
     }
     let has = |i: usize, a: &str| seen[i].iter().any(|x| x == a);
-    assert!(has(0, "repair.booked"), "reception gets new bookings: {seen:?}");
-    assert!(has(1, "repair.dispatched") && !has(1, "repair.booked"), "the technician gets the assignment only: {seen:?}");
-    assert!(has(2, "repair.booked") && has(2, "repair.dispatched"), "the owner follows their order: {seen:?}");
-    assert!(seen[3].is_empty(), "another house's owner gets nothing: {seen:?}");
-    assert!(seen[4].is_empty(), "another community's manager gets nothing: {seen:?}");
+    assert!(
+        has(0, "repair.booked"),
+        "reception gets new bookings: {seen:?}"
+    );
+    assert!(
+        has(1, "repair.dispatched") && !has(1, "repair.booked"),
+        "the technician gets the assignment only: {seen:?}"
+    );
+    assert!(
+        has(2, "repair.booked") && has(2, "repair.dispatched"),
+        "the owner follows their order: {seen:?}"
+    );
+    assert!(
+        seen[3].is_empty(),
+        "another house's owner gets nothing: {seen:?}"
+    );
+    assert!(
+        seen[4].is_empty(),
+        "another community's manager gets nothing: {seen:?}"
+    );
 }
 
 #[tokio::test]
@@ -157,12 +175,25 @@ async fn the_websocket_holds_documents_to_the_alias_cap_too() {
     let msg = next_json(&mut ws).await.unwrap();
     assert_eq!(msg["type"], "next", "{msg}");
     assert!(msg["payload"]["data"].is_null(), "{msg}");
-    assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{msg}");
-    assert!(msg["payload"]["errors"][0]["message"].as_str().unwrap().contains("别名"), "{msg}");
+    assert_eq!(
+        msg["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{msg}"
+    );
+    assert!(
+        msg["payload"]["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("别名"),
+        "{msg}"
+    );
     // A small query over the same socket runs.
-    ws.send(Message::Text(json!({ "id": "2", "type": "subscribe", "payload": { "query": "{ __typename }" } }).to_string().into()))
-        .await
-        .unwrap();
+    ws.send(Message::Text(
+        json!({ "id": "2", "type": "subscribe", "payload": { "query": "{ __typename }" } })
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
     let msg = loop {
         let m = next_json(&mut ws).await.unwrap();
         // The refused operation's own `complete` may come first.

@@ -1,9 +1,9 @@
 //! Fee items (收费项目) per community, configured by finance or the manager.
-use crate::service::page::OneRow;
 use super::{require_staff_in, FEE_ADMINS};
 use crate::domain::Fen;
 use crate::error::{AppError, AppResult};
 use crate::service::events::{self, NewEvent};
+use crate::service::page::OneRow;
 use crate::service::page::{paginate, Page, PageArgs};
 use crate::service::{estate, Cx};
 use entity::enums::{BillingCycle, FeeFormula, FeeKind};
@@ -39,20 +39,36 @@ pub async fn create(cx: &Cx, input: NewFeeItem) -> AppResult<fee_item::Model> {
     require_staff_in(cx, input.community_id, FEE_ADMINS)?;
     let name = input.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 40 {
-        return Err(AppError::bad_input("name", "名称须为 1–40 字", "Name must be 1–40 characters"));
+        return Err(AppError::bad_input(
+            "name",
+            "名称须为 1–40 字",
+            "Name must be 1–40 characters",
+        ));
     }
     Fen::positive("unitPriceFen", input.unit_price)?;
     bps("lateFeeBpsPerDay", input.late_fee_bps_per_day, 100)?;
     bps("lateFeeCapBps", input.late_fee_cap_bps, 10_000)?;
     bps("vacantDiscountBps", input.vacant_discount_bps, 10_000)?;
     if !(0..=365).contains(&input.late_fee_grace_days) {
-        return Err(AppError::bad_input("lateFeeGraceDays", "宽限天数应在 0 到 365 之间", "Grace days must be between 0 and 365"));
+        return Err(AppError::bad_input(
+            "lateFeeGraceDays",
+            "宽限天数应在 0 到 365 之间",
+            "Grace days must be between 0 and 365",
+        ));
     }
     if input.formula == FeeFormula::ByMeter && input.cycle != BillingCycle::Monthly {
-        return Err(AppError::bad_input("cycle", "抄表类收费须按月计费", "Metered items are billed monthly"));
+        return Err(AppError::bad_input(
+            "cycle",
+            "抄表类收费须按月计费",
+            "Metered items are billed monthly",
+        ));
     }
     if input.cycle == BillingCycle::OneOff && input.formula != FeeFormula::Fixed {
-        return Err(AppError::bad_input("formula", "一次性收费须为固定金额", "One-off items have a fixed amount"));
+        return Err(AppError::bad_input(
+            "formula",
+            "一次性收费须为固定金额",
+            "One-off items have a fixed amount",
+        ));
     }
     let txn = cx.db().begin().await?;
     let row = fee_item::ActiveModel {
@@ -72,17 +88,21 @@ pub async fn create(cx: &Cx, input: NewFeeItem) -> AppResult<fee_item::Model> {
     }
     .insert(&txn)
     .await?;
-    let ev = events::record(&txn, &cx.actor, NewEvent {
-        community_id: Some(row.community_id),
-        house_id: None,
-        building_id: None,
-        action: "fee_item.created",
-        subject_type: "FeeItem",
-        subject_id: row.id,
-        from_state: None,
-        to_state: Some(Fen(row.unit_price_fen).to_string()),
-        reason: None,
-    })
+    let ev = events::record(
+        &txn,
+        &cx.actor,
+        NewEvent {
+            community_id: Some(row.community_id),
+            house_id: None,
+            building_id: None,
+            action: "fee_item.created",
+            subject_type: "FeeItem",
+            subject_id: row.id,
+            from_state: None,
+            to_state: Some(Fen(row.unit_price_fen).to_string()),
+            reason: None,
+        },
+    )
     .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
@@ -101,12 +121,19 @@ pub async fn set_active(cx: &Cx, id: i64, active: bool) -> AppResult<fee_item::M
 /// Any signed-in person of the community may read its price list.
 pub async fn get(cx: &Cx, id: i64) -> AppResult<fee_item::Model> {
     cx.actor.require_signed_in()?;
-    let item = fee_item::Entity::find_by_id(id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let item = fee_item::Entity::find_by_id(id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     estate::community(cx, item.community_id).await?;
     Ok(item)
 }
 
-pub async fn of_community(cx: &Cx, community_id: i64, args: &PageArgs) -> AppResult<Page<fee_item::Model>> {
+pub async fn of_community(
+    cx: &Cx,
+    community_id: i64,
+    args: &PageArgs,
+) -> AppResult<Page<fee_item::Model>> {
     estate::community(cx, community_id).await?;
     let q = fee_item::Entity::find().filter(fee_item::Column::CommunityId.eq(community_id));
     paginate(cx.db(), q, fee_item::Column::Id, args).await

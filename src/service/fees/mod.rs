@@ -49,7 +49,10 @@ pub async fn sees_bills_of(cx: &Cx, h: &house::Model) -> AppResult<bool> {
             }
         }
     }
-    Ok(cx.actor.integrator_with(ApiScope::BillsRead).is_some_and(|i| i.community_id == h.community_id))
+    Ok(cx
+        .actor
+        .integrator_with(ApiScope::BillsRead)
+        .is_some_and(|i| i.community_id == h.community_id))
 }
 
 /// The house, if the caller may see its bills: NOT_FOUND if they cannot see the house at all,
@@ -74,7 +77,10 @@ pub fn parse_period(field: &str, raw: &str) -> AppResult<chrono::NaiveDate> {
     if y.len() != 4 || m.len() != 2 {
         return Err(bad());
     }
-    let (y, m) = (y.parse::<i32>().map_err(|_| bad())?, m.parse::<u32>().map_err(|_| bad())?);
+    let (y, m) = (
+        y.parse::<i32>().map_err(|_| bad())?,
+        m.parse::<u32>().map_err(|_| bad())?,
+    );
     chrono::NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad)
 }
 

@@ -1,15 +1,22 @@
 //! Meter readings (抄表) entered from the handheld; a reading never goes backwards unless the
 //! meter was replaced.
-use crate::service::page::OneRow;
 use super::require_staff_in;
 use crate::error::{AppError, AppResult};
+use crate::service::page::OneRow;
 use crate::service::{estate, Cx};
 use entity::enums::{FeeFormula, StaffRole};
 use entity::{fee_item, meter_reading};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 
 /// Staff who read meters: butlers (their buildings), reception, finance, manager.
-const READERS: &[StaffRole] = &[StaffRole::Butler, StaffRole::Reception, StaffRole::Finance, StaffRole::Manager];
+const READERS: &[StaffRole] = &[
+    StaffRole::Butler,
+    StaffRole::Reception,
+    StaffRole::Finance,
+    StaffRole::Manager,
+];
 
 pub struct NewReading {
     pub house_id: i64,
@@ -26,18 +33,33 @@ pub async fn record(cx: &Cx, input: NewReading) -> AppResult<meter_reading::Mode
     if cx.actor.staff_role() == Some(StaffRole::Butler) && !cx.reach().await?.sees_people_of(&h) {
         return Err(AppError::NotFound);
     }
-    let item = fee_item::Entity::find_by_id(input.fee_item_id).one_row(cx.db()).await?.ok_or(AppError::NotFound)?;
+    let item = fee_item::Entity::find_by_id(input.fee_item_id)
+        .one_row(cx.db())
+        .await?
+        .ok_or(AppError::NotFound)?;
     if item.community_id != h.community_id {
         return Err(AppError::NotFound);
     }
     if item.formula != FeeFormula::ByMeter {
-        return Err(AppError::bad_input("feeItemId", "该收费项目不是抄表计费", "This fee item is not metered"));
+        return Err(AppError::bad_input(
+            "feeItemId",
+            "该收费项目不是抄表计费",
+            "This fee item is not metered",
+        ));
     }
     if input.reading < 0 {
-        return Err(AppError::bad_input("reading", "读数不能为负", "A reading cannot be negative"));
+        return Err(AppError::bad_input(
+            "reading",
+            "读数不能为负",
+            "A reading cannot be negative",
+        ));
     }
     if input.read_on > super::today() {
-        return Err(AppError::bad_input("readOn", "抄表日期不能晚于今天", "The reading date is in the future"));
+        return Err(AppError::bad_input(
+            "readOn",
+            "抄表日期不能晚于今天",
+            "The reading date is in the future",
+        ));
     }
     let txn = cx.db().begin().await?;
     let last = meter_reading::Entity::find()
@@ -49,7 +71,11 @@ pub async fn record(cx: &Cx, input: NewReading) -> AppResult<meter_reading::Mode
         .await?;
     if let Some(last) = &last {
         if input.read_on < last.read_on {
-            return Err(AppError::bad_input("readOn", "抄表日期早于上次读数", "The date is before the last reading"));
+            return Err(AppError::bad_input(
+                "readOn",
+                "抄表日期早于上次读数",
+                "The date is before the last reading",
+            ));
         }
         if input.reading < last.reading && !input.is_replacement {
             return Err(AppError::bad_input(

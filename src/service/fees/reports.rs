@@ -1,14 +1,17 @@
 //! The counter's day close, the arrears list for 催缴 calls, and the collection rate.
-use crate::service::page::OneRow;
 use super::{require_staff_in, today, CASHIERS, FEE_ADMINS};
 use crate::error::{AppError, AppResult};
 use crate::service::events::{self, NewEvent};
+use crate::service::page::OneRow;
 use crate::service::{estate, Cx};
 use chrono::NaiveDate;
 use entity::enums::{CallOutcome, PaymentMethod, StaffRole};
 use entity::{arrears_call, bill, bill_total, day_close, payment};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
 use std::collections::BTreeMap;
 
 /// SUM of a BIGINT column as BIGINT on both databases (PostgreSQL widens SUM(bigint) to NUMERIC).
@@ -58,23 +61,48 @@ pub async fn day_report(cx: &Cx, community_id: i64, date: NaiveDate) -> AppResul
     Ok(DayReport {
         community_id,
         date,
-        by_method: rows.into_iter().map(|(method, count, amount_fen)| MethodTotal { method, count, amount_fen }).collect(),
+        by_method: rows
+            .into_iter()
+            .map(|(method, count, amount_fen)| MethodTotal {
+                method,
+                count,
+                amount_fen,
+            })
+            .collect(),
         banked,
     })
 }
 
 /// Finance confirms the day's cash went to the bank; once per day.
-pub async fn mark_banked(cx: &Cx, community_id: i64, date: NaiveDate, note: Option<String>) -> AppResult<day_close::Model> {
+pub async fn mark_banked(
+    cx: &Cx,
+    community_id: i64,
+    date: NaiveDate,
+    note: Option<String>,
+) -> AppResult<day_close::Model> {
     estate::community(cx, community_id).await?;
     require_staff_in(cx, community_id, &[StaffRole::Finance])?;
     if date > today() {
-        return Err(AppError::bad_input("date", "不能为未来日期日结", "Cannot close a future day"));
+        return Err(AppError::bad_input(
+            "date",
+            "不能为未来日期日结",
+            "Cannot close a future day",
+        ));
     }
     let report = day_report(cx, community_id, date).await?;
     if report.banked.is_some() {
-        return Err(AppError::conflict("date", "该日已日结", "This day is already closed"));
+        return Err(AppError::conflict(
+            "date",
+            "该日已日结",
+            "This day is already closed",
+        ));
     }
-    let cash = report.by_method.iter().filter(|m| m.method == PaymentMethod::Cash).map(|m| m.amount_fen).sum();
+    let cash = report
+        .by_method
+        .iter()
+        .filter(|m| m.method == PaymentMethod::Cash)
+        .map(|m| m.amount_fen)
+        .sum();
     let txn = cx.db().begin().await?;
     let row = day_close::ActiveModel {
         community_id: Set(community_id),
@@ -88,20 +116,26 @@ pub async fn mark_banked(cx: &Cx, community_id: i64, date: NaiveDate, note: Opti
     .insert(&txn)
     .await
     .map_err(|e| match AppError::from(e) {
-        AppError::Conflict { .. } => AppError::conflict("date", "该日已日结", "This day is already closed"),
+        AppError::Conflict { .. } => {
+            AppError::conflict("date", "该日已日结", "This day is already closed")
+        }
         other => other,
     })?;
-    let ev = events::record(&txn, &cx.actor, NewEvent {
-        community_id: Some(community_id),
-        house_id: None,
-        building_id: None,
-        action: "day.banked",
-        subject_type: "DayClose",
-        subject_id: row.id,
-        from_state: None,
-        to_state: Some(date.to_string()),
-        reason: None,
-    })
+    let ev = events::record(
+        &txn,
+        &cx.actor,
+        NewEvent {
+            community_id: Some(community_id),
+            house_id: None,
+            building_id: None,
+            action: "day.banked",
+            subject_type: "DayClose",
+            subject_id: row.id,
+            from_state: None,
+            to_state: Some(date.to_string()),
+            reason: None,
+        },
+    )
     .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
@@ -128,9 +162,22 @@ impl Arrears {
 
 /// Houses with overdue bills (for 催缴 calls), optionally one building; a butler sees their
 /// buildings only. Ordered by house.
-pub async fn arrears(cx: &Cx, community_id: i64, building_id: Option<i64>) -> AppResult<Vec<Arrears>> {
+pub async fn arrears(
+    cx: &Cx,
+    community_id: i64,
+    building_id: Option<i64>,
+) -> AppResult<Vec<Arrears>> {
     estate::community(cx, community_id).await?;
-    require_staff_in(cx, community_id, &[StaffRole::Butler, StaffRole::Reception, StaffRole::Finance, StaffRole::Manager])?;
+    require_staff_in(
+        cx,
+        community_id,
+        &[
+            StaffRole::Butler,
+            StaffRole::Reception,
+            StaffRole::Finance,
+            StaffRole::Manager,
+        ],
+    )?;
     let on = today();
     let mut q = bill::Entity::find()
         .filter(bill::Column::CommunityId.eq(community_id))
@@ -145,7 +192,11 @@ pub async fn arrears(cx: &Cx, community_id: i64, building_id: Option<i64>) -> Ap
     }
     let mut by_house: BTreeMap<i64, Arrears> = BTreeMap::new();
     for b in q.order_by_asc(bill::Column::HouseId).all(cx.db()).await? {
-        let a = by_house.entry(b.house_id).or_insert_with(|| Arrears { house_id: b.house_id, building_id: b.building_id, ..Default::default() });
+        let a = by_house.entry(b.house_id).or_insert_with(|| Arrears {
+            house_id: b.house_id,
+            building_id: b.building_id,
+            ..Default::default()
+        });
         let owed = b.amount_fen - b.paid_fen;
         let age = (on - b.due_on).num_days();
         match age {
@@ -154,21 +205,53 @@ pub async fn arrears(cx: &Cx, community_id: i64, building_id: Option<i64>) -> Ap
             91..=180 => a.days_91_to_180 += owed,
             _ => a.over_180 += owed,
         }
-        a.oldest_due_on = Some(a.oldest_due_on.map_or(b.due_on, |d| std::cmp::min(d, b.due_on)));
+        a.oldest_due_on = Some(
+            a.oldest_due_on
+                .map_or(b.due_on, |d| std::cmp::min(d, b.due_on)),
+        );
     }
     Ok(by_house.into_values().collect())
 }
 
-pub async fn record_call(cx: &Cx, house_id: i64, outcome: CallOutcome, note: Option<String>, promised_on: Option<NaiveDate>) -> AppResult<arrears_call::Model> {
+pub async fn record_call(
+    cx: &Cx,
+    house_id: i64,
+    outcome: CallOutcome,
+    note: Option<String>,
+    promised_on: Option<NaiveDate>,
+) -> AppResult<arrears_call::Model> {
     let h = estate::house(cx, house_id).await?;
-    require_staff_in(cx, h.community_id, &[StaffRole::Butler, StaffRole::Reception, StaffRole::Finance, StaffRole::Manager])?;
+    require_staff_in(
+        cx,
+        h.community_id,
+        &[
+            StaffRole::Butler,
+            StaffRole::Reception,
+            StaffRole::Finance,
+            StaffRole::Manager,
+        ],
+    )?;
     match (outcome, promised_on) {
-        (CallOutcome::Promised, None) => return Err(AppError::bad_input("promisedOn", "承诺缴费须填写日期", "A promise needs a date")),
+        (CallOutcome::Promised, None) => {
+            return Err(AppError::bad_input(
+                "promisedOn",
+                "承诺缴费须填写日期",
+                "A promise needs a date",
+            ))
+        }
         (CallOutcome::Promised, Some(d)) if d < today() => {
-            return Err(AppError::bad_input("promisedOn", "承诺日期不能早于今天", "The promised date is in the past"));
+            return Err(AppError::bad_input(
+                "promisedOn",
+                "承诺日期不能早于今天",
+                "The promised date is in the past",
+            ));
         }
         (o, Some(_)) if o != CallOutcome::Promised => {
-            return Err(AppError::bad_input("promisedOn", "只有承诺缴费才有日期", "Only a promise has a date"));
+            return Err(AppError::bad_input(
+                "promisedOn",
+                "只有承诺缴费才有日期",
+                "Only a promise has a date",
+            ));
         }
         _ => {}
     }
@@ -187,7 +270,10 @@ pub async fn record_call(cx: &Cx, house_id: i64, outcome: CallOutcome, note: Opt
 }
 
 /// The latest call of each house (one statement).
-pub async fn last_calls(cx: &Cx, house_ids: &[i64]) -> AppResult<std::collections::HashMap<i64, arrears_call::Model>> {
+pub async fn last_calls(
+    cx: &Cx,
+    house_ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, arrears_call::Model>> {
     let mut out = std::collections::HashMap::new();
     for c in arrears_call::Entity::find()
         .filter(arrears_call::Column::HouseId.is_in(house_ids.iter().copied()))
@@ -222,7 +308,11 @@ impl Collection {
 
 /// 管理费收缴率 for a period: the periodic bills of the period, what was due and what of it has
 /// been paid so far; one grouped statement.
-pub async fn collection(cx: &Cx, community_id: i64, period: &str) -> AppResult<(Collection, Vec<Collection>)> {
+pub async fn collection(
+    cx: &Cx,
+    community_id: i64,
+    period: &str,
+) -> AppResult<(Collection, Vec<Collection>)> {
     estate::community(cx, community_id).await?;
     require_staff_in(cx, community_id, FEE_ADMINS)?;
     super::parse_period("period", period)?;
@@ -237,13 +327,20 @@ pub async fn collection(cx: &Cx, community_id: i64, period: &str) -> AppResult<(
         .await?;
     let by_building: Vec<Collection> = rows
         .into_iter()
-        .map(|t| Collection { building_id: Some(t.building_id), bills: t.bills, due_fen: t.due_fen, collected_fen: t.paid_fen })
+        .map(|t| Collection {
+            building_id: Some(t.building_id),
+            bills: t.bills,
+            due_fen: t.due_fen,
+            collected_fen: t.paid_fen,
+        })
         .collect();
-    let total = by_building.iter().fold(Collection::default(), |acc, c| Collection {
-        building_id: None,
-        bills: acc.bills + c.bills,
-        due_fen: acc.due_fen + c.due_fen,
-        collected_fen: acc.collected_fen + c.collected_fen,
-    });
+    let total = by_building
+        .iter()
+        .fold(Collection::default(), |acc, c| Collection {
+            building_id: None,
+            bills: acc.bills + c.bills,
+            due_fen: acc.due_fen + c.due_fen,
+            collected_fen: acc.collected_fen + c.collected_fen,
+        });
     Ok((total, by_building))
 }

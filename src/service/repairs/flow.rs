@@ -2,24 +2,29 @@
 //! the order, applies the step with an optimistic lock, and records the event in the same
 //! transaction. Exactly one of two racing steps wins; the other gets CONFLICT or
 //! INVALID_STATE_TRANSITION.
-use crate::service::page::OneRow;
 use super::{get, DISPATCHERS};
 use crate::domain::repair_flow::{self, Party, RepairAction};
 use crate::domain::Fen;
 use crate::error::{AppError, AppResult};
 use crate::service::events::{self, NewEvent};
 use crate::service::fees::billing::{raise_charge_in, LineDraft};
+use crate::service::page::OneRow;
 use crate::service::Cx;
 use chrono::{DateTime, Utc};
 use entity::enums::{RepairDifficulty, RepairState, StaffRole};
 use entity::{house, repair_charge, repair_order, service_price, staff_member};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveEnum, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, TransactionTrait, ActiveModelTrait};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 
 /// The parties the caller is to this order.
 async fn parties(cx: &Cx, o: &repair_order::Model) -> AppResult<Vec<Party>> {
     let mut out = vec![];
-    let Ok(user) = cx.actor.user() else { return Ok(out) };
+    let Ok(user) = cx.actor.user() else {
+        return Ok(out);
+    };
     let reach = cx.reach().await?;
     if o.requested_by == user.user_id || o.house_id.is_some_and(|h| reach.binding(h).is_some()) {
         out.push(Party::Requester);
@@ -29,11 +34,18 @@ async fn parties(cx: &Cx, o: &repair_order::Model) -> AppResult<Vec<Party>> {
     }
     if let Some(s) = cx.actor.staff() {
         let here = s.role == StaffRole::Admin || s.community_id == Some(o.community_id);
-        let building_ok = s.role != StaffRole::Butler || o.building_id.is_some_and(|b| s.building_ids.contains(&b));
+        let building_ok = s.role != StaffRole::Butler
+            || o.building_id.is_some_and(|b| s.building_ids.contains(&b));
         if here && building_ok && (s.role == StaffRole::Admin || DISPATCHERS.contains(&s.role)) {
             out.push(Party::Dispatcher);
         }
-        if here && building_ok && matches!(s.role, StaffRole::Butler | StaffRole::Manager | StaffRole::Admin) {
+        if here
+            && building_ok
+            && matches!(
+                s.role,
+                StaffRole::Butler | StaffRole::Manager | StaffRole::Admin
+            )
+        {
             out.push(Party::FollowUpStaff);
         }
     }
@@ -43,17 +55,27 @@ async fn parties(cx: &Cx, o: &repair_order::Model) -> AppResult<Vec<Party>> {
 /// Checks the table: the next state, or why not.
 async fn check(cx: &Cx, o: &repair_order::Model, action: RepairAction) -> AppResult<RepairState> {
     let mine = parties(cx, o).await?;
-    if let Some(next) = mine.iter().find_map(|p| repair_flow::next(o.state, action, *p)) {
+    if let Some(next) = mine
+        .iter()
+        .find_map(|p| repair_flow::next(o.state, action, *p))
+    {
         return Ok(next);
     }
     if repair_flow::exists_from(o.state, action) {
         // The step exists here, but not for this caller.
         return Err(AppError::Forbidden);
     }
-    if mine.is_empty() || !repair_flow::parties(action).iter().any(|p| mine.contains(p)) {
+    if mine.is_empty()
+        || !repair_flow::parties(action)
+            .iter()
+            .any(|p| mine.contains(p))
+    {
         return Err(AppError::Forbidden);
     }
-    Err(AppError::InvalidStateTransition { current: o.state.to_value(), action: format!("{action:?}") })
+    Err(AppError::InvalidStateTransition {
+        current: o.state.to_value(),
+        action: format!("{action:?}"),
+    })
 }
 
 /// Field changes a step makes besides the state.
@@ -75,25 +97,43 @@ async fn apply(
     for (col, v) in changes {
         q = q.col_expr(col, Expr::value(v));
     }
-    let res = q.filter(repair_order::Column::Id.eq(o.id)).filter(repair_order::Column::Version.eq(o.version)).exec(txn).await?;
+    let res = q
+        .filter(repair_order::Column::Id.eq(o.id))
+        .filter(repair_order::Column::Version.eq(o.version))
+        .exec(txn)
+        .await?;
     if res.rows_affected == 0 {
-        let now = repair_order::Entity::find_by_id(o.id).one_row(txn).await?.ok_or(AppError::NotFound)?;
+        let now = repair_order::Entity::find_by_id(o.id)
+            .one_row(txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
         if now.state != o.state {
-            return Err(AppError::InvalidStateTransition { current: now.state.to_value(), action: format!("{action:?}") });
+            return Err(AppError::InvalidStateTransition {
+                current: now.state.to_value(),
+                action: format!("{action:?}"),
+            });
         }
-        return Err(AppError::conflict("orderId", "工单刚被他人更新，请刷新后重试", "The order changed meanwhile; reload and retry"));
+        return Err(AppError::conflict(
+            "orderId",
+            "工单刚被他人更新，请刷新后重试",
+            "The order changed meanwhile; reload and retry",
+        ));
     }
-    let mut ev = events::record(txn, &cx.actor, NewEvent {
-        community_id: Some(o.community_id),
-        house_id: o.house_id,
-        building_id: o.building_id,
-        action: action_name(action),
-        subject_type: "RepairOrder",
-        subject_id: o.id,
-        from_state: Some(o.state.to_value()),
-        to_state: Some(next.to_value()),
-        reason,
-    })
+    let mut ev = events::record(
+        txn,
+        &cx.actor,
+        NewEvent {
+            community_id: Some(o.community_id),
+            house_id: o.house_id,
+            building_id: o.building_id,
+            action: action_name(action),
+            subject_type: "RepairOrder",
+            subject_id: o.id,
+            from_state: Some(o.state.to_value()),
+            to_state: Some(next.to_value()),
+            reason,
+        },
+    )
     .await?;
     ev.audience = vec![o.requested_by];
     ev.audience.extend(o.assignee_user_id);
@@ -120,8 +160,17 @@ fn action_name(a: RepairAction) -> &'static str {
 }
 
 /// A step with no payload beyond optional field changes.
-async fn step(cx: &Cx, id: i64, action: RepairAction, changes: impl FnOnce(&repair_order::Model) -> AppResult<Changes>, reason: Option<String>) -> AppResult<repair_order::Model> {
-    step_with(cx, id, action, changes, reason, |_, _, _| Box::pin(async { Ok(()) })).await
+async fn step(
+    cx: &Cx,
+    id: i64,
+    action: RepairAction,
+    changes: impl FnOnce(&repair_order::Model) -> AppResult<Changes>,
+    reason: Option<String>,
+) -> AppResult<repair_order::Model> {
+    step_with(cx, id, action, changes, reason, |_, _, _| {
+        Box::pin(async { Ok(()) })
+    })
+    .await
 }
 
 type Extra<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<()>> + Send + 'a>>;
@@ -144,7 +193,10 @@ where
     let txn = cx.db().begin().await?;
     let mut ev = apply(cx, &txn, &o, action, next, changes, reason).await?;
     extra(&txn, &o, cx).await?;
-    let fresh = repair_order::Entity::find_by_id(o.id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
+    let fresh = repair_order::Entity::find_by_id(o.id)
+        .one_row(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     ev.audience.extend(fresh.assignee_user_id);
     txn.commit().await?;
     cx.core.bus.publish([ev]);
@@ -153,7 +205,11 @@ where
 
 fn future(field: &str, at: DateTime<Utc>) -> AppResult<()> {
     if at < crate::service::now() - chrono::Duration::minutes(5) {
-        return Err(AppError::bad_input(field, "预约时间不能早于现在", "The appointment is in the past"));
+        return Err(AppError::bad_input(
+            field,
+            "预约时间不能早于现在",
+            "The appointment is in the past",
+        ));
     }
     Ok(())
 }
@@ -167,76 +223,172 @@ async fn technician(cx: &Cx, o: &repair_order::Model, staff_member_id: i64) -> A
         .one_row(cx.db())
         .await?
         .map(|m| m.user_id)
-        .ok_or_else(|| AppError::bad_input("technicianId", "请选择本小区的维修工", "Choose a technician of this community"))
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "technicianId",
+                "请选择本小区的维修工",
+                "Choose a technician of this community",
+            )
+        })
 }
 
 /// Dispatch (SUBMITTED or REOPENED) or reassign (DISPATCHED, PAUSED) to a technician of the
 /// community with an appointment. Two dispatchers racing: one wins, the other is told the state.
-pub async fn assign(cx: &Cx, id: i64, action: RepairAction, technician_staff_id: i64, appointment_at: DateTime<Utc>, difficulty: RepairDifficulty) -> AppResult<repair_order::Model> {
+pub async fn assign(
+    cx: &Cx,
+    id: i64,
+    action: RepairAction,
+    technician_staff_id: i64,
+    appointment_at: DateTime<Utc>,
+    difficulty: RepairDifficulty,
+) -> AppResult<repair_order::Model> {
     future("appointmentAt", appointment_at)?;
     let o = get(cx, id).await?;
     check(cx, &o, action).await?;
     let technician_user = technician(cx, &o, technician_staff_id).await?;
     let now = crate::service::now();
-    step(cx, id, action, |_| {
-        Ok(vec![
-            (repair_order::Column::AssigneeUserId, technician_user.into()),
-            (repair_order::Column::AppointmentAt, appointment_at.into()),
-            (repair_order::Column::Difficulty, difficulty.to_value().into()),
-            (repair_order::Column::DispatchedAt, now.into()),
-            (repair_order::Column::AcceptedAt, Option::<DateTime<Utc>>::None.into()),
-            (repair_order::Column::ProposedAt, Option::<DateTime<Utc>>::None.into()),
-        ])
-    }, None)
+    step(
+        cx,
+        id,
+        action,
+        |_| {
+            Ok(vec![
+                (repair_order::Column::AssigneeUserId, technician_user.into()),
+                (repair_order::Column::AppointmentAt, appointment_at.into()),
+                (
+                    repair_order::Column::Difficulty,
+                    difficulty.to_value().into(),
+                ),
+                (repair_order::Column::DispatchedAt, now.into()),
+                (
+                    repair_order::Column::AcceptedAt,
+                    Option::<DateTime<Utc>>::None.into(),
+                ),
+                (
+                    repair_order::Column::ProposedAt,
+                    Option::<DateTime<Utc>>::None.into(),
+                ),
+            ])
+        },
+        None,
+    )
     .await
 }
 
 pub async fn accept(cx: &Cx, id: i64) -> AppResult<repair_order::Model> {
     let now = crate::service::now();
-    step(cx, id, RepairAction::Accept, |_| Ok(vec![(repair_order::Column::AcceptedAt, now.into())]), None).await
+    step(
+        cx,
+        id,
+        RepairAction::Accept,
+        |_| Ok(vec![(repair_order::Column::AcceptedAt, now.into())]),
+        None,
+    )
+    .await
 }
 
-pub async fn propose_time(cx: &Cx, id: i64, at: DateTime<Utc>, reason: Option<String>) -> AppResult<repair_order::Model> {
+pub async fn propose_time(
+    cx: &Cx,
+    id: i64,
+    at: DateTime<Utc>,
+    reason: Option<String>,
+) -> AppResult<repair_order::Model> {
     future("at", at)?;
-    step(cx, id, RepairAction::ProposeTime, |_| Ok(vec![(repair_order::Column::ProposedAt, at.into())]), reason).await
+    step(
+        cx,
+        id,
+        RepairAction::ProposeTime,
+        |_| Ok(vec![(repair_order::Column::ProposedAt, at.into())]),
+        reason,
+    )
+    .await
 }
 
 pub async fn confirm_time(cx: &Cx, id: i64) -> AppResult<repair_order::Model> {
     let now = crate::service::now();
-    step(cx, id, RepairAction::ConfirmTime, |o| {
-        let at = o.proposed_at.ok_or_else(|| AppError::InvalidStateTransition { current: "NO_PROPOSAL".into(), action: "ConfirmTime".into() })?;
-        Ok(vec![
-            (repair_order::Column::AppointmentAt, at.into()),
-            (repair_order::Column::ProposedAt, Option::<DateTime<Utc>>::None.into()),
-            (repair_order::Column::AcceptedAt, now.into()),
-        ])
-    }, None)
+    step(
+        cx,
+        id,
+        RepairAction::ConfirmTime,
+        |o| {
+            let at = o
+                .proposed_at
+                .ok_or_else(|| AppError::InvalidStateTransition {
+                    current: "NO_PROPOSAL".into(),
+                    action: "ConfirmTime".into(),
+                })?;
+            Ok(vec![
+                (repair_order::Column::AppointmentAt, at.into()),
+                (
+                    repair_order::Column::ProposedAt,
+                    Option::<DateTime<Utc>>::None.into(),
+                ),
+                (repair_order::Column::AcceptedAt, now.into()),
+            ])
+        },
+        None,
+    )
     .await
 }
 
 pub async fn start(cx: &Cx, id: i64) -> AppResult<repair_order::Model> {
     let now = crate::service::now();
-    step(cx, id, RepairAction::Start, |_| Ok(vec![(repair_order::Column::StartedAt, now.into())]), None).await
+    step(
+        cx,
+        id,
+        RepairAction::Start,
+        |_| Ok(vec![(repair_order::Column::StartedAt, now.into())]),
+        None,
+    )
+    .await
 }
 
 pub async fn pause(cx: &Cx, id: i64, reason: String) -> AppResult<repair_order::Model> {
     if reason.trim().is_empty() {
-        return Err(AppError::bad_input("reason", "请说明暂停原因（如等待配件）", "Say why the work is paused (waiting for parts ...)"));
+        return Err(AppError::bad_input(
+            "reason",
+            "请说明暂停原因（如等待配件）",
+            "Say why the work is paused (waiting for parts ...)",
+        ));
     }
     let now = crate::service::now();
     let r = reason.trim().to_owned();
-    step(cx, id, RepairAction::Pause, |_| Ok(vec![(repair_order::Column::PausedAt, now.into()), (repair_order::Column::PauseReason, r.clone().into())]), Some(r.clone())).await
+    step(
+        cx,
+        id,
+        RepairAction::Pause,
+        |_| {
+            Ok(vec![
+                (repair_order::Column::PausedAt, now.into()),
+                (repair_order::Column::PauseReason, r.clone().into()),
+            ])
+        },
+        Some(r.clone()),
+    )
+    .await
 }
 
 pub async fn resume(cx: &Cx, id: i64) -> AppResult<repair_order::Model> {
     let now = crate::service::now();
-    step(cx, id, RepairAction::Resume, |o| {
-        let paused = o.paused_at.map(|p| (now - p).num_seconds()).unwrap_or(0);
-        Ok(vec![
-            (repair_order::Column::PausedAt, Option::<DateTime<Utc>>::None.into()),
-            (repair_order::Column::PausedSeconds, (o.paused_seconds + paused).into()),
-        ])
-    }, None)
+    step(
+        cx,
+        id,
+        RepairAction::Resume,
+        |o| {
+            let paused = o.paused_at.map(|p| (now - p).num_seconds()).unwrap_or(0);
+            Ok(vec![
+                (
+                    repair_order::Column::PausedAt,
+                    Option::<DateTime<Utc>>::None.into(),
+                ),
+                (
+                    repair_order::Column::PausedSeconds,
+                    (o.paused_seconds + paused).into(),
+                ),
+            ])
+        },
+        None,
+    )
     .await
 }
 
@@ -249,9 +401,19 @@ pub struct Charge {
 
 /// The technician completes the work. Charges must come from the community's price list; for a
 /// household they become one one-off bill through the fees service, in the same transaction.
-pub async fn complete(cx: &Cx, id: i64, work_done: String, materials: Option<String>, charges: Vec<Charge>) -> AppResult<repair_order::Model> {
+pub async fn complete(
+    cx: &Cx,
+    id: i64,
+    work_done: String,
+    materials: Option<String>,
+    charges: Vec<Charge>,
+) -> AppResult<repair_order::Model> {
     if work_done.trim().is_empty() {
-        return Err(AppError::bad_input("workDone", "请填写维修内容", "Describe the work done"));
+        return Err(AppError::bad_input(
+            "workDone",
+            "请填写维修内容",
+            "Describe the work done",
+        ));
     }
     let o = get(cx, id).await?;
     check(cx, &o, RepairAction::Complete).await?;
@@ -264,82 +426,159 @@ pub async fn complete(cx: &Cx, id: i64, work_done: String, materials: Option<Str
     let mut lines = vec![];
     for c in &charges {
         let Some(p) = prices.iter().find(|p| p.id == c.service_price_id) else {
-            return Err(AppError::bad_input("charges", "收费项目不在本小区有偿服务价目表中", "A charge is not on this community's price list"));
+            return Err(AppError::bad_input(
+                "charges",
+                "收费项目不在本小区有偿服务价目表中",
+                "A charge is not on this community's price list",
+            ));
         };
         if !(1..=1000).contains(&c.quantity) {
-            return Err(AppError::bad_input("charges.quantity", "数量应在 1 到 1000 之间", "Quantity must be between 1 and 1000"));
+            return Err(AppError::bad_input(
+                "charges.quantity",
+                "数量应在 1 到 1000 之间",
+                "Quantity must be between 1 and 1000",
+            ));
         }
         let amount = p.price_fen * c.quantity as i64;
-        lines.push((c.service_price_id, c.quantity, amount, LineDraft {
-            fee_item_id: None,
-            description: format!("有偿服务 {}：{} × {}{} = {}", p.name, Fen(p.price_fen), c.quantity, p.unit, Fen(amount)),
-            amount_fen: amount,
-            late_fee_bps_per_day: None,
-            late_fee_grace_days: 0,
-            late_fee_cap_bps: None,
-        }));
+        lines.push((
+            c.service_price_id,
+            c.quantity,
+            amount,
+            LineDraft {
+                fee_item_id: None,
+                description: format!(
+                    "有偿服务 {}：{} × {}{} = {}",
+                    p.name,
+                    Fen(p.price_fen),
+                    c.quantity,
+                    p.unit,
+                    Fen(amount)
+                ),
+                amount_fen: amount,
+                late_fee_bps_per_day: None,
+                late_fee_grace_days: 0,
+                late_fee_cap_bps: None,
+            },
+        ));
     }
     let now = crate::service::now();
     let work = work_done.trim().to_owned();
-    step_with(cx, id, RepairAction::Complete, |_| {
-        Ok(vec![
-            (repair_order::Column::CompletedAt, now.into()),
-            (repair_order::Column::WorkDone, work.clone().into()),
-            (repair_order::Column::Materials, materials.clone().into()),
-        ])
-    }, None, move |txn, o, _cx| Box::pin(async move {
-        for (price_id, qty, amount, _) in &lines {
-            repair_charge::ActiveModel {
-                community_id: Set(o.community_id),
-                order_id: Set(o.id),
-                service_price_id: Set(*price_id),
-                quantity: Set(*qty),
-                amount_fen: Set(*amount),
-                ..Default::default()
-            }
-            .insert(txn)
-            .await?;
-        }
-        if let (Some(house_id), false) = (o.house_id, lines.is_empty()) {
-            let h = house::Entity::find_by_id(house_id).one_row(txn).await?.ok_or(AppError::NotFound)?;
-            let bill = raise_charge_in(txn, &h, &format!("repair:{}", o.id), lines.into_iter().map(|l| l.3).collect()).await?;
-            repair_order::Entity::update_many()
-                .col_expr(repair_order::Column::ChargeBillId, Expr::value(bill.id))
-                .filter(repair_order::Column::Id.eq(o.id))
-                .exec(txn)
-                .await?;
-        }
-        Ok(())
-    }))
+    step_with(
+        cx,
+        id,
+        RepairAction::Complete,
+        |_| {
+            Ok(vec![
+                (repair_order::Column::CompletedAt, now.into()),
+                (repair_order::Column::WorkDone, work.clone().into()),
+                (repair_order::Column::Materials, materials.clone().into()),
+            ])
+        },
+        None,
+        move |txn, o, _cx| {
+            Box::pin(async move {
+                for (price_id, qty, amount, _) in &lines {
+                    repair_charge::ActiveModel {
+                        community_id: Set(o.community_id),
+                        order_id: Set(o.id),
+                        service_price_id: Set(*price_id),
+                        quantity: Set(*qty),
+                        amount_fen: Set(*amount),
+                        ..Default::default()
+                    }
+                    .insert(txn)
+                    .await?;
+                }
+                if let (Some(house_id), false) = (o.house_id, lines.is_empty()) {
+                    let h = house::Entity::find_by_id(house_id)
+                        .one_row(txn)
+                        .await?
+                        .ok_or(AppError::NotFound)?;
+                    let bill = raise_charge_in(
+                        txn,
+                        &h,
+                        &format!("repair:{}", o.id),
+                        lines.into_iter().map(|l| l.3).collect(),
+                    )
+                    .await?;
+                    repair_order::Entity::update_many()
+                        .col_expr(repair_order::Column::ChargeBillId, Expr::value(bill.id))
+                        .filter(repair_order::Column::Id.eq(o.id))
+                        .exec(txn)
+                        .await?;
+                }
+                Ok(())
+            })
+        },
+    )
     .await
 }
 
 fn score(field: &str, v: i32) -> AppResult<i16> {
     if !(1..=5).contains(&v) {
-        return Err(AppError::bad_input(field, "评分应为 1 到 5", "A score is 1 to 5"));
+        return Err(AppError::bad_input(
+            field,
+            "评分应为 1 到 5",
+            "A score is 1 to 5",
+        ));
     }
     Ok(v as i16)
 }
 
 /// The butler's follow-up call: satisfied (3–5) closes the order, unsatisfied (1–2) reopens it
 /// for dispatch.
-pub async fn follow_up(cx: &Cx, id: i64, satisfaction: i32, comment: Option<String>) -> AppResult<repair_order::Model> {
+pub async fn follow_up(
+    cx: &Cx,
+    id: i64,
+    satisfaction: i32,
+    comment: Option<String>,
+) -> AppResult<repair_order::Model> {
     let s = score("satisfaction", satisfaction)?;
-    let action = if s <= 2 { RepairAction::FollowUpUnsatisfied } else { RepairAction::FollowUp };
+    let action = if s <= 2 {
+        RepairAction::FollowUpUnsatisfied
+    } else {
+        RepairAction::FollowUp
+    };
     let now = crate::service::now();
-    step(cx, id, action, |_| {
-        Ok(vec![
-            (repair_order::Column::FollowedUpAt, now.into()),
-            (repair_order::Column::Satisfaction, s.into()),
-            (repair_order::Column::FollowUpComment, comment.clone().into()),
-        ])
-    }, comment.clone())
+    step(
+        cx,
+        id,
+        action,
+        |_| {
+            Ok(vec![
+                (repair_order::Column::FollowedUpAt, now.into()),
+                (repair_order::Column::Satisfaction, s.into()),
+                (
+                    repair_order::Column::FollowUpComment,
+                    comment.clone().into(),
+                ),
+            ])
+        },
+        comment.clone(),
+    )
     .await
 }
 
-pub async fn evaluate(cx: &Cx, id: i64, rating: i32, comment: Option<String>) -> AppResult<repair_order::Model> {
+pub async fn evaluate(
+    cx: &Cx,
+    id: i64,
+    rating: i32,
+    comment: Option<String>,
+) -> AppResult<repair_order::Model> {
     let r = score("rating", rating)?;
-    step(cx, id, RepairAction::Evaluate, |_| Ok(vec![(repair_order::Column::Rating, r.into()), (repair_order::Column::RatingComment, comment.clone().into())]), comment.clone()).await
+    step(
+        cx,
+        id,
+        RepairAction::Evaluate,
+        |_| {
+            Ok(vec![
+                (repair_order::Column::Rating, r.into()),
+                (repair_order::Column::RatingComment, comment.clone().into()),
+            ])
+        },
+        comment.clone(),
+    )
+    .await
 }
 
 /// 催单: recorded, and pushed to the assignee through the live feed.
@@ -353,7 +592,10 @@ pub async fn urge(cx: &Cx, id: i64, note: Option<String>) -> AppResult<repair_or
         .filter(repair_order::Column::Id.eq(o.id))
         .exec(&txn)
         .await?;
-    let fresh = repair_order::Entity::find_by_id(o.id).one_row(&txn).await?.ok_or(AppError::NotFound)?;
+    let fresh = repair_order::Entity::find_by_id(o.id)
+        .one_row(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
     Ok(fresh)

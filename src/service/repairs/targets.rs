@@ -61,7 +61,12 @@ pub fn rate_bps(part: i64, whole: i64) -> Option<i64> {
 /// The local end of the day `at` falls on: the same-day follow-up is due by then.
 fn end_of_local_day(at: DateTime<Utc>, offset: FixedOffset) -> DateTime<Utc> {
     let day = at.with_timezone(&offset).date_naive() + Duration::days(1);
-    day.and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(offset).single().expect("fixed").to_utc()
+    day.and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_local_timezone(offset)
+        .single()
+        .expect("fixed")
+        .to_utc()
 }
 
 pub async fn compute(cx: &Cx, community_id: i64, period: &str) -> AppResult<Targets> {
@@ -69,8 +74,20 @@ pub async fn compute(cx: &Cx, community_id: i64, period: &str) -> AppResult<Targ
     require_staff_in(cx, community_id, &[StaffRole::Manager])?;
     let first = parse_period("period", period)?;
     let offset = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    let from = first.and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(offset).single().expect("fixed").to_utc();
-    let to = (month_end(first) + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(offset).single().expect("fixed").to_utc();
+    let from = first
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_local_timezone(offset)
+        .single()
+        .expect("fixed")
+        .to_utc();
+    let to = (month_end(first) + Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_local_timezone(offset)
+        .single()
+        .expect("fixed")
+        .to_utc();
     let s: Settings = super::settings(cx.db(), community_id).await?;
     let now = crate::service::now();
     // The follow-up targets take the orders completed in the month; the solving targets the
@@ -79,8 +96,16 @@ pub async fn compute(cx: &Cx, community_id: i64, period: &str) -> AppResult<Targ
         .filter(repair_order::Column::CommunityId.eq(community_id))
         .filter(
             Condition::any()
-                .add(Condition::all().add(repair_order::Column::CompletedAt.gte(from)).add(repair_order::Column::CompletedAt.lt(to)))
-                .add(Condition::all().add(repair_order::Column::CreatedAt.gte(from)).add(repair_order::Column::CreatedAt.lt(to))),
+                .add(
+                    Condition::all()
+                        .add(repair_order::Column::CompletedAt.gte(from))
+                        .add(repair_order::Column::CompletedAt.lt(to)),
+                )
+                .add(
+                    Condition::all()
+                        .add(repair_order::Column::CreatedAt.gte(from))
+                        .add(repair_order::Column::CreatedAt.lt(to)),
+                ),
         )
         .all(cx.db())
         .await?;
@@ -97,7 +122,11 @@ pub async fn compute(cx: &Cx, community_id: i64, period: &str) -> AppResult<Targ
         if in_period(o.created_at) && o.state != RepairState::Cancelled {
             let due = clock::deadlines(o, &s, now).resolve_by.expect("always set");
             let (settled, met, soon) = match o.difficulty {
-                RepairDifficulty::General => (&mut t.general, &mut t.general_same_day, &mut t.general_due_soon),
+                RepairDifficulty::General => (
+                    &mut t.general,
+                    &mut t.general_same_day,
+                    &mut t.general_due_soon,
+                ),
                 RepairDifficulty::Hard => (&mut t.hard, &mut t.hard_in_time, &mut t.hard_due_soon),
             };
             match o.completed_at {
@@ -109,7 +138,9 @@ pub async fn compute(cx: &Cx, community_id: i64, period: &str) -> AppResult<Targ
                 None => *soon += 1,
             }
         }
-        let Some(done) = o.completed_at.filter(|d| in_period(*d)) else { continue };
+        let Some(done) = o.completed_at.filter(|d| in_period(*d)) else {
+            continue;
+        };
         t.completed += 1;
         let window = done + Duration::hours(s.follow_up_hours);
         match o.followed_up_at {
