@@ -8,6 +8,7 @@ mod complaints;
 mod estate;
 mod faults;
 mod fees;
+mod field_names;
 mod helpers;
 mod http;
 mod keys;
