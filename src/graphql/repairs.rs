@@ -327,9 +327,12 @@ impl ServicePrice {
 pub struct RepairTargets {
     /// Orders completed in the period.
     pub completed: i64,
-    /// Share followed up within 24 h, basis points (target ≥ 9800); null with nothing completed.
+    /// Share followed up within the follow-up window (24 h unless set), basis points (target ≥
+    /// 9800), of the completed orders whose follow-up is settled (made, or its window closed);
+    /// null while none is.
     pub follow_up_rate_bps: Option<i64>,
-    /// Share of general problems solved the day they were booked, basis points.
+    /// Share of the general problems booked in the month solved by the end of their
+    /// appointment's (or booking's) local day, basis points, of those solved or past that day.
     pub same_day_rate_bps: Option<i64>,
     /// Average follow-up satisfaction × 100 (450 = 4.50 of 5).
     pub average_satisfaction_x100: Option<i64>,
@@ -494,7 +497,7 @@ impl RepairQuery {
         let t = targets::compute(cx(ctx), c, &period).await?;
         Ok(RepairTargets {
             completed: t.completed,
-            follow_up_rate_bps: targets::rate_bps(t.followed_up_in_time, t.completed),
+            follow_up_rate_bps: targets::rate_bps(t.followed_up_in_time, t.follow_up_settled),
             same_day_rate_bps: targets::rate_bps(t.general_same_day, t.general),
             average_satisfaction_x100: (t.satisfaction_count > 0)
                 .then(|| t.satisfaction_sum * 100 / t.satisfaction_count),

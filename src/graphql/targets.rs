@@ -16,13 +16,17 @@ pub struct TargetFigure {
     pub name: String,
     /// The target, basis points (9000 = 90.00%).
     pub target_bps: i64,
-    /// The value, basis points, rounded down; null when there is nothing to measure yet.
+    /// The value, basis points, rounded down; null when nothing is settled yet.
     pub value_bps: Option<i64>,
     /// What was counted (e.g. complaints return-visited; fen collected).
     pub numerator: i64,
-    /// Out of what (e.g. complaints registered; fen due).
+    /// Out of what: the items settled, done by their deadline or past it (e.g. complaints
+    /// registered; fen due).
     pub denominator: i64,
-    /// Whether the value reaches the target; null when there is nothing to measure yet.
+    /// Items still inside their deadline and not done, in the denominator's unit (fen for the
+    /// collection rate): neither met nor missed yet, so counted in neither.
+    pub due_soon: i64,
+    /// Whether the value reaches the target; null when nothing is settled yet.
     pub met: Option<bool>,
 }
 
@@ -66,6 +70,7 @@ impl TargetsBoard {
                 value_bps: f.value_bps(),
                 numerator: f.numerator,
                 denominator: f.denominator,
+                due_soon: f.due_soon,
                 met: f.met(),
             })
             .collect()

@@ -69,7 +69,7 @@ pub async fn issue(
         .await?;
     if member.is_none() {
         return Err(AppError::bad_input(
-            "holderId",
+            "holderMemberId",
             "持卡人须为该房屋的住户",
             "The holder must live in this house",
         ));

@@ -707,6 +707,65 @@ pub async fn figures(
     Ok(f)
 }
 
+/// The PATROL_ROUNDS target of `from..=to` (community-local dates), judged now.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoundTarget {
+    /// Rounds whose outcome is settled: walked in full, or their window has closed.
+    pub due: i64,
+    /// Of those, walked in full: late ones too (late is late, not missing).
+    pub done: i64,
+    /// Of the done, finished after the window closed.
+    pub late: i64,
+    /// Rounds whose window has not closed yet and that are not walked in full.
+    pub due_soon: i64,
+}
+
+/// Every round the active routes' schedules call for once the route existed (a window that
+/// opened before the route was defined is owed by no one), and every round actually scheduled,
+/// each counted once. A round is settled when walked in full or when its window closes.
+pub async fn round_target(
+    db: &impl ConnectionTrait,
+    community_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<RoundTarget> {
+    let now = super::now();
+    let views = rounds(db, community_id, from, to).await?;
+    let routes = patrol_route::Entity::find()
+        .filter(patrol_route::Column::CommunityId.eq(community_id))
+        .filter(patrol_route::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    let mut t = RoundTarget::default();
+    let mut scheduled = HashSet::new();
+    for v in &views {
+        scheduled.insert((v.task.route_id, v.task.on_date, v.task.round));
+        match v.status {
+            RoundStatus::Done => (t.due, t.done) = (t.due + 1, t.done + 1),
+            RoundStatus::Late => (t.due, t.done, t.late) = (t.due + 1, t.done + 1, t.late + 1),
+            RoundStatus::Pending => t.due_soon += 1,
+            RoundStatus::Incomplete | RoundStatus::Missed => t.due += 1,
+        }
+    }
+    for r in &routes {
+        let s = schedule_of(r)?;
+        for day in from.iter_days().take_while(|d| *d <= to) {
+            for (round, starts, ends) in s.rounds_on(day) {
+                if starts < r.created_at || scheduled.contains(&(r.id, day, round)) {
+                    continue;
+                }
+                // Owed and never scheduled: missed once the window closes.
+                if ends < now {
+                    t.due += 1;
+                } else {
+                    t.due_soon += 1;
+                }
+            }
+        }
+    }
+    Ok(t)
+}
+
 fn tally(f: &mut PatrolFigures, views: &[RoundView]) {
     for v in views {
         f.rounds_scheduled += 1;

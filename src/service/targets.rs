@@ -9,32 +9,45 @@ use crate::error::AppResult;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use entity::enums::{ComplaintState, RepairState, StaffRole};
 use entity::{complaint, renovation_inspection, repair_order};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-/// One goal of the handbooks.
+/// One goal of the handbooks. Each counts an item once its outcome is settled: done by its
+/// deadline, or its deadline passed (a late item counts, as not met unless the goal says so); an
+/// item still inside its deadline is counted apart, as due soon.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
 pub enum TargetKey {
     /// 客户服务满意率 (000): ratings of 4–5 among all follow-up and return-visit ratings; ≥ 90%.
     CustomerSatisfaction,
-    /// 投诉处理回访率 (000): complaints return-visited among complaints registered; ≥ 50%.
+    /// 投诉处理回访率 (000): complaints return-visited among complaints registered, each counted
+    /// once visited or 48 h after registration (24 h to handle it, a day for the visit); ≥ 50%.
     ComplaintReturnVisits,
-    /// 投诉回复及时率 (001): complaints answered within 24 h; 99.9%.
+    /// 投诉回复及时率 (001): complaints answered within 24 h, each counted once answered or once
+    /// the 24 h have passed (a late answer counts, as not on time); 99.9%.
     ComplaintReplyOnTime,
     /// 有效投诉处理满意率 (001): return visits rated 4–5; ≥ 90%.
     ComplaintSatisfaction,
-    /// 管理费收缴率 (000): fees collected of fees due for the month's periodic bills; ≥ 95%.
+    /// 管理费收缴率 (000): fees collected of fees due for the month's periodic bills; ≥ 95%. The
+    /// bills fall due on the month's last day: until then only what is paid counts (as due and
+    /// collected) and the rest is due soon, in fen.
     CollectionRate,
     /// 有偿服务满意率 (000): paid repairs rated 4–5 at follow-up; ≥ 98%.
     PaidServiceSatisfaction,
-    /// 维修回访 (004): completed repairs followed up within 24 h; ≥ 98%.
+    /// 维修回访 (004): completed repairs followed up within 24 h (the community's follow-up
+    /// window), each counted once followed up or once the window has closed; ≥ 98%.
     RepairFollowUpWithinADay,
-    /// 对当日已解决问题的回访率 (001): repairs followed up the day they were completed; ≥ 90%.
+    /// 对当日已解决问题的回访率 (001): repairs followed up the day they were completed, each
+    /// counted once followed up or once that day is over; ≥ 90%.
     SameDayFollowUp,
-    /// 一般性问题处理：当日 (001): general problems solved the day they were booked; 100%.
+    /// 一般性问题处理：当日 (001): general problems booked in the month solved by the end of
+    /// their appointment's (or booking's) day, each counted once solved or once that day is over; 100%.
     GeneralSolvedSameDay,
-    /// 疑难问题处理：≤ 1 周 (001): hard problems solved within a week; 100%.
+    /// 疑难问题处理：≤ 1 周 (001): hard problems booked in the month solved within the
+    /// community's hard-problem days (a week), each counted once solved or once that time is up; 100%.
     HardSolvedInAWeek,
-    /// 公共区域巡视 2 次/日（工作日）(001): patrol rounds done of rounds due so far; 100%.
+    /// 公共区域巡视 2 次/日（工作日）(001): patrol rounds walked in full of rounds due, a round
+    /// counted once walked or once its window has closed. A round walked late is done (late, not
+    /// missing) and meets this goal; the patrol report shows it as LATE. Rounds of windows that
+    /// opened before their route was defined are not due; 100%.
     PatrolRounds,
 }
 
@@ -78,6 +91,8 @@ pub struct Figure {
     pub key: TargetKey,
     pub numerator: i64,
     pub denominator: i64,
+    /// Items still inside their deadline, in the denominator's unit: not counted yet.
+    pub due_soon: i64,
 }
 
 impl Figure {
@@ -116,77 +131,178 @@ pub async fn board(cx: &Cx, community_id: i64, period: &str) -> AppResult<Vec<Fi
         local_midnight(last + Duration::days(1)),
     );
     let repairs = super::repairs::targets::compute(cx, community_id, period).await?;
-    let complaints = super::complaints::figures(cx.db(), community_id, from, to).await?;
+    let complaints = complaint_figures(cx.db(), community_id, from, to).await?;
     let (collection, _) = super::fees::reports::collection(cx, community_id, period).await?;
-    // Rounds of days still ahead cannot have been done yet: count up to today.
-    let patrol_to = last.min(super::today_in_community());
-    let patrols = if patrol_to < first {
-        None
+    let today = super::today_in_community();
+    // Periodic bills fall due on the period's last day (fees::billing): until that day is over,
+    // a fen paid is settled and a fen unpaid is not late yet.
+    let (collection_due, collection_soon) = if last < today {
+        (collection.due_fen, 0)
     } else {
-        Some(super::patrols::figures(cx.db(), community_id, first, patrol_to).await?)
+        (
+            collection.collected_fen,
+            collection.due_fen - collection.collected_fen,
+        )
     };
-    let f = |key, numerator, denominator| Figure {
+    // Rounds of days still ahead are not due yet: count up to today.
+    let patrol_to = last.min(today);
+    let rounds = if patrol_to < first {
+        Default::default()
+    } else {
+        super::patrols::round_target(cx.db(), community_id, first, patrol_to).await?
+    };
+    let f = |key, numerator, denominator, due_soon| Figure {
         key,
         numerator,
         denominator,
+        due_soon,
     };
     Ok(vec![
         f(
             TargetKey::CustomerSatisfaction,
             repairs.satisfied_count + complaints.satisfied,
             repairs.satisfaction_count + complaints.return_visited,
+            0,
         ),
         f(
             TargetKey::ComplaintReturnVisits,
             complaints.return_visited,
-            complaints.complaints,
+            complaints.visit_settled,
+            complaints.visit_due_soon,
         ),
         f(
             TargetKey::ComplaintReplyOnTime,
             complaints.replied_on_time,
-            complaints.complaints,
+            complaints.reply_settled,
+            complaints.reply_due_soon,
         ),
         f(
             TargetKey::ComplaintSatisfaction,
             complaints.satisfied,
             complaints.return_visited,
+            0,
         ),
         f(
             TargetKey::CollectionRate,
             collection.collected_fen,
-            collection.due_fen,
+            collection_due,
+            collection_soon,
         ),
         f(
             TargetKey::PaidServiceSatisfaction,
             repairs.paid_satisfied,
             repairs.paid_followed_up,
+            0,
         ),
         f(
             TargetKey::RepairFollowUpWithinADay,
             repairs.followed_up_in_time,
-            repairs.completed,
+            repairs.follow_up_settled,
+            repairs.follow_up_due_soon,
         ),
         f(
             TargetKey::SameDayFollowUp,
             repairs.followed_up_same_day,
-            repairs.completed,
+            repairs.same_day_settled,
+            repairs.same_day_due_soon,
         ),
         f(
             TargetKey::GeneralSolvedSameDay,
             repairs.general_same_day,
             repairs.general,
+            repairs.general_due_soon,
         ),
         f(
             TargetKey::HardSolvedInAWeek,
             repairs.hard_in_time,
             repairs.hard,
+            repairs.hard_due_soon,
         ),
         f(
             TargetKey::PatrolRounds,
-            patrols.as_ref().map_or(0, |p| p.rounds_done),
-            patrols.as_ref().map_or(0, |p| p.rounds_expected),
+            rounds.done,
+            rounds.due,
+            rounds.due_soon,
         ),
     ])
+}
+
+/// A complaint's return visit is chased this long after registration: 24 h to handle it
+/// (客户投诉受理规程), then a day for the call.
+pub const RETURN_VISIT_WITHIN_HOURS: i64 = 48;
+
+/// The complaint figures of the complaints registered in `[from, to)` (withdrawn ones aside).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ComplaintTargets {
+    /// Replies settled: made, or 24 h passed without one.
+    pub reply_settled: i64,
+    /// Of those, made by the deadline.
+    pub replied_on_time: i64,
+    /// No reply yet, still inside the 24 h.
+    pub reply_due_soon: i64,
+    /// Return visits settled: made, or `RETURN_VISIT_WITHIN_HOURS` passed without one.
+    pub visit_settled: i64,
+    /// Of those (and of all), made.
+    pub return_visited: i64,
+    /// Not visited yet, still inside the time for it.
+    pub visit_due_soon: i64,
+    /// Of the visited, satisfied (4–5).
+    pub satisfied: i64,
+}
+
+/// One statement; instants are compared in Rust, as SQLite keeps them as text.
+async fn complaint_figures(
+    db: &impl ConnectionTrait,
+    community_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<ComplaintTargets> {
+    type Row = (
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<i16>,
+    );
+    let rows: Vec<Row> = complaint::Entity::find()
+        .select_only()
+        .column(complaint::Column::CreatedAt)
+        .column(complaint::Column::ReplyDueAt)
+        .column(complaint::Column::RepliedAt)
+        .column(complaint::Column::ReturnVisitedAt)
+        .column(complaint::Column::Satisfaction)
+        .filter(complaint::Column::CommunityId.eq(community_id))
+        .filter(complaint::Column::CreatedAt.gte(from))
+        .filter(complaint::Column::CreatedAt.lt(to))
+        .filter(complaint::Column::State.ne(ComplaintState::Withdrawn))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let now = super::now();
+    let mut f = ComplaintTargets::default();
+    for (created, reply_due, replied, visited, satisfaction) in rows {
+        match replied {
+            Some(r) => {
+                (f.reply_settled, f.replied_on_time) = (
+                    f.reply_settled + 1,
+                    f.replied_on_time + i64::from(r <= reply_due),
+                )
+            }
+            None if now > reply_due => f.reply_settled += 1,
+            None => f.reply_due_soon += 1,
+        }
+        match visited {
+            Some(_) => {
+                (f.visit_settled, f.return_visited) = (f.visit_settled + 1, f.return_visited + 1);
+                f.satisfied += i64::from(satisfaction.is_some_and(|s| s >= 4));
+            }
+            None if now > created + Duration::hours(RETURN_VISIT_WITHIN_HOURS) => {
+                f.visit_settled += 1
+            }
+            None => f.visit_due_soon += 1,
+        }
+    }
+    Ok(f)
 }
 
 /// What is about to miss its deadline.

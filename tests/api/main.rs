@@ -9,6 +9,7 @@ mod estate;
 mod events;
 mod faults;
 mod fees;
+mod field_names;
 mod helpers;
 mod hostile;
 mod http;

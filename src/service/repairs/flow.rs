@@ -293,7 +293,7 @@ pub async fn propose_time(
     at: DateTime<Utc>,
     reason: Option<String>,
 ) -> AppResult<repair_order::Model> {
-    future("proposedAt", at)?;
+    future("at", at)?;
     step(
         cx,
         id,
