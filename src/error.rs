@@ -150,9 +150,7 @@ impl AppError {
             AppError::Conflict { .. } => "CONFLICT",
             AppError::InvalidStateTransition { .. }
             | AppError::StepBlocked { .. }
-            | AppError::AlreadyReversed { .. } => {
-                "INVALID_STATE_TRANSITION"
-            }
+            | AppError::AlreadyReversed { .. } => "INVALID_STATE_TRANSITION",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::BillsOutstanding { .. } => "BILLS_OUTSTANDING",
             AppError::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
