@@ -102,7 +102,7 @@ impl CardQuery {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<CardConnection> {
-        let page = cards::mine(cx(ctx), &page_args(after, before, first, last)?).await?;
+        let page = cards::mine(cx(ctx), &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Card))
     }
     /// The community's cards that work now (API key with CARDS_READ; reception, manager, security).
@@ -119,7 +119,7 @@ impl CardQuery {
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<CardConnection> {
         let c = GlobalId::decode_as("communityId", &community_id, NodeKind::Community)?;
-        let page = cards::active(cx(ctx), c, &page_args(after, before, first, last)?).await?;
+        let page = cards::active(cx(ctx), c, &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Card))
     }
     /// Card changes since a cursor, for an access-control system to sync: call with the last

@@ -226,7 +226,7 @@ impl ComplaintQuery {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<ComplaintConnection> {
-        let page = complaints::mine(cx(ctx), &page_args(after, before, first, last)?).await?;
+        let page = complaints::mine(cx(ctx), &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Complaint))
     }
     /// The complaint register of a community, newest first (reception, manager; a butler: their
@@ -253,7 +253,8 @@ impl ComplaintQuery {
             reply_overdue,
         };
         let page =
-            complaints::of_community(cx(ctx), &f, &page_args(after, before, first, last)?).await?;
+            complaints::of_community(cx(ctx), &f, &page_args(ctx, after, before, first, last)?)
+                .await?;
         Ok(connection(page, |m| m.id, Complaint))
     }
     /// The month's complaints grouped by category and place, most frequent first (manager).

@@ -19,8 +19,10 @@ fn decode_cursor(field: &str, raw: &str) -> Result<i64, AppError> {
         .ok_or_else(|| AppError::bad_input(field, "分页游标无效", "Invalid pagination cursor"))
 }
 
-/// Parses `first/after/last/before` as every connection field takes them.
+/// Parses `first/after/last/before` as every connection field takes them, and notes whether
+/// the query asks for `totalCount` (counting costs a statement, so only then).
 pub fn page_args(
+    ctx: &async_graphql::Context<'_>,
     after: Option<String>,
     before: Option<String>,
     first: Option<i32>,
@@ -28,12 +30,14 @@ pub fn page_args(
 ) -> Result<PageArgs, AppError> {
     let after = after.map(|a| decode_cursor("after", &a)).transpose()?;
     let before = before.map(|b| decode_cursor("before", &b)).transpose()?;
-    PageArgs::new(after, before, first, last)
+    let mut args = PageArgs::new(after, before, first, last)?;
+    args.count = ctx.look_ahead().field("totalCount").exists();
+    Ok(args)
 }
 
 /// Implemented by every `connection_type!`.
 pub trait ConnectionOf<T> {
-    fn from_parts(edges: Vec<(String, T)>, page_info: PageInfo) -> Self;
+    fn from_parts(edges: Vec<(String, T)>, page_info: PageInfo, total: Option<u64>) -> Self;
 }
 
 /// Wraps a page of rows into a connection of GraphQL nodes.
@@ -53,7 +57,7 @@ pub fn connection<M, T, C: ConnectionOf<T>>(
         start_cursor: edges.first().map(|e| e.0.clone()),
         end_cursor: edges.last().map(|e| e.0.clone()),
     };
-    C::from_parts(edges, page_info)
+    C::from_parts(edges, page_info, page.total)
 }
 
 /// Declares `XConnection` and `XEdge` for node type `X`, with descriptions.
@@ -68,6 +72,10 @@ macro_rules! connection_type {
             pub edges: Vec<$edge>,
             /// Whether there are more pages, and the cursors to ask for them.
             pub page_info: $crate::graphql::connection::PageInfo,
+            /// How many items the whole list holds, on every page together (one more statement,
+            /// run only when asked for). Null for a list merged from several sources, where
+            /// counting would read them all: the owner's own repair orders (`myRepairOrders`).
+            pub total_count: Option<i64>,
         }
 
         #[async_graphql::ComplexObject]
@@ -92,6 +100,7 @@ macro_rules! connection_type {
             fn from_parts(
                 edges: Vec<(String, $node)>,
                 page_info: $crate::graphql::connection::PageInfo,
+                total: Option<u64>,
             ) -> Self {
                 Self {
                     edges: edges
@@ -99,6 +108,7 @@ macro_rules! connection_type {
                         .map(|(cursor, node)| $edge { cursor, node })
                         .collect(),
                     page_info,
+                    total_count: total.map(|n| n as i64),
                 }
             }
         }

@@ -36,7 +36,8 @@ impl EstateQuery {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<CommunityConnection> {
-        let page = estate::communities(cx(ctx), &page_args(after, before, first, last)?).await?;
+        let page =
+            estate::communities(cx(ctx), &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Community))
     }
 }
@@ -74,8 +75,12 @@ impl Community {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<BuildingConnection> {
-        let page =
-            estate::buildings(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
+        let page = estate::buildings(
+            cx(ctx),
+            self.0.id,
+            &page_args(ctx, after, before, first, last)?,
+        )
+        .await?;
         Ok(connection(page, |m| m.id, Building))
     }
     /// Houses the caller may see, optionally narrowed to a building, a unit or a status.
@@ -101,8 +106,12 @@ impl Community {
             unit_id: opt_id("unitId", unit_id, NodeKind::Unit)?,
             status,
         };
-        let page =
-            estate::houses(cx(ctx), &filter, &page_args(after, before, first, last)?).await?;
+        let page = estate::houses(
+            cx(ctx),
+            &filter,
+            &page_args(ctx, after, before, first, last)?,
+        )
+        .await?;
         Ok(connection(page, |m| m.id, House))
     }
     /// The price list (收费标准).
@@ -117,8 +126,12 @@ impl Community {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<FeeItemConnection> {
-        super::fees::community_fee_items(ctx, self.0.id, page_args(after, before, first, last)?)
-            .await
+        super::fees::community_fee_items(
+            ctx,
+            self.0.id,
+            page_args(ctx, after, before, first, last)?,
+        )
+        .await
     }
     /// Bills of the community for staff (a butler: their buildings), optionally one period or building.
     #[graphql(
@@ -140,7 +153,7 @@ impl Community {
             self.0.id,
             period,
             b,
-            page_args(after, before, first, last)?,
+            page_args(ctx, after, before, first, last)?,
         )
         .await
     }
@@ -156,9 +169,12 @@ impl Community {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<PublicAreaConnection> {
-        let page =
-            estate::public_areas(cx(ctx), self.0.id, &page_args(after, before, first, last)?)
-                .await?;
+        let page = estate::public_areas(
+            cx(ctx),
+            self.0.id,
+            &page_args(ctx, after, before, first, last)?,
+        )
+        .await?;
         Ok(connection(page, |m| m.id, PublicArea))
     }
     /// The community's staff (managers and admins only), optionally one role.
@@ -178,7 +194,7 @@ impl Community {
             cx(ctx),
             self.0.id,
             role,
-            &page_args(after, before, first, last)?,
+            &page_args(ctx, after, before, first, last)?,
         )
         .await?;
         Ok(connection(page, |m| m.id, StaffMember))
@@ -195,9 +211,12 @@ impl Community {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<ApiKeyConnection> {
-        let page =
-            api_keys::of_community(cx(ctx), self.0.id, &page_args(after, before, first, last)?)
-                .await?;
+        let page = api_keys::of_community(
+            cx(ctx),
+            self.0.id,
+            &page_args(ctx, after, before, first, last)?,
+        )
+        .await?;
         Ok(connection(page, |m| m.id, ApiKey))
     }
 }
@@ -233,8 +252,12 @@ impl Building {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<UnitConnection> {
-        let page =
-            estate::units(cx(ctx), self.0.id, &page_args(after, before, first, last)?).await?;
+        let page = estate::units(
+            cx(ctx),
+            self.0.id,
+            &page_args(ctx, after, before, first, last)?,
+        )
+        .await?;
         Ok(connection(page, |m| m.id, Unit))
     }
 }
@@ -277,8 +300,12 @@ impl Unit {
             unit_id: Some(self.0.id),
             status,
         };
-        let page =
-            estate::houses(cx(ctx), &filter, &page_args(after, before, first, last)?).await?;
+        let page = estate::houses(
+            cx(ctx),
+            &filter,
+            &page_args(ctx, after, before, first, last)?,
+        )
+        .await?;
         Ok(connection(page, |m| m.id, House))
     }
 }
@@ -389,7 +416,7 @@ impl House {
             ctx,
             self.0.id,
             open_only,
-            page_args(after, before, first, last)?,
+            page_args(ctx, after, before, first, last)?,
         ))
         .await
     }
@@ -408,7 +435,7 @@ impl House {
         Box::pin(super::fees::house_payments(
             ctx,
             self.0.id,
-            page_args(after, before, first, last)?,
+            page_args(ctx, after, before, first, last)?,
         ))
         .await
     }
@@ -433,7 +460,7 @@ impl House {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<HouseMemberConnection> {
-        let args = page_args(after, before, first, last)?;
+        let args = page_args(ctx, after, before, first, last)?;
         members::require_people_of(cx(ctx), &self.0).await?;
         let rows = loaders(ctx)
             .members()

@@ -707,7 +707,7 @@ impl FeeQuery {
             c,
             date,
             method,
-            &page_args(after, before, first, last)?,
+            &page_args(ctx, after, before, first, last)?,
         )
         .await?;
         Ok(connection(page, |m| m.id, Payment))

@@ -259,7 +259,7 @@ impl KeyQuery {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<CustodyKeyConnection> {
-        let page = svc::mine(cx(ctx), &page_args(after, before, first, last)?).await?;
+        let page = svc::mine(cx(ctx), &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, CustodyKey))
     }
     /// The key desk's cabinet (reception, manager; a butler, their buildings): keys in custody,
@@ -280,8 +280,13 @@ impl KeyQuery {
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<CustodyKeyConnection> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
-        let page =
-            svc::of_community(cx(ctx), c, state, &page_args(after, before, first, last)?).await?;
+        let page = svc::of_community(
+            cx(ctx),
+            c,
+            state,
+            &page_args(ctx, after, before, first, last)?,
+        )
+        .await?;
         Ok(connection(page, |m| m.id, CustodyKey))
     }
     /// The daily chase list: keys out and due back before tonight, most overdue first.

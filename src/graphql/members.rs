@@ -119,7 +119,7 @@ impl User {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<HouseMemberConnection> {
-        let page = members::mine(cx(ctx), &page_args(after, before, first, last)?).await?;
+        let page = members::mine(cx(ctx), &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, HouseMember))
     }
 }

@@ -263,7 +263,7 @@ impl MoveQuery {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<MoveBookingConnection> {
-        let page = svc::mine(cx(ctx), &page_args(after, before, first, last)?).await?;
+        let page = svc::mine(cx(ctx), &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, MoveBooking))
     }
     /// The gate's list: passes for a day (today by default), by window (security, reception, manager).
@@ -323,7 +323,8 @@ impl MoveQuery {
     ) -> Result<HandoverConnection> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
         let page =
-            handover_svc::of_community(cx(ctx), c, &page_args(after, before, first, last)?).await?;
+            handover_svc::of_community(cx(ctx), c, &page_args(ctx, after, before, first, last)?)
+                .await?;
         Ok(connection(page, |m| m.id, Handover))
     }
 }

@@ -142,7 +142,7 @@ impl NoticeQuery {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<NoticeConnection> {
-        let page = notices::mine(cx(ctx), &page_args(after, before, first, last)?).await?;
+        let page = notices::mine(cx(ctx), &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Notice))
     }
     /// A community's notices, newest first (its staff).
@@ -160,7 +160,7 @@ impl NoticeQuery {
     ) -> Result<NoticeConnection> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
         let page =
-            notices::of_community(cx(ctx), c, &page_args(after, before, first, last)?).await?;
+            notices::of_community(cx(ctx), c, &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Notice))
     }
 }

@@ -523,7 +523,7 @@ impl PatrolQuery {
         let page = patrols::checkpoints(
             cx(ctx),
             community(&community_id)?,
-            &page_args(after, before, first, last)?,
+            &page_args(ctx, after, before, first, last)?,
         )
         .await?;
         Ok(connection(page, |m| m.id, PatrolCheckpoint))
@@ -544,7 +544,7 @@ impl PatrolQuery {
         let page = patrols::routes(
             cx(ctx),
             community(&community_id)?,
-            &page_args(after, before, first, last)?,
+            &page_args(ctx, after, before, first, last)?,
         )
         .await?;
         Ok(connection(page, |m| m.id, PatrolRoute))

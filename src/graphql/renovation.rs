@@ -487,7 +487,7 @@ impl RenovationQuery {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<RenovationConnection> {
-        let page = svc::mine(cx(ctx), &page_args(after, before, first, last)?).await?;
+        let page = svc::mine(cx(ctx), &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, Renovation))
     }
     /// The community's applications (reception, manager; a butler: their buildings).
@@ -519,7 +519,7 @@ impl RenovationQuery {
             c,
             state,
             b,
-            &page_args(after, before, first, last)?,
+            &page_args(ctx, after, before, first, last)?,
         )
         .await?;
         Ok(connection(page, |m| m.id, Renovation))

@@ -416,7 +416,8 @@ impl RepairQuery {
         #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<RepairOrderConnection> {
-        let page = repairs::mine(cx(ctx), open, &page_args(after, before, first, last)?).await?;
+        let page =
+            repairs::mine(cx(ctx), open, &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, RepairOrder))
     }
     /// The technician's queue for a day (today by default), by appointment time.
@@ -433,7 +434,8 @@ impl RepairQuery {
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
     ) -> Result<RepairOrderConnection> {
         let day = date.unwrap_or_else(crate::service::fees::today);
-        let page = repairs::queue(cx(ctx), day, &page_args(after, before, first, last)?).await?;
+        let page =
+            repairs::queue(cx(ctx), day, &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, RepairOrder))
     }
     /// The service desk's lists: unassigned, overdue, awaiting follow-up, or all with filters
@@ -464,8 +466,8 @@ impl RepairQuery {
                 .transpose()?,
             category,
         };
-        let page =
-            repairs::of_community(cx(ctx), &f, &page_args(after, before, first, last)?).await?;
+        let page = repairs::of_community(cx(ctx), &f, &page_args(ctx, after, before, first, last)?)
+            .await?;
         Ok(connection(page, |m| m.id, RepairOrder))
     }
     /// The community's paid-service price list.
@@ -483,7 +485,7 @@ impl RepairQuery {
     ) -> Result<ServicePriceConnection> {
         let c = id_of("communityId", &community_id, NodeKind::Community)?;
         let page =
-            prices::of_community(cx(ctx), c, &page_args(after, before, first, last)?).await?;
+            prices::of_community(cx(ctx), c, &page_args(ctx, after, before, first, last)?).await?;
         Ok(connection(page, |m| m.id, ServicePrice))
     }
     /// The month's repair targets (manager).

@@ -156,6 +156,8 @@ pub struct PageArgs {
     pub before: Option<i64>,
     pub first: Option<u64>,
     pub last: Option<u64>,
+    /// The caller asked for the whole list's size (`totalCount`).
+    pub count: bool,
 }
 
 impl PageArgs {
@@ -191,6 +193,7 @@ impl PageArgs {
             before,
             first,
             last,
+            count: false,
         })
     }
 }
@@ -199,6 +202,8 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub has_previous: bool,
     pub has_next: bool,
+    /// How many rows the whole list holds, when `PageArgs::count` asked and counting is cheap.
+    pub total: Option<u64>,
 }
 
 impl<T> Page<T> {
@@ -207,6 +212,7 @@ impl<T> Page<T> {
             items: self.items.into_iter().map(f).collect(),
             has_previous: self.has_previous,
             has_next: self.has_next,
+            total: self.total,
         }
     }
 }
@@ -220,10 +226,12 @@ pub async fn paginate<E, C>(
 ) -> AppResult<Page<E::Model>>
 where
     E: EntityTrait,
+    E::Model: Sync,
     C: ColumnTrait,
 {
     let backward = args.last.is_some();
     let limit = args.first.or(args.last).unwrap_or(DEFAULT_PAGE);
+    let total = count_if_asked(db, &select, args).await?;
     let mut q = within_cursors(select, id_col, args);
     q = if backward {
         q.order_by_desc(id_col)
@@ -231,7 +239,28 @@ where
         q.order_by_asc(id_col)
     };
     let rows = all_limited(db, q, limit + 1).await?;
-    Ok(keyset_page(rows, limit, args))
+    Ok(Page {
+        total,
+        ..keyset_page(rows, limit, args)
+    })
+}
+
+/// The size of the whole list, when the caller asked for it.
+async fn count_if_asked<E>(
+    db: &impl ConnectionTrait,
+    select: &Select<E>,
+    args: &PageArgs,
+) -> AppResult<Option<u64>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    if !args.count {
+        return Ok(None);
+    }
+    Ok(Some(
+        sea_orm::PaginatorTrait::count(select.clone(), db).await?,
+    ))
 }
 
 /// The page from up to `limit + 1` rows read in the direction of travel (backwards for
@@ -245,12 +274,14 @@ fn keyset_page<T>(mut rows: Vec<T>, limit: u64, args: &PageArgs) -> Page<T> {
             items: rows,
             has_previous: more,
             has_next: args.before.is_some(),
+            total: None,
         }
     } else {
         Page {
             items: rows,
             has_previous: args.after.is_some(),
             has_next: more,
+            total: None,
         }
     }
 }
@@ -259,6 +290,7 @@ fn keyset_page<T>(mut rows: Vec<T>, limit: u64, args: &PageArgs) -> Page<T> {
 /// same keyset semantics as `paginate`.
 pub fn paginate_vec<T>(mut rows: Vec<T>, id_of: impl Fn(&T) -> i64, args: &PageArgs) -> Page<T> {
     rows.sort_by_key(&id_of);
+    let whole = Some(rows.len() as u64);
     rows.retain(|r| {
         args.after.is_none_or(|a| id_of(r) > a) && args.before.is_none_or(|b| id_of(r) < b)
     });
@@ -271,6 +303,7 @@ pub fn paginate_vec<T>(mut rows: Vec<T>, id_of: impl Fn(&T) -> i64, args: &PageA
             items,
             has_previous: skip > 0,
             has_next: args.before.is_some(),
+            total: whole,
         }
     } else {
         rows.truncate(limit);
@@ -278,6 +311,7 @@ pub fn paginate_vec<T>(mut rows: Vec<T>, id_of: impl Fn(&T) -> i64, args: &PageA
             items: rows,
             has_previous: args.after.is_some(),
             has_next: total > limit,
+            total: whole,
         }
     }
 }
@@ -285,6 +319,7 @@ pub fn paginate_vec<T>(mut rows: Vec<T>, id_of: impl Fn(&T) -> i64, args: &PageA
 /// One page of rows already in memory in a meaningful order (by appointment, say); `after` and
 /// `before` name the id of a row in that order.
 pub fn paginate_in_order<T>(rows: Vec<T>, id_of: impl Fn(&T) -> i64, args: &PageArgs) -> Page<T> {
+    let whole = Some(rows.len() as u64);
     let start = args
         .after
         .and_then(|a| rows.iter().position(|r| id_of(r) == a))
@@ -303,12 +338,14 @@ pub fn paginate_in_order<T>(rows: Vec<T>, id_of: impl Fn(&T) -> i64, args: &Page
             items: window.into_iter().skip(skip).collect(),
             has_previous: skip > 0 || start > 0,
             has_next: args.before.is_some(),
+            total: whole,
         }
     } else {
         Page {
             has_next: n > limit,
             has_previous: start > 0,
             items: window.into_iter().take(limit).collect(),
+            total: whole,
         }
     }
 }
@@ -323,10 +360,12 @@ pub async fn paginate_newest_first<E, C>(
 ) -> AppResult<Page<E::Model>>
 where
     E: EntityTrait,
+    E::Model: Sync,
     C: ColumnTrait,
 {
     let backward = args.last.is_some();
     let limit = args.first.or(args.last).unwrap_or(DEFAULT_PAGE);
+    let total = count_if_asked(db, &select, args).await?;
     let mut q = select;
     if let Some(a) = args.after {
         q = q.filter(id_col.lt(a));
@@ -340,5 +379,8 @@ where
         q.order_by_desc(id_col)
     };
     let rows = all_limited(db, q, limit + 1).await?;
-    Ok(keyset_page(rows, limit, args))
+    Ok(Page {
+        total,
+        ..keyset_page(rows, limit, args)
+    })
 }

@@ -5,6 +5,7 @@ mod authz;
 mod cards;
 mod cluster;
 mod complaints;
+mod connections;
 mod estate;
 mod events;
 mod faults;
