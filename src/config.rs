@@ -26,6 +26,29 @@ pub struct Limits {
     pub max_upload_request_bytes: usize,
 }
 
+/// What the persisted-query store keeps (`service::apq`).
+#[derive(Clone, Debug)]
+pub struct ApqLimits {
+    /// Documents kept at most; past it the oldest registered go first.
+    pub kept: u64,
+    /// How long a document is kept after it was registered.
+    pub kept_for: chrono::Duration,
+    /// New documents one client address may register in `window`.
+    pub new_per_address: i32,
+    pub window: Duration,
+}
+
+impl Default for ApqLimits {
+    fn default() -> Self {
+        Self {
+            kept: 10_000,
+            kept_for: chrono::Duration::days(30),
+            new_per_address: 100,
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
@@ -99,6 +122,7 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub limits: Limits,
     pub throttle: ThrottleConfig,
+    pub apq: ApqLimits,
     pub connections: ConnectionLimits,
     /// Where uploaded photos are stored (served back only to people who may see them).
     pub upload_dir: std::path::PathBuf,
@@ -188,6 +212,7 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             limits: Limits::default(),
             throttle: ThrottleConfig::default(),
+            apq: ApqLimits::default(),
             connections: ConnectionLimits::default(),
             upload_dir: std::path::PathBuf::from("uploads"),
             cors_origins: CorsOrigins::Nobody,

@@ -334,6 +334,39 @@ fn depth(doc: &ExecutableDocument, cap: usize) -> usize {
 /// Our own errors carry an `AppError` source: render it in the caller's language. Errors from
 /// the GraphQL engine (syntax, validation, limits, variable types) are the caller's fault:
 /// BAD_USER_INPUT, with a Chinese summary in front of the engine's English detail.
+/// On a server without introspection a request error names only what the query itself named.
+/// async-graphql's validation messages name the type a field was looked up on, the type an
+/// argument expects, or (without `disable_suggestions`) the field meant: enough for a stranger
+/// to map the schema a field at a time. Such a message becomes a plain one (its location
+/// stays); errors of our own (they carry a code) are left as they are.
+pub fn conceal_schema(e: &mut ServerError, query: &str, locale: Locale) {
+    if e.source::<ErrorSource>().is_some()
+        || e.extensions
+            .as_ref()
+            .is_some_and(|x| x.get("code").is_some())
+    {
+        return;
+    }
+    let names_more = e
+        .message
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .any(|name| !query.contains(name.trim_start_matches('$')));
+    if !names_more {
+        return;
+    }
+    e.message = match locale {
+        Locale::Zh => "查询与接口不符：请检查其中的字段、参数和类型".into(),
+        Locale::En => {
+            "The query does not match the API: check its fields, arguments and types".into()
+        }
+    };
+    let mut ext = e.extensions.take().unwrap_or_default();
+    ext.set("code", "BAD_USER_INPUT");
+    e.extensions = Some(ext);
+}
+
 pub fn localize(e: &mut ServerError, locale: Locale) {
     if let Some(src) = e.source::<ErrorSource>() {
         e.message = src.0.message(locale);

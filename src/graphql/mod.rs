@@ -111,7 +111,8 @@ fn schema_builder(
     if introspection {
         b
     } else {
-        b.disable_introspection()
+        // A stranger must not learn field names from "Did you mean" either.
+        b.disable_introspection().disable_suggestions()
     }
 }
 

@@ -5,8 +5,11 @@ use super::identity::{request_data, resolve_actor};
 use crate::app::AppState;
 use crate::error::{AppError, Locale};
 use crate::graphql::batch::Passes;
-use crate::graphql::extension::{is_request_error, localize, Documents, Validation};
+use crate::graphql::extension::{
+    conceal_schema, is_request_error, localize, Documents, Validation,
+};
 use crate::graphql::GuanjiaSchema;
+use crate::service::apq;
 use async_graphql::parser::types::OperationType;
 use async_graphql::ServerError;
 use axum::body::Bytes;
@@ -236,7 +239,7 @@ async fn execute(
     state: &AppState,
     headers: &HeaderMap,
     caller: &Caller<'_>,
-    reqs: Vec<async_graphql::Request>,
+    reqs: Vec<(async_graphql::Request, Option<apq::Registration>)>,
     batch: bool,
 ) -> Response {
     // Wait for a turn (tokio's semaphore is first come, first served). A caller who hangs up
@@ -267,7 +270,7 @@ async fn execute(
     };
     let mut bodies = Vec::with_capacity(reqs.len());
     let mut all_request_errors = true;
-    for mut req in reqs {
+    for (mut req, registration) in reqs {
         let passes = Arc::new(Passes::default());
         req.data = request_data(
             &state.core,
@@ -276,6 +279,8 @@ async fn execute(
             caller.client.clone(),
             Some(passes.clone()),
         );
+        // Without introspection, errors are checked against the query's own words.
+        let concealed = (!state.core.config.playground).then(|| req.query.clone());
         let mut resp = match caller.documents.prepare(&mut req) {
             Ok(Validation::Passed) => execute_apart(caller.prevalidated, passes, req).await,
             Ok(Validation::Needed) => {
@@ -294,10 +299,22 @@ async fn execute(
             Err(e) => async_graphql::Response::from_errors(vec![e]),
         };
         for e in &mut resp.errors {
+            if let Some(query) = &concealed {
+                conceal_schema(e, query, caller.locale);
+            }
             localize(e, caller.locale);
         }
         let request_err = is_request_error(&resp);
         all_request_errors &= request_err;
+        // Only a document that parsed and validated is kept.
+        if let Some(registration) = registration.filter(|_| !request_err) {
+            if let Err(e) = registration
+                .store(&state.core.db, &state.core.config.apq)
+                .await
+            {
+                tracing::warn!(error = ?e, "a persisted query was not stored");
+            }
+        }
         // Serialized straight to bytes: going through serde_json::Value first copied every
         // response twice.
         let body = if request_err {
@@ -437,14 +454,15 @@ pub async fn post_handler(
         }
         other => (vec![other], false),
     };
+    let apq_limits = &state.core.config.apq;
     let mut reqs = Vec::with_capacity(items.len());
     for item in items {
         match to_request(item, limits.max_document_bytes) {
             Ok(mut r) => {
-                if let Err(e) = crate::service::apq::resolve(&state.core.db, &mut r).await {
-                    return apq_error(media, e, caller.locale);
+                match apq::resolve(&state.core.db, apq_limits, &caller.client, &mut r).await {
+                    Ok(registration) => reqs.push((r, registration)),
+                    Err(e) => return apq_error(media, e, caller.locale),
                 }
-                reqs.push(r)
             }
             Err(e) => return request_error(media, StatusCode::BAD_REQUEST, e, caller.locale),
         }
@@ -511,9 +529,12 @@ pub async fn get_handler(
         Err(e) => return request_error(media, StatusCode::BAD_REQUEST, e, caller.locale),
     };
     // Resolve an APQ hash first, so the mutation check below sees the real document.
-    if let Err(e) = crate::service::apq::resolve(&state.core.db, &mut req).await {
-        return apq_error(media, e, caller.locale);
-    }
+    let apq_limits = &state.core.config.apq;
+    let registration =
+        match apq::resolve(&state.core.db, apq_limits, &caller.client, &mut req).await {
+            Ok(r) => r,
+            Err(e) => return apq_error(media, e, caller.locale),
+        };
     if is_mutation(caller.documents, &mut req) {
         let err = AppError::bad_input(
             "query",
@@ -525,7 +546,7 @@ pub async fn get_handler(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return resp;
     }
-    execute(&state, &headers, &caller, vec![req], false).await
+    execute(&state, &headers, &caller, vec![(req, registration)], false).await
 }
 
 /// Whether the operation a GET would run is a mutation (or subscription): those need POST/ws.
@@ -606,5 +627,7 @@ async fn multipart(
         let err = AppError::bad_input("query", "查询文本过长", "The query document is too long");
         return request_error(caller.media, StatusCode::BAD_REQUEST, err, caller.locale);
     }
+    // Uploads carry their document in full: nothing to register.
+    let reqs = reqs.into_iter().map(|r| (r, None)).collect();
     execute(state, headers, caller, reqs, is_batch).await
 }

@@ -5,6 +5,7 @@
 //! parallel guesses all read the same count, all get their hash checked, and none is refused.
 use crate::config::ThrottleConfig;
 use crate::error::{AppError, AppResult};
+use crate::service::page::OneRow;
 use chrono::{DateTime, Utc};
 use entity::login_throttle::{self, Column};
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, OnConflict, Query};
@@ -110,6 +111,33 @@ async fn bump(
         row.try_get::<i32>("", "failures")?,
         row.try_get::<Option<DateTime<Utc>>>("", "locked_until")?,
     ))
+}
+
+/// Counts one use of `key` in a window of `window`; RATE_LIMITED once more than `limit` uses
+/// fall in one window (until the window ends).
+pub async fn limit_rate(
+    db: &DatabaseConnection,
+    key: &str,
+    limit: i32,
+    window: std::time::Duration,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let cfg = ThrottleConfig {
+        window,
+        ..ThrottleConfig::default()
+    };
+    let (count, _) = bump(db, &cfg, key, now).await?;
+    if count <= limit {
+        return Ok(());
+    }
+    let started = login_throttle::Entity::find_by_id(key.to_owned())
+        .one_row(db)
+        .await?
+        .map_or(now, |r| r.window_start);
+    let ends = started + chrono::Duration::from_std(window).unwrap_or_default();
+    Err(AppError::RateLimited {
+        retry_after_secs: std::cmp::max((ends - now).num_seconds(), 1) as u64,
+    })
 }
 
 fn lockout(cfg: &ThrottleConfig) -> chrono::Duration {

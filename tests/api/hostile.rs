@@ -198,3 +198,126 @@ async fn concurrent_duplicates_of_a_booking_all_get_the_first_answer() {
         .await;
     assert_eq!(stored, 1);
 }
+
+fn apq_ext(query: &str) -> serde_json::Value {
+    let hash = hex::encode(sha2::Sha256::digest(query.as_bytes()));
+    json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
+}
+
+async fn apq(
+    app: &TestApp,
+    token: &str,
+    query: Option<&str>,
+    ext: serde_json::Value,
+) -> serde_json::Value {
+    let mut body = json!({ "extensions": ext });
+    if let Some(q) = query {
+        body["query"] = json!(q);
+    }
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    resp.json().await.unwrap()
+}
+
+/// Only documents that parse and validate are kept, for a bounded time, in bounded number, and
+/// one address registers only so many; an unknown hash is always PERSISTED_QUERY_NOT_FOUND.
+#[tokio::test]
+async fn persisted_queries_are_not_free_storage() {
+    let app = spawn_app_with(|c| {
+        c.apq.new_per_address = 5;
+        c.apq.kept = 2;
+    })
+    .await;
+    let owner = app.login(OWNER1).await;
+    let stored = || app.scalar("SELECT COUNT(*) FROM persisted_queries");
+    for junk in ["any text at all, stored for ever?", "{ nope }"] {
+        let out = apq(&app, &owner, Some(junk), apq_ext(junk)).await;
+        assert!(out["errors"].is_array(), "{out}");
+        let miss = apq(&app, &owner, None, apq_ext(junk)).await;
+        assert_eq!(error_code(&miss), "PERSISTED_QUERY_NOT_FOUND", "{miss}");
+    }
+    assert_eq!(
+        stored().await,
+        0,
+        "a document that does not validate is not kept"
+    );
+
+    let docs = [
+        "{ me { displayName } }",
+        "{ me { phone } }",
+        "{ me { id } }",
+    ];
+    for d in docs {
+        let out = apq(&app, &owner, Some(d), apq_ext(d)).await;
+        assert_eq!(outcome(&out), "OK", "{out}");
+    }
+    assert_eq!(
+        stored().await,
+        2,
+        "at most `kept` documents, the oldest gone first"
+    );
+    let newest = apq(&app, &owner, None, apq_ext(docs[2])).await;
+    assert_eq!(outcome(&newest), "OK", "{newest}");
+    let oldest = apq(&app, &owner, None, apq_ext(docs[0])).await;
+    assert_eq!(error_code(&oldest), "PERSISTED_QUERY_NOT_FOUND", "{oldest}");
+
+    // Every attempt to register counts, kept or not: the sixth from this address is refused.
+    let fourth = "{ me { roles } }";
+    let out = apq(&app, &owner, Some(fourth), apq_ext(fourth)).await;
+    assert_eq!(error_code(&out), "RATE_LIMITED", "{out}");
+    // A hash-only lookup is never rate limited, and a never-stored hash is NOT_FOUND.
+    let out = apq(&app, &owner, None, apq_ext("{ me { never } }")).await;
+    assert_eq!(error_code(&out), "PERSISTED_QUERY_NOT_FOUND", "{out}");
+}
+
+/// A kept document expires; the client is told so and registers it again.
+#[tokio::test]
+async fn persisted_queries_expire() {
+    let app = spawn_app_with(|c| c.apq.kept_for = chrono::Duration::seconds(1)).await;
+    let owner = app.login(OWNER1).await;
+    let d = "{ me { displayName } }";
+    assert_eq!(outcome(&apq(&app, &owner, Some(d), apq_ext(d)).await), "OK");
+    assert_eq!(outcome(&apq(&app, &owner, None, apq_ext(d)).await), "OK");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let out = apq(&app, &owner, None, apq_ext(d)).await;
+    assert_eq!(error_code(&out), "PERSISTED_QUERY_NOT_FOUND", "{out}");
+    assert_eq!(outcome(&apq(&app, &owner, Some(d), apq_ext(d)).await), "OK");
+    assert_eq!(outcome(&apq(&app, &owner, None, apq_ext(d)).await), "OK");
+}
+
+/// Without introspection no error names a field, type or argument the query did not.
+#[tokio::test]
+async fn production_errors_name_nothing_the_query_did_not() {
+    let app = spawn_app_with(|c| c.playground = false).await;
+    let owner = app.login(OWNER1).await;
+    for q in [
+        "{ me { displayNam } }",
+        "{ me { displayName(x: 1) } }",
+        "query($v: Int) { me { houses(first: $v, nope: 1) { nodes { id } } } }",
+    ] {
+        let out = app.gql(Some(&owner), q, json!({})).await;
+        let text = out.to_string();
+        assert!(out["errors"].is_array(), "{out}");
+        for leak in [
+            "displayName",
+            "User",
+            "Query",
+            "HouseMember",
+            "Did you mean",
+        ] {
+            if !q.contains(leak) {
+                assert!(!text.contains(leak), "{q}: {text} names {leak}");
+            }
+        }
+    }
+    let out = app
+        .gql(Some(&owner), "{ me { displayName } }", json!({}))
+        .await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+}
