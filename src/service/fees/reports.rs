@@ -112,8 +112,10 @@ pub async fn mark_banked(
         .filter(payment::Column::BusinessDate.eq(date))
         .filter(payment::Column::Method.eq(PaymentMethod::Cash))
         .into_tuple::<Option<i64>>()
-        .one(&txn)
+        .all(&txn)
         .await?
+        .into_iter()
+        .next()
         .flatten();
     let row = day_close::ActiveModel {
         community_id: Set(community_id),
