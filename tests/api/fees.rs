@@ -1261,3 +1261,32 @@ async fn banking_while_the_counter_takes_cash_banks_exactly_the_days_cash() {
         "{day} {next}"
     );
 }
+
+/// Twenty copies of one pay tap at once: one intent, and every copy answers it.
+#[tokio::test]
+async fn concurrent_duplicates_of_a_payment_intent_all_get_the_first_answer() {
+    let app = spawn_app().await;
+    bill_community(&app, &[period(0)]).await;
+    let owner = app.login(OWNER1).await;
+    let mine = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let my_bill = owed(&app, &owner, &mine).await["openBills"][0]["id"].clone();
+    let q = "mutation($k: String!, $b: [ID!]!) { createPaymentIntent(clientKey: $k, billIds: $b) { id } }";
+    let vars = json!({ "k": "pay-storm", "b": [my_bill] });
+    let copies = (0..20).map(|_| app.gql(Some(&owner), q, vars.clone()));
+    let answers = futures_util::future::join_all(copies).await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|out| {
+            assert_eq!(outcome(out), "OK", "{out}");
+            out["data"]["createPaymentIntent"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let stored = app
+        .scalar("SELECT COUNT(*) FROM payment_intents WHERE client_key = 'pay-storm'")
+        .await;
+    assert_eq!(stored, 1);
+}

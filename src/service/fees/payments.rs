@@ -636,12 +636,13 @@ pub async fn create_intent(
 ) -> AppResult<payment_intent::Model> {
     let user = cx.actor.user()?.user_id;
     let key = check_client_key(client_key)?;
-    if let Some(existing) = payment_intent::Entity::find()
-        .filter(payment_intent::Column::UserId.eq(user))
-        .filter(payment_intent::Column::ClientKey.eq(key))
-        .one_row(cx.db())
-        .await?
-    {
+    let mine = || {
+        payment_intent::Entity::find()
+            .filter(payment_intent::Column::UserId.eq(user))
+            .filter(payment_intent::Column::ClientKey.eq(key))
+            .one_row(cx.db())
+    };
+    if let Some(existing) = mine().await? {
         return Ok(existing);
     }
     if bill_ids.is_empty() {
@@ -690,7 +691,7 @@ pub async fn create_intent(
     let amount = bills.iter().map(|b| b.amount_fen - b.paid_fen).sum();
     let mut ids: Vec<String> = bills.iter().map(|b| b.id.to_string()).collect();
     ids.sort();
-    Ok(payment_intent::ActiveModel {
+    let inserted = payment_intent::ActiveModel {
         community_id: Set(community_id),
         client_key: Set(key.to_owned()),
         user_id: Set(user),
@@ -702,7 +703,13 @@ pub async fn create_intent(
         ..Default::default()
     }
     .insert(cx.db())
-    .await?)
+    .await
+    .map_err(AppError::from);
+    match inserted {
+        // The same tap sent twice at once: the first intent stored wins, the retry gets it.
+        Err(e @ AppError::Conflict { .. }) => mine().await?.ok_or(e),
+        other => other,
+    }
 }
 
 /// The gateway confirms an intent was paid. Idempotent on the gateway's reference.
