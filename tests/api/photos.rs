@@ -78,6 +78,12 @@ async fn photos_are_stored_and_served_only_to_those_who_may_see_the_order() {
         .unwrap();
     assert_eq!(got.status().as_u16(), 200);
     assert_eq!(got.headers()["content-type"], "image/jpeg");
+    assert_eq!(got.headers()["x-content-type-options"], "nosniff");
+    let csp = got.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("sandbox"),
+        "{csp}"
+    );
     assert_eq!(got.bytes().await.unwrap().as_ref(), JPEG);
     let other = app.login(OWNER2).await;
     assert_eq!(
