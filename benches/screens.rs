@@ -11,6 +11,10 @@
 //! child prints its statement counter when asked on stdin, so statements per request are counted
 //! in the server between two quiet moments; its peak memory is VmHWM of /proc/<pid>/status.
 //! The hand-written baseline lives only here.
+
+// The server runs in this process: the same allocator as the `guanjia` binary (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, ValueEnum};
 use guanjia::app::{Application, StatementCounter};
 use guanjia::auth::jwt::JwtKeys;
@@ -1304,7 +1308,7 @@ async fn graphql_showing_sql(
         jwt: JwtKeys::new(secret.as_bytes()),
         bus: Default::default(),
     });
-    let router = guanjia::http::router(guanjia::app::AppState { core, schema });
+    let router = guanjia::http::router(guanjia::http::AppState { core, schema });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| e.to_string())?;

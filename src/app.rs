@@ -1,7 +1,8 @@
 //! Application wiring: database, migrations, schema, router; `build` then `run_until_stopped`.
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
-use crate::graphql::{build_schema, GuanjiaSchema};
+use crate::graphql::build_schema;
+use crate::http::AppState;
 use crate::service::{events::EventBus, Core};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
@@ -10,12 +11,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub core: Arc<Core>,
-    pub schema: GuanjiaSchema,
-}
 
 pub struct Application {
     listener: TcpListener,

@@ -26,7 +26,7 @@ pub struct Limits {
     pub max_upload_request_bytes: usize,
 }
 
-/// What the persisted-query store keeps (`service::apq`).
+/// What the persisted-query store keeps (`http::apq`).
 #[derive(Clone, Debug)]
 pub struct ApqLimits {
     /// Documents kept at most; past it the oldest registered go first.

@@ -309,10 +309,102 @@ impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         if let Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
             tracing::info!(%detail, "unique constraint violation");
-            return AppError::conflict("id", "记录已存在", "This record already exists");
+            // Built as a struct, not through `conflict(..)`: the field comes from UNIQUE_KEYS,
+            // whose names tests/api/unique_keys.rs checks against the catalogue and the schema.
+            return AppError::Conflict {
+                field: unique_key_of(&detail).map_or("id", |k| k.field).to_owned(),
+                msg: Msg::new("记录已存在", "This record already exists"),
+            };
         }
         AppError::internal("database", err)
     }
+}
+
+/// A unique index and the input field a caller sent that clashed with it. A CONFLICT names the
+/// field, so an app can put the message beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UniqueKey {
+    /// The index's name (what PostgreSQL reports).
+    pub index: &'static str,
+    /// Its table and columns (what SQLite reports).
+    pub table: &'static str,
+    pub columns: &'static [&'static str],
+    /// The GraphQL input field the clash is about.
+    pub field: &'static str,
+}
+
+const fn key(
+    index: &'static str,
+    table: &'static str,
+    columns: &'static [&'static str],
+    field: &'static str,
+) -> UniqueKey {
+    UniqueKey {
+        index,
+        table,
+        columns,
+        field,
+    }
+}
+
+/// Every unique index in the migrations; a test compares this list with both databases'
+/// catalogues, so a new index without an entry fails there rather than answering `id`.
+#[rustfmt::skip]
+pub const UNIQUE_KEYS: &[UniqueKey] = &[
+    key("idx_bills_community_id_source_key", "bills", &["community_id", "source_key"], "clientKey"),
+    key("uq_bills_periodic", "bills", &["house_id", "period"], "period"),
+    key("idx_payments_community_id_client_key", "payments", &["community_id", "client_key"], "clientKey"),
+    key("idx_payments_community_id_receipt_year_receipt_seq", "payments", &["community_id", "receipt_year", "receipt_seq"], "receiptNo"),
+    key("idx_payments_reverses_payment_id", "payments", &["reverses_payment_id"], "paymentId"),
+    key("idx_receipt_counters_community_id_year", "receipt_counters", &["community_id", "year"], "receiptNo"),
+    key("idx_payment_intents_user_id_client_key", "payment_intents", &["user_id", "client_key"], "clientKey"),
+    key("idx_day_closes_community_id_business_date", "day_closes", &["community_id", "business_date"], "businessDate"),
+    key("idx_repair_orders_requested_by_client_key", "repair_orders", &["requested_by", "client_key"], "clientKey"),
+    key("idx_repair_settings_community_id", "repair_settings", &["community_id"], "communityId"),
+    key("idx_renovation_rules_community_id", "renovation_rules", &["community_id"], "communityId"),
+    key("idx_deposit_refunds_renovation_id", "deposit_refunds", &["renovation_id"], "renovationId"),
+    key("idx_houses_unit_id_number", "houses", &["unit_id", "number"], "number"),
+    key("uq_house_members_live", "house_members", &["house_id", "user_id"], "phone"),
+    key("uq_staff_members_live", "staff_members", &["user_id"], "phone"),
+    key("idx_butler_buildings_staff_member_id_building_id", "butler_buildings", &["staff_member_id", "building_id"], "buildingIds"),
+    key("idx_notice_buildings_notice_id_building_id", "notice_buildings", &["notice_id", "building_id"], "buildingIds"),
+    key("idx_cards_community_id_number", "cards", &["community_id", "number"], "number"),
+    key("idx_handovers_community_id_client_key", "handovers", &["community_id", "client_key"], "clientKey"),
+    key("idx_move_bookings_community_id_pass_code", "move_bookings", &["community_id", "pass_code"], "passCode"),
+    key("idx_move_bookings_requested_by_user_id_client_key", "move_bookings", &["requested_by_user_id", "client_key"], "clientKey"),
+    key("idx_patrol_checkpoints_community_id_code", "patrol_checkpoints", &["community_id", "code"], "code"),
+    key("idx_patrol_route_points_route_id_position", "patrol_route_points", &["route_id", "position"], "checkpointIds"),
+    key("idx_patrol_tasks_route_id_on_date_round", "patrol_tasks", &["route_id", "on_date", "round"], "routeId"),
+    key("idx_patrol_records_community_id_client_id", "patrol_records", &["community_id", "client_id"], "clientId"),
+    key("idx_patrol_photos_record_id_sha256", "patrol_photos", &["record_id", "sha256"], "photos"),
+    // Column constraints: PostgreSQL names them `<table>_<column>_key`.
+    key("users_phone_key", "users", &["phone"], "phone"),
+    key("communities_code_key", "communities", &["code"], "code"),
+    key("api_keys_key_prefix_key", "api_keys", &["key_prefix"], "prefix"),
+    key("refresh_tokens_token_hash_key", "refresh_tokens", &["token_hash"], "refreshToken"),
+    key("renovation_workers_pass_code_key", "renovation_workers", &["pass_code"], "passCode"),
+];
+
+/// The unique index a database's violation message names: PostgreSQL quotes the index
+/// (`violates unique constraint "idx_…"`), SQLite lists `table.column, …` (or `index 'name'`).
+pub fn unique_key_of(detail: &str) -> Option<&'static UniqueKey> {
+    let quoted = |open: char, close: char| {
+        let start = detail.find(open)? + 1;
+        let len = detail[start..].find(close)?;
+        Some(&detail[start..start + len])
+    };
+    if let Some(name) = quoted('"', '"').or_else(|| quoted('\'', '\'')) {
+        return UNIQUE_KEYS.iter().find(|k| k.index == name);
+    }
+    let list = detail.rsplit(": ").next()?;
+    let cols: Vec<(&str, &str)> = list
+        .split(',')
+        .filter_map(|c| c.trim().split_once('.'))
+        .collect();
+    let table = cols.first()?.0;
+    UNIQUE_KEYS
+        .iter()
+        .find(|k| k.table == table && k.columns.iter().copied().eq(cols.iter().map(|(_, c)| *c)))
 }
 
 impl From<sea_orm::TransactionError<AppError>> for AppError {

@@ -1,5 +1,12 @@
 //! The `guanjia` binary: `serve` (default), `schema` (print the SDL), `bench-fees` (measure the
 //! fees screens), `--demo` to load the demo estate.
+
+/// mimalloc instead of glibc's malloc: a GraphQL response is many small short-lived
+/// allocations made on one thread and freed on another, where glibc's arenas spent a fifth of
+/// the server's CPU (profiled under the screens benchmark) and kept RSS growing. Set by the
+/// binary, not the library: a program that links Guanjia chooses its own allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use guanjia::config::{self, Config};

@@ -1,5 +1,6 @@
 //! Complaints as the owner app and the service desk see them.
 use super::connection::{connection, page_args};
+use super::id_of;
 use super::loaders::load_one;
 use super::repairs::TimelineEntry;
 use super::{cx, loaders};
@@ -12,10 +13,6 @@ use entity::complaint;
 use entity::enums::{
     ComplaintCategory, ComplaintChannel, ComplaintSeverity, ComplaintState, Department,
 };
-
-fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
-    Ok(GlobalId::decode_as(field, raw, kind)?)
-}
 
 fn complaint_id(raw: &ID) -> Result<i64> {
     id_of("complaintId", raw, NodeKind::Complaint)

@@ -3,6 +3,7 @@
 use super::connection::{connection, page_args};
 use super::estate::{Building, House};
 use super::guard::StaffGuard;
+use super::id_of;
 use super::loaders::{children_of, load_one};
 use super::{cx, loaders};
 use crate::domain::money::centi;
@@ -17,10 +18,6 @@ use entity::{
     arrears_call, bill, bill_line, fee_item, meter_reading, payment, payment_allocation,
     payment_intent,
 };
-
-fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
-    Ok(GlobalId::decode_as(field, raw, kind)?)
-}
 
 /// A line of the community's price list (收费标准).
 pub struct FeeItem(pub fee_item::Model);

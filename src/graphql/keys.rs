@@ -2,6 +2,7 @@
 //! approvals waiting.
 use super::connection::{connection, page_args};
 use super::estate::House;
+use super::id_of;
 use super::loaders::{children_of, load_one};
 use super::renovation::Renovation;
 use super::{cx, loaders};
@@ -11,10 +12,6 @@ use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entity::enums::{KeyLoanPurpose, KeyOpeningState, KeyState, RenovationState};
 use entity::{custody_key, key_loan, key_opening};
-
-fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
-    Ok(GlobalId::decode_as(field, raw, kind)?)
-}
 
 async fn name(ctx: &Context<'_>, user_id: Option<i64>) -> Result<Option<String>> {
     Ok(match user_id {

@@ -121,6 +121,16 @@ pub fn sdl() -> String {
     build_schema(&Limits::default(), true).sdl()
 }
 
+/// The row id inside a global id argument, which must name a row of `kind`; a bad one is
+/// BAD_USER_INPUT naming `field`.
+pub fn id_of(
+    field: &str,
+    raw: &async_graphql::ID,
+    kind: crate::domain::NodeKind,
+) -> async_graphql::Result<i64> {
+    Ok(crate::domain::GlobalId::decode_as(field, raw, kind)?)
+}
+
 /// The request context every resolver hands to the services.
 pub fn cx<'a>(ctx: &Context<'a>) -> &'a Cx {
     ctx.data_unchecked::<Arc<Cx>>()

@@ -1,6 +1,7 @@
 //! Handovers, move bookings and release passes as the owner app, the desk and the gate see them.
 use super::connection::{connection, page_args};
 use super::estate::House;
+use super::id_of;
 use super::loaders::load_one;
 use super::{cx, loaders};
 use crate::domain::{GlobalId, NodeKind};
@@ -10,10 +11,6 @@ use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{CardKind, HouseRelation, IdDocumentKind, MoveDirection, MoveState};
 use entity::{handover, move_booking};
-
-fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
-    Ok(GlobalId::decode_as(field, raw, kind)?)
-}
 
 /// A house handed to its new owner (入伙).
 pub struct Handover(pub handover::Model);

@@ -1,6 +1,7 @@
 //! Notices (停水、停电, community news) as staff publish them and residents read and receive them.
 use super::connection::{connection, page_args};
 use super::estate::Building;
+use super::id_of;
 use super::loaders::children_of;
 use super::{cx, loaders};
 use crate::domain::{GlobalId, NodeKind};
@@ -13,10 +14,6 @@ use entity::enums::NoticeKind;
 use entity::notice;
 use futures_util::Stream;
 use std::sync::Arc;
-
-fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
-    Ok(GlobalId::decode_as(field, raw, kind)?)
-}
 
 /// A notice to residents.
 pub struct Notice(pub notice::Model);

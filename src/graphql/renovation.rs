@@ -2,6 +2,7 @@
 use super::connection::{connection, page_args};
 use super::estate::House;
 use super::fees::Bill;
+use super::id_of;
 use super::loaders::{children_of, load_one};
 use super::{cx, loaders};
 use crate::domain::{GlobalId, NodeKind};
@@ -10,10 +11,6 @@ use async_graphql::{Context, InputObject, Object, Result, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{PaymentMethod, RenovationState};
 use entity::{renovation, renovation_worker};
-
-fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
-    Ok(GlobalId::decode_as(field, raw, kind)?)
-}
 
 /// A renovation application and, once issued, its permit (装修许可证).
 pub struct Renovation(pub renovation::Model);

@@ -1,6 +1,7 @@
 //! Repair orders as the owner app, the technician's handheld and the service desk see them.
 use super::connection::{connection, page_args};
 use super::guard::StaffGuard;
+use super::id_of;
 use super::loaders::load_one;
 use super::{cx, loaders};
 use crate::domain::repair_flow::RepairAction;
@@ -11,10 +12,6 @@ use async_graphql::{Context, InputObject, Object, Result, SimpleObject, Upload, 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{RepairCategory, RepairChannel, RepairDifficulty, RepairState, StaffRole};
 use entity::{repair_charge, repair_order, repair_photo, service_price};
-
-fn id_of(field: &str, raw: &ID, kind: NodeKind) -> Result<i64> {
-    Ok(GlobalId::decode_as(field, raw, kind)?)
-}
 
 /// A repair order (维修任务单).
 pub struct RepairOrder(pub repair_order::Model);

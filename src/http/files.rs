@@ -1,6 +1,6 @@
 //! Uploaded files, served only to callers who may see what they belong to.
 use super::identity::resolve_actor;
-use crate::app::AppState;
+use super::AppState;
 use crate::error::AppError;
 use crate::service::Cx;
 use axum::extract::{Path, State};

@@ -1,15 +1,15 @@
 //! GraphQL over HTTP (the GraphQL-over-HTTP spec): POST and GET, content negotiation between
 //! `application/graphql-response+json` (request errors are 400) and `application/json`
 //! (always 200), GET only for queries, GraphiQL for browsers, and the request-size caps.
+use super::apq;
 use super::identity::{request_data, resolve_actor};
-use crate::app::AppState;
+use super::AppState;
 use crate::error::{AppError, Locale};
 use crate::graphql::batch::Passes;
 use crate::graphql::extension::{
     conceal_schema, is_request_error, localize, Documents, Validation,
 };
 use crate::graphql::GuanjiaSchema;
-use crate::service::apq;
 use async_graphql::parser::types::OperationType;
 use async_graphql::ServerError;
 use axum::body::Bytes;

@@ -1,5 +1,5 @@
 //! Liveness and readiness for the load balancer.
-use crate::app::AppState;
+use super::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 

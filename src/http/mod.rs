@@ -1,5 +1,6 @@
 //! HTTP adapter: `/graphql` (POST, GET, GraphiQL and its files under `/graphiql/`), `/graphql/ws`,
 //! `/healthz`, `/readyz`, and CORS for the browser apps of the origins configured.
+pub mod apq;
 mod files;
 mod graphql;
 mod health;
@@ -8,7 +9,6 @@ mod playground;
 pub mod server;
 mod ws;
 
-use crate::app::AppState;
 use crate::graphql::extension::Documents;
 use crate::graphql::{build_prevalidated_schema, build_ws_schema, GuanjiaSchema};
 use axum::routing::get;
@@ -30,6 +30,13 @@ struct GraphqlShared {
     /// Turns to execute, `Config::max_executions` of them (None: no limit). Taken once a
     /// request's body is read, so a slow upload holds none, and given back with the response.
     executions: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+/// What every handler is given: the services' shared core and the schema.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Arc<crate::service::Core>,
+    pub schema: GuanjiaSchema,
 }
 
 pub fn router(state: AppState) -> Router {

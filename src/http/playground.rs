@@ -3,7 +3,7 @@
 //! and nothing else, so a page that pulls React or GraphiQL from a CDN never loads there.
 //! The files are vendored in `assets/graphiql/` (its README says the versions and how they were
 //! fetched); the page, its start script and the favicon are ours.
-use crate::app::AppState;
+use super::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};

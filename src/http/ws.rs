@@ -4,7 +4,7 @@
 //! again): 4403 Forbidden for a missing or bad token in `connection_init`, 4401 Unauthorized
 //! for a `subscribe` before `connection_ack`, 4400 for a message that is not the protocol's.
 use super::identity::{request_data, resolve_actor};
-use crate::app::AppState;
+use super::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, Locale};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};

@@ -2,7 +2,6 @@
 //! reads and writes to what that actor may see; resolvers never touch the database directly.
 pub mod access;
 pub mod api_keys;
-pub mod apq;
 pub mod auth;
 pub mod cards;
 pub mod complaints;

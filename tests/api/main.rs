@@ -27,4 +27,5 @@ mod screens;
 mod spec;
 mod staff;
 mod targets;
+mod unique_keys;
 mod ws;

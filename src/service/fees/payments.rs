@@ -454,7 +454,7 @@ pub async fn reverse(cx: &Cx, payment_id: i64, reason: String) -> AppResult<paym
     };
     match write(cx, p, allocs).await {
         // Someone else reversed it a moment ago: name their reversal.
-        Err(AppError::Conflict { field, .. }) if field == "id" => {
+        Err(AppError::Conflict { field, .. }) if field == "paymentId" || field == "clientKey" => {
             match by_client_key(cx.db(), original.community_id, &key).await? {
                 Some(existing) => Err(AppError::AlreadyReversed {
                     reversal_receipt_no: existing.receipt_no,

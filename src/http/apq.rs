@@ -62,7 +62,7 @@ pub async fn resolve(
     let Some(hash) = hash_of(req)? else {
         return Ok(None);
     };
-    let fresh_since = super::now() - limits.kept_for;
+    let fresh_since = crate::service::now() - limits.kept_for;
     let kept = |hash: String| {
         persisted_query::Entity::find_by_id(hash)
             .filter(Column::CreatedAt.gt(fresh_since))
@@ -84,12 +84,12 @@ pub async fn resolve(
     if kept(hash.clone()).await?.is_some() {
         return Ok(None);
     }
-    super::throttle::limit_rate(
+    crate::service::throttle::limit_rate(
         db,
         &format!("apq:{client}"),
         limits.new_per_address,
         limits.window,
-        super::now(),
+        crate::service::now(),
     )
     .await?;
     Ok(Some(Registration {
@@ -102,7 +102,7 @@ impl Registration {
     /// Keeps the document (again, if it had expired), then drops what is past its age or
     /// beyond the number kept, oldest first.
     pub async fn store(self, db: &DatabaseConnection, limits: &ApqLimits) -> AppResult<()> {
-        let now = super::now();
+        let now = crate::service::now();
         persisted_query::Entity::insert(persisted_query::ActiveModel {
             hash: Set(self.hash),
             query: Set(self.query),
