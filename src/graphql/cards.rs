@@ -91,9 +91,7 @@ pub struct CardQuery;
 #[Object]
 impl CardQuery {
     /// The caller's cards and those of the houses they own.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn my_cards(
         &self,
         ctx: &Context<'_>,
@@ -106,9 +104,7 @@ impl CardQuery {
         Ok(connection(page, |m| m.id, Card))
     }
     /// The community's cards that work now (API key with CARDS_READ; reception, manager, security).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn active_cards(
         &self,
         ctx: &Context<'_>,

@@ -212,9 +212,7 @@ pub struct ComplaintQuery;
 impl ComplaintQuery {
     /// The caller's complaints and those about the houses they live in, newest first, with
     /// their progress.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn my_complaints(
         &self,
         ctx: &Context<'_>,
@@ -228,9 +226,7 @@ impl ComplaintQuery {
     }
     /// The complaint register of a community, newest first (reception, manager; a butler: their
     /// buildings).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn complaints(
         &self,

@@ -35,6 +35,18 @@ pub fn page_args(
     Ok(args)
 }
 
+/// What a list field costs against the complexity limit: its page size (as `PageArgs` clamps
+/// it) times what one item costs, plus one for the field itself. Every connection field names
+/// this in its `complexity` attribute.
+pub fn cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first
+        .or(last)
+        .map_or(crate::service::page::DEFAULT_PAGE, |n| {
+            n.clamp(0, crate::service::page::MAX_PAGE as i32) as u64
+        });
+    size as usize * child_complexity + 1
+}
+
 /// Implemented by every `connection_type!`.
 pub trait ConnectionOf<T> {
     fn from_parts(edges: Vec<(String, T)>, page_info: PageInfo, total: Option<u64>) -> Self;

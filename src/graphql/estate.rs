@@ -25,9 +25,7 @@ pub struct EstateQuery;
 impl EstateQuery {
     /// Communities (小区) the caller may see: staff their own, owners those of their houses,
     /// admins all.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn communities(
         &self,
         ctx: &Context<'_>,
@@ -64,9 +62,7 @@ impl Community {
         &self.0.timezone
     }
     /// Buildings (楼栋) the caller may see; a butler sees their assigned buildings.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn buildings(
         &self,
         ctx: &Context<'_>,
@@ -85,9 +81,7 @@ impl Community {
     }
     /// Houses the caller may see, optionally narrowed to a building, a unit or a status.
     /// Technicians and security guards are refused: they reach houses through their work.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn houses(
         &self,
@@ -115,9 +109,7 @@ impl Community {
         Ok(connection(page, |m| m.id, House))
     }
     /// The price list (收费标准).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn fee_items(
         &self,
         ctx: &Context<'_>,
@@ -134,9 +126,7 @@ impl Community {
         .await
     }
     /// Bills of the community for staff (a butler: their buildings), optionally one period or building.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn bills(
         &self,
         ctx: &Context<'_>,
@@ -158,9 +148,7 @@ impl Community {
         .await
     }
     /// Public areas (公共区域): lobbies, lifts, car parks, gardens.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn public_areas(
         &self,
         ctx: &Context<'_>,
@@ -178,9 +166,7 @@ impl Community {
         Ok(connection(page, |m| m.id, PublicArea))
     }
     /// The community's staff (managers and admins only), optionally one role.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn staff(
         &self,
         ctx: &Context<'_>,
@@ -200,9 +186,7 @@ impl Community {
         Ok(connection(page, |m| m.id, StaffMember))
     }
     /// Integrator API keys issued for this community (admins only).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn api_keys(
         &self,
         ctx: &Context<'_>,
@@ -241,9 +225,7 @@ impl Building {
         ))
     }
     /// Units (单元) of the building.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn units(
         &self,
         ctx: &Context<'_>,
@@ -282,9 +264,7 @@ impl Unit {
         ))
     }
     /// Houses of this unit the caller may see.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn houses(
         &self,
         ctx: &Context<'_>,
@@ -397,9 +377,7 @@ impl House {
         Ok(Owed(owed.unwrap_or_default()))
     }
     /// The house's bills, newest last; `openOnly` for what is still to pay.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn bills(
         &self,
         ctx: &Context<'_>,
@@ -421,9 +399,7 @@ impl House {
         .await
     }
     /// Payments and reversals on the house's bills, with receipts.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn payments(
         &self,
         ctx: &Context<'_>,
@@ -449,9 +425,7 @@ impl House {
     }
     /// People bound to the house (owner, family, tenants). Housemates see each other's phone
     /// masked; the owner and serving staff see it in full.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,

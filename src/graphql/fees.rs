@@ -681,9 +681,7 @@ impl FeeQuery {
     }
     /// A community's payments and reversals of one business date, oldest first: the rows behind
     /// `dayClose`, with their receipts (reception, finance, manager, admin).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn day_payments(
         &self,

@@ -245,9 +245,7 @@ pub struct KeyQuery;
 #[Object]
 impl KeyQuery {
     /// Keys of the houses I own held by the management office, with every loan.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn my_keys(
         &self,
         ctx: &Context<'_>,
@@ -261,9 +259,7 @@ impl KeyQuery {
     }
     /// The key desk's cabinet (reception, manager; a butler, their buildings): keys in custody,
     /// optionally in one state.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn custody_keys(
         &self,
         ctx: &Context<'_>,

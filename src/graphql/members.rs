@@ -108,9 +108,7 @@ impl User {
         }
     }
     /// The houses this person is bound to, as bindings (relation, tenancy, house).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn houses(
         &self,
         ctx: &Context<'_>,

@@ -249,9 +249,7 @@ pub struct MoveQuery;
 #[Object]
 impl MoveQuery {
     /// My move bookings and those of the houses I own, newest first, with their passes.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn my_moves(
         &self,
         ctx: &Context<'_>,
@@ -306,9 +304,7 @@ impl MoveQuery {
             .collect())
     }
     /// Reception's handovers in a community, newest first.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn handovers(
         &self,
         ctx: &Context<'_>,

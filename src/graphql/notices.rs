@@ -128,9 +128,7 @@ pub struct NoticeQuery;
 impl NoticeQuery {
     /// Notices reaching the houses the caller lives in, newest first (`first: 3` for the home
     /// screen).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn my_notices(
         &self,
         ctx: &Context<'_>,
@@ -143,9 +141,7 @@ impl NoticeQuery {
         Ok(connection(page, |m| m.id, Notice))
     }
     /// A community's notices, newest first (its staff).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn notices(
         &self,
         ctx: &Context<'_>,

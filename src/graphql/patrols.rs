@@ -508,9 +508,7 @@ pub struct PatrolQuery;
 #[Object]
 impl PatrolQuery {
     /// The community's checkpoints (manager, butler, security).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn patrol_checkpoints(
         &self,
         ctx: &Context<'_>,
@@ -529,9 +527,7 @@ impl PatrolQuery {
         Ok(connection(page, |m| m.id, PatrolCheckpoint))
     }
     /// The community's routes (manager, butler, security).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn patrol_routes(
         &self,
         ctx: &Context<'_>,

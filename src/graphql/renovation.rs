@@ -473,9 +473,7 @@ pub struct RenovationQuery;
 #[Object]
 impl RenovationQuery {
     /// The owner's applications and permits.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn my_renovations(
         &self,
         ctx: &Context<'_>,
@@ -488,9 +486,7 @@ impl RenovationQuery {
         Ok(connection(page, |m| m.id, Renovation))
     }
     /// The community's applications (reception, manager; a butler: their buildings).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn renovations(
         &self,

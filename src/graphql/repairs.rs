@@ -398,9 +398,7 @@ pub struct RepairQuery;
 impl RepairQuery {
     /// The owner's orders: their houses' and those they booked, with timeline and photos,
     /// oldest first (by when they were booked).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn my_repair_orders(
         &self,
         ctx: &Context<'_>,
@@ -418,9 +416,7 @@ impl RepairQuery {
         Ok(connection(page, |m| m.id, RepairOrder))
     }
     /// The technician's queue for a day (today by default), by appointment time.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn my_repair_queue(
         &self,
         ctx: &Context<'_>,
@@ -437,9 +433,7 @@ impl RepairQuery {
     }
     /// The service desk's lists: unassigned, overdue, awaiting follow-up, or all with filters
     /// (reception, butler: their buildings, manager).
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn repair_orders(
         &self,
@@ -468,9 +462,7 @@ impl RepairQuery {
         Ok(connection(page, |m| m.id, RepairOrder))
     }
     /// The community's paid-service price list.
-    #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1"
-    )]
+    #[graphql(complexity = "super::connection::cost(first, last, child_complexity)")]
     async fn service_prices(
         &self,
         ctx: &Context<'_>,

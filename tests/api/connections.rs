@@ -57,3 +57,41 @@ async fn the_owners_merged_repair_list_has_no_count() {
         "{out}"
     );
 }
+
+/// A list field costs its page size times what one item costs (`connection::cost`): two nested
+/// full pages pass the complexity limit and are refused before anything runs; the same query
+/// with small pages, or with the default page size, is served.
+#[tokio::test]
+async fn a_list_field_costs_its_page_size_times_its_items() {
+    let app = spawn_app().await;
+    let manager = app.login(MANAGER).await;
+    let c = app.community_id("CUIHU").await;
+    let nested = |outer: &str, inner: &str| {
+        format!(
+            "query($c: ID!) {{ node(id: $c) {{ ... on Community {{ buildings{outer} {{ nodes {{ id name units{inner} {{ nodes {{ id name }} }} }} }} }} }} }}"
+        )
+    };
+    let big = app
+        .gql(
+            Some(&manager),
+            &nested("(first: 100)", "(last: 100)"),
+            json!({ "c": c }),
+        )
+        .await;
+    assert!(big["data"].is_null(), "{big}");
+    let msg = big["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(msg.to_lowercase().contains("complex"), "{big}");
+
+    let small = app
+        .gql(
+            Some(&manager),
+            &nested("(first: 5)", "(first: 5)"),
+            json!({ "c": c }),
+        )
+        .await;
+    assert!(small["errors"].is_null(), "{small}");
+    let default = app
+        .gql(Some(&manager), &nested("", ""), json!({ "c": c }))
+        .await;
+    assert!(default["errors"].is_null(), "{default}");
+}
