@@ -608,6 +608,7 @@ impl RenovationMutation {
         Ok(Renovation(svc::apply(cx(ctx), a).await?))
     }
     /// Submit a draft.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn submit_renovation(
         &self,
         ctx: &Context<'_>,
@@ -618,6 +619,7 @@ impl RenovationMutation {
         ))
     }
     /// The owner withdraws a submitted application (until approved).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn withdraw_renovation(
         &self,
         ctx: &Context<'_>,
@@ -629,6 +631,7 @@ impl RenovationMutation {
         ))
     }
     /// The butler has checked the application and forwards it to the manager.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn forward_renovation(
         &self,
         ctx: &Context<'_>,
@@ -640,6 +643,7 @@ impl RenovationMutation {
         ))
     }
     /// The manager approves: the deposit and management fee are billed to the house.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn approve_renovation(
         &self,
         ctx: &Context<'_>,
@@ -651,6 +655,7 @@ impl RenovationMutation {
         ))
     }
     /// The manager rejects, with a reason.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn reject_renovation(
         &self,
         ctx: &Context<'_>,
@@ -763,6 +768,7 @@ impl RenovationMutation {
         Ok(Inspection(svc::confirm_rectified(cx(ctx), id).await?))
     }
     /// The owner asks for the acceptance inspection (验收).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn request_renovation_acceptance(
         &self,
         ctx: &Context<'_>,
@@ -775,6 +781,7 @@ impl RenovationMutation {
     /// Staff accept the works: no open violations; the deposit is refunded less fines, paid out
     /// by `refundMethod` (it shows in that day's `dayClose.depositRefunds` and in
     /// `House.depositRefunds`).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn accept_renovation(
         &self,
         ctx: &Context<'_>,
@@ -792,6 +799,7 @@ impl RenovationMutation {
         ))
     }
     /// Staff send the works back with the items to fix.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn require_renovation_rectification(
         &self,
         ctx: &Context<'_>,
@@ -827,6 +835,7 @@ impl RenovationMutation {
         ))
     }
     /// Issue the permit once deposit and fee are paid (reception, butler, manager).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn issue_renovation_permit(
         &self,
         ctx: &Context<'_>,
