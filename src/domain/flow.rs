@@ -241,10 +241,14 @@ pub const STEPS: &[(&str, &str, &str)] = &[
         "确认在线支付",
         "confirm the online payment",
     ),
-    ("reportLost", "挂失", "report the card lost"),
-    ("reportDamaged", "报损", "report the card damaged"),
-    ("reactivateCard", "解挂", "reactivate the card"),
-    ("replaceCard", "补办", "replace the card"),
+    ("CardAction::ReportLost", "挂失", "report the card lost"),
+    (
+        "CardAction::ReportDamaged",
+        "报损",
+        "report the card damaged",
+    ),
+    ("CardAction::Reactivate", "解挂", "reactivate the card"),
+    ("CardAction::Replace", "补办", "replace the card"),
     (
         "requestKeyOpening",
         "申请紧急启封",
@@ -386,6 +390,10 @@ mod words_tests {
             .iter()
             .for_each(|t| has_step(&step_key(t.1)));
         key_flow::OPENINGS
+            .steps
+            .iter()
+            .for_each(|t| has_step(&step_key(t.1)));
+        crate::domain::card_flow::CARDS
             .steps
             .iter()
             .for_each(|t| has_step(&step_key(t.1)));

@@ -283,7 +283,10 @@ async fn step(
         },
     )
     .await?;
-    Ok((workflow::reload::<move_booking::Entity>(txn, m.id).await?, ev))
+    Ok((
+        workflow::reload::<move_booking::Entity>(txn, m.id).await?,
+        ev,
+    ))
 }
 
 async fn simple_step(

@@ -550,7 +550,10 @@ pub async fn approve(cx: &Cx, id: i64, note: Option<String>) -> AppResult<renova
     )
     .await?;
     renovation::Entity::update_many()
-        .col_expr(renovation::Column::DepositBillId, Expr::value(deposit_bill.id))
+        .col_expr(
+            renovation::Column::DepositBillId,
+            Expr::value(deposit_bill.id),
+        )
         .col_expr(renovation::Column::FeeBillId, Expr::value(fee_bill.id))
         .filter(renovation::Column::Id.eq(r.id))
         .exec(&txn)

@@ -150,15 +150,7 @@ where
             .one_row(txn)
             .await?
             .ok_or(AppError::NotFound)?;
-        check::<R, A, P>(
-            txn,
-            step.flow,
-            &now,
-            step.action,
-            step.parties,
-            step.event,
-        )
-        .await?;
+        check::<R, A, P>(txn, step.flow, &now, step.action, step.parties, step.event).await?;
         return Err(changed_meanwhile(R::FIELD));
     }
     if repeats::<R, A, P>(txn, step.flow, row, step.action, next, step.event).await? {
@@ -250,8 +242,8 @@ macro_rules! record {
     };
 }
 
-use entity::enums::{ComplaintState, KeyOpeningState, KeyState, MoveState, RenovationState};
 use entity::enums::RepairState;
+use entity::enums::{ComplaintState, KeyOpeningState, KeyState, MoveState, RenovationState};
 record!(repair_order, RepairState, RepairOrder, "orderId");
 record!(complaint, ComplaintState, Complaint, "complaintId");
 record!(renovation, RenovationState, Renovation, "renovationId");

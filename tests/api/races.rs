@@ -19,7 +19,11 @@ async fn race(app: &TestApp, token: &str, query: &str, vars: Value) -> (Value, S
     let states: Vec<&str> = lost
         .iter()
         .map(|b| {
-            assert_eq!(outcome(b), "INVALID_STATE_TRANSITION", "every loser alike: {b}");
+            assert_eq!(
+                outcome(b),
+                "INVALID_STATE_TRANSITION",
+                "every loser alike: {b}"
+            );
             b["errors"][0]["extensions"]["currentState"]
                 .as_str()
                 .unwrap_or("")
@@ -79,7 +83,10 @@ async fn a_repeated_step_is_refused_naming_the_state_and_records_nothing() {
     let tech = app.login(TECHNICIAN).await;
     let order = dispatched(&app, "again").await;
     let first = app.gql(Some(&tech), ACCEPT, json!({ "o": order })).await;
-    assert_eq!(first["data"]["acceptRepair"]["state"], "DISPATCHED", "{first}");
+    assert_eq!(
+        first["data"]["acceptRepair"]["state"], "DISPATCHED",
+        "{first}"
+    );
     for _ in 0..2 {
         let again = app.gql(Some(&tech), ACCEPT, json!({ "o": order })).await;
         assert_eq!(error_code(&again), "INVALID_STATE_TRANSITION", "{again}");
@@ -99,7 +106,14 @@ async fn a_repeated_step_is_refused_naming_the_state_and_records_nothing() {
     // Another workflow, the same rule: a key sealed, sealed again.
     let reception = app.login(RECEPTION).await;
     let a = app.house_id("CUIHU", "1栋", "1单元", "101").await;
-    let key = app.gql(Some(&reception), "mutation($h: ID!) { depositKey(houseId: $h, label: \"阳台门\") { id } }", json!({ "h": a })).await["data"]["depositKey"]["id"].clone();
+    let key = app
+        .gql(
+            Some(&reception),
+            "mutation($h: ID!) { depositKey(houseId: $h, label: \"阳台门\") { id } }",
+            json!({ "h": a }),
+        )
+        .await["data"]["depositKey"]["id"]
+        .clone();
     let seal = "mutation($k: ID!) { sealKey(keyId: $k, sealNumber: \"F-9\") { state } }";
     let first = app.gql(Some(&reception), seal, json!({ "k": key })).await;
     assert_eq!(first["data"]["sealKey"]["state"], "SEALED", "{first}");
@@ -132,7 +146,13 @@ async fn ten_submissions_of_one_renovation_draft_submit_it_once() {
     let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
     let mut draft = crate::renovation::application(&house, 1, 10);
     draft["submit"] = json!(false);
-    let out = app.gql(Some(&owner), "mutation($i: ApplyRenovationInput!) { applyRenovation(input: $i) { id state } }", json!({ "i": draft })).await;
+    let out = app
+        .gql(
+            Some(&owner),
+            "mutation($i: ApplyRenovationInput!) { applyRenovation(input: $i) { id state } }",
+            json!({ "i": draft }),
+        )
+        .await;
     assert_eq!(out["data"]["applyRenovation"]["state"], "DRAFT", "{out}");
     let id = out["data"]["applyRenovation"]["id"].clone();
     let (_, state) = race(
@@ -173,8 +193,10 @@ async fn ten_guards_taps_on_one_release_pass_let_the_goods_through_once() {
     .await;
     assert_eq!(state, "USED");
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM events WHERE action = 'move.changed' AND to_state = 'USED'")
-            .await,
+        app.scalar(
+            "SELECT COUNT(*) FROM events WHERE action = 'move.changed' AND to_state = 'USED'"
+        )
+        .await,
         1
     );
     // And a booking called off ten times at once is cancelled once.
@@ -229,7 +251,13 @@ async fn ten_lendings_of_one_key_lend_it_once_and_ten_decisions_decide_once() {
         )
         .await["data"]["depositKey"]["id"]
         .clone();
-    let asked = app.gql(Some(&guard), "mutation($k: ID!) { requestKeyOpening(keyId: $k, reason: \"楼下报漏水\") { id } }", json!({ "k": sealed })).await;
+    let asked = app
+        .gql(
+            Some(&guard),
+            "mutation($k: ID!) { requestKeyOpening(keyId: $k, reason: \"楼下报漏水\") { id } }",
+            json!({ "k": sealed }),
+        )
+        .await;
     let opening = asked["data"]["requestKeyOpening"]["id"].clone();
     assert!(opening.is_string(), "{asked}");
     let (_, state) = race(
@@ -241,4 +269,37 @@ async fn ten_lendings_of_one_key_lend_it_once_and_ten_decisions_decide_once() {
     .await;
     assert_eq!(state, "APPROVED");
     assert_eq!(events(&app, "key.opening_decided").await, 1);
+}
+
+#[tokio::test]
+async fn ten_reports_of_one_lost_card_report_it_once() {
+    let app = spawn_app().await;
+    let reception = app.login(RECEPTION).await;
+    let owner = app.login(OWNER1).await;
+    let house = app.house_id("CUIHU", "1栋", "1单元", "101").await;
+    let members = app.gql(Some(&owner), "query($h: ID!) { node(id: $h) { ... on House { members { edges { node { id isMe } } } } } }", json!({ "h": house })).await;
+    let me = members["data"]["node"]["members"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["isMe"] == true)
+        .unwrap()["node"]["id"]
+        .clone();
+    let card = app.gql(Some(&reception), "mutation($h: ID!, $m: ID!) { issueCard(houseId: $h, holderMemberId: $m, kind: ACCESS, number: \"R0001\") { id } }", json!({ "h": house, "m": me })).await;
+    let card_id = card["data"]["issueCard"]["id"].clone();
+    assert!(card_id.is_string(), "{card}");
+    let (_, state) = race(
+        &app,
+        &owner,
+        "mutation($c: ID!) { reportCardLost(cardId: $c) { state } }",
+        json!({ "c": card_id }),
+    )
+    .await;
+    assert_eq!(state, "LOST");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM card_changes WHERE state = 'LOST'")
+            .await,
+        1,
+        "the access system hears of the loss once"
+    );
 }
