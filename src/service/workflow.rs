@@ -31,8 +31,6 @@ pub trait Record: EntityTrait {
     type State: ActiveEnum<Value = String> + Copy + Eq + Send + Sync;
     /// The kind of node the events are about.
     const KIND: NodeKind;
-    /// The argument that names the record in the mutations (`orderId`): CONFLICT's field.
-    const FIELD: &'static str;
     const ID: Self::Column;
     const STATE: Self::Column;
     const VERSION: Self::Column;
@@ -151,7 +149,16 @@ where
             .await?
             .ok_or(AppError::NotFound)?;
         check::<R, A, P>(txn, step.flow, &now, step.action, step.parties, step.event).await?;
-        return Err(changed_meanwhile(R::FIELD));
+        // CONFLICT names the argument that names the record in the mutations.
+        return Err(changed_meanwhile(match R::KIND {
+            NodeKind::RepairOrder => "orderId",
+            NodeKind::Complaint => "complaintId",
+            NodeKind::Renovation => "renovationId",
+            NodeKind::MoveBooking => "bookingId",
+            NodeKind::CustodyKey => "keyId",
+            NodeKind::KeyOpening => "openingId",
+            _ => "id",
+        }));
     }
     if repeats::<R, A, P>(txn, step.flow, row, step.action, next, step.event).await? {
         return Err(wrong_state(from, step.action));
@@ -221,11 +228,10 @@ pub async fn reload<R: Record>(conn: &impl ConnectionTrait, id: i64) -> AppResul
 }
 
 macro_rules! record {
-    ($m:ident, $state:ty, $kind:ident, $field:literal) => {
+    ($m:ident, $state:ty, $kind:ident) => {
         impl Record for entity::$m::Entity {
             type State = $state;
             const KIND: NodeKind = NodeKind::$kind;
-            const FIELD: &'static str = $field;
             const ID: Self::Column = entity::$m::Column::Id;
             const STATE: Self::Column = entity::$m::Column::State;
             const VERSION: Self::Column = entity::$m::Column::Version;
@@ -244,9 +250,9 @@ macro_rules! record {
 
 use entity::enums::RepairState;
 use entity::enums::{ComplaintState, KeyOpeningState, KeyState, MoveState, RenovationState};
-record!(repair_order, RepairState, RepairOrder, "orderId");
-record!(complaint, ComplaintState, Complaint, "complaintId");
-record!(renovation, RenovationState, Renovation, "renovationId");
-record!(move_booking, MoveState, MoveBooking, "bookingId");
-record!(custody_key, KeyState, CustodyKey, "keyId");
-record!(key_opening, KeyOpeningState, KeyOpening, "openingId");
+record!(repair_order, RepairState, RepairOrder);
+record!(complaint, ComplaintState, Complaint);
+record!(renovation, RenovationState, Renovation);
+record!(move_booking, MoveState, MoveBooking);
+record!(custody_key, KeyState, CustodyKey);
+record!(key_opening, KeyOpeningState, KeyOpening);
