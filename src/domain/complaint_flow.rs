@@ -7,6 +7,7 @@
 //! state; it stamps `repliedAt`), handled (RESOLVED), and closed by the return visit (回访) that
 //! records the owner's satisfaction (CLOSED). An unsatisfactory result is reopened to the
 //! department; the complainant may withdraw it until it is handled.
+use super::flow::Flow;
 use entity::enums::ComplaintState as S;
 
 /// What someone does to a complaint.
@@ -45,7 +46,7 @@ use ComplaintAction::*;
 use Party::*;
 
 /// The whole workflow.
-pub const TRANSITIONS: &[(S, ComplaintAction, Party, S)] = &[
+pub const COMPLAINTS: Flow<S, ComplaintAction, Party> = Flow::new(&[
     (S::Registered, Assign, Desk, S::Assigned),
     (S::Escalated, Assign, Manager, S::Assigned),
     (S::Registered, Escalate, Desk, S::Escalated),
@@ -62,64 +63,38 @@ pub const TRANSITIONS: &[(S, ComplaintAction, Party, S)] = &[
     (S::Registered, Withdraw, Complainant, S::Withdrawn),
     (S::Escalated, Withdraw, Complainant, S::Withdrawn),
     (S::Assigned, Withdraw, Complainant, S::Withdrawn),
-];
-
-/// The next state, if `party` may take `action` from `state`.
-pub fn next(state: S, action: ComplaintAction, party: Party) -> Option<S> {
-    TRANSITIONS
-        .iter()
-        .find(|(s, a, p, _)| *s == state && *a == action && *p == party)
-        .map(|t| t.3)
-}
-
-/// Whether `action` exists from `state` for anyone (to tell "wrong state" from "wrong person").
-pub fn exists_from(state: S, action: ComplaintAction) -> bool {
-    TRANSITIONS
-        .iter()
-        .any(|(s, a, _, _)| *s == state && *a == action)
-}
-
-/// Who may take `action` in some state.
-pub fn parties(action: ComplaintAction) -> Vec<Party> {
-    let mut out: Vec<Party> = vec![];
-    for t in TRANSITIONS.iter().filter(|t| t.1 == action) {
-        if !out.contains(&t.2) {
-            out.push(t.2);
-        }
-    }
-    out
-}
+])
+.repeatable(&[Reply]);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::flow::Refusal::*;
     #[test]
     fn the_table_answers_the_workflow() {
-        assert_eq!(next(S::Registered, Assign, Desk), Some(S::Assigned));
+        let next = |s, a, p| COMPLAINTS.step(s, a, &[p]);
+        assert_eq!(next(S::Registered, Assign, Desk), Ok(S::Assigned));
         assert_eq!(
             next(S::Escalated, Assign, Desk),
-            None,
+            Err(Forbidden),
             "only the manager assigns a major complaint"
         );
-        assert_eq!(next(S::Escalated, Assign, Manager), Some(S::Assigned));
+        assert_eq!(next(S::Escalated, Assign, Manager), Ok(S::Assigned));
         assert_eq!(
             next(S::Registered, Resolve, Desk),
-            None,
+            Err(WrongState),
             "handled only once assigned"
         );
         assert_eq!(
             next(S::Resolved, ReturnVisit, Handler),
-            None,
+            Err(Forbidden),
             "the handler does not visit their own work"
         );
-        assert_eq!(next(S::Resolved, Reopen, Desk), Some(S::Assigned));
-        assert_eq!(next(S::Closed, Withdraw, Complainant), None);
-        assert!(exists_from(S::Assigned, Resolve));
-        assert!(!exists_from(S::Closed, ReturnVisit));
-        assert_eq!(parties(Withdraw), vec![Complainant]);
+        assert_eq!(next(S::Resolved, Reopen, Desk), Ok(S::Assigned));
+        assert_eq!(next(S::Closed, Withdraw, Complainant), Err(WrongState));
         // No (state, action, party) twice: the table is unambiguous.
-        for (i, a) in TRANSITIONS.iter().enumerate() {
-            for b in &TRANSITIONS[i + 1..] {
+        for (i, a) in COMPLAINTS.steps.iter().enumerate() {
+            for b in &COMPLAINTS.steps[i + 1..] {
                 assert!(
                     !(a.0 == b.0 && a.1 == b.1 && a.2 == b.2),
                     "duplicate step {:?} {:?} {:?}",

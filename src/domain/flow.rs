@@ -10,23 +10,46 @@ pub enum Refusal {
     WrongState,
 }
 
-pub struct Flow<S: 'static, A: 'static, P: 'static>(pub &'static [(S, A, P, S)]);
+/// A workflow's table. A step that leaves the record in its state (accepting an order) is taken
+/// once: taken again with nothing in between, it is refused as the wrong state. Steps listed in
+/// `repeatable` (chasing an order again, a second reply) may follow themselves.
+pub struct Flow<S: 'static, A: 'static, P: 'static> {
+    pub steps: &'static [(S, A, P, S)],
+    pub repeatable: &'static [A],
+}
+
+impl<S, A, P> Flow<S, A, P> {
+    /// A table whose every step is taken once.
+    pub const fn new(steps: &'static [(S, A, P, S)]) -> Self {
+        Self {
+            steps,
+            repeatable: &[],
+        }
+    }
+    /// The same table, where these same-state steps may be taken again right after themselves.
+    pub const fn repeatable(self, repeatable: &'static [A]) -> Self {
+        Self {
+            steps: self.steps,
+            repeatable,
+        }
+    }
+}
 
 impl<S: Copy + Eq, A: Copy + Eq, P: Copy + Eq> Flow<S, A, P> {
     /// The next state when any of `parties` takes `action` from `state`.
     pub fn step(&self, state: S, action: A, parties: &[P]) -> Result<S, Refusal> {
         if let Some(t) = self
-            .0
+            .steps
             .iter()
             .find(|t| t.0 == state && t.1 == action && parties.contains(&t.2))
         {
             return Ok(t.3);
         }
         let ever = self
-            .0
+            .steps
             .iter()
             .any(|t| t.1 == action && parties.contains(&t.2));
-        let from_here = self.0.iter().any(|t| t.0 == state && t.1 == action);
+        let from_here = self.steps.iter().any(|t| t.0 == state && t.1 == action);
         if !ever || from_here {
             Err(Refusal::Forbidden)
         } else {
@@ -46,11 +69,20 @@ where
     pub fn check(&self, state: S, action: A, parties: &[P]) -> crate::error::AppResult<S> {
         self.step(state, action, parties).map_err(|r| match r {
             Refusal::Forbidden => crate::error::AppError::Forbidden,
-            Refusal::WrongState => crate::error::AppError::InvalidStateTransition {
-                current: state.to_value(),
-                action: step_key(action),
-            },
+            Refusal::WrongState => wrong_state(state, action),
         })
+    }
+}
+
+/// INVALID_STATE_TRANSITION: `action` cannot be taken from `state`.
+pub fn wrong_state<S, A>(state: S, action: A) -> crate::error::AppError
+where
+    S: sea_orm::ActiveEnum<Value = String>,
+    A: std::fmt::Debug,
+{
+    crate::error::AppError::InvalidStateTransition {
+        current: state.to_value(),
+        action: step_key(action),
     }
 }
 
@@ -209,10 +241,14 @@ pub const STEPS: &[(&str, &str, &str)] = &[
         "确认在线支付",
         "confirm the online payment",
     ),
-    ("reportLost", "挂失", "report the card lost"),
-    ("reportDamaged", "报损", "report the card damaged"),
-    ("reactivateCard", "解挂", "reactivate the card"),
-    ("replaceCard", "补办", "replace the card"),
+    ("CardAction::ReportLost", "挂失", "report the card lost"),
+    (
+        "CardAction::ReportDamaged",
+        "报损",
+        "report the card damaged",
+    ),
+    ("CardAction::Reactivate", "解挂", "reactivate the card"),
+    ("CardAction::Replace", "补办", "replace the card"),
     (
         "requestKeyOpening",
         "申请紧急启封",
@@ -333,25 +369,32 @@ mod words_tests {
     /// Every action any workflow table holds can be refused for the wrong state, so each needs words.
     #[test]
     fn every_step_of_every_workflow_has_words() {
-        repair_flow::TRANSITIONS
+        repair_flow::REPAIRS
+            .steps
             .iter()
             .for_each(|t| has_step(&step_key(t.1)));
-        complaint_flow::TRANSITIONS
+        complaint_flow::COMPLAINTS
+            .steps
             .iter()
             .for_each(|t| has_step(&step_key(t.1)));
-        renovation_flow::TRANSITIONS
+        renovation_flow::RENOVATIONS
+            .steps
             .iter()
             .for_each(|t| has_step(&step_key(t.1)));
         move_flow::MOVES
-            .0
+            .steps
             .iter()
             .for_each(|t| has_step(&step_key(t.1)));
         key_flow::KEYS
-            .0
+            .steps
             .iter()
             .for_each(|t| has_step(&step_key(t.1)));
         key_flow::OPENINGS
-            .0
+            .steps
+            .iter()
+            .for_each(|t| has_step(&step_key(t.1)));
+        crate::domain::card_flow::CARDS
+            .steps
             .iter()
             .for_each(|t| has_step(&step_key(t.1)));
         assert_eq!(

@@ -38,7 +38,7 @@ pub enum Party {
 use KeyAction::*;
 use Party::*;
 
-pub const KEYS: Flow<K, KeyAction, Party> = Flow(&[
+pub const KEYS: Flow<K, KeyAction, Party> = Flow::new(&[
     (K::Held, Lend, Desk, K::Lent),
     (K::Lent, Return, Desk, K::Held),
     (K::Held, Seal, Desk, K::Sealed),
@@ -47,7 +47,7 @@ pub const KEYS: Flow<K, KeyAction, Party> = Flow(&[
     (K::Sealed, HandBack, Desk, K::ReturnedToOwner),
 ]);
 
-pub const OPENINGS: Flow<O, OpeningAction, Party> = Flow(&[
+pub const OPENINGS: Flow<O, OpeningAction, Party> = Flow::new(&[
     (O::Requested, OpeningAction::Approve, Manager, O::Approved),
     (O::Requested, OpeningAction::Refuse, Manager, O::Refused),
     (O::Approved, OpeningAction::Open, Desk, O::Opened),

@@ -1,5 +1,6 @@
 //! Parse-don't-validate newtypes shared by services and the GraphQL layer.
 mod area;
+pub mod card_flow;
 pub mod complaint_flow;
 pub mod flow;
 mod global_id;

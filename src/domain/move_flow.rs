@@ -35,7 +35,7 @@ pub enum Party {
 use MoveAction::*;
 use Party::*;
 
-pub const MOVES: Flow<S, MoveAction, Party> = Flow(&[
+pub const MOVES: Flow<S, MoveAction, Party> = Flow::new(&[
     (S::AwaitingConsent, Consent, Owner, S::Approved),
     (S::AwaitingConsent, Refuse, Owner, S::Refused),
     (S::AwaitingConsent, Cancel, Requester, S::Cancelled),

@@ -1,4 +1,5 @@
 //! The renovation workflow as one table: (state, action, who) → next state.
+use super::flow::Flow;
 use entity::enums::RenovationState as S;
 
 /// What someone does to a renovation application.
@@ -40,7 +41,7 @@ pub enum Party {
 use Party::*;
 use RenovationAction::*;
 
-pub const TRANSITIONS: &[(S, RenovationAction, Party, S)] = &[
+pub const RENOVATIONS: Flow<S, RenovationAction, Party> = Flow::new(&[
     (S::Draft, Submit, Owner, S::Applied),
     (S::Applied, Withdraw, Owner, S::Withdrawn),
     (S::Reviewed, Withdraw, Owner, S::Withdrawn),
@@ -68,35 +69,21 @@ pub const TRANSITIONS: &[(S, RenovationAction, Party, S)] = &[
         Butler,
         S::RectificationRequired,
     ),
-];
-
-pub fn next(state: S, action: RenovationAction, party: Party) -> Option<S> {
-    TRANSITIONS
-        .iter()
-        .find(|t| t.0 == state && t.1 == action && t.2 == party)
-        .map(|t| t.3)
-}
-
-pub fn exists_from(state: S, action: RenovationAction) -> bool {
-    TRANSITIONS.iter().any(|t| t.0 == state && t.1 == action)
-}
-
-/// Whether `party` may ever take `action` (from some state).
-pub fn may_ever(action: RenovationAction, party: Party) -> bool {
-    TRANSITIONS.iter().any(|t| t.1 == action && t.2 == party)
-}
+]);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::flow::Refusal::*;
     #[test]
     fn only_the_manager_approves_and_only_after_the_butler() {
-        assert_eq!(next(S::Reviewed, Approve, Manager), Some(S::Approved));
-        assert_eq!(next(S::Reviewed, Approve, Butler), None);
-        assert_eq!(next(S::Applied, Approve, Manager), None);
+        let next = |s, a, p| RENOVATIONS.step(s, a, &[p]);
+        assert_eq!(next(S::Reviewed, Approve, Manager), Ok(S::Approved));
+        assert_eq!(next(S::Reviewed, Approve, Butler), Err(Forbidden));
+        assert_eq!(next(S::Applied, Approve, Manager), Err(WrongState));
         assert_eq!(
             next(S::Approved, Withdraw, Owner),
-            None,
+            Err(WrongState),
             "no withdrawal once approved"
         );
     }

@@ -1,5 +1,6 @@
 //! The repair workflow as one table: (state, action, who) → next state. Services look steps up
 //! here and nowhere else; anything not listed is an INVALID_STATE_TRANSITION.
+use super::flow::Flow;
 use entity::enums::RepairState as S;
 
 /// What someone does to a repair order.
@@ -56,7 +57,7 @@ use RepairAction::*;
 pub const FINISHED: [S; 2] = [S::FollowedUp, S::Cancelled];
 
 /// The whole workflow.
-pub const TRANSITIONS: &[(S, RepairAction, Party, S)] = &[
+pub const REPAIRS: Flow<S, RepairAction, Party> = Flow::new(&[
     (S::Submitted, Dispatch, Dispatcher, S::Dispatched),
     (S::Reopened, Dispatch, Dispatcher, S::Dispatched),
     (S::Dispatched, Reassign, Dispatcher, S::Dispatched),
@@ -84,68 +85,40 @@ pub const TRANSITIONS: &[(S, RepairAction, Party, S)] = &[
     (S::Reopened, Urge, Requester, S::Reopened),
     (S::Submitted, Cancel, Requester, S::Cancelled),
     (S::Dispatched, Cancel, Requester, S::Cancelled),
-];
-
-/// The next state, if `party` may take `action` from `state`.
-pub fn next(state: S, action: RepairAction, party: Party) -> Option<S> {
-    TRANSITIONS
-        .iter()
-        .find(|(s, a, p, _)| *s == state && *a == action && *p == party)
-        .map(|t| t.3)
-}
-
-/// Whether `action` exists from `state` for anyone (to tell "wrong state" from "wrong person").
-pub fn exists_from(state: S, action: RepairAction) -> bool {
-    TRANSITIONS
-        .iter()
-        .any(|(s, a, _, _)| *s == state && *a == action)
-}
-
-/// Who may take `action` at all.
-pub fn parties(action: RepairAction) -> Vec<Party> {
-    let mut out: Vec<Party> = TRANSITIONS
-        .iter()
-        .filter(|t| t.1 == action)
-        .map(|t| t.2)
-        .collect();
-    out.dedup();
-    out
-}
+])
+.repeatable(&[Reassign, ProposeTime, Urge]);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::flow::Refusal::*;
     #[test]
     fn the_table_answers_the_workflow() {
-        assert_eq!(
-            next(S::Submitted, Dispatch, Dispatcher),
-            Some(S::Dispatched)
-        );
+        let next = |s, a, p| REPAIRS.step(s, a, &[p]);
+        assert_eq!(next(S::Submitted, Dispatch, Dispatcher), Ok(S::Dispatched));
         assert_eq!(
             next(S::Submitted, Start, Assignee),
-            None,
+            Err(WrongState),
             "never started without dispatch"
         );
         assert_eq!(
             next(S::InProgress, Cancel, Requester),
-            None,
+            Err(WrongState),
             "no cancel once work started"
         );
         assert_eq!(
             next(S::Completed, FollowUp, Assignee),
-            None,
+            Err(Forbidden),
             "technicians do not follow up"
         );
         assert_eq!(
             next(S::Completed, FollowUpUnsatisfied, FollowUpStaff),
-            Some(S::Reopened)
+            Ok(S::Reopened)
         );
-        assert_eq!(next(S::Reopened, Dispatch, Dispatcher), Some(S::Dispatched));
-        assert!(exists_from(S::InProgress, Complete));
-        assert!(!exists_from(S::Dispatched, Complete));
+        assert_eq!(next(S::Reopened, Dispatch, Dispatcher), Ok(S::Dispatched));
         // Every (state, action) pair has exactly one party: no ambiguity in the table.
-        for (i, a) in TRANSITIONS.iter().enumerate() {
-            for b in &TRANSITIONS[i + 1..] {
+        for (i, a) in REPAIRS.steps.iter().enumerate() {
+            for b in &REPAIRS.steps[i + 1..] {
                 assert!(
                     !(a.0 == b.0 && a.1 == b.1),
                     "duplicate step {:?} {:?}",

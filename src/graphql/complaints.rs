@@ -319,6 +319,7 @@ impl ComplaintMutation {
     }
     /// Turn a complaint into a work order for the responsible department (the desk; a major
     /// complaint: the manager).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn assign_complaint(
         &self,
         ctx: &Context<'_>,
@@ -341,6 +342,7 @@ impl ComplaintMutation {
         ))
     }
     /// Escalate a complaint to the manager as major (the desk).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn escalate_complaint(
         &self,
         ctx: &Context<'_>,
@@ -353,6 +355,7 @@ impl ComplaintMutation {
     }
     /// Answer the complainant (the desk, the handler; a major complaint: the manager). Due 24 h
     /// after registration; the first answer's time counts.
+    /// Changes no state and may be repeated; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn reply_to_complaint(
         &self,
         ctx: &Context<'_>,
@@ -364,6 +367,7 @@ impl ComplaintMutation {
         ))
     }
     /// Record how the complaint was handled (the handler, the desk; a major complaint: the manager).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn resolve_complaint(
         &self,
         ctx: &Context<'_>,
@@ -375,6 +379,7 @@ impl ComplaintMutation {
         ))
     }
     /// The return visit (回访) after handling: the owner's satisfaction and remarks; closes it (the desk).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn record_complaint_return_visit(
         &self,
         ctx: &Context<'_>,
@@ -393,6 +398,7 @@ impl ComplaintMutation {
         ))
     }
     /// The handling did not solve it: back to the department (the desk).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn reopen_complaint(
         &self,
         ctx: &Context<'_>,
@@ -404,6 +410,7 @@ impl ComplaintMutation {
         ))
     }
     /// The complainant withdraws the complaint before it is handled.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn withdraw_complaint(
         &self,
         ctx: &Context<'_>,

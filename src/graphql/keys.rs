@@ -344,6 +344,7 @@ impl KeyMutation {
         ))
     }
     /// Lend an unsealed key for a repair or an inspection: who, why, when due back.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn lend_key(
         &self,
         ctx: &Context<'_>,
@@ -364,6 +365,7 @@ impl KeyMutation {
         Ok(CustodyKey(svc::lend(cx(ctx), l).await?))
     }
     /// Take a lent key back into the cabinet.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn return_key(
         &self,
         ctx: &Context<'_>,
@@ -374,6 +376,7 @@ impl KeyMutation {
         ))
     }
     /// Seal a key in the cabinet (again, after an opening) under a seal number.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn seal_key(
         &self,
         ctx: &Context<'_>,
@@ -390,6 +393,7 @@ impl KeyMutation {
         ))
     }
     /// Give a key in the cabinet back to its owner: it leaves custody.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn hand_key_back(
         &self,
         ctx: &Context<'_>,
@@ -421,6 +425,7 @@ impl KeyMutation {
         ))
     }
     /// The manager approves or refuses an emergency opening (a refusal needs a reason).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn decide_key_opening(
         &self,
         ctx: &Context<'_>,
@@ -440,6 +445,7 @@ impl KeyMutation {
     }
     /// Break the seal under an approved opening, with two staff members and a guard present:
     /// the key is lent to you and the owner is told at once. Without approval nothing happens.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn open_sealed_key(
         &self,
         ctx: &Context<'_>,

@@ -385,6 +385,7 @@ impl MoveMutation {
         Ok(MoveBooking(svc::book(cx(ctx), b).await?))
     }
     /// The owner answers a tenant's move out: consent issues the pass (bills re-checked); a refusal needs a reason.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn answer_move_consent(
         &self,
         ctx: &Context<'_>,
@@ -398,6 +399,7 @@ impl MoveMutation {
         ))
     }
     /// Call a move off (who booked it, the owner, the desk) before the goods pass.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn cancel_move(
         &self,
         ctx: &Context<'_>,
@@ -408,6 +410,7 @@ impl MoveMutation {
         Ok(MoveBooking(svc::cancel(cx(ctx), id, reason).await?))
     }
     /// The desk withdraws an issued pass, with a reason.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn revoke_release_pass(
         &self,
         ctx: &Context<'_>,
@@ -419,6 +422,7 @@ impl MoveMutation {
     }
     /// The guard lets the goods through and records the exit: the code works once. A wrong day or
     /// time is BAD_USER_INPUT, a used or revoked code INVALID_STATE_TRANSITION; nothing changes then.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn use_release_pass(
         &self,
         ctx: &Context<'_>,

@@ -601,6 +601,7 @@ impl RenovationMutation {
         Ok(Renovation(svc::apply(cx(ctx), a).await?))
     }
     /// Submit a draft.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn submit_renovation(
         &self,
         ctx: &Context<'_>,
@@ -611,6 +612,7 @@ impl RenovationMutation {
         ))
     }
     /// The owner withdraws a submitted application (until approved).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn withdraw_renovation(
         &self,
         ctx: &Context<'_>,
@@ -622,6 +624,7 @@ impl RenovationMutation {
         ))
     }
     /// The butler has checked the application and forwards it to the manager.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn forward_renovation(
         &self,
         ctx: &Context<'_>,
@@ -633,6 +636,7 @@ impl RenovationMutation {
         ))
     }
     /// The manager approves: the deposit and management fee are billed to the house.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn approve_renovation(
         &self,
         ctx: &Context<'_>,
@@ -644,6 +648,7 @@ impl RenovationMutation {
         ))
     }
     /// The manager rejects, with a reason.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn reject_renovation(
         &self,
         ctx: &Context<'_>,
@@ -756,6 +761,7 @@ impl RenovationMutation {
         Ok(Inspection(svc::confirm_rectified(cx(ctx), id).await?))
     }
     /// The owner asks for the acceptance inspection (验收).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn request_renovation_acceptance(
         &self,
         ctx: &Context<'_>,
@@ -768,6 +774,7 @@ impl RenovationMutation {
     /// Staff accept the works: no open violations; the deposit is refunded less fines, paid out
     /// by `refundMethod` (it shows in that day's `dayClose.depositRefunds` and in
     /// `House.depositRefunds`).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn accept_renovation(
         &self,
         ctx: &Context<'_>,
@@ -785,6 +792,7 @@ impl RenovationMutation {
         ))
     }
     /// Staff send the works back with the items to fix.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn require_renovation_rectification(
         &self,
         ctx: &Context<'_>,
@@ -820,6 +828,7 @@ impl RenovationMutation {
         ))
     }
     /// Issue the permit once deposit and fee are paid (reception, butler, manager).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn issue_renovation_permit(
         &self,
         ctx: &Context<'_>,

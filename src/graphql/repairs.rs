@@ -570,6 +570,7 @@ impl RepairMutation {
     }
     /// Dispatch a new or reopened order to a technician with an appointment (reception,
     /// butler, manager). A second dispatcher racing for the same order is told its state.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn dispatch_repair(
         &self,
         ctx: &Context<'_>,
@@ -593,6 +594,7 @@ impl RepairMutation {
         .await
     }
     /// Give a dispatched (or paused) order to another technician.
+    /// Changes no state and may be repeated; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn reassign_repair(
         &self,
         ctx: &Context<'_>,
@@ -628,6 +630,7 @@ impl RepairMutation {
         Ok(rows.into_iter().map(RepairPhoto).collect())
     }
     /// The technician accepts the job at the agreed time.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn accept_repair(
         &self,
         ctx: &Context<'_>,
@@ -638,6 +641,7 @@ impl RepairMutation {
         ))
     }
     /// The technician is busy then and proposes another time; the owner confirms it.
+    /// Changes no state and may be repeated; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn propose_repair_time(
         &self,
         ctx: &Context<'_>,
@@ -650,6 +654,7 @@ impl RepairMutation {
         ))
     }
     /// The owner confirms the technician's proposed time.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn confirm_repair_time(
         &self,
         ctx: &Context<'_>,
@@ -660,6 +665,7 @@ impl RepairMutation {
         ))
     }
     /// The technician starts work.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn start_repair(
         &self,
         ctx: &Context<'_>,
@@ -670,6 +676,7 @@ impl RepairMutation {
         ))
     }
     /// Pause (waiting for parts ...), with a reason; the clocks stop.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn pause_repair(
         &self,
         ctx: &Context<'_>,
@@ -681,6 +688,7 @@ impl RepairMutation {
         ))
     }
     /// Resume paused work.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn resume_repair(
         &self,
         ctx: &Context<'_>,
@@ -692,6 +700,7 @@ impl RepairMutation {
     }
     /// Complete the work: what was done, materials, and charges from the price list (a bill for
     /// the household).
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn complete_repair(
         &self,
         ctx: &Context<'_>,
@@ -726,6 +735,7 @@ impl RepairMutation {
         ))
     }
     /// The butler's follow-up call (回访): satisfaction 1–5; 1–2 reopens the order.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn follow_up_repair(
         &self,
         ctx: &Context<'_>,
@@ -738,6 +748,7 @@ impl RepairMutation {
         ))
     }
     /// The owner rates the work, 1–5.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn evaluate_repair(
         &self,
         ctx: &Context<'_>,
@@ -750,6 +761,7 @@ impl RepairMutation {
         ))
     }
     /// The owner chases the order (催单); the technician is notified.
+    /// Changes no state and may be repeated; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn urge_repair(
         &self,
         ctx: &Context<'_>,
@@ -761,6 +773,7 @@ impl RepairMutation {
         ))
     }
     /// The owner cancels before work starts.
+    /// Taken already, or first by someone else: INVALID_STATE_TRANSITION naming the state; on a record changed meanwhile: CONFLICT (reload and retry).
     async fn cancel_repair(
         &self,
         ctx: &Context<'_>,

@@ -5,6 +5,8 @@ use super::fees::billing::{raise_charge_in, LineDraft};
 use super::page::{paginate, Page, PageArgs};
 use super::{estate, Cx};
 use crate::auth::ApiScope;
+use crate::domain::card_flow::{CardAction, Party, CARDS};
+use crate::domain::flow::wrong_state;
 use crate::domain::Fen;
 use crate::error::{AppError, AppResult};
 use crate::service::page::OneRow;
@@ -182,93 +184,76 @@ fn may_act(cx: &Cx, c: &card::Model, owner: bool) -> bool {
         })
 }
 
-/// Moves a card from `from` to `to` only if nobody changed it meanwhile, and logs it.
-async fn transition(
-    cx: &Cx,
-    c: &card::Model,
-    from: &[CardState],
-    to: CardState,
-    action: &str,
-) -> AppResult<card::Model> {
-    if !from.contains(&c.state) {
-        return Err(AppError::InvalidStateTransition {
-            current: c.state.to_value(),
-            action: action.into(),
-        });
+/// Who the caller is to the card.
+async fn parties(cx: &Cx, c: &card::Model) -> AppResult<Vec<Party>> {
+    let mut out = vec![];
+    if may_act(cx, c, cx.reach().await?.owns(c.house_id)) {
+        out.push(Party::ForHolder);
     }
-    let txn = cx.db().begin().await?;
+    if cx.actor.staff().is_some_and(|s| {
+        s.role == StaffRole::Admin
+            || (s.community_id == Some(c.community_id) && DESK.contains(&s.role))
+    }) {
+        out.push(Party::Desk);
+    }
+    Ok(out)
+}
+
+/// Writes the card's new state only if it still has the state the step was checked against
+/// (cards carry no version: the state is the lock). Lost to another step, it answers as the
+/// workflow engine does: INVALID_STATE_TRANSITION naming the state the card is in now.
+async fn write_state(
+    txn: &sea_orm::DatabaseTransaction,
+    c: &card::Model,
+    action: CardAction,
+    to: CardState,
+) -> AppResult<()> {
     let res = card::Entity::update_many()
         .col_expr(card::Column::State, Expr::value(to.to_value()))
         .filter(card::Column::Id.eq(c.id))
         .filter(card::Column::State.eq(c.state))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(AppError::conflict(
-            "cardId",
-            "卡片状态刚被修改，请刷新",
-            "The card changed meanwhile; reload",
-        ));
+        let now = card::Entity::find_by_id(c.id)
+            .one_row(txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Err(wrong_state(now.state, action));
     }
-    log(&txn, c, to).await?;
+    log(txn, c, to).await
+}
+
+/// Takes a step of `CARDS` that writes nothing but the state.
+async fn transition(cx: &Cx, id: i64, action: CardAction) -> AppResult<card::Model> {
+    let c = get(cx, id).await?;
+    let to = CARDS.check(c.state, action, &parties(cx, &c).await?)?;
+    let txn = cx.db().begin().await?;
+    write_state(&txn, &c, action, to).await?;
     txn.commit().await?;
-    Ok(card::Model {
-        state: to,
-        ..c.clone()
-    })
+    Ok(card::Model { state: to, ..c })
 }
 
 /// 挂失 / 报损: the card is dead the moment this returns.
 pub async fn report(cx: &Cx, id: i64, damaged: bool) -> AppResult<card::Model> {
-    let c = get(cx, id).await?;
-    if !may_act(cx, &c, cx.reach().await?.owns(c.house_id)) {
-        return Err(AppError::Forbidden);
-    }
-    let to = if damaged {
-        CardState::Damaged
+    let action = if damaged {
+        CardAction::ReportDamaged
     } else {
-        CardState::Lost
+        CardAction::ReportLost
     };
-    transition(
-        cx,
-        &c,
-        &[CardState::Active],
-        to,
-        if damaged {
-            "reportDamaged"
-        } else {
-            "reportLost"
-        },
-    )
-    .await
+    transition(cx, id, action).await
 }
 
 /// 解挂: a lost card found again works again, unless it was already replaced.
 pub async fn reactivate(cx: &Cx, id: i64) -> AppResult<card::Model> {
-    let c = get(cx, id).await?;
-    if !may_act(cx, &c, cx.reach().await?.owns(c.house_id)) {
-        return Err(AppError::Forbidden);
-    }
-    transition(
-        cx,
-        &c,
-        &[CardState::Lost],
-        CardState::Active,
-        "reactivateCard",
-    )
-    .await
+    transition(cx, id, CardAction::Reactivate).await
 }
 
 /// 补办: a new card with a new number; the old one is dead forever and the fee is billed.
 pub async fn replace(cx: &Cx, id: i64, new_number: &str) -> AppResult<card::Model> {
     let old = get(cx, id).await?;
     super::fees::require_staff_in(cx, old.community_id, DESK)?;
-    if !matches!(old.state, CardState::Lost | CardState::Damaged) {
-        return Err(AppError::InvalidStateTransition {
-            current: old.state.to_value(),
-            action: "replaceCard".into(),
-        });
-    }
+    let to = CARDS.check(old.state, CardAction::Replace, &parties(cx, &old).await?)?;
     let n = number(new_number)?;
     let item = fee_item::Entity::find()
         .filter(fee_item::Column::CommunityId.eq(old.community_id))
@@ -285,27 +270,12 @@ pub async fn replace(cx: &Cx, id: i64, new_number: &str) -> AppResult<card::Mode
             )
         })?;
     let txn = cx.db().begin().await?;
+    // The state first: on SQLite a transaction that read first cannot write after another has.
+    write_state(&txn, &old, CardAction::Replace, to).await?;
     let h = house::Entity::find_by_id(old.house_id)
         .one_row(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let res = card::Entity::update_many()
-        .col_expr(
-            card::Column::State,
-            Expr::value(CardState::Replaced.to_value()),
-        )
-        .filter(card::Column::Id.eq(old.id))
-        .filter(card::Column::State.eq(old.state))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(AppError::conflict(
-            "cardId",
-            "卡片状态刚被修改，请刷新",
-            "The card changed meanwhile; reload",
-        ));
-    }
-    log(&txn, &old, CardState::Replaced).await?;
     let new = insert(&txn, &h, old.holder_user_id, old.kind, n).await?;
     let bill = raise_charge_in(
         &txn,

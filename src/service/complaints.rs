@@ -3,8 +3,9 @@
 //! recurring problems, and the figures the targets board reads.
 use super::events::{self, NewEvent};
 use super::page::{paginate_newest_first, Page, PageArgs};
+use super::workflow::{self, About, Step};
 use super::{estate, Cx};
-use crate::domain::complaint_flow::{self, ComplaintAction, Party};
+use crate::domain::complaint_flow::{ComplaintAction, Party, COMPLAINTS};
 use crate::domain::Phone;
 use crate::error::{AppError, AppResult};
 use crate::service::page::OneRow;
@@ -13,7 +14,6 @@ use entity::enums::{
     ComplaintCategory, ComplaintChannel, ComplaintSeverity, ComplaintState, Department, StaffRole,
 };
 use entity::{building, complaint, house_member, public_area, staff_member, user};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     QueryFilter, QuerySelect, Set, TransactionTrait,
@@ -314,33 +314,22 @@ async fn parties(cx: &Cx, c: &complaint::Model) -> AppResult<Vec<Party>> {
     Ok(out)
 }
 
-/// Checks the table: the next state, or why not.
+/// Checks the table against who the caller is to the complaint: the next state, or why not.
 async fn check(
     cx: &Cx,
     c: &complaint::Model,
     action: ComplaintAction,
 ) -> AppResult<ComplaintState> {
     let mine = parties(cx, c).await?;
-    if let Some(next) = mine
-        .iter()
-        .find_map(|p| complaint_flow::next(c.state, action, *p))
-    {
-        return Ok(next);
-    }
-    if complaint_flow::exists_from(c.state, action) {
-        // The step exists here, but not for this caller.
-        return Err(AppError::Forbidden);
-    }
-    if !complaint_flow::parties(action)
-        .iter()
-        .any(|p| mine.contains(p))
-    {
-        return Err(AppError::Forbidden);
-    }
-    Err(AppError::InvalidStateTransition {
-        current: c.state.to_value(),
-        action: crate::domain::flow::step_key(action),
-    })
+    workflow::check::<complaint::Entity, _, _>(
+        cx.db(),
+        &COMPLAINTS,
+        c,
+        action,
+        &mine,
+        action_name(action),
+    )
+    .await
 }
 
 fn action_name(a: ComplaintAction) -> &'static str {
@@ -358,8 +347,7 @@ fn action_name(a: ComplaintAction) -> &'static str {
 /// Field changes a step makes besides the state.
 type Changes = Vec<(complaint::Column, sea_orm::Value)>;
 
-/// Applies one step: conditional on the version read, so of two racing steps one wins and the
-/// other is told the state; the event is recorded in the same transaction.
+/// Takes one step through the workflow engine; the complainant and the handler hear of it.
 async fn step(
     cx: &Cx,
     id: i64,
@@ -368,61 +356,42 @@ async fn step(
     reason: Option<String>,
 ) -> AppResult<complaint::Model> {
     let c = get(cx, id).await?;
-    let next = check(cx, &c, action).await?;
+    let mine = parties(cx, &c).await?;
+    workflow::check::<complaint::Entity, _, _>(
+        cx.db(),
+        &COMPLAINTS,
+        &c,
+        action,
+        &mine,
+        action_name(action),
+    )
+    .await?;
     let changes = changes(&c)?;
     let txn = cx.db().begin().await?;
-    let mut q = complaint::Entity::update_many()
-        .col_expr(complaint::Column::State, Expr::value(next.to_value()))
-        .col_expr(complaint::Column::Version, Expr::value(c.version + 1));
-    for (col, v) in changes {
-        q = q.col_expr(col, Expr::value(v));
-    }
-    let res = q
-        .filter(complaint::Column::Id.eq(c.id))
-        .filter(complaint::Column::Version.eq(c.version))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected == 0 {
-        let now = complaint::Entity::find_by_id(c.id)
-            .one_row(&txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if now.state != c.state {
-            return Err(AppError::InvalidStateTransition {
-                current: now.state.to_value(),
-                action: crate::domain::flow::step_key(action),
-            });
-        }
-        return Err(AppError::conflict(
-            "complaintId",
-            "投诉刚被他人更新，请刷新后重试",
-            "The complaint changed meanwhile; reload and retry",
-        ));
-    }
-    let fresh = complaint::Entity::find_by_id(c.id)
-        .one_row(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut ev = events::record(
+    let (_, mut ev) = workflow::take::<complaint::Entity, _, _>(
+        cx,
         &txn,
-        &cx.actor,
-        NewEvent {
-            community_id: Some(c.community_id),
-            house_id: c.house_id,
-            building_id: c.building_id,
-            action: action_name(action),
-            subject_type: crate::domain::NodeKind::Complaint,
-            subject_id: c.id,
-            from_state: Some(c.state.to_value()),
-            to_state: Some(next.to_value()),
+        &c,
+        Step {
+            flow: &COMPLAINTS,
+            action,
+            parties: &mine,
+            changes,
+            event: action_name(action),
+            about: About {
+                community_id: c.community_id,
+                house_id: c.house_id,
+                building_id: c.building_id,
+            },
             reason,
+            audience: vec![],
         },
     )
     .await?;
+    let fresh = workflow::reload::<complaint::Entity>(&txn, c.id).await?;
     ev.audience.extend(fresh.complainant_user_id);
     ev.audience.extend(fresh.handler_user_id);
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    workflow::commit(cx, txn, [ev]).await?;
     Ok(fresh)
 }
 

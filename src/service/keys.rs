@@ -5,6 +5,7 @@
 use super::access::staff_serves;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
+use super::workflow::{self, About, Step};
 use super::{estate, Cx};
 use crate::domain::key_flow::{KeyAction, OpeningAction, Party, KEYS, OPENINGS};
 use crate::error::{AppError, AppResult};
@@ -154,14 +155,16 @@ pub async fn get(cx: &Cx, id: i64) -> AppResult<custody_key::Model> {
     }
 }
 
-/// Moves a key along the table with an optimistic lock.
+/// Moves a key along the table through the workflow engine; its owners hear of it.
 async fn move_key(
     cx: &Cx,
     txn: &DatabaseTransaction,
     k: &custody_key::Model,
     action: KeyAction,
     seal: Option<Option<String>>,
-) -> AppResult<KeyState> {
+    event: &'static str,
+    reason: Option<String>,
+) -> AppResult<events::Published> {
     let parties: &[Party] = if cx
         .actor
         .staff()
@@ -171,26 +174,31 @@ async fn move_key(
     } else {
         &[]
     };
-    let next = KEYS.check(k.state, action, parties)?;
-    let mut q = custody_key::Entity::update_many()
-        .col_expr(custody_key::Column::State, Expr::value(next.to_value()))
-        .col_expr(custody_key::Column::Version, Expr::value(k.version + 1));
-    if let Some(s) = seal {
-        q = q.col_expr(custody_key::Column::SealNumber, Expr::value(s));
-    }
-    let res = q
-        .filter(custody_key::Column::Id.eq(k.id))
-        .filter(custody_key::Column::Version.eq(k.version))
-        .exec(txn)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(AppError::conflict(
-            "keyId",
-            "钥匙状态刚被修改，请刷新",
-            "The key changed meanwhile; reload",
-        ));
-    }
-    Ok(next)
+    let changes = seal
+        .map(|s| vec![(custody_key::Column::SealNumber, s.into())])
+        .unwrap_or_default();
+    let (_, mut ev) = workflow::take::<custody_key::Entity, _, _>(
+        cx,
+        txn,
+        k,
+        Step {
+            flow: &KEYS,
+            action,
+            parties,
+            changes,
+            event,
+            about: About {
+                community_id: k.community_id,
+                house_id: Some(k.house_id),
+                building_id: Some(k.building_id),
+            },
+            reason,
+            audience: vec![],
+        },
+    )
+    .await?;
+    ev.audience.extend(owners(txn, k.house_id).await?);
+    Ok(ev)
 }
 
 /// A live staff member of the community, by staff-member id, as (user id, role).
@@ -250,12 +258,17 @@ pub async fn lend(cx: &Cx, l: Loan) -> AppResult<custody_key::Model> {
         .as_deref()
         .map(|n| text("note", n, 200))
         .transpose()?;
-    let h = house::Entity::find_by_id(k.house_id)
-        .one_row(cx.db())
-        .await?
-        .ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
-    let next = move_key(cx, &txn, &k, KeyAction::Lend, None).await?;
+    let ev = move_key(
+        cx,
+        &txn,
+        &k,
+        KeyAction::Lend,
+        None,
+        "key.lent",
+        Some(format!("{:?}", l.purpose)),
+    )
+    .await?;
     key_loan::ActiveModel {
         community_id: Set(k.community_id),
         key_id: Set(k.id),
@@ -273,19 +286,7 @@ pub async fn lend(cx: &Cx, l: Loan) -> AppResult<custody_key::Model> {
     }
     .insert(&txn)
     .await?;
-    let ev = record(
-        cx,
-        &txn,
-        &h,
-        "key.lent",
-        k.id,
-        Some(k.state),
-        next,
-        Some(format!("{:?}", l.purpose)),
-    )
-    .await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    workflow::commit(cx, txn, [ev]).await?;
     get(cx, k.id).await
 }
 
@@ -293,12 +294,8 @@ pub async fn lend(cx: &Cx, l: Loan) -> AppResult<custody_key::Model> {
 pub async fn give_back(cx: &Cx, key_id: i64) -> AppResult<custody_key::Model> {
     let k = get(cx, key_id).await?;
     require_desk(cx, k.community_id, k.building_id)?;
-    let h = house::Entity::find_by_id(k.house_id)
-        .one_row(cx.db())
-        .await?
-        .ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
-    let next = move_key(cx, &txn, &k, KeyAction::Return, None).await?;
+    let ev = move_key(cx, &txn, &k, KeyAction::Return, None, "key.returned", None).await?;
     key_loan::Entity::update_many()
         .col_expr(key_loan::Column::ReturnedAt, Expr::value(super::now()))
         .col_expr(
@@ -309,19 +306,7 @@ pub async fn give_back(cx: &Cx, key_id: i64) -> AppResult<custody_key::Model> {
         .filter(key_loan::Column::ReturnedAt.is_null())
         .exec(&txn)
         .await?;
-    let ev = record(
-        cx,
-        &txn,
-        &h,
-        "key.returned",
-        k.id,
-        Some(k.state),
-        next,
-        None,
-    )
-    .await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    workflow::commit(cx, txn, [ev]).await?;
     get(cx, k.id).await
 }
 
@@ -341,15 +326,9 @@ pub async fn seal_or_hand_back(
         ),
         None => (KeyAction::HandBack, Some(None), "key.handed_back"),
     };
-    let h = house::Entity::find_by_id(k.house_id)
-        .one_row(cx.db())
-        .await?
-        .ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
-    let next = move_key(cx, &txn, &k, action, seal).await?;
-    let ev = record(cx, &txn, &h, name, k.id, Some(k.state), next, None).await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    let ev = move_key(cx, &txn, &k, action, seal, name, None).await?;
+    workflow::commit(cx, txn, [ev]).await?;
     get(cx, k.id).await
 }
 
@@ -434,13 +413,17 @@ pub async fn opening(cx: &Cx, id: i64) -> AppResult<key_opening::Model> {
     Ok(o)
 }
 
+/// Moves an opening request along its table through the workflow engine.
 async fn move_opening(
     cx: &Cx,
     txn: &DatabaseTransaction,
     o: &key_opening::Model,
+    k: &custody_key::Model,
     action: OpeningAction,
-    extra: Vec<(key_opening::Column, sea_orm::Value)>,
-) -> AppResult<KeyOpeningState> {
+    changes: Vec<(key_opening::Column, sea_orm::Value)>,
+    event: &'static str,
+    reason: Option<String>,
+) -> AppResult<events::Published> {
     let mut parties = vec![];
     if let Some(s) = cx.actor.staff() {
         if staff_serves(s, o.community_id, 0, &[StaffRole::Manager]) {
@@ -452,26 +435,27 @@ async fn move_opening(
             parties.push(Party::Desk);
         }
     }
-    let next = OPENINGS.check(o.state, action, &parties)?;
-    let mut q = key_opening::Entity::update_many()
-        .col_expr(key_opening::Column::State, Expr::value(next.to_value()))
-        .col_expr(key_opening::Column::Version, Expr::value(o.version + 1));
-    for (c, v) in extra {
-        q = q.col_expr(c, Expr::value(v));
-    }
-    let res = q
-        .filter(key_opening::Column::Id.eq(o.id))
-        .filter(key_opening::Column::Version.eq(o.version))
-        .exec(txn)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(AppError::conflict(
-            "openingId",
-            "申请刚被他人处理，请刷新",
-            "The request changed meanwhile; reload",
-        ));
-    }
-    Ok(next)
+    let (_, ev) = workflow::take::<key_opening::Entity, _, _>(
+        cx,
+        txn,
+        o,
+        Step {
+            flow: &OPENINGS,
+            action,
+            parties: &parties,
+            changes,
+            event,
+            about: About {
+                community_id: k.community_id,
+                house_id: Some(k.house_id),
+                building_id: Some(k.building_id),
+            },
+            reason,
+            audience: vec![],
+        },
+    )
+    .await?;
+    Ok(ev)
 }
 
 /// The manager approves or refuses an opening.
@@ -493,15 +477,12 @@ pub async fn decide_opening(
         Some(text("reason", reason.as_deref().unwrap_or(""), 500)?)
     };
     let k = get(cx, o.key_id).await?;
-    let h = house::Entity::find_by_id(k.house_id)
-        .one_row(cx.db())
-        .await?
-        .ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
-    let next = move_opening(
+    let ev = move_opening(
         cx,
         &txn,
         &o,
+        &k,
         action,
         vec![
             (
@@ -511,24 +492,11 @@ pub async fn decide_opening(
             (key_opening::Column::DecidedAt, super::now().into()),
             (key_opening::Column::RefusalReason, reason.clone().into()),
         ],
+        "key.opening_decided",
+        reason,
     )
     .await?;
-    let ev = events::record(
-        &txn,
-        &cx.actor,
-        NewEvent::about_house(
-            &h,
-            "key.opening_decided",
-            crate::domain::NodeKind::KeyOpening,
-            o.id,
-        )
-        .from(o.state.to_value())
-        .to(next.to_value())
-        .because(reason),
-    )
-    .await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    workflow::commit(cx, txn, [ev]).await?;
     opening(cx, id).await
 }
 
@@ -587,15 +555,12 @@ pub async fn open_sealed(cx: &Cx, input: Opening) -> AppResult<key_opening::Mode
         ));
     }
     let me = cx.actor.user()?.user_id;
-    let h = house::Entity::find_by_id(k.house_id)
-        .one_row(cx.db())
-        .await?
-        .ok_or(AppError::NotFound)?;
     let txn = cx.db().begin().await?;
-    move_opening(
+    let opened = move_opening(
         cx,
         &txn,
         &o,
+        &k,
         OpeningAction::Open,
         vec![
             (key_opening::Column::OpenedAt, now.into()),
@@ -604,9 +569,20 @@ pub async fn open_sealed(cx: &Cx, input: Opening) -> AppResult<key_opening::Mode
             (key_opening::Column::Witness2UserId, u2.into()),
             (key_opening::Column::GuardUserId, guard.into()),
         ],
+        "key.opening_opened",
+        None,
     )
     .await?;
-    let next = move_key(cx, &txn, &k, KeyAction::OpenInEmergency, Some(None)).await?;
+    let ev = move_key(
+        cx,
+        &txn,
+        &k,
+        KeyAction::OpenInEmergency,
+        Some(None),
+        "key.opened_in_emergency",
+        Some(o.reason.clone()),
+    )
+    .await?;
     key_loan::ActiveModel {
         community_id: Set(k.community_id),
         key_id: Set(k.id),
@@ -624,19 +600,7 @@ pub async fn open_sealed(cx: &Cx, input: Opening) -> AppResult<key_opening::Mode
     }
     .insert(&txn)
     .await?;
-    let ev = record(
-        cx,
-        &txn,
-        &h,
-        "key.opened_in_emergency",
-        k.id,
-        Some(k.state),
-        next,
-        Some(o.reason.clone()),
-    )
-    .await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    workflow::commit(cx, txn, [opened, ev]).await?;
     opening(cx, o.id).await
 }
 

@@ -20,6 +20,7 @@ pub mod repairs;
 pub mod staff;
 pub mod targets;
 pub mod throttle;
+pub mod workflow;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::Actor;

@@ -4,6 +4,7 @@
 use super::access::staff_serves;
 use super::events::{self, NewEvent};
 use super::page::{paginate, Page, PageArgs};
+use super::workflow::{self, About, Step};
 use super::{estate, Cx};
 use crate::domain::move_flow::{MoveAction, Party, MOVES};
 use crate::domain::{pass_code, GlobalId, NodeKind};
@@ -12,7 +13,6 @@ use crate::service::page::OneRow;
 use chrono::{DateTime, FixedOffset, NaiveDate, Timelike, Utc};
 use entity::enums::{HouseRelation, MoveDirection, MoveState, StaffRole};
 use entity::{house, move_booking};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -250,70 +250,43 @@ async fn parties(cx: &Cx, m: &move_booking::Model) -> AppResult<Vec<Party>> {
     Ok(out)
 }
 
-/// Looks the step up in the table and applies it with an optimistic lock, in `txn`.
+/// Takes a step through the workflow engine, in `txn`; a reason is kept on the booking.
 async fn step(
     cx: &Cx,
     txn: &sea_orm::DatabaseTransaction,
     m: &move_booking::Model,
     action: MoveAction,
     as_parties: &[Party],
-    extra: Vec<(move_booking::Column, sea_orm::Value)>,
+    mut extra: Vec<(move_booking::Column, sea_orm::Value)>,
     reason: Option<String>,
 ) -> AppResult<(move_booking::Model, events::Published)> {
-    let next = MOVES.check(m.state, action, as_parties)?;
-    let mut q = move_booking::Entity::update_many()
-        .col_expr(move_booking::Column::State, Expr::value(next.to_value()))
-        .col_expr(move_booking::Column::Version, Expr::value(m.version + 1));
-    for (c, v) in extra {
-        q = q.col_expr(c, Expr::value(v));
-    }
     if reason.is_some() {
-        q = q.col_expr(
-            move_booking::Column::ClosedReason,
-            Expr::value(reason.clone()),
-        );
+        extra.push((move_booking::Column::ClosedReason, reason.clone().into()));
     }
-    let res = q
-        .filter(move_booking::Column::Id.eq(m.id))
-        .filter(move_booking::Column::Version.eq(m.version))
-        .exec(txn)
-        .await?;
-    if res.rows_affected == 0 {
-        // Someone else moved it first (two guards, two taps): report what it is now.
-        let now_state = move_booking::Entity::find_by_id(m.id)
-            .one_row(txn)
-            .await?
-            .map(|r| r.state)
-            .unwrap_or(m.state);
-        return Err(AppError::InvalidStateTransition {
-            current: now_state.to_value(),
-            action: crate::domain::flow::step_key(action),
-        });
-    }
-    let h = house::Entity::find_by_id(m.house_id)
-        .one_row(txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut ev = events::record(
+    let (_, ev) = workflow::take::<move_booking::Entity, _, _>(
+        cx,
         txn,
-        &cx.actor,
-        NewEvent::about_house(
-            &h,
-            "move.changed",
-            crate::domain::NodeKind::MoveBooking,
-            m.id,
-        )
-        .from(m.state.to_value())
-        .to(next.to_value())
-        .because(reason),
+        m,
+        Step {
+            flow: &MOVES,
+            action,
+            parties: as_parties,
+            changes: extra,
+            event: "move.changed",
+            about: About {
+                community_id: m.community_id,
+                house_id: Some(m.house_id),
+                building_id: Some(m.building_id),
+            },
+            reason,
+            audience: vec![m.requested_by_user_id],
+        },
     )
     .await?;
-    ev.audience.push(m.requested_by_user_id);
-    let updated = move_booking::Entity::find_by_id(m.id)
-        .one_row(txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((updated, ev))
+    Ok((
+        workflow::reload::<move_booking::Entity>(txn, m.id).await?,
+        ev,
+    ))
 }
 
 async fn simple_step(
@@ -327,8 +300,7 @@ async fn simple_step(
     let mine = parties(cx, &m).await?;
     let txn = cx.db().begin().await?;
     let (row, ev) = step(cx, &txn, &m, action, &mine, extra, reason).await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    workflow::commit(cx, txn, [ev]).await?;
     Ok(row)
 }
 
@@ -353,7 +325,6 @@ pub async fn consent(
     let user = cx.actor.user()?.user_id;
     let now = super::now();
     let txn = cx.db().begin().await?;
-    require_bills_cleared(cx, &txn, &h).await?;
     let (row, ev) = step(
         cx,
         &txn,
@@ -369,8 +340,9 @@ pub async fn consent(
         reason,
     )
     .await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    // After the step's write, inside its transaction: bills owed roll the consent back.
+    require_bills_cleared(cx, &txn, &h).await?;
+    workflow::commit(cx, txn, [ev]).await?;
     Ok(row)
 }
 
@@ -499,8 +471,7 @@ pub async fn pass_gate(cx: &Cx, community_id: i64, code: &str) -> AppResult<move
         None,
     )
     .await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    workflow::commit(cx, txn, [ev]).await?;
     Ok(row)
 }
 

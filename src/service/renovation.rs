@@ -4,8 +4,9 @@
 use super::events::{self, NewEvent};
 use super::fees::billing::{raise_charge_in, LineDraft};
 use super::page::{paginate, Page, PageArgs};
+use super::workflow::{self, About, Step};
 use super::{estate, Cx};
-use crate::domain::renovation_flow::{self, Party, RenovationAction};
+use crate::domain::renovation_flow::{Party, RenovationAction, RENOVATIONS};
 use crate::domain::{Fen, Phone};
 use crate::error::{AppError, AppResult};
 use crate::service::page::OneRow;
@@ -369,78 +370,57 @@ fn parties(cx: &Cx, r: &renovation::Model, owns: bool) -> Vec<Party> {
     out
 }
 
-/// Looks the step up in the table: the application and its next state, or why not.
+/// Checks the step against who the caller is to the application: the application and the
+/// caller's parties to it, or why not.
 async fn step(
     cx: &Cx,
     id: i64,
     action: RenovationAction,
-) -> AppResult<(renovation::Model, RenovationState)> {
+    name: &'static str,
+) -> AppResult<(renovation::Model, Vec<Party>)> {
     let r = get(cx, id).await?;
     let owns = cx.reach().await?.owns(r.house_id);
     let mine = parties(cx, &r, owns);
-    let Some(next) = mine
-        .iter()
-        .find_map(|p| renovation_flow::next(r.state, action, *p))
-    else {
-        // Not a step this caller can ever take (a butler approving), or not theirs here.
-        if !mine.iter().any(|p| renovation_flow::may_ever(action, *p))
-            || renovation_flow::exists_from(r.state, action)
-        {
-            return Err(AppError::Forbidden);
-        }
-        return Err(AppError::InvalidStateTransition {
-            current: r.state.to_value(),
-            action: crate::domain::flow::step_key(action),
-        });
-    };
-    Ok((r, next))
+    workflow::check::<renovation::Entity, _, _>(cx.db(), &RENOVATIONS, &r, action, &mine, name)
+        .await?;
+    Ok((r, mine))
 }
 
-/// Applies a step with an optimistic lock and records its event.
+/// Takes the step through the workflow engine, first in `txn`; a note is kept on the application.
+#[allow(clippy::too_many_arguments)]
 async fn commit_step(
     cx: &Cx,
     txn: &sea_orm::DatabaseTransaction,
     r: &renovation::Model,
-    action: &'static str,
-    next: RenovationState,
+    mine: &[Party],
+    action: RenovationAction,
+    name: &'static str,
     note: Option<String>,
-    extra: Vec<(renovation::Column, sea_orm::Value)>,
+    mut extra: Vec<(renovation::Column, sea_orm::Value)>,
 ) -> AppResult<events::Published> {
-    let mut q = renovation::Entity::update_many()
-        .col_expr(renovation::Column::State, Expr::value(next.to_value()))
-        .col_expr(renovation::Column::Version, Expr::value(r.version + 1));
-    for (c, v) in extra {
-        q = q.col_expr(c, Expr::value(v));
-    }
     if note.is_some() {
-        q = q.col_expr(renovation::Column::Note, Expr::value(note.clone()));
+        extra.push((renovation::Column::Note, note.clone().into()));
     }
-    let res = q
-        .filter(renovation::Column::Id.eq(r.id))
-        .filter(renovation::Column::Version.eq(r.version))
-        .exec(txn)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(AppError::conflict(
-            "renovationId",
-            "申请刚被他人更新，请刷新后重试",
-            "The application changed meanwhile; reload and retry",
-        ));
-    }
-    let h = house::Entity::find_by_id(r.house_id)
-        .one_row(txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut ev = events::record(
+    let (_, ev) = workflow::take::<renovation::Entity, _, _>(
+        cx,
         txn,
-        &cx.actor,
-        NewEvent::about_house(&h, action, crate::domain::NodeKind::Renovation, r.id)
-            .from(r.state.to_value())
-            .to(next.to_value())
-            .because(note),
+        r,
+        Step {
+            flow: &RENOVATIONS,
+            action,
+            parties: mine,
+            changes: extra,
+            event: name,
+            about: About {
+                community_id: r.community_id,
+                house_id: Some(r.house_id),
+                building_id: Some(r.building_id),
+            },
+            reason: note,
+            audience: vec![r.applicant_user_id],
+        },
     )
     .await?;
-    ev.audience.push(r.applicant_user_id);
     Ok(ev)
 }
 
@@ -452,11 +432,10 @@ async fn simple(
     note: Option<String>,
     extra: Vec<(renovation::Column, sea_orm::Value)>,
 ) -> AppResult<renovation::Model> {
-    let (r, next) = step(cx, id, action).await?;
+    let (r, mine) = step(cx, id, action, name).await?;
     let txn = cx.db().begin().await?;
-    let ev = commit_step(cx, &txn, &r, name, next, note, extra).await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    let ev = commit_step(cx, &txn, &r, &mine, action, name, note, extra).await?;
+    workflow::commit(cx, txn, [ev]).await?;
     get(cx, id).await
 }
 
@@ -529,7 +508,7 @@ async fn renovation_item(cx: &Cx, community_id: i64, kind: FeeKind) -> AppResult
 
 /// The manager approves: the deposit and the management fee become bills of the house.
 pub async fn approve(cx: &Cx, id: i64, note: Option<String>) -> AppResult<renovation::Model> {
-    let (r, next) = step(cx, id, RenovationAction::Approve).await?;
+    let (r, mine) = step(cx, id, RenovationAction::Approve, "renovation.approved").await?;
     let deposit = renovation_item(cx, r.community_id, FeeKind::RenovationDeposit).await?;
     let fee = renovation_item(cx, r.community_id, FeeKind::RenovationFee).await?;
     let line = |item: &fee_item::Model| LineDraft {
@@ -541,6 +520,17 @@ pub async fn approve(cx: &Cx, id: i64, note: Option<String>) -> AppResult<renova
         late_fee_cap_bps: None,
     };
     let txn = cx.db().begin().await?;
+    let ev = commit_step(
+        cx,
+        &txn,
+        &r,
+        &mine,
+        RenovationAction::Approve,
+        "renovation.approved",
+        note,
+        vec![(renovation::Column::DecidedAt, super::now().into())],
+    )
+    .await?;
     let h = house::Entity::find_by_id(r.house_id)
         .one_row(&txn)
         .await?
@@ -559,29 +549,29 @@ pub async fn approve(cx: &Cx, id: i64, note: Option<String>) -> AppResult<renova
         vec![line(&fee)],
     )
     .await?;
-    let ev = commit_step(
-        cx,
-        &txn,
-        &r,
-        "renovation.approved",
-        next,
-        note,
-        vec![
-            (renovation::Column::DepositBillId, deposit_bill.id.into()),
-            (renovation::Column::FeeBillId, fee_bill.id.into()),
-            (renovation::Column::DecidedAt, super::now().into()),
-        ],
-    )
-    .await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    renovation::Entity::update_many()
+        .col_expr(
+            renovation::Column::DepositBillId,
+            Expr::value(deposit_bill.id),
+        )
+        .col_expr(renovation::Column::FeeBillId, Expr::value(fee_bill.id))
+        .filter(renovation::Column::Id.eq(r.id))
+        .exec(&txn)
+        .await?;
+    workflow::commit(cx, txn, [ev]).await?;
     get(cx, id).await
 }
 
 /// Issues the permit once the deposit and fee are paid: the house is marked renovating and the
 /// workers' passes start to work.
 pub async fn issue_permit(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
-    let (r, next) = step(cx, id, RenovationAction::IssuePermit).await?;
+    let (r, mine) = step(
+        cx,
+        id,
+        RenovationAction::IssuePermit,
+        "renovation.permit_issued",
+    )
+    .await?;
     let bills = bill::Entity::find()
         .filter(
             bill::Column::Id.is_in([r.deposit_bill_id.unwrap_or(-1), r.fee_bill_id.unwrap_or(-1)]),
@@ -613,6 +603,20 @@ pub async fn issue_permit(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
         r.id
     );
     let txn = cx.db().begin().await?;
+    let ev = commit_step(
+        cx,
+        &txn,
+        &r,
+        &mine,
+        RenovationAction::IssuePermit,
+        "renovation.permit_issued",
+        None,
+        vec![
+            (renovation::Column::PermitNo, permit_no.into()),
+            (renovation::Column::IssuedAt, super::now().into()),
+        ],
+    )
+    .await?;
     house::Entity::update_many()
         .col_expr(
             house::Column::Status,
@@ -621,21 +625,7 @@ pub async fn issue_permit(cx: &Cx, id: i64) -> AppResult<renovation::Model> {
         .filter(house::Column::Id.eq(r.house_id))
         .exec(&txn)
         .await?;
-    let ev = commit_step(
-        cx,
-        &txn,
-        &r,
-        "renovation.permit_issued",
-        next,
-        None,
-        vec![
-            (renovation::Column::PermitNo, permit_no.into()),
-            (renovation::Column::IssuedAt, super::now().into()),
-        ],
-    )
-    .await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    workflow::commit(cx, txn, [ev]).await?;
     get(cx, id).await
 }
 
@@ -1064,7 +1054,7 @@ pub async fn accept(
     id: i64,
     method: PaymentMethod,
 ) -> AppResult<(renovation::Model, deposit_refund::Model)> {
-    let (r, next) = step(cx, id, RenovationAction::Accept).await?;
+    let (r, mine) = step(cx, id, RenovationAction::Accept, "renovation.accepted").await?;
     let open = inspections_of(cx, &r)
         .await?
         .into_iter()
@@ -1079,6 +1069,17 @@ pub async fn accept(
     }
     let (paid, fines) = deposit_left(cx, &r).await?;
     let txn = cx.db().begin().await?;
+    let ev = commit_step(
+        cx,
+        &txn,
+        &r,
+        &mine,
+        RenovationAction::Accept,
+        "renovation.accepted",
+        Some(format!("refund {}", Fen(paid - fines))),
+        vec![],
+    )
+    .await?;
     let refund = deposit_refund::ActiveModel {
         community_id: Set(r.community_id),
         renovation_id: Set(r.id),
@@ -1111,18 +1112,7 @@ pub async fn accept(
         .filter(house::Column::Id.eq(r.house_id))
         .exec(&txn)
         .await?;
-    let ev = commit_step(
-        cx,
-        &txn,
-        &r,
-        "renovation.accepted",
-        next,
-        Some(format!("refund {}", Fen(paid - fines))),
-        vec![],
-    )
-    .await?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    workflow::commit(cx, txn, [ev]).await?;
     Ok((get(cx, id).await?, refund))
 }
 

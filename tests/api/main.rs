@@ -20,6 +20,7 @@ mod moves;
 mod notices;
 mod patrols;
 mod photos;
+mod races;
 mod renovation;
 mod repairs;
 mod schema;

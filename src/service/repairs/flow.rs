@@ -1,14 +1,14 @@
-//! The workflow engine: looks each step up in `domain::repair_flow`, checks who the caller is to
-//! the order, applies the step with an optimistic lock, and records the event in the same
-//! transaction. Exactly one of two racing steps wins; the other gets CONFLICT or
-//! INVALID_STATE_TRANSITION.
+//! The repair steps: who the caller is to an order, what each step writes besides its state, and
+//! what it does alongside (charges, a bill); `service::workflow` takes the step itself against
+//! `domain::repair_flow::REPAIRS`.
 use super::{get, DISPATCHERS};
-use crate::domain::repair_flow::{self, Party, RepairAction};
+use crate::domain::repair_flow::{Party, RepairAction, REPAIRS};
 use crate::domain::Fen;
 use crate::error::{AppError, AppResult};
-use crate::service::events::{self, NewEvent};
+use crate::service::events;
 use crate::service::fees::billing::{raise_charge_in, LineDraft};
 use crate::service::page::OneRow;
+use crate::service::workflow::{self, About, Step};
 use crate::service::Cx;
 use chrono::{DateTime, Utc};
 use entity::enums::{RepairDifficulty, RepairState, StaffRole};
@@ -52,91 +52,55 @@ async fn parties(cx: &Cx, o: &repair_order::Model) -> AppResult<Vec<Party>> {
     Ok(out)
 }
 
-/// Checks the table: the next state, or why not.
+/// Checks the table against who the caller is to the order: the next state, or why not.
 async fn check(cx: &Cx, o: &repair_order::Model, action: RepairAction) -> AppResult<RepairState> {
     let mine = parties(cx, o).await?;
-    if let Some(next) = mine
-        .iter()
-        .find_map(|p| repair_flow::next(o.state, action, *p))
-    {
-        return Ok(next);
-    }
-    if repair_flow::exists_from(o.state, action) {
-        // The step exists here, but not for this caller.
-        return Err(AppError::Forbidden);
-    }
-    if mine.is_empty()
-        || !repair_flow::parties(action)
-            .iter()
-            .any(|p| mine.contains(p))
-    {
-        return Err(AppError::Forbidden);
-    }
-    Err(AppError::InvalidStateTransition {
-        current: o.state.to_value(),
-        action: crate::domain::flow::step_key(action),
-    })
+    workflow::check::<repair_order::Entity, _, _>(
+        cx.db(),
+        &REPAIRS,
+        o,
+        action,
+        &mine,
+        action_name(action),
+    )
+    .await
 }
 
 /// Field changes a step makes besides the state.
 type Changes = Vec<(repair_order::Column, sea_orm::Value)>;
 
-/// Applies one step: conditional on the version read, so a concurrent step makes this one fail.
+/// Takes one step through the workflow engine, in `txn`.
 async fn apply(
     cx: &Cx,
     txn: &DatabaseTransaction,
     o: &repair_order::Model,
     action: RepairAction,
-    next: RepairState,
     changes: Changes,
     reason: Option<String>,
 ) -> AppResult<events::Published> {
-    let mut q = repair_order::Entity::update_many()
-        .col_expr(repair_order::Column::State, Expr::value(next.to_value()))
-        .col_expr(repair_order::Column::Version, Expr::value(o.version + 1));
-    for (col, v) in changes {
-        q = q.col_expr(col, Expr::value(v));
-    }
-    let res = q
-        .filter(repair_order::Column::Id.eq(o.id))
-        .filter(repair_order::Column::Version.eq(o.version))
-        .exec(txn)
-        .await?;
-    if res.rows_affected == 0 {
-        let now = repair_order::Entity::find_by_id(o.id)
-            .one_row(txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if now.state != o.state {
-            return Err(AppError::InvalidStateTransition {
-                current: now.state.to_value(),
-                action: crate::domain::flow::step_key(action),
-            });
-        }
-        return Err(AppError::conflict(
-            "orderId",
-            "工单刚被他人更新，请刷新后重试",
-            "The order changed meanwhile; reload and retry",
-        ));
-    }
-    let mut ev = events::record(
+    let mine = parties(cx, o).await?;
+    let mut audience = vec![o.requested_by];
+    audience.extend(o.assignee_user_id);
+    let (_, ev) = workflow::take::<repair_order::Entity, _, _>(
+        cx,
         txn,
-        &cx.actor,
-        NewEvent {
-            community_id: Some(o.community_id),
-            house_id: o.house_id,
-            building_id: o.building_id,
-            action: action_name(action),
-            subject_type: crate::domain::NodeKind::RepairOrder,
-            subject_id: o.id,
-            from_state: Some(o.state.to_value()),
-            to_state: Some(next.to_value()),
+        o,
+        Step {
+            flow: &REPAIRS,
+            action,
+            parties: &mine,
+            changes,
+            event: action_name(action),
+            about: About {
+                community_id: o.community_id,
+                house_id: o.house_id,
+                building_id: o.building_id,
+            },
             reason,
+            audience,
         },
     )
     .await?;
-    ev.audience = vec![o.requested_by];
-    ev.audience.extend(o.assignee_user_id);
     Ok(ev)
 }
 
@@ -188,18 +152,14 @@ where
     F: for<'a> FnOnce(&'a DatabaseTransaction, &'a repair_order::Model, &'a Cx) -> Extra<'a>,
 {
     let o = get(cx, id).await?;
-    let next = check(cx, &o, action).await?;
+    check(cx, &o, action).await?;
     let changes = changes(&o)?;
     let txn = cx.db().begin().await?;
-    let mut ev = apply(cx, &txn, &o, action, next, changes, reason).await?;
+    let mut ev = apply(cx, &txn, &o, action, changes, reason).await?;
     extra(&txn, &o, cx).await?;
-    let fresh = repair_order::Entity::find_by_id(o.id)
-        .one_row(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let fresh = workflow::reload::<repair_order::Entity>(&txn, o.id).await?;
     ev.audience.extend(fresh.assignee_user_id);
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    workflow::commit(cx, txn, [ev]).await?;
     Ok(fresh)
 }
 
@@ -584,20 +544,16 @@ pub async fn evaluate(
 /// 催单: recorded, and pushed to the assignee through the live feed.
 pub async fn urge(cx: &Cx, id: i64, note: Option<String>) -> AppResult<repair_order::Model> {
     let o = get(cx, id).await?;
-    let next = check(cx, &o, RepairAction::Urge).await?;
+    check(cx, &o, RepairAction::Urge).await?;
     let txn = cx.db().begin().await?;
-    let ev = apply(cx, &txn, &o, RepairAction::Urge, next, vec![], note).await?;
+    let ev = apply(cx, &txn, &o, RepairAction::Urge, vec![], note).await?;
     repair_order::Entity::update_many()
         .col_expr(repair_order::Column::UrgeCount, super::urge_expr())
         .filter(repair_order::Column::Id.eq(o.id))
         .exec(&txn)
         .await?;
-    let fresh = repair_order::Entity::find_by_id(o.id)
-        .one_row(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    txn.commit().await?;
-    cx.core.bus.publish([ev]);
+    let fresh = workflow::reload::<repair_order::Entity>(&txn, o.id).await?;
+    workflow::commit(cx, txn, [ev]).await?;
     Ok(fresh)
 }
 
