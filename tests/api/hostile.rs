@@ -321,3 +321,38 @@ async fn production_errors_name_nothing_the_query_did_not() {
         .await;
     assert_eq!(outcome(&out), "OK", "{out}");
 }
+
+/// The websocket conceals the schema in production as `/graphql` does.
+#[tokio::test]
+async fn production_errors_over_the_websocket_name_nothing_the_query_did_not() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let app = spawn_app_with(|c| c.playground = false).await;
+    let owner = app.login(OWNER1).await;
+    let mut ws = crate::ws::signed_in(&app, &owner).await;
+    for (i, q) in ["{ me { displayNam } }", "{ me { displayName(x: 1) } }"]
+        .into_iter()
+        .enumerate()
+    {
+        ws.send(Message::Text(
+            json!({ "id": i.to_string(), "type": "subscribe", "payload": { "query": q } })
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+        let msg = loop {
+            let m = crate::ws::next_json(&mut ws).await.unwrap();
+            if m["type"] == "next" {
+                break m;
+            }
+        };
+        let text = msg.to_string();
+        assert!(msg["payload"]["errors"].is_array(), "{msg}");
+        for leak in ["displayName", "User", "Query", "Did you mean"] {
+            if !q.contains(leak) {
+                assert!(!text.contains(leak), "{q}: {text} names {leak}");
+            }
+        }
+    }
+}
