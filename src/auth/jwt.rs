@@ -52,6 +52,12 @@ impl JwtKeys {
     }
 
     pub fn verify(&self, token: &str) -> Result<(i64, String), AuthProblem> {
+        self.verify_claims(token)
+            .map(|(user_id, session_id, _)| (user_id, session_id))
+    }
+
+    /// Like `verify`, with the token's expiry (seconds since the epoch): a websocket closes then.
+    pub fn verify_claims(&self, token: &str) -> Result<(i64, String, i64), AuthProblem> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
@@ -64,6 +70,6 @@ impl JwtKeys {
             return Err(AuthProblem::Invalid);
         }
         let user_id = data.claims.sub.parse().map_err(|_| AuthProblem::Invalid)?;
-        Ok((user_id, data.claims.sid))
+        Ok((user_id, data.claims.sid, data.claims.exp))
     }
 }

@@ -165,14 +165,16 @@ pub fn is_request_error(resp: &Response) -> bool {
 }
 
 /// The websocket schema's extension: parsed documents through `Documents`, and the errors of
-/// every subscription event in the caller's language.
+/// every subscription event in the caller's language; in production (no introspection) with
+/// the schema concealed as on `/graphql` (`conceal_schema`).
 pub struct RequestPolicy {
     documents: Arc<Documents>,
+    conceal: bool,
 }
 
 impl RequestPolicy {
-    pub fn new(documents: Arc<Documents>) -> Self {
-        Self { documents }
+    pub fn new(documents: Arc<Documents>, conceal: bool) -> Self {
+        Self { documents, conceal }
     }
 }
 
@@ -180,12 +182,15 @@ impl ExtensionFactory for RequestPolicy {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(PolicyExtension {
             documents: self.documents.clone(),
+            query: self.conceal.then(Default::default),
         })
     }
 }
 
 struct PolicyExtension {
     documents: Arc<Documents>,
+    /// The operation's text, once parsed, when its errors are to be concealed.
+    query: Option<Arc<std::sync::Mutex<String>>>,
 }
 
 #[async_trait::async_trait]
@@ -197,9 +202,14 @@ impl Extension for PolicyExtension {
         next: NextSubscribe<'_>,
     ) -> BoxStream<'s, Response> {
         let locale = ctx.data_opt::<Locale>().copied().unwrap_or_default();
+        let query = self.query.clone();
         next.run(ctx, stream)
             .map(move |mut resp| {
                 for e in &mut resp.errors {
+                    if let Some(q) = &query {
+                        let q = q.lock().map(|q| q.clone()).unwrap_or_default();
+                        conceal_schema(e, &q, locale);
+                    }
                     localize(e, locale);
                 }
                 resp
@@ -215,6 +225,11 @@ impl Extension for PolicyExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         super::text::check_variables(variables).map_err(request_error)?;
+        if let Some(q) = &self.query {
+            if let Ok(mut kept) = q.lock() {
+                query.clone_into(&mut kept);
+            }
+        }
         if let Some(doc) = self.documents.cached(query) {
             return Ok(doc);
         }

@@ -91,7 +91,7 @@ pub fn build_ws_schema(
     documents: std::sync::Arc<extension::Documents>,
 ) -> GuanjiaSchema {
     schema_builder(limits, introspection)
-        .extension(extension::RequestPolicy::new(documents))
+        .extension(extension::RequestPolicy::new(documents, !introspection))
         .finish()
 }
 

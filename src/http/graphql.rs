@@ -354,12 +354,15 @@ async fn execute(
         .into_response()
 }
 
+/// A POST body's cap depends on what it is, and it is held to it while it is read: a JSON body
+/// to `max_body_bytes`; a multipart upload to `max_upload_request_bytes`, and only once the
+/// caller's token or API key was found good (a stranger cannot make the server read 40 MB).
 pub async fn post_handler(
     State(state): State<AppState>,
     Extension(shared): Extension<super::GraphqlShared>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: axum::body::Body,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
@@ -373,14 +376,60 @@ pub async fn post_handler(
             format!("The request body exceeds {mb} MB"),
         )
     };
-    let Ok(body) = body else {
-        let limit = state.core.config.limits.max_upload_request_bytes;
-        return request_error(
-            media,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            too_large(limit),
-            locale,
-        );
+    let limits = &state.core.config.limits;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let upload = content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data");
+    if upload {
+        let auth = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
+        match resolve_actor(&state.core, auth, key).await {
+            Ok(crate::auth::Actor::Anonymous(problem)) => {
+                return request_error(
+                    media,
+                    StatusCode::UNAUTHORIZED,
+                    AppError::Unauthenticated(problem),
+                    locale,
+                )
+            }
+            Ok(_) => {}
+            Err(e) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, e, locale),
+        }
+    }
+    let cap = if upload {
+        limits.max_upload_request_bytes
+    } else {
+        limits.max_body_bytes
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > cap as u64) {
+        return request_error(media, StatusCode::PAYLOAD_TOO_LARGE, too_large(cap), locale);
+    }
+    let body = match axum::body::to_bytes(body, cap).await {
+        Ok(b) => b,
+        Err(e) => {
+            let over = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            return if over {
+                request_error(media, StatusCode::PAYLOAD_TOO_LARGE, too_large(cap), locale)
+            } else {
+                let err = AppError::bad_input(
+                    "body",
+                    "请求体未能读完",
+                    "The request body could not be read",
+                );
+                request_error(media, StatusCode::BAD_REQUEST, err, locale)
+            };
+        }
     };
     let caller = Caller {
         media,
@@ -390,24 +439,8 @@ pub async fn post_handler(
         prevalidated: &shared.prevalidated,
         executions: shared.executions.as_deref(),
     };
-    let limits = &state.core.config.limits;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if content_type
-        .to_ascii_lowercase()
-        .starts_with("multipart/form-data")
-    {
+    if upload {
         return multipart(&state, &headers, &caller, content_type, body).await;
-    }
-    if body.len() > limits.max_body_bytes {
-        return request_error(
-            media,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            too_large(limits.max_body_bytes),
-            locale,
-        );
     }
     if !content_type
         .to_ascii_lowercase()

@@ -41,7 +41,7 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     let limits = &state.core.config.limits;
-    // Uploads need the larger cap; JSON bodies are held to theirs in the handler.
+    // What no route reads a body past; `/graphql` holds each kind of body to its own cap.
     let max_body = limits.max_upload_request_bytes;
     let documents = Arc::new(Documents::new(limits.max_aliases, limits.max_depth));
     let shared = GraphqlShared {

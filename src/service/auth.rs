@@ -12,10 +12,7 @@ use entity::{
 };
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 pub struct Tokens {
     pub access_token: String,
@@ -117,7 +114,7 @@ pub async fn refresh(core: &Core, presented: &str) -> AppResult<Tokens> {
         return Err(AppError::Unauthenticated(AuthProblem::Revoked));
     }
     if row.used_at.is_some() {
-        revoke_session(&core.db, &session.id, "refresh token reused").await?;
+        revoke_session(core, &session.id, "refresh token reused").await?;
         return Err(AppError::Unauthenticated(AuthProblem::Revoked));
     }
     if row.expires_at <= now {
@@ -133,7 +130,7 @@ pub async fn refresh(core: &Core, presented: &str) -> AppResult<Tokens> {
         .await?;
     if marked.rows_affected == 0 {
         drop(txn);
-        revoke_session(&core.db, &session.id, "refresh token reused").await?;
+        revoke_session(core, &session.id, "refresh token reused").await?;
         return Err(AppError::Unauthenticated(AuthProblem::Revoked));
     }
     let (refresh, refresh_expires_at) = new_refresh_token(&txn, core, &session.id, now).await?;
@@ -157,18 +154,21 @@ pub async fn refresh(core: &Core, presented: &str) -> AppResult<Tokens> {
 /// Ends the caller's session: its access tokens stop working at once, its refresh tokens too.
 pub async fn logout(cx: &Cx) -> AppResult<bool> {
     let u = cx.actor.user()?;
-    revoke_session(cx.db(), &u.session_id, "logout").await?;
+    revoke_session(&cx.core, &u.session_id, "logout").await?;
     Ok(true)
 }
 
-async fn revoke_session(db: &DatabaseConnection, session_id: &str, reason: &str) -> AppResult<()> {
+/// Revokes a session, and closes the websockets opened with its tokens, on every server.
+async fn revoke_session(core: &Core, session_id: &str, reason: &str) -> AppResult<()> {
     auth_session::Entity::update_many()
         .col_expr(auth_session::Column::RevokedAt, Expr::value(super::now()))
         .col_expr(auth_session::Column::RevokedReason, Expr::value(reason))
         .filter(auth_session::Column::Id.eq(session_id))
         .filter(auth_session::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec(&core.db)
         .await?;
+    core.bus
+        .end(super::events::Ended::Session(session_id.to_owned()));
     tracing::info!(%session_id, %reason, "session revoked");
     Ok(())
 }

@@ -72,7 +72,17 @@ pub struct Published {
 #[derive(Clone)]
 pub struct EventBus {
     tx: broadcast::Sender<Arc<Published>>,
+    ended: broadcast::Sender<Ended>,
     relay: Arc<std::sync::OnceLock<Relay>>,
+}
+
+/// Access that has ended, for the websockets that were opened with it (they close, 4403): a
+/// session (logout, a reused refresh token), or whatever a person was allowed through a staff
+/// membership or a house binding that has just ended.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Ended {
+    Session(String),
+    User(i64),
 }
 
 struct Relay {
@@ -83,11 +93,14 @@ struct Relay {
 
 /// The PostgreSQL channel the servers share.
 const CHANNEL: &str = "guanjia_events";
+/// The channel for ended sessions and access (`Ended`).
+const ENDED_CHANNEL: &str = "guanjia_ended";
 
 impl Default for EventBus {
     fn default() -> Self {
         Self {
             tx: broadcast::channel(1024).0,
+            ended: broadcast::channel(1024).0,
             relay: Arc::new(std::sync::OnceLock::new()),
         }
     }
@@ -119,6 +132,30 @@ impl EventBus {
         self.tx.subscribe()
     }
 
+    /// Tells every server's websockets that `what` has ended. Call after the commit that ended it.
+    pub fn end(&self, what: Ended) {
+        if let Some(r) = self.relay.get() {
+            let payload = serde_json::json!({ "o": r.origin, "x": what }).to_string();
+            let pool = r.pool.clone();
+            tokio::spawn(async move {
+                if let Err(err) = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(ENDED_CHANNEL)
+                    .bind(payload)
+                    .execute(&pool)
+                    .await
+                {
+                    tracing::warn!(error = %err, "ended access not relayed to other servers");
+                }
+            });
+        }
+        let _ = self.ended.send(what);
+    }
+
+    /// Ends of access, as `end` announces them here or on another server.
+    pub fn ended(&self) -> broadcast::Receiver<Ended> {
+        self.ended.subscribe()
+    }
+
     /// On PostgreSQL, joins the other app servers: events they publish reach this server's
     /// subscribers, and this server's reach theirs. A dropped listening connection is re-opened.
     pub async fn join_cluster(
@@ -134,17 +171,20 @@ impl EventBus {
             .await
             .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
         listener
-            .listen(CHANNEL)
+            .listen_all([CHANNEL, ENDED_CHANNEL])
             .await
             .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
         let _ = self.relay.set(Relay {
             pool,
             origin: origin.clone(),
         });
-        let (tx, db) = (self.tx.clone(), db.clone());
+        let (tx, ended, db) = (self.tx.clone(), self.ended.clone(), db.clone());
         tokio::spawn(async move {
             loop {
                 match listener.recv().await {
+                    Ok(n) if n.channel() == ENDED_CHANNEL => {
+                        deliver_ended(&ended, &origin, n.payload())
+                    }
                     Ok(n) => deliver(&tx, &db, &origin, n.payload()).await,
                     Err(err) => {
                         tracing::warn!(error = %err, "event listener lost its connection; retrying");
@@ -154,6 +194,19 @@ impl EventBus {
             }
         });
         Ok(())
+    }
+}
+
+/// Hands another server's `Ended` to this server's websockets.
+fn deliver_ended(tx: &broadcast::Sender<Ended>, origin: &str, payload: &str) {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(payload) else {
+        return;
+    };
+    if v["o"] == origin {
+        return;
+    }
+    if let Ok(what) = serde_json::from_value::<Ended>(v["x"].clone()) {
+        let _ = tx.send(what);
     }
 }
 

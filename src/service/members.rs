@@ -279,6 +279,8 @@ pub async fn remove(
     };
     txn.commit().await?;
     cx.core.bus.publish([published]);
+    // Their open websockets still follow this house: they close, and reconnect without it.
+    cx.core.bus.end(events::Ended::User(ended.user_id));
     Ok(ended)
 }
 

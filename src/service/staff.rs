@@ -159,6 +159,8 @@ pub async fn add(cx: &Cx, input: NewStaff) -> AppResult<staff_member::Model> {
     .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
+    // What their open websockets follow was decided by the old grant.
+    cx.core.bus.end(events::Ended::User(m.user_id));
     Ok(m)
 }
 
@@ -202,6 +204,8 @@ pub async fn change_role(cx: &Cx, id: i64, role: StaffRole) -> AppResult<staff_m
     .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
+    // What their open websockets follow was decided by the old grant.
+    cx.core.bus.end(events::Ended::User(m.user_id));
     Ok(m)
 }
 
@@ -268,6 +272,8 @@ pub async fn assign_buildings(
     .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
+    // What their open websockets follow was decided by the old grant.
+    cx.core.bus.end(events::Ended::User(m.user_id));
     Ok(m)
 }
 
@@ -307,6 +313,8 @@ pub async fn remove(cx: &Cx, id: i64, reason: Option<String>) -> AppResult<staff
     .await?;
     txn.commit().await?;
     cx.core.bus.publish([ev]);
+    // Their open websockets were let in as staff: they close, and reconnect as who they are now.
+    cx.core.bus.end(events::Ended::User(m.user_id));
     Ok(staff_member::Model {
         ended_at: Some(now),
         ..m

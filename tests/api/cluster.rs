@@ -152,3 +152,27 @@ async fn a_persisted_query_registered_on_one_server_works_on_the_other() {
         .unwrap();
     assert_eq!(get.status().as_u16(), 405);
 }
+
+/// Signing out on server B closes the session's socket on server A.
+#[tokio::test]
+async fn logout_on_one_server_closes_the_socket_on_the_other() {
+    let a = spawn_app().await;
+    if !a.database_url.starts_with("postgres") {
+        eprintln!("skipped on SQLite: several servers need PostgreSQL");
+        return;
+    }
+    let b = a.spawn_peer().await;
+    let owner = a.login(OWNER1).await;
+    let mut ws = crate::ws::signed_in(&a, &owner).await;
+    ws.send(Message::Text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { activity { action } }" } }).to_string().into())).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let out = b.gql(Some(&owner), "mutation { logout }", json!({})).await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+        .await
+        .expect("closed in time");
+    match msg {
+        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 4403),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}

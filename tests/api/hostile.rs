@@ -321,3 +321,116 @@ async fn production_errors_name_nothing_the_query_did_not() {
         .await;
     assert_eq!(outcome(&out), "OK", "{out}");
 }
+
+/// The websocket conceals the schema in production as `/graphql` does.
+#[tokio::test]
+async fn production_errors_over_the_websocket_name_nothing_the_query_did_not() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let app = spawn_app_with(|c| c.playground = false).await;
+    let owner = app.login(OWNER1).await;
+    let mut ws = crate::ws::signed_in(&app, &owner).await;
+    for (i, q) in ["{ me { displayNam } }", "{ me { displayName(x: 1) } }"]
+        .into_iter()
+        .enumerate()
+    {
+        ws.send(Message::Text(
+            json!({ "id": i.to_string(), "type": "subscribe", "payload": { "query": q } })
+                .to_string()
+                .into(),
+        ))
+        .await
+        .unwrap();
+        let msg = loop {
+            let m = crate::ws::next_json(&mut ws).await.unwrap();
+            if m["type"] == "next" {
+                break m;
+            }
+        };
+        let text = msg.to_string();
+        assert!(msg["payload"]["errors"].is_array(), "{msg}");
+        for leak in ["displayName", "User", "Query", "Did you mean"] {
+            if !q.contains(leak) {
+                assert!(!text.contains(leak), "{q}: {text} names {leak}");
+            }
+        }
+    }
+}
+
+/// Sends `head` and then `body` (never finishing it when `hold`), and returns the status the
+/// server answered with while the body was still coming, if it did within 10 s.
+async fn answered_mid_body(app: &TestApp, head: String, body: Vec<u8>) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let (mut rd, mut wr) = stream.into_split();
+    let writer = tokio::spawn(async move {
+        if wr.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        for chunk in body.chunks(64 * 1024) {
+            if wr.write_all(chunk).await.is_err() {
+                return;
+            }
+        }
+        // Hold the connection open, the rest of the body never sent.
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        drop(wr);
+    });
+    let mut buf = vec![0u8; 256];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), rd.read(&mut buf))
+        .await
+        .ok()?
+        .ok()?;
+    writer.abort();
+    let line = String::from_utf8_lossy(&buf[..n]).to_string();
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A JSON body is refused once it passes its cap (1 MB) while it is read, whatever length it
+/// declares or when it declares none: the server does not wait for 39 MB to say 413.
+#[tokio::test]
+async fn a_json_body_past_its_cap_is_refused_while_it_is_read() {
+    let app = spawn_app().await;
+    let start = r#"{"query":"{ __typename }","variables":{"x":""#;
+    let mut body = start.as_bytes().to_vec();
+    body.resize(2 * 1024 * 1024, b'a');
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        39 * 1024 * 1024
+    );
+    assert_eq!(answered_mid_body(&app, head, body.clone()).await, Some(413));
+    // Chunked, no length declared: refused once 1 MB has come.
+    let mut chunked = vec![];
+    for c in body.chunks(64 * 1024) {
+        chunked.extend(format!("{:x}\r\n", c.len()).as_bytes());
+        chunked.extend(c);
+        chunked.extend(b"\r\n");
+    }
+    let head = "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_owned();
+    assert_eq!(answered_mid_body(&app, head, chunked).await, Some(413));
+    // A body under the cap still runs.
+    let owner = app.login(OWNER1).await;
+    let out = app
+        .gql(Some(&owner), "{ me { displayName } }", json!({}))
+        .await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+}
+
+/// Only a signed-in caller may send a body past the JSON cap (a multipart upload), and the
+/// token is checked before the body is read.
+#[tokio::test]
+async fn an_anonymous_upload_is_refused_before_its_body_is_read() {
+    let app = spawn_app().await;
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: {}\r\n\r\n",
+        30 * 1024 * 1024
+    );
+    let mut body = b"--b\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n".to_vec();
+    body.resize(2 * 1024 * 1024, b'a');
+    assert_eq!(answered_mid_body(&app, head, body.clone()).await, Some(401));
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer forged\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: {}\r\n\r\n",
+        30 * 1024 * 1024
+    );
+    assert_eq!(answered_mid_body(&app, head, body).await, Some(401));
+}

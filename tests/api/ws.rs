@@ -250,3 +250,181 @@ async fn the_websocket_holds_documents_to_the_alias_cap_too() {
     assert_eq!(msg["type"], "next", "{msg}");
     assert_eq!(msg["payload"]["data"]["__typename"], "Query");
 }
+
+const REFRESH: &str =
+    "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }";
+
+/// Signing out closes the sockets opened with that session's tokens: 4403, so the client
+/// signs in again rather than reconnecting with a dead token.
+#[tokio::test]
+async fn logout_closes_the_sessions_sockets_with_4403() {
+    let app = spawn_app().await;
+    let owner = app.login(OWNER1).await;
+    let other = app.login(OWNER1).await;
+    let mut ws = subscribed(&app, &owner).await;
+    let mut other_ws = subscribed(&app, &other).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let out = app
+        .gql(Some(&owner), "mutation { logout }", json!({}))
+        .await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    assert_eq!(
+        closed_with(&mut ws).await,
+        (4403, "Session ended".to_owned())
+    );
+    // The same person's other session (another phone) is not signed out.
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(500), other_ws.next())
+            .await
+            .is_err(),
+        "the other session's socket stays open"
+    );
+}
+
+/// A reused refresh token revokes its family, and the family's sockets close.
+#[tokio::test]
+async fn a_reused_refresh_token_closes_the_sessions_sockets() {
+    let app = spawn_app().await;
+    let tokens = app.login_tokens(OWNER1).await;
+    let mut ws = subscribed(&app, tokens["accessToken"].as_str().unwrap()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let t = json!({ "t": tokens["refreshToken"] });
+    assert_eq!(outcome(&app.gql(None, REFRESH, t.clone()).await), "OK");
+    assert_eq!(outcome(&app.gql(None, REFRESH, t).await), "UNAUTHENTICATED");
+    assert_eq!(
+        closed_with(&mut ws).await,
+        (4403, "Session ended".to_owned())
+    );
+}
+
+/// A socket lives as long as its access token, unless a fresh token of the same session came
+/// as a `ping` payload first.
+#[tokio::test]
+async fn a_socket_closes_when_its_token_expires_unless_refreshed_by_ping() {
+    let app = spawn_app_with(|c| c.access_token_ttl = std::time::Duration::from_secs(6)).await;
+    let started = std::time::Instant::now();
+    let mut ws = subscribed(&app, &app.login(OWNER1).await).await;
+    let (code, reason) = closed_with(&mut ws).await;
+    assert_eq!((code, reason.as_str()), (4403, "Token expired"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
+
+    // Expiry is in whole seconds: the first token expires within 6 s of `issued`, the fresh
+    // one no sooner than 7 s after it.
+    let tokens = app.login_tokens(OWNER1).await;
+    let issued = std::time::Instant::now();
+    let mut ws = subscribed(&app, tokens["accessToken"].as_str().unwrap()).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let fresh = app
+        .gql(None, REFRESH, json!({ "t": tokens["refreshToken"] }))
+        .await;
+    let access = fresh["data"]["refreshToken"]["accessToken"]
+        .as_str()
+        .unwrap();
+    ws.send(Message::Text(
+        json!({ "type": "ping", "payload": { "token": access } })
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    let pong = next_json(&mut ws).await.unwrap();
+    assert_eq!(pong["type"], "pong", "{pong}");
+    assert!(pong["payload"]["expiresAt"].is_string(), "{pong}");
+    // Past the first token's expiry, still open.
+    let past_first = issued + std::time::Duration::from_millis(6300);
+    assert!(
+        tokio::time::timeout_at(past_first.into(), ws.next())
+            .await
+            .is_err(),
+        "a refreshed socket stays open"
+    );
+    assert_eq!(closed_with(&mut ws).await.0, 4403);
+
+    // Another person's token in a ping closes the socket.
+    let tokens = app.login_tokens(OWNER1).await;
+    let mut ws = subscribed(&app, tokens["accessToken"].as_str().unwrap()).await;
+    let stranger = app.login(OWNER2).await;
+    ws.send(Message::Text(
+        json!({ "type": "ping", "payload": { "token": stranger } })
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(closed_with(&mut ws).await, (4403, "Forbidden".to_owned()));
+}
+
+/// The close frame that ends the socket, after any events (their own news of the change may
+/// come first).
+async fn closed_after_news(ws: &mut Ws) -> (u16, String) {
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await {
+            Ok(Some(Ok(Message::Text(_)))) => continue,
+            Ok(Some(Ok(Message::Close(Some(f))))) => {
+                return (u16::from(f.code), f.reason.to_string())
+            }
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+/// A removed staff member's and a moved-out tenant's sockets close at once.
+#[tokio::test]
+async fn staff_removal_and_tenancy_end_close_their_sockets() {
+    let app = spawn_app().await;
+    let manager = app.login(MANAGER).await;
+    let reception = app.login(RECEPTION).await;
+    let tenant = app.login(TENANT).await;
+    let owner2 = app.login(OWNER2).await;
+    let mut staff_ws = subscribed(&app, &reception).await;
+    let mut tenant_ws = subscribed(&app, &tenant).await;
+    let mut owner_ws = subscribed(&app, &owner2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let c1 = app.community_id("CUIHU").await;
+    let list = app.gql(Some(&manager), "query($c: ID!) { node(id: $c) { ... on Community { staff(role: RECEPTION) { edges { node { id } } } } } }", json!({ "c": c1 })).await;
+    let id = list["data"]["node"]["staff"]["edges"][0]["node"]["id"].clone();
+    let out = app
+        .gql(
+            Some(&manager),
+            "mutation($s: ID!) { removeStaffMember(staffId: $s, reason: \"离职\") { endedAt } }",
+            json!({ "s": id }),
+        )
+        .await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    assert_eq!(
+        closed_after_news(&mut staff_ws).await,
+        (4403, "Access changed".to_owned())
+    );
+
+    let house = app.house_id("CUIHU", "1栋", "1单元", "201").await;
+    let members = app.gql(Some(&owner2), "query($h: ID!) { node(id: $h) { ... on House { members { edges { node { id relation } } } } } }", json!({ "h": house })).await;
+    let tenant_member = members["data"]["node"]["members"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["relation"] == "TENANT")
+        .unwrap()["node"]["id"]
+        .clone();
+    let out = app.gql(Some(&owner2), "mutation($m: ID!) { removeHouseMember(memberId: $m, reason: \"租期结束\") { endedAt } }", json!({ "m": tenant_member })).await;
+    assert_eq!(outcome(&out), "OK", "{out}");
+    assert_eq!(
+        closed_after_news(&mut tenant_ws).await,
+        (4403, "Access changed".to_owned())
+    );
+    // The owner who ended the tenancy keeps theirs (it answers a ping).
+    drain(&mut owner_ws, 300).await;
+    owner_ws
+        .send(Message::Text(json!({ "type": "ping" }).to_string().into()))
+        .await
+        .unwrap();
+    let pong = loop {
+        let m = next_json(&mut owner_ws)
+            .await
+            .expect("the owner's socket stays open");
+        if m["type"] != "next" {
+            break m;
+        }
+    };
+    assert_eq!(pong["type"], "pong", "{pong}");
+}
